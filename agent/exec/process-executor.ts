@@ -1,0 +1,85 @@
+import { spawn } from 'node:child_process';
+import { DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_TIMEOUT_MS, type ExecRequest, type ExecResult, type Executor } from './executor.js';
+import { constants as osConstants } from 'node:os';
+
+const BASE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** Keeps the last `limit` bytes of a stream and says whether anything was dropped. */
+class TailBuffer {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  dropped = false;
+
+  constructor(private readonly limit: number) {}
+
+  push(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    while (this.size > this.limit && this.chunks.length > 0) {
+      const first = this.chunks[0] as Buffer;
+      const excess = this.size - this.limit;
+      if (first.length <= excess) {
+        this.chunks.shift();
+        this.size -= first.length;
+      } else {
+        this.chunks[0] = first.subarray(excess);
+        this.size -= excess;
+      }
+      this.dropped = true;
+    }
+  }
+
+  text(): string {
+    return Buffer.concat(this.chunks).toString('utf8');
+  }
+}
+
+/** Runs real processes: argv arrays only (no shell), a timeout and an output cap on each. */
+export class ProcessExecutor implements Executor {
+  constructor(private readonly baseEnv: Readonly<Record<string, string>> = {}) {}
+
+  run(request: ExecRequest): Promise<ExecResult> {
+    const [program, ...args] = request.argv;
+    if (program === undefined) return Promise.reject(new Error('ProcessExecutor: argv is empty'));
+    const timeoutMs = request.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const limit = request.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+    const started = performance.now();
+    const stdout = new TailBuffer(limit);
+    const stderr = new TailBuffer(limit);
+    const env = { PATH: BASE_PATH, LC_ALL: 'C', LANG: 'C', ...this.baseEnv, ...request.env };
+
+    return new Promise((resolve) => {
+      let timedOut = false;
+      let settled = false;
+      const child = spawn(program, args, { shell: false, env, cwd: request.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+      const timer = setTimeout(() => {
+        timedOut = true;
+        child.kill('SIGKILL');
+      }, timeoutMs);
+      child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+      child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+      const finish = (exitCode: number, extraError = ''): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve({
+          argv: [...request.argv],
+          exitCode,
+          stdout: stdout.text(),
+          stderr: stderr.text() + extraError,
+          timedOut,
+          truncated: stdout.dropped || stderr.dropped,
+          durationMs: Math.round(performance.now() - started),
+        });
+      };
+      child.on('error', (error: NodeJS.ErrnoException) => {
+        finish(127, `${program}: ${error.code === 'ENOENT' ? 'command not found' : error.message}\n`);
+      });
+      child.on('close', (code, signal) => {
+        if (code !== null) return finish(code);
+        const signalNumber = signal ? (osConstants.signals[signal] ?? 9) : 9;
+        finish(128 + signalNumber, timedOut ? `killed after the ${timeoutMs} ms timeout\n` : '');
+      });
+    });
+  }
+}

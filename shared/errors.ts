@@ -1,0 +1,89 @@
+// One registry of stable error codes. A code never changes meaning; the gRPC adapters map
+// each to a status code, and docs/errors.md documents every one (a test keeps them in step).
+
+export const ERROR_CODES = {
+  LOCKSTEP_E_INVALID_ARGUMENT: {
+    status: 'INVALID_ARGUMENT',
+    summary: 'A request or input field is missing, malformed or not allowed; nothing was run.',
+  },
+  LOCKSTEP_E_STALE_EPOCH: {
+    status: 'FAILED_PRECONDITION',
+    summary: 'The request carries an older run epoch than the agent has seen: a newer coordinator owns the run.',
+  },
+  LOCKSTEP_E_UNSUPPORTED: {
+    status: 'FAILED_PRECONDITION',
+    summary: "The node's driver does not support the requested operation.",
+  },
+  LOCKSTEP_E_OP_CONFLICT: {
+    status: 'FAILED_PRECONDITION',
+    summary: 'An operation id was reused for a different request.',
+  },
+  LOCKSTEP_E_NOT_FOUND: {
+    status: 'NOT_FOUND',
+    summary: 'The named thing (file, hook, run) does not exist.',
+  },
+  LOCKSTEP_E_COMMAND: {
+    status: 'INTERNAL',
+    summary: 'An external command could not be started or its output could not be understood.',
+  },
+  LOCKSTEP_E_PARSE: {
+    status: 'INTERNAL',
+    summary: "A tool's output did not have the expected layout.",
+  },
+  LOCKSTEP_E_CONFIG: {
+    status: 'INVALID_ARGUMENT',
+    summary: 'The configuration file or command-line flags are invalid.',
+  },
+  LOCKSTEP_E_TLS: {
+    status: 'UNAUTHENTICATED',
+    summary: 'Certificates are missing, unreadable, or do not fit together.',
+  },
+  LOCKSTEP_E_UNAVAILABLE: {
+    status: 'UNAVAILABLE',
+    summary: 'A peer (agent or coordinator) could not be reached.',
+  },
+  LOCKSTEP_E_INTERNAL: {
+    status: 'INTERNAL',
+    summary: 'A bug: an invariant of lockstep itself did not hold.',
+  },
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+export type GrpcStatusName = (typeof ERROR_CODES)[ErrorCode]['status'];
+
+export interface LockstepErrorOptions {
+  /** The input field the error is about, e.g. `path` or `op.op_id`. */
+  field?: string;
+  cause?: unknown;
+}
+
+export class LockstepError extends Error {
+  readonly code: ErrorCode;
+  readonly field: string | undefined;
+
+  constructor(code: ErrorCode, message: string, options: LockstepErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'LockstepError';
+    this.code = code;
+    this.field = options.field;
+  }
+
+  get status(): GrpcStatusName {
+    return ERROR_CODES[this.code].status;
+  }
+}
+
+/** A bad input: names the field and says what was expected. */
+export function invalidArgument(field: string, message: string): LockstepError {
+  return new LockstepError('LOCKSTEP_E_INVALID_ARGUMENT', `${field}: ${message}`, { field });
+}
+
+export function isLockstepError(error: unknown, code?: ErrorCode): error is LockstepError {
+  return error instanceof LockstepError && (code === undefined || error.code === code);
+}
+
+/** The message of any thrown value, for logs and operator-facing text. */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
