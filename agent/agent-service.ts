@@ -1,0 +1,235 @@
+// The agent's operations in domain terms. The gRPC adapter (agent/grpc) converts the wire
+// to these calls; every mutating one goes through the journal so it runs at most once.
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import type { ClusterAction, ClusterStatus, MirrorStatus } from '../shared/domain/cluster.js';
+import type { OpContext, Operation, OperationResult } from '../shared/domain/operation.js';
+import { unknownOperation } from '../shared/domain/operation.js';
+import type { PackageAction, PackageInfo } from '../shared/domain/package.js';
+import type { ServiceAction, ServiceStatus } from '../shared/domain/service.js';
+import { describeError, invalidArgument } from '../shared/errors.js';
+import type { Logger } from '../shared/logger.js';
+import { optionalName, requireName, requireText } from '../shared/names.js';
+import { describeExit, toCommandRecord } from './exec/command-record.js';
+import { checkClusterAction } from './cluster-action-rules.js';
+import type { ClusterDriver, PackageDriver, ServiceDriver } from './drivers/driver.js';
+import type { HookRunner } from './hook-runner.js';
+import type { NodeFacts } from './node-facts.js';
+import { REBOOT_KIND, type OpJournal } from './op-journal.js';
+import type { PackagePathGuard } from './package-path-guard.js';
+import type { Rebooter } from './rebooter.js';
+
+export interface NodeInfo {
+  hostname: string;
+  platform: string;
+  kernelRelease: string;
+  bootId: string;
+  agentVersion: string;
+  drivers: Array<{ role: 'package' | 'service' | 'cluster'; name: string }>;
+  uptimeSeconds: number;
+  os: 'linux' | 'solaris';
+}
+
+export interface PackageRequest {
+  action: PackageAction;
+  path: string;
+  name: string;
+  testOnly: boolean;
+  force: boolean;
+}
+
+export interface AgentServiceDeps {
+  journal: OpJournal;
+  facts: NodeFacts;
+  packages: PackageDriver;
+  services: ServiceDriver;
+  cluster: ClusterDriver;
+  pathGuard: PackagePathGuard;
+  hooks: HookRunner;
+  rebooter: Rebooter;
+  logger: Logger;
+  agentVersion: string;
+  /** How long after answering a Reboot the reboot command runs (lets the reply leave). */
+  rebootDelayMs?: number;
+}
+
+export class AgentService {
+  /** Operations executing now, so a duplicate that arrives meanwhile waits for the result. */
+  private readonly inFlight = new Map<string, Promise<Operation>>();
+
+  constructor(private readonly deps: AgentServiceDeps) {}
+
+  async nodeInfo(): Promise<NodeInfo> {
+    const { facts } = this.deps;
+    return {
+      hostname: await facts.hostname(),
+      platform: await facts.machine(),
+      kernelRelease: await facts.kernelRelease(),
+      bootId: await facts.bootId(),
+      agentVersion: this.deps.agentVersion,
+      drivers: [
+        { role: 'package', name: this.deps.packages.name },
+        { role: 'service', name: this.deps.services.name },
+        { role: 'cluster', name: this.deps.cluster.name },
+      ],
+      uptimeSeconds: await facts.uptimeSeconds(),
+      os: facts.os(),
+    };
+  }
+
+  queryPackage(name: string): Promise<PackageInfo> {
+    return this.deps.packages.query(requireName('name', name));
+  }
+
+  async inspectPackageFile(path: string): Promise<{ package: PackageInfo; size: number; sha256: string }> {
+    const real = await this.deps.pathGuard.check('path', path);
+    const [info, size, sha256] = await Promise.all([this.deps.packages.inspectFile(real), stat(real).then((s) => s.size), sha256File(real)]);
+    return { package: info, size, sha256 };
+  }
+
+  applyPackage(context: OpContext, request: PackageRequest): Promise<Operation> {
+    return this.journaled(context, `package.${request.action}`, request, async () => {
+      if (request.action === 'remove') {
+        const name = requireName('name', request.name);
+        return () => this.deps.packages.apply({ action: 'remove', name, testOnly: request.testOnly, force: false });
+      }
+      if (request.force && request.action !== 'downgrade') throw invalidArgument('force', 'applies to DOWNGRADE only');
+      const path = await this.deps.pathGuard.check('path', request.path);
+      return () => this.deps.packages.apply({ action: request.action, path, testOnly: request.testOnly, force: request.force });
+    });
+  }
+
+  async controlService(context: OpContext | undefined, name: string, action: ServiceAction): Promise<{ operation?: Operation; status: ServiceStatus }> {
+    const { services } = this.deps;
+    const checkName = (): string => {
+      requireName('name', name);
+      if (!services.allowList.has(name)) throw invalidArgument('name', `service "${name}" is not on this agent's allow-list (${[...services.allowList].join(', ')})`);
+      return name;
+    };
+    if (action === 'status') return { status: await services.status(checkName()) };
+    if (context === undefined) throw invalidArgument('op', `is required for ${action.toUpperCase()}`);
+    const operation = await this.journaled(context, `service.${action}`, { name, action }, async () => {
+      const service = checkName();
+      return async () => ({ ...(await services.control(service, action)), serviceStatus: await services.status(service) });
+    });
+    return { operation, status: operation.result.serviceStatus ?? { name, enabled: false, running: false } };
+  }
+
+  clusterStatus(): Promise<ClusterStatus> {
+    return this.deps.cluster.status();
+  }
+
+  mirrorStatus(resource: string): Promise<MirrorStatus[]> {
+    return this.deps.cluster.mirrors(optionalName('resource', resource));
+  }
+
+  clusterAction(context: OpContext, action: ClusterAction): Promise<Operation> {
+    return this.journaled(context, `cluster.${action.kind}`, action, async () => {
+      const checked = checkClusterAction(action);
+      return () => this.deps.cluster.act(checked);
+    });
+  }
+
+  runHook(context: OpContext, name: string, args: readonly string[]): Promise<Operation> {
+    return this.journaled(context, 'hook.run', { name, args }, async () => {
+      const file = await this.deps.hooks.resolve(name, args);
+      return () => this.deps.hooks.run(file, args);
+    });
+  }
+
+  /**
+   * Journals the reboot as RUNNING and answers; the reboot command runs a moment later. The
+   * row becomes SUCCEEDED when the agent next starts under a new boot id (op-journal).
+   */
+  async reboot(context: OpContext): Promise<Operation> {
+    validateContext(context);
+    const begun = this.deps.journal.begin(context, REBOOT_KIND, {});
+    if (!begun.started) return begun.operation;
+    this.logFor(context).warn({ kind: REBOOT_KIND }, 'rebooting the node');
+    setTimeout(() => void this.runReboot(context), this.deps.rebootDelayMs ?? 200).unref();
+    return begun.operation;
+  }
+
+  getOperation(opId: string): Operation {
+    requireText('op_id', opId, 256);
+    if (opId === '') throw invalidArgument('op_id', 'is required');
+    return this.deps.journal.get(opId) ?? unknownOperation(opId);
+  }
+
+  private async runReboot(context: OpContext): Promise<void> {
+    const result = await this.deps.rebooter.reboot();
+    if (result.exitCode === 0) return;
+    // The node did not go down: say so, rather than leave the coordinator waiting for a boot.
+    this.deps.journal.finish(context.opId, { ok: false, commands: [toCommandRecord(result)], message: describeExit(result) });
+    this.logFor(context).error({ exitCode: result.exitCode }, 'reboot command failed');
+  }
+
+  /**
+   * The at-most-once wrapper. A known op_id answers from the journal. Otherwise `prepare`
+   * validates (throwing INVALID_ARGUMENT before anything is written) and returns the action,
+   * which runs once between the RUNNING row and the result row.
+   */
+  private async journaled(context: OpContext, kind: string, request: unknown, prepare: () => Promise<() => Promise<OperationResult>>): Promise<Operation> {
+    validateContext(context);
+    const running = this.inFlight.get(context.opId);
+    if (running !== undefined) {
+      this.deps.journal.begin(context, kind, request); // refuses a conflicting reuse of the op_id
+      return running;
+    }
+    const known = this.deps.journal.get(context.opId);
+    if (known !== undefined) return this.answerKnown(context, kind, request);
+    const action = await prepare();
+    const begun = this.deps.journal.begin(context, kind, request);
+    if (!begun.started) return this.answerKnown(context, kind, request);
+    const execution = this.execute(context, kind, action);
+    this.inFlight.set(context.opId, execution);
+    try {
+      return await execution;
+    } finally {
+      this.inFlight.delete(context.opId);
+    }
+  }
+
+  private answerKnown(context: OpContext, kind: string, request: unknown): Promise<Operation> {
+    const begun = this.deps.journal.begin(context, kind, request);
+    this.logFor(context).info({ kind, state: begun.operation.state }, 'known op_id: answered from the journal, nothing run');
+    return this.inFlight.get(context.opId) ?? Promise.resolve(begun.operation);
+  }
+
+  private async execute(context: OpContext, kind: string, action: () => Promise<OperationResult>): Promise<Operation> {
+    const log = this.logFor(context);
+    log.info({ kind }, 'operation started');
+    let result: OperationResult;
+    try {
+      result = await action();
+    } catch (error) {
+      result = { ok: false, commands: [], message: describeError(error) };
+    }
+    const operation = this.deps.journal.finish(context.opId, result);
+    log.info({ kind, state: operation.state, message: result.message || undefined }, 'operation finished');
+    return operation;
+  }
+
+  private logFor(context: OpContext): Logger {
+    return this.deps.logger.child({ op_id: context.opId, run: context.runId, epoch: context.epoch });
+  }
+}
+
+export function validateContext(context: OpContext): void {
+  if (context.opId === '') throw invalidArgument('op.op_id', 'is required for a mutating request');
+  requireText('op.op_id', context.opId, 256);
+  if (context.runId === '') throw invalidArgument('op.run_id', 'is required for a mutating request');
+  requireText('op.run_id', context.runId, 256);
+  if (!Number.isSafeInteger(context.epoch) || context.epoch < 1) throw invalidArgument('op.epoch', `must be a positive integer, got ${context.epoch}`);
+}
+
+function sha256File(path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const hash = createHash('sha256');
+    createReadStream(path)
+      .on('data', (chunk) => hash.update(chunk))
+      .on('error', reject)
+      .on('end', () => resolve(hash.digest('hex')));
+  });
+}

@@ -1,0 +1,86 @@
+// The gRPC adapter: wire in, domain call, wire out. Errors become gRPC statuses with the
+// field named (shared/wire/grpc-errors); generated types go no further than this file.
+import type { sendUnaryData, ServerUnaryCall } from '@grpc/grpc-js';
+import type { Logger } from '../../shared/logger.js';
+import {
+  clusterActionFromWire,
+  clusterStatusToWire,
+  mirrorToWire,
+  opContextFromWire,
+  operationToWire,
+  packageActions,
+  packageInfoToWire,
+  pb,
+  serviceActions,
+} from '../../shared/wire/agent-wire.js';
+import { toStatus } from '../../shared/wire/grpc-errors.js';
+import type { AgentService } from '../agent-service.js';
+
+type Handler<Req, Res> = (request: Req) => Promise<Res> | Res;
+
+export interface AgentGrpcOptions {
+  logger: Logger;
+  /** Checks the caller before any handler runs (mTLS role check); throws to refuse. */
+  authorize?: (call: ServerUnaryCall<unknown, unknown>) => void;
+}
+
+export function createAgentGrpcService(service: AgentService, options: AgentGrpcOptions): pb.AgentServer {
+  const unary =
+    <Req, Res>(name: string, handler: Handler<Req, Res>) =>
+    (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
+      Promise.resolve()
+        .then(() => {
+          options.authorize?.(call as ServerUnaryCall<unknown, unknown>);
+          return handler(call.request);
+        })
+        .then(
+          (response) => callback(null, response),
+          (error: unknown) => {
+            const wireStatus = toStatus(error);
+            options.logger.warn({ rpc: name, status: wireStatus.code, err: wireStatus.details }, 'request refused or failed');
+            callback(wireStatus, null);
+          },
+        );
+    };
+
+  return {
+    getNodeInfo: unary('GetNodeInfo', async (): Promise<pb.GetNodeInfoResponse> => ({ ...(await service.nodeInfo()) })),
+    queryPackage: unary('QueryPackage', async (request: pb.QueryPackageRequest): Promise<pb.QueryPackageResponse> => ({
+      package: packageInfoToWire(await service.queryPackage(request.name)),
+    })),
+    inspectPackageFile: unary('InspectPackageFile', async (request: pb.InspectPackageFileRequest): Promise<pb.InspectPackageFileResponse> => {
+      const inspected = await service.inspectPackageFile(request.path);
+      return { package: packageInfoToWire(inspected.package), size: inspected.size, sha256: inspected.sha256 };
+    }),
+    applyPackage: unary('ApplyPackage', async (request: pb.ApplyPackageRequest): Promise<pb.ApplyPackageResponse> => {
+      const context = opContextFromWire(request.op);
+      const action = packageActions.toDomain('action', request.action);
+      const operation = await service.applyPackage(context, { action, path: request.path, name: request.name, testOnly: request.testOnly, force: request.force });
+      return { operation: operationToWire(operation) };
+    }),
+    controlService: unary('ControlService', async (request: pb.ControlServiceRequest): Promise<pb.ControlServiceResponse> => {
+      const action = serviceActions.toDomain('action', request.action);
+      const context = action === 'status' ? undefined : opContextFromWire(request.op);
+      const answer = await service.controlService(context, request.name, action);
+      return { operation: answer.operation && operationToWire(answer.operation), status: { ...answer.status } };
+    }),
+    getClusterStatus: unary('GetClusterStatus', async (): Promise<pb.GetClusterStatusResponse> => clusterStatusToWire(await service.clusterStatus())),
+    getMirrorStatus: unary('GetMirrorStatus', async (request: pb.GetMirrorStatusRequest): Promise<pb.GetMirrorStatusResponse> => ({
+      mirrors: (await service.mirrorStatus(request.resource)).map(mirrorToWire),
+    })),
+    clusterAction: unary('ClusterAction', async (request: pb.ClusterActionRequest): Promise<pb.ClusterActionResponse> => {
+      const context = opContextFromWire(request.op);
+      return { operation: operationToWire(await service.clusterAction(context, clusterActionFromWire(request))) };
+    }),
+    reboot: unary('Reboot', async (request: pb.RebootRequest): Promise<pb.RebootResponse> => ({
+      operation: operationToWire(await service.reboot(opContextFromWire(request.op))),
+    })),
+    runHook: unary('RunHook', async (request: pb.RunHookRequest): Promise<pb.RunHookResponse> => {
+      const context = opContextFromWire(request.op);
+      return { operation: operationToWire(await service.runHook(context, request.name, request.args)) };
+    }),
+    getOperation: unary('GetOperation', (request: pb.GetOperationRequest): pb.GetOperationResponse => ({
+      operation: operationToWire(service.getOperation(request.opId)),
+    })),
+  };
+}

@@ -1,0 +1,73 @@
+// Loads a YAML file and validates it with a zod schema. Every error names the file, the
+// line, the field and what was expected; nothing is used from a file that fails.
+import { readFileSync } from 'node:fs';
+import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
+import type { z } from 'zod';
+import { LockstepError, describeError } from './errors.js';
+
+export interface ConfigIssue {
+  line: number | undefined;
+  field: string;
+  message: string;
+}
+
+export class ConfigError extends LockstepError {
+  constructor(
+    readonly file: string,
+    readonly issues: ConfigIssue[],
+  ) {
+    super('LOCKSTEP_E_CONFIG', issues.map((issue) => formatIssue(file, issue)).join('\n'), { field: issues[0]?.field });
+    this.name = 'ConfigError';
+  }
+}
+
+function formatIssue(file: string, issue: ConfigIssue): string {
+  const where = issue.line === undefined ? file : `${file}:${issue.line}`;
+  return `${where}: ${issue.field || '(document)'}: ${issue.message}`;
+}
+
+/** Parses YAML text and validates it; `file` is only for messages. */
+export function parseYamlWith<T extends z.ZodType>(file: string, text: string, schema: T): z.infer<T> {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      file,
+      doc.errors.map((error) => ({ line: error.linePos?.[0]?.line, field: '', message: `not valid YAML: ${error.message.split('\n')[0]}` })),
+    );
+  }
+  const result = schema.safeParse(doc.toJS() ?? {});
+  if (result.success) return result.data;
+  throw new ConfigError(
+    file,
+    result.error.issues.map((issue) => ({
+      line: lineOf(doc, lineCounter, issue.path as PropertyKey[]),
+      field: fieldPath(issue.path as PropertyKey[]),
+      message: issue.message,
+    })),
+  );
+}
+
+export function loadYamlFile<T extends z.ZodType>(file: string, schema: T): z.infer<T> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(file, [{ line: undefined, field: '', message: `cannot be read: ${describeError(error)}` }]);
+  }
+  return parseYamlWith(file, text, schema);
+}
+
+/** `nodes[1].address` */
+export function fieldPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((text, key) => (typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${String(key)}` : String(key)), '');
+}
+
+/** The line of the deepest node on the path that exists (the parent, for a missing key). */
+function lineOf(doc: Document, lineCounter: LineCounter, path: readonly PropertyKey[]): number | undefined {
+  for (let depth = path.length; depth >= 0; depth--) {
+    const node = depth === 0 ? doc.contents : doc.getIn(path.slice(0, depth) as unknown[], true);
+    if (isNode(node) && node.range) return lineCounter.linePos(node.range[0]).line;
+  }
+  return undefined;
+}

@@ -1,0 +1,129 @@
+// A domain-speaking client of one agent, for the coordinator, the lab and the tests.
+import { credentials as grpcCredentials, Metadata, type ChannelCredentials, type ChannelOptions, type ServiceError } from '@grpc/grpc-js';
+import type { ClusterAction, ClusterStatus, MirrorStatus } from '../domain/cluster.js';
+import type { OpContext, Operation } from '../domain/operation.js';
+import type { PackageAction, PackageInfo } from '../domain/package.js';
+import type { ServiceAction, ServiceStatus } from '../domain/service.js';
+import {
+  clusterActionToWire,
+  clusterStatusFromWire,
+  mirrorFromWire,
+  opContextToWire,
+  operationFromWire,
+  packageActions,
+  packageInfoFromWire,
+  pb,
+  serviceActions,
+  serviceStatusFromWire,
+} from './agent-wire.js';
+import { fromServiceError } from './grpc-errors.js';
+
+export interface RemoteNodeInfo {
+  hostname: string;
+  platform: string;
+  kernelRelease: string;
+  bootId: string;
+  agentVersion: string;
+  drivers: Array<{ role: string; name: string }>;
+  uptimeSeconds: number;
+  os: string;
+}
+
+export interface AgentClientOptions {
+  /** Deadline of each call. */
+  deadlineMs?: number;
+  channelOptions?: ChannelOptions;
+}
+
+export interface ApplyPackageInput {
+  action: PackageAction;
+  path?: string;
+  name?: string;
+  testOnly?: boolean;
+  force?: boolean;
+}
+
+type UnaryMethod<Req, Res> = (request: Req, metadata: Metadata, options: { deadline: Date }, callback: (error: ServiceError | null, response: Res) => void) => unknown;
+
+export class AgentClient {
+  private readonly client: pb.AgentClient;
+  private readonly deadlineMs: number;
+
+  constructor(
+    readonly address: string,
+    credentials: ChannelCredentials = grpcCredentials.createInsecure(),
+    options: AgentClientOptions = {},
+  ) {
+    this.client = new pb.AgentClient(address, credentials, { 'grpc.max_receive_message_length': 16 * 1024 * 1024, ...options.channelOptions });
+    this.deadlineMs = options.deadlineMs ?? 30_000;
+  }
+
+  close(): void {
+    this.client.close();
+  }
+
+  async nodeInfo(): Promise<RemoteNodeInfo> {
+    const response = await this.call<pb.GetNodeInfoRequest, pb.GetNodeInfoResponse>(this.client.getNodeInfo, {});
+    return { ...response, drivers: response.drivers.map((d) => ({ ...d })) };
+  }
+
+  async queryPackage(name: string): Promise<PackageInfo> {
+    return packageInfoFromWire((await this.call(this.client.queryPackage, { name })).package);
+  }
+
+  async inspectPackageFile(path: string): Promise<{ package: PackageInfo; size: number; sha256: string }> {
+    const response = await this.call(this.client.inspectPackageFile, { path });
+    return { package: packageInfoFromWire(response.package), size: response.size, sha256: response.sha256 };
+  }
+
+  async applyPackage(op: OpContext, input: ApplyPackageInput): Promise<Operation> {
+    const request: pb.ApplyPackageRequest = {
+      op: opContextToWire(op),
+      action: packageActions.toWire(input.action),
+      path: input.path ?? '',
+      name: input.name ?? '',
+      testOnly: input.testOnly ?? false,
+      force: input.force ?? false,
+    };
+    return operationFromWire((await this.call(this.client.applyPackage, request)).operation);
+  }
+
+  async controlService(op: OpContext | undefined, name: string, action: ServiceAction): Promise<{ operation?: Operation; status: ServiceStatus }> {
+    const response = await this.call(this.client.controlService, { op: op && opContextToWire(op), name, action: serviceActions.toWire(action) });
+    return { ...(response.operation && { operation: operationFromWire(response.operation) }), status: serviceStatusFromWire(response.status) };
+  }
+
+  async clusterStatus(): Promise<ClusterStatus> {
+    return clusterStatusFromWire(await this.call(this.client.getClusterStatus, {}));
+  }
+
+  async mirrorStatus(resource = ''): Promise<MirrorStatus[]> {
+    return (await this.call(this.client.getMirrorStatus, { resource })).mirrors.map(mirrorFromWire);
+  }
+
+  async clusterAction(op: OpContext, action: ClusterAction): Promise<Operation> {
+    return operationFromWire((await this.call(this.client.clusterAction, clusterActionToWire(op, action))).operation);
+  }
+
+  async reboot(op: OpContext): Promise<Operation> {
+    return operationFromWire((await this.call(this.client.reboot, { op: opContextToWire(op) })).operation);
+  }
+
+  async runHook(op: OpContext, name: string, args: readonly string[] = []): Promise<Operation> {
+    return operationFromWire((await this.call(this.client.runHook, { op: opContextToWire(op), name, args: [...args] })).operation);
+  }
+
+  async getOperation(opId: string): Promise<Operation> {
+    return operationFromWire((await this.call(this.client.getOperation, { opId })).operation);
+  }
+
+  /** Calls one unary method with a deadline; failures become LockstepErrors. */
+  private call<Req, Res>(method: UnaryMethod<Req, Res>, request: Req): Promise<Res> {
+    return new Promise((resolve, reject) => {
+      method.call(this.client, request, new Metadata(), { deadline: new Date(Date.now() + this.deadlineMs) }, (error, response) => {
+        if (error) reject(fromServiceError(error, `agent ${this.address}`));
+        else resolve(response);
+      });
+    });
+  }
+}

@@ -1,0 +1,39 @@
+// Errors cross the wire as a gRPC status with the message as details; the stable lockstep
+// code and the field ride in metadata so the client can rebuild a LockstepError.
+import { Metadata, status, type ServiceError, type StatusObject } from '@grpc/grpc-js';
+import { ERROR_CODES, LockstepError, describeError, isLockstepError, type ErrorCode } from '../errors.js';
+
+const CODE_KEY = 'lockstep-error-code';
+const FIELD_KEY = 'lockstep-error-field';
+
+export function toStatus(error: unknown): Partial<StatusObject> {
+  const metadata = new Metadata();
+  if (isLockstepError(error)) {
+    metadata.set(CODE_KEY, error.code);
+    if (error.field !== undefined) metadata.set(FIELD_KEY, error.field);
+    return { code: status[error.status], details: error.message, metadata };
+  }
+  metadata.set(CODE_KEY, 'LOCKSTEP_E_INTERNAL');
+  return { code: status.INTERNAL, details: describeError(error), metadata };
+}
+
+/** Rebuilds the LockstepError an adapter sent, or classifies a transport failure. */
+export function fromServiceError(error: ServiceError, peer: string): LockstepError {
+  const code = error.metadata?.get(CODE_KEY)[0];
+  const field = error.metadata?.get(FIELD_KEY)[0];
+  if (typeof code === 'string' && code in ERROR_CODES) {
+    return new LockstepError(code as ErrorCode, error.details, { cause: error, ...(typeof field === 'string' && { field }) });
+  }
+  if (error.code === status.UNAVAILABLE || error.code === status.DEADLINE_EXCEEDED) {
+    return new LockstepError('LOCKSTEP_E_UNAVAILABLE', `${peer}: ${error.details || status[error.code]}`, { cause: error });
+  }
+  if (error.code === status.INVALID_ARGUMENT) {
+    return new LockstepError('LOCKSTEP_E_INVALID_ARGUMENT', `${peer}: ${error.details}`, { cause: error });
+  }
+  return new LockstepError('LOCKSTEP_E_INTERNAL', `${peer}: ${status[error.code] ?? error.code}: ${error.details}`, { cause: error });
+}
+
+/** The gRPC status name of a failed call, e.g. "PERMISSION_DENIED", for messages and tests. */
+export function statusName(error: ServiceError): string {
+  return status[error.code] ?? String(error.code);
+}
