@@ -1,0 +1,104 @@
+// The agent's composition root below main: builds the journal, drivers and service from a
+// configuration and serves them over gRPC. Tests start agents through this same function.
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { HealthImplementation } from 'grpc-health-check';
+import { LockstepError } from '../shared/errors.js';
+import type { Logger } from '../shared/logger.js';
+import { pb } from '../shared/wire/agent-wire.js';
+import { assertInsecureAllowed, loadTlsMaterial, requirePeerRole, serverCredentials } from '../shared/tls.js';
+import type { AgentConfig } from './agent-config.js';
+import { AgentService } from './agent-service.js';
+import { ClusterproDriver } from './drivers/cluster/clusterpro-driver.js';
+import type { ServiceDriver } from './drivers/driver.js';
+import { RpmDriver } from './drivers/package/rpm-driver.js';
+import { SystemdDriver } from './drivers/service/systemd-driver.js';
+import { SysvDriver } from './drivers/service/sysv-driver.js';
+import type { Executor } from './exec/executor.js';
+import { ProcessExecutor } from './exec/process-executor.js';
+import { createAgentGrpcService } from './grpc/agent-grpc-service.js';
+import { HookRunner } from './hook-runner.js';
+import { HostFacts, type NodeFacts } from './node-facts.js';
+import { OpJournal } from './op-journal.js';
+import { PackagePathGuard } from './package-path-guard.js';
+import { Rebooter } from './rebooter.js';
+
+export const AGENT_VERSION = '0.1.0';
+
+/** Inputs only a test or the simulated node replaces; a real node uses the defaults. */
+export interface AgentEnvironment {
+  executor?: Executor;
+  facts?: NodeFacts;
+}
+
+export interface RunningAgent {
+  /** HOST:PORT actually bound (the port is the real one when 0 was asked for). */
+  address: string;
+  port: number;
+  journal: OpJournal;
+  stop(): Promise<void>;
+}
+
+export async function startAgent(config: AgentConfig, logger: Logger, environment: AgentEnvironment = {}): Promise<RunningAgent> {
+  assertInsecureAllowed(config.listen, { insecure: config.tls === undefined, insecureAllowRemote: config.insecureAllowRemote });
+  if (config.tls === undefined) logger.warn({ listen: config.listen }, 'INSECURE: serving without TLS; any local process can drive this agent');
+  const credentials = config.tls === undefined ? grpc.ServerCredentials.createInsecure() : serverCredentials(await loadTlsMaterial(config.tls));
+
+  const executor = environment.executor ?? new ProcessExecutor();
+  const facts = environment.facts ?? new HostFacts();
+  mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
+  const bootId = await facts.bootId();
+  const journal = new OpJournal(join(config.stateDir, 'journal.sqlite'), bootId);
+  const recovery = journal.recoverAfterStart();
+  if (recovery.interrupted.length + recovery.rebootsCompleted.length > 0) logger.warn({ ...recovery, bootId }, 'journal recovered after restart');
+
+  const service = new AgentService({
+    journal,
+    facts,
+    packages: new RpmDriver({ executor, ...(config.rpmDbPath !== undefined && { dbPath: config.rpmDbPath }) }),
+    services: serviceDriver(config, executor),
+    cluster: new ClusterproDriver({ executor }),
+    pathGuard: new PackagePathGuard(config.packageDirs),
+    hooks: new HookRunner({ executor, hooksDir: config.hooksDir }),
+    rebooter: new Rebooter(executor),
+    logger,
+    agentVersion: AGENT_VERSION,
+  });
+
+  const server = new grpc.Server({
+    'grpc.max_receive_message_length': 1024 * 1024,
+    // SPEC §8: only the coordinator role may call; the handshake already proved the CA.
+    ...(config.tls !== undefined && { interceptors: [requirePeerRole('coordinator')] }),
+  });
+  server.addService(pb.AgentService, createAgentGrpcService(service, { logger }));
+  new HealthImplementation({ '': 'SERVING', 'lockstep.agent.v1.Agent': 'SERVING' }).addToServer(server);
+  const port = await bind(server, config.listen, credentials);
+  const host = config.listen.slice(0, config.listen.lastIndexOf(':'));
+  logger.info({ listen: `${host}:${port}`, tls: config.tls !== undefined, bootId }, 'agent listening');
+
+  return {
+    address: `${host}:${port}`,
+    port,
+    journal,
+    stop: async () => {
+      await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+      journal.close();
+    },
+  };
+}
+
+function serviceDriver(config: AgentConfig, executor: Executor): ServiceDriver {
+  const manager = config.serviceManager === 'auto' ? (existsSync('/run/systemd/system') ? 'systemd' : 'sysv') : config.serviceManager;
+  const options = { executor, allowList: config.services };
+  return manager === 'systemd' ? new SystemdDriver(options) : new SysvDriver(options);
+}
+
+function bind(server: grpc.Server, listen: string, credentials: grpc.ServerCredentials): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.bindAsync(listen, credentials, (error, port) => {
+      if (error) reject(new LockstepError('LOCKSTEP_E_CONFIG', `--listen: cannot listen on ${listen}: ${error.message}`, { field: '--listen', cause: error }));
+      else resolve(port);
+    });
+  });
+}
