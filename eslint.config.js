@@ -3,7 +3,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const GENERATED = { regex: '(^|/)shared/gen/', message: 'Only the gRPC adapters (shared/wire, agent/grpc, coordinator/grpc) import generated stubs; speak domain types.' };
+const GENERATED = { regex: '(^|/)gen/lockstep/', message: 'Only the gRPC adapters (shared/wire, agent/grpc, coordinator/grpc) import generated stubs; speak domain types.' };
 const restrict = (...patterns) => ({ 'no-restricted-imports': ['error', { patterns }] });
 
 export default tseslint.config(
@@ -26,31 +26,31 @@ export default tseslint.config(
   {
     files: ['agent/**/*.ts'],
     ignores: ['agent/grpc/**'],
-    rules: restrict({ regex: '(^|/)coordinator/', message: 'agent/ never imports coordinator/ (SPEC §2).' }, GENERATED),
+    rules: restrict({ regex: '^(\\.\\./)+coordinator(/|$)', message: 'agent/ never imports coordinator/ (SPEC §2).' }, GENERATED),
   },
   {
     files: ['agent/grpc/**/*.ts'],
-    rules: restrict({ regex: '(^|/)coordinator/', message: 'agent/ never imports coordinator/ (SPEC §2).' }),
+    rules: restrict({ regex: '^(\\.\\./)+coordinator(/|$)', message: 'agent/ never imports coordinator/ (SPEC §2).' }),
   },
   {
     files: ['coordinator/**/*.ts'],
     ignores: ['coordinator/grpc/**'],
-    rules: restrict({ regex: '(^|/)agent/', message: 'coordinator/ never imports agent/ (SPEC §2).' }, GENERATED),
+    rules: restrict({ regex: '^(\\.\\./)+agent(/|$)', message: 'coordinator/ never imports agent/ (SPEC §2).' }, GENERATED),
   },
   {
     files: ['coordinator/grpc/**/*.ts'],
-    rules: restrict({ regex: '(^|/)agent/', message: 'coordinator/ never imports agent/ (SPEC §2).' }),
+    rules: restrict({ regex: '^(\\.\\./)+agent(/|$)', message: 'coordinator/ never imports agent/ (SPEC §2).' }),
   },
   {
     files: ['shared/**/*.ts'],
     ignores: ['shared/wire/**'],
     rules: restrict(
-      { regex: '(^|/)(agent|coordinator)/', message: 'shared/ imports neither agent/ nor coordinator/ (SPEC §2).' },
+      { regex: '^(\\.\\./)+(agent|coordinator)(/|$)', message: 'shared/ imports neither agent/ nor coordinator/ (SPEC §2).' },
       GENERATED,
     ),
   },
   {
     files: ['shared/wire/**/*.ts'],
-    rules: restrict({ regex: '(^|/)(agent|coordinator)/', message: 'shared/ imports neither agent/ nor coordinator/ (SPEC §2).' }),
+    rules: restrict({ regex: '^(\\.\\./)+(agent|coordinator)(/|$)', message: 'shared/ imports neither agent/ nor coordinator/ (SPEC §2).' }),
   },
 );

@@ -11,7 +11,7 @@ import type { ServiceAction, ServiceStatus } from '../shared/domain/service.js';
 import { describeError, invalidArgument } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { optionalName, requireName, requireText } from '../shared/names.js';
-import { describeExit, toCommandRecord } from './exec/command-record.js';
+import { operationResult } from './drivers/command-outcome.js';
 import { checkClusterAction } from './cluster-action-rules.js';
 import type { ClusterDriver, PackageDriver, ServiceDriver } from './drivers/driver.js';
 import type { HookRunner } from './hook-runner.js';
@@ -158,11 +158,11 @@ export class AgentService {
   }
 
   private async runReboot(context: OpContext): Promise<void> {
-    const result = await this.deps.rebooter.reboot();
-    if (result.exitCode === 0) return;
+    const result = operationResult(await this.deps.rebooter.reboot());
+    if (result.ok) return;
     // The node did not go down: say so, rather than leave the coordinator waiting for a boot.
-    this.deps.journal.finish(context.opId, { ok: false, commands: [toCommandRecord(result)], message: describeExit(result) });
-    this.logFor(context).error({ exitCode: result.exitCode }, 'reboot command failed');
+    this.deps.journal.finish(context.opId, result);
+    this.logFor(context).error({ message: result.message }, 'reboot command failed');
   }
 
   /**

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import type { OperationResult } from '../shared/domain/operation.js';
 import { invalidArgument, LockstepError } from '../shared/errors.js';
 import { requireName, requireText } from '../shared/names.js';
-import { describeExit, toCommandRecord } from './exec/command-record.js';
+import { operationResult } from './drivers/command-outcome.js';
 import type { Executor } from './exec/executor.js';
 
 export const MAX_HOOK_ARGS = 64;
@@ -46,8 +46,6 @@ export class HookRunner {
   }
 
   async run(file: string, args: readonly string[]): Promise<OperationResult> {
-    const result = await this.options.executor.run({ argv: [file, ...args], timeoutMs: this.options.timeoutMs ?? 30 * 60_000 });
-    const ok = result.exitCode === 0 && !result.timedOut;
-    return { ok, commands: [toCommandRecord(result)], message: ok ? '' : describeExit(result) };
+    return operationResult(await this.options.executor.run({ argv: [file, ...args], timeoutMs: this.options.timeoutMs ?? 30 * 60_000 }));
   }
 }

@@ -8,7 +8,7 @@ import { startAgent, type AgentEnvironment, type RunningAgent } from '../../agen
 import { CLUSTERPRO_SERVICES } from '../../agent/drivers/service/clusterpro-services.js';
 import { silentLogger } from '../../shared/logger.js';
 import { initCertificates } from '../../shared/pki/certs-init.js';
-import { clientCredentials, loadTlsMaterial } from '../../shared/tls.js';
+import { agentChannelOptions, clientCredentials, loadTlsMaterial } from '../../shared/tls.js';
 import { AgentClient } from '../../shared/wire/agent-client.js';
 
 export interface Pki {
@@ -81,5 +81,5 @@ export async function startTestAgent(options: TestAgentOptions): Promise<TestAge
 /** A client presenting the coordinator's certificate and expecting `node`'s certificate. */
 export async function coordinatorClient(pki: Pki, address: string, node: string): Promise<AgentClient> {
   const material = await loadTlsMaterial({ ca: pki.ca, ...pki.coordinator });
-  return new AgentClient(address, clientCredentials(material, { expectedServerName: node }), { deadlineMs: 10_000 });
+  return new AgentClient(address, clientCredentials(material, { expectedServerName: node }), { deadlineMs: 10_000, channelOptions: agentChannelOptions(node) });
 }

@@ -1,0 +1,145 @@
+// Reads `clpstat` (CLUSTERPRO X / EXPRESSCLUSTER X). The layout (REFERENCE.md) is a few
+// `<section>` headings, each holding entries `name .......: State` whose details (heartbeats,
+// `current : server1`, resources) are indented deeper. Only the layout is relied on: spacing,
+// tabs, dot leaders, extra lines, unknown sections and unknown state words are all tolerated,
+// because the full list of state words is unverified.
+import type {
+  ClusterGroup,
+  ClusterMonitor,
+  ClusterServer,
+  ClusterStatus,
+  GroupState,
+  ServerState,
+} from '../../../shared/domain/cluster.js';
+import { LockstepError } from '../../../shared/errors.js';
+import { truncateForMessage } from '../../../shared/names.js';
+
+/** One `name : value` line. `column` is where the name starts, so details sort under their entry. */
+interface Field {
+  column: number;
+  /** Marked with `*`: the server clpstat ran on. */
+  local: boolean;
+  name: string;
+  value: string;
+}
+
+interface Entry extends Field {
+  details: Field[];
+}
+
+const SECTION = /^\s*<\s*([A-Za-z]+)\s*>\s*$/;
+// indent, optional `*`, name, optional dot leader (` .....`), `:`, value.
+const FIELD = /^(\s*)(\*?\s*)([^\s:*][^:]*?)(?:\s+\.+)?\s*:(.*)$/;
+const TAB_STOP = 8;
+
+const SERVER_STATES: ReadonlyMap<string, ServerState> = new Map([
+  ['online', 'online'],
+  ['offline', 'offline'],
+  ['suspend', 'suspended'],
+  ['suspended', 'suspended'],
+  ['caution', 'caution'],
+  ['error', 'error'],
+]);
+
+const GROUP_STATES: ReadonlyMap<string, GroupState> = new Map([
+  ['online', 'online'],
+  ['offline', 'offline'],
+  ['online pending', 'online-pending'],
+  ['offline pending', 'offline-pending'],
+  ['error', 'error'],
+]);
+
+/** Throws LOCKSTEP_E_PARSE only when there is no `<server>` section at all. */
+export function parseClpstat(output: string): ClusterStatus {
+  const { preamble, sections } = readSections(output);
+  const serverFields = sections.get('server');
+  if (serverFields === undefined) {
+    throw new LockstepError(
+      'LOCKSTEP_E_PARSE',
+      `clpstat printed no <server> section, so the cluster's state is unknown; it printed: "${truncateForMessage(output.trim(), 200)}"`,
+    );
+  }
+  const servers = toEntries(serverFields).map(toServer);
+  return {
+    clusterName: preamble.find((field) => field.name.toLowerCase() === 'cluster')?.value.trim() ?? '',
+    servers,
+    groups: toEntries(sections.get('group') ?? []).map(toGroup),
+    monitors: toEntries(sections.get('monitor') ?? []).map(toMonitor),
+    // REFERENCE.md: a stopped cluster prints every server Offline.
+    stopped: servers.length > 0 && servers.every((server) => server.state === 'offline'),
+  };
+}
+
+/** The field lines before the first heading, and those under each heading (lower-cased). */
+function readSections(output: string): { preamble: Field[]; sections: Map<string, Field[]> } {
+  const preamble: Field[] = [];
+  const sections = new Map<string, Field[]>();
+  let current = preamble;
+  for (const raw of output.split(/\r?\n/)) {
+    const line = expandTabs(raw);
+    const heading = SECTION.exec(line)?.[1]?.toLowerCase();
+    if (heading !== undefined) {
+      current = sections.get(heading) ?? [];
+      sections.set(heading, current);
+      continue;
+    }
+    const field = parseField(line);
+    if (field !== undefined) current.push(field);
+  }
+  return { preamble, sections };
+}
+
+function parseField(line: string): Field | undefined {
+  const match = FIELD.exec(line);
+  if (match === null) return undefined;
+  const [, indent = '', star = '', name = '', value = ''] = match;
+  return { column: indent.length + star.length, local: star.includes('*'), name, value: value.trim() };
+}
+
+/** Entries are the least indented fields of a section; deeper fields are details of the entry above. */
+function toEntries(fields: readonly Field[]): Entry[] {
+  const entryColumn = Math.min(...fields.map((field) => field.column));
+  const entries: Entry[] = [];
+  for (const field of fields) {
+    if (field.column === entryColumn) entries.push({ ...field, details: [] });
+    else entries.at(-1)?.details.push(field);
+  }
+  return entries;
+}
+
+function toServer(entry: Entry): ClusterServer {
+  const stateText = stateWord(entry.value);
+  return { name: entry.name, state: SERVER_STATES.get(stateKey(stateText)) ?? 'other', stateText, local: entry.local };
+}
+
+function toGroup(entry: Entry): ClusterGroup {
+  const stateText = stateWord(entry.value);
+  const current = stateWord(entry.details.find((detail) => detail.name.toLowerCase() === 'current')?.value ?? '');
+  return {
+    name: entry.name,
+    state: GROUP_STATES.get(stateKey(stateText)) ?? 'other',
+    stateText,
+    currentServer: current === '' || current.toLowerCase() === 'none' ? null : current,
+  };
+}
+
+function toMonitor(entry: Entry): ClusterMonitor {
+  return { name: entry.name, stateText: stateWord(entry.value) };
+}
+
+/** The state is the first column: heartbeat lines add a description after a wide gap. */
+function stateWord(value: string): string {
+  return value.trim().split(/\s{2,}/)[0] ?? '';
+}
+
+/** `Online Pending`, `online-pending` and `ONLINE  PENDING` are one state. */
+function stateKey(stateText: string): string {
+  return stateText.toLowerCase().replace(/[\s_-]+/g, ' ').trim();
+}
+
+/** Columns decide what is a detail, so tabs count to the next tab stop, as a terminal shows them. */
+function expandTabs(line: string): string {
+  let expanded = '';
+  for (const char of line) expanded += char === '\t' ? ' '.repeat(TAB_STOP - (expanded.length % TAB_STOP)) : char;
+  return expanded;
+}

@@ -1,0 +1,170 @@
+// SPEC §8: mTLS between coordinator and agents, and the rule that plaintext stays on loopback.
+import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
+import { checkServerIdentity, type PeerCertificate } from 'node:tls';
+import * as grpc from '@grpc/grpc-js';
+import { LockstepError, describeError } from './errors.js';
+import { readCertificateIdentity, type CertificateIdentity, type CertificateRole } from './pki/certificate-authority.js';
+
+export interface TlsPaths {
+  ca: string;
+  cert: string;
+  key: string;
+}
+
+/** PEM contents: the CA that peers must chain to, and this program's own certificate and key. */
+export interface TlsMaterial {
+  ca: Buffer;
+  cert: Buffer;
+  key: Buffer;
+}
+
+/** Reads and cross-checks the three files, so a mistake shows at startup rather than at the first handshake. */
+export async function loadTlsMaterial(paths: TlsPaths): Promise<TlsMaterial> {
+  const material = {
+    ca: await readTlsFile('CA certificate', paths.ca),
+    cert: await readTlsFile('certificate', paths.cert),
+    key: await readTlsFile('private key', paths.key),
+  };
+  const cert = parsePem('certificate', paths.cert, () => new X509Certificate(material.cert));
+  parsePem('CA certificate', paths.ca, () => new X509Certificate(material.ca));
+  const key = parsePem('private key', paths.key, () => createPrivateKey(material.key));
+  if (!cert.checkPrivateKey(key)) {
+    throw new LockstepError('LOCKSTEP_E_TLS', `the private key ${paths.key} does not belong to the certificate ${paths.cert}`);
+  }
+  return material;
+}
+
+async function readTlsFile(what: string, path: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    throw new LockstepError('LOCKSTEP_E_TLS', `cannot read the TLS ${what} ${path}: ${describeError(error)}`, { cause: error });
+  }
+}
+
+function parsePem<T>(what: string, path: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    throw new LockstepError('LOCKSTEP_E_TLS', `the TLS ${what} ${path} is not valid PEM: ${describeError(error)}`, { cause: error });
+  }
+}
+
+export interface ServerTlsOptions {
+  /** Refuse, in the handshake, clients without a certificate from `ca`. Default true. */
+  requireClientCert?: boolean;
+}
+
+export function serverCredentials(material: TlsMaterial, options: ServerTlsOptions = {}): grpc.ServerCredentials {
+  return grpc.ServerCredentials.createSsl(
+    material.ca,
+    [{ private_key: material.key, cert_chain: material.cert }],
+    options.requireClientCert ?? true,
+  );
+}
+
+export interface ClientTlsOptions {
+  /**
+   * The node the server's certificate must name (SAN dNSName), whatever address we dial:
+   * the runbook says which node sits at an address, and another node's certificate is refused.
+   */
+  expectedServerName?: string;
+}
+
+export function clientCredentials(material: TlsMaterial, options: ClientTlsOptions = {}): grpc.ChannelCredentials {
+  const expected = options.expectedServerName;
+  const verify =
+    expected === undefined
+      ? {}
+      : { checkServerIdentity: (_host: string, cert: PeerCertificate) => checkServerIdentity(expected, cert) };
+  return grpc.credentials.createSsl(material.ca, material.key, material.cert, verify);
+}
+
+/**
+ * Channel options to go with `expectedServerName`: TLS SNI then carries the node name rather
+ * than the address dialled (Node warns, DEP0123, when SNI is an IP address). grpc-js also
+ * passes this name to checkServerIdentity, which checks the same name either way.
+ */
+export function agentChannelOptions(expectedServerName: string): grpc.ChannelOptions {
+  return { 'grpc.ssl_target_name_override': expectedServerName };
+}
+
+/** The identity of the client certificate on a server call; undefined on plaintext or without one. */
+export function peerIdentity(call: Pick<grpc.ServerInterceptingCallInterface, 'getAuthContext'>): CertificateIdentity | undefined {
+  const raw = call.getAuthContext().sslPeerCertificate?.raw;
+  return raw === undefined ? undefined : readCertificateIdentity(raw);
+}
+
+/**
+ * A server interceptor that answers PERMISSION_DENIED to every call whose client certificate
+ * lacks `role`. The handshake has already proved the certificate chains to our CA; this adds
+ * what the CA cannot say alone (SPEC §8: agents accept only the coordinator role).
+ */
+export function requirePeerRole(role: CertificateRole): grpc.ServerInterceptor {
+  return (_method, call) =>
+    new grpc.ServerInterceptingCall(call, {
+      start: (next) =>
+        next({
+          onReceiveMetadata: (metadata, forward) => {
+            const identity = peerIdentityOrUndefined(call);
+            if (identity?.role === role) {
+              forward(metadata);
+              return;
+            }
+            call.sendStatus({
+              code: grpc.status.PERMISSION_DENIED,
+              details: `this service accepts only ${role} certificates; the client presented ${describeIdentity(identity)}`,
+            });
+          },
+        }),
+    });
+}
+
+// Inside the interceptor a throw would escape into grpc-js: an unreadable certificate is simply denied.
+function peerIdentityOrUndefined(call: grpc.ServerInterceptingCallInterface): CertificateIdentity | undefined {
+  try {
+    return peerIdentity(call);
+  } catch {
+    return undefined;
+  }
+}
+
+function describeIdentity(identity: CertificateIdentity | undefined): string {
+  return identity === undefined ? 'no certificate' : `CN=${identity.commonName} (role ${identity.role})`;
+}
+
+/** True when `hostPort` (HOST:PORT, [V6]:PORT) names a loopback interface; an empty host means all interfaces. */
+export function isLoopbackAddress(hostPort: string): boolean {
+  const host = hostOf(hostPort).toLowerCase();
+  if (host === 'localhost') return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  if (isIP(host) === 6) return host === '::1' || /^::ffff:127\./.test(host);
+  return false;
+}
+
+function hostOf(hostPort: string): string {
+  const bracketed = /^\[([^\]]*)\](?::\d*)?$/.exec(hostPort);
+  if (bracketed) return bracketed[1] ?? '';
+  // One colon is HOST:PORT; more is a bare IPv6 address without a port.
+  const colons = hostPort.split(':').length - 1;
+  return colons === 1 ? hostPort.slice(0, hostPort.indexOf(':')) : hostPort;
+}
+
+export interface InsecureOptions {
+  insecure: boolean;
+  insecureAllowRemote: boolean;
+}
+
+/** SPEC §8: `--insecure` is refused on a non-loopback address unless `--insecure-allow-remote` is given too. */
+export function assertInsecureAllowed(listen: string, options: InsecureOptions): void {
+  if (!options.insecure || options.insecureAllowRemote || isLoopbackAddress(listen)) return;
+  throw new LockstepError(
+    'LOCKSTEP_E_CONFIG',
+    `--insecure refuses to listen on ${listen}, which is not a loopback address: anyone who can reach it could ` +
+      'drive this program without a certificate. Use --tls-ca/--tls-cert/--tls-key, listen on 127.0.0.1, ' +
+      'or add --insecure-allow-remote to accept the risk.',
+    { field: '--insecure' },
+  );
+}
