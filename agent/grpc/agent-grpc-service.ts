@@ -20,8 +20,6 @@ type Handler<Req, Res> = (request: Req) => Promise<Res> | Res;
 
 export interface AgentGrpcOptions {
   logger: Logger;
-  /** Checks the caller before any handler runs (mTLS role check); throws to refuse. */
-  authorize?: (call: ServerUnaryCall<unknown, unknown>) => void;
 }
 
 export function createAgentGrpcService(service: AgentService, options: AgentGrpcOptions): pb.AgentServer {
@@ -29,10 +27,7 @@ export function createAgentGrpcService(service: AgentService, options: AgentGrpc
     <Req, Res>(name: string, handler: Handler<Req, Res>) =>
     (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
       Promise.resolve()
-        .then(() => {
-          options.authorize?.(call as ServerUnaryCall<unknown, unknown>);
-          return handler(call.request);
-        })
+        .then(() => handler(call.request))
         .then(
           (response) => callback(null, response),
           (error: unknown) => {
