@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readCertificateIdentity, type CertificateIdentity } from '../../shared/pki/certificate-authority.js';
 import { initCertificates } from '../../shared/pki/certs-init.js';
 import { agentChannelOptions, clientCredentials, loadTlsMaterial, peerIdentity, requirePeerRole, serverCredentials, type TlsMaterial } from '../../shared/tls.js';
-import '../../shared/pki/reflect-metadata-shim.js';
+import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 
 const DEADLINE_MS = 3_000;
