@@ -5,7 +5,7 @@ import { isIP } from 'node:net';
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import { LockstepError, describeError } from './errors.js';
-import { readCertificateIdentity, type CertificateIdentity, type CertificateRole } from './pki/certificate-authority.js';
+import { readCertificateIdentity, type CertificateIdentity, type CertificateRole } from './pki/certificate-identity.js';
 
 export interface TlsPaths {
   ca: string;

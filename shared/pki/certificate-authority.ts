@@ -5,19 +5,12 @@ import { webcrypto } from 'node:crypto';
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { LockstepError } from '../errors.js';
-
-export type CertificateRole = 'coordinator' | 'agent';
+import type { CertificateRole } from './certificate-identity.js';
 
 /** A certificate and its private key, both PEM (the key as PKCS#8). */
 export interface KeyAndCertificate {
   certPem: string;
   keyPem: string;
-}
-
-export interface CertificateIdentity {
-  commonName: string;
-  role: CertificateRole | 'unknown';
-  dnsNames: string[];
 }
 
 const KEY_ALGORITHM: webcrypto.EcKeyImportParams = { name: 'ECDSA', namedCurve: 'P-256' };
@@ -96,34 +89,6 @@ async function issueLeaf(
     webcrypto,
   );
   return { certPem: cert.toString('pem'), keyPem: await exportKey(keys.privateKey) };
-}
-
-/**
- * Who a certificate (PEM, or DER as a TLS peer certificate carries it) speaks for. The role
- * needs both the OU and the matching extended key usage, so an OU alone grants nothing.
- */
-export function readCertificateIdentity(certificate: string | Uint8Array): CertificateIdentity {
-  const cert = parseCertificate(certificate);
-  const commonName = cert.subjectName.getField('CN')[0] ?? '';
-  const units = cert.subjectName.getField('OU');
-  const usages = cert.getExtension(x509.ExtendedKeyUsageExtension)?.usages ?? [];
-  const san = cert.getExtension(x509.SubjectAlternativeNameExtension);
-  const dnsNames = (san?.names.items ?? []).filter((item) => item.type === 'dns').map((item) => item.value);
-  return { commonName, role: roleOf(units, usages), dnsNames };
-}
-
-function roleOf(units: string[], usages: x509.ExtendedKeyUsageType[]): CertificateIdentity['role'] {
-  if (units.includes('coordinator') && usages.includes(x509.ExtendedKeyUsage.clientAuth)) return 'coordinator';
-  if (units.includes('agent') && usages.includes(x509.ExtendedKeyUsage.serverAuth)) return 'agent';
-  return 'unknown';
-}
-
-function parseCertificate(certificate: string | Uint8Array): x509.X509Certificate {
-  try {
-    return new x509.X509Certificate(certificate);
-  } catch (error) {
-    throw new LockstepError('LOCKSTEP_E_TLS', 'not a readable X.509 certificate', { cause: error });
-  }
 }
 
 function validity(lifetimeMs: number): { notBefore: Date; notAfter: Date } {

@@ -8,7 +8,7 @@ import * as tls from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation, service as healthService } from 'grpc-health-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { readCertificateIdentity, type CertificateIdentity } from '../../shared/pki/certificate-authority.js';
+import { readCertificateIdentity, type CertificateIdentity } from '../../shared/pki/certificate-identity.js';
 import { initCertificates } from '../../shared/pki/certs-init.js';
 import { agentChannelOptions, clientCredentials, loadTlsMaterial, peerIdentity, requirePeerRole, serverCredentials, type TlsMaterial } from '../../shared/tls.js';
 import 'reflect-metadata';

@@ -6,7 +6,7 @@ import { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { registerCertsCommand } from '../../coordinator/cli/certs-command.js';
 import { isLockstepError } from '../../shared/errors.js';
-import { readCertificateIdentity } from '../../shared/pki/certificate-authority.js';
+import { readCertificateIdentity } from '../../shared/pki/certificate-identity.js';
 import { addAgentCertificates, initCertificates } from '../../shared/pki/certs-init.js';
 
 const SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
