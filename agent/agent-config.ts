@@ -26,6 +26,8 @@ export const agentConfigSchema = z
     /** A private rpm database (rpm --dbpath), for rehearsals. */
     'rpm-dbpath': z.string().min(1).optional(),
     'log-level': z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+    /** A simulated node's directory, LAB/nodes/NAME (SPEC §9). */
+    sim: z.string().min(1).optional(),
   })
   .strict();
 
@@ -42,6 +44,8 @@ export interface AgentConfig {
   serviceManager: 'auto' | 'sysv' | 'systemd';
   rpmDbPath: string | undefined;
   logLevel: string;
+  /** Set: the agent runs on this simulated node (LAB/nodes/NAME) instead of the host. */
+  sim?: string;
 }
 
 /** Merges the file (if any) and the flags (which win) into a complete configuration. */
@@ -66,6 +70,7 @@ export function resolveAgentConfig(file: string | undefined, flags: AgentConfigI
     serviceManager: merged['service-manager'] ?? 'auto',
     rpmDbPath: merged['rpm-dbpath'],
     logLevel: merged['log-level'] ?? 'info',
+    sim: merged.sim,
   };
 }
 

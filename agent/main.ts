@@ -6,6 +6,7 @@ import { failAndExit } from '../shared/cli-exit.js';
 import { createLogger } from '../shared/logger.js';
 import { resolveAgentConfig, DEFAULT_AGENT_LISTEN, type AgentConfigInput } from './agent-config.js';
 import { AGENT_VERSION, startAgent } from './agent-server.js';
+import { prepareSimNode } from './sim/sim-node.js';
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
@@ -25,6 +26,7 @@ const program = new Command('lockstep-agent')
   .option('--service <name>', 'a service ControlService may touch; repeat for more (default: the CLUSTERPRO services)', collect)
   .addOption(new Option('--service-manager <kind>', 'how services are controlled (default auto)').choices(['auto', 'sysv', 'systemd']))
   .option('--rpm-dbpath <dir>', 'use a private rpm database (rpm --dbpath), for rehearsals')
+  .option('--sim <node-dir>', 'run on a simulated node, LAB/nodes/NAME (lockstep lab)')
   .addOption(new Option('--log-level <level>', 'log level (default info)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
   .showHelpAfterError()
   .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
@@ -46,10 +48,17 @@ async function main(): Promise<void> {
     services: flags.service as string[] | undefined,
     'service-manager': flags.serviceManager as AgentConfigInput['service-manager'],
     'rpm-dbpath': flags.rpmDbpath as string | undefined,
+    sim: flags.sim as string | undefined,
     'log-level': flags.logLevel as AgentConfigInput['log-level'],
   });
   const logger = createLogger({ name: 'lockstep-agent', level: config.logLevel });
-  const agent = await startAgent(config, logger);
+  const sim = config.sim === undefined ? undefined : await prepareSimNode(config.sim, logger);
+  const agent = await startAgent(config, logger, sim?.environment);
+  // A node powered off from elsewhere (clpstdn on another server) goes at once, as a real one.
+  sim?.watchPowerOff(() => {
+    logger.warn({ node: sim.node }, 'simulated node powered off');
+    process.exit(0);
+  });
   const stop = (signal: string): void => {
     logger.info({ signal }, 'stopping');
     void agent.stop().then(() => process.exit(0));

@@ -52,6 +52,11 @@ export const faultSchema = z.object({
   /** fail: exit with exitCode and stderr; hang: never answer (the executor's timeout ends it); slow: run after delayMs. */
   mode: z.enum(['fail', 'hang', 'slow']),
   delayMs: z.number().int().nonnegative().default(0),
+  /**
+   * slow only. before (the default): wait, then run. after: run (the effect happens and is in history.jsonl),
+   * then wait before answering — an agent killed meanwhile never learns the command ran.
+   */
+  when: z.enum(['before', 'after']).optional(),
   exitCode: z.number().int().default(1),
   stderr: z.string().default('simulated failure\n'),
   /** How many more times it fires; absent: always. */
@@ -67,6 +72,7 @@ export const installedPackageSchema = z.object({
   release: z.string(),
   arch: z.string(),
   summary: z.string(),
+  /** Seconds since the epoch, as rpm's INSTALLTIME. */
   installTime: z.number().int(),
 });
 
@@ -82,6 +88,8 @@ export const nodeStateSchema = z.object({
   power: z.enum(['up', 'down']),
   rebootDelayMs: z.number().int().nonnegative(),
   bootCount: z.number().int().nonnegative(),
+  /** Epoch ms of the last boot (set by the simulated boot): the node's uptime counts from here. */
+  bootTime: z.number().nonnegative().optional(),
   /** real: rpm runs against rpmDbPath; emulated: `packages` below is the database. */
   rpm: z.enum(['real', 'emulated']),
   rpmDbPath: z.string(),

@@ -1,0 +1,43 @@
+// What one simulated program is: argv in, what it printed and its exit code out, over the
+// lab's state. The executor (sim-executor.ts) adds history, faults and timeouts around it.
+import type { Executor } from '../exec/executor.js';
+import type { LabStore } from './lab-store.js';
+
+export interface SimContext {
+  store: LabStore;
+  /** This node's name: also its server name in cluster.json. */
+  node: string;
+  /** Epoch ms. */
+  now: () => number;
+  /** The real rpm binary, when the machine has one. */
+  realRpm: string | undefined;
+  /** Runs the real rpm. */
+  processes: Executor;
+  /** What is left of the request's timeout. */
+  timeoutMs: number;
+}
+
+export interface CommandOutput {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  /** A real process this command ran was killed by its timeout. */
+  timedOut?: boolean;
+  /** This node powered off: the agent process exits once it has answered. */
+  powerOff?: boolean;
+}
+
+export type SimCommand = (argv: readonly string[], context: SimContext) => Promise<CommandOutput>;
+
+export function succeeded(stdout = ''): CommandOutput {
+  return { exitCode: 0, stdout, stderr: '' };
+}
+
+export function failed(exitCode: number, stderr: string, stdout = ''): CommandOutput {
+  return { exitCode, stdout, stderr };
+}
+
+/** What a shell prints for a program that does not exist, as ProcessExecutor reports it. */
+export function notFound(program: string): CommandOutput {
+  return failed(127, `${program}: command not found\n`);
+}
