@@ -2,16 +2,21 @@
 // lockstep: the operator's command line (SPEC §7). Each command lives in its own module and
 // registers itself here.
 import { Command } from 'commander';
+import { registerLabCommand } from '../lab/lab-command.js';
 import { registerCertsCommand } from './certs-command.js';
 
 const program = new Command('lockstep')
   .description('Run vendor update procedures across the nodes of a high-availability cluster, one barrier-checked step at a time.')
   .version('0.1.0')
   .option('--coordinator <host:port>', 'the coordinator to talk to (env LOCKSTEP_COORDINATOR)', process.env.LOCKSTEP_COORDINATOR ?? '127.0.0.1:7450')
+  // SPEC §7: `lockstep [--coordinator HOST:PORT] COMMAND …` — global options come before the
+  // command, so a command may have its own `--version` (lab up --version 2.0.0-1).
+  .enablePositionalOptions()
   .showHelpAfterError()
   // Usage errors are bad input: exit 2 (SPEC §7).
   .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
 
 registerCertsCommand(program);
+registerLabCommand(program);
 
 await program.parseAsync();
