@@ -33,10 +33,17 @@ export function parseYamlWith<T extends z.ZodType>(file: string, text: string, s
   if (doc.errors.length > 0) {
     throw new ConfigError(
       file,
-      doc.errors.map((error) => ({ line: error.linePos?.[0]?.line, field: '', message: `not valid YAML: ${error.message.split('\n')[0]}` })),
+      doc.errors.map((error) => ({ line: error.linePos?.[0]?.line ?? lineCounter.linePos(error.pos[0]).line, field: '', message: `not valid YAML: ${error.message.split('\n')[0]}` })),
     );
   }
-  const result = schema.safeParse(doc.toJS() ?? {});
+  let value: unknown;
+  try {
+    // Unresolved aliases and alias bombs throw here, not in parseDocument.
+    value = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  } catch (error) {
+    throw new ConfigError(file, [{ line: undefined, field: '', message: `not valid YAML: ${describeError(error)}` }]);
+  }
+  const result = schema.safeParse(value);
   if (result.success) return result.data;
   throw new ConfigError(
     file,

@@ -1,0 +1,39 @@
+// One client per node of a run, over mTLS with the runbook's credentials. The coordinator
+// checks that each agent's certificate names the node the runbook puts at that address
+// (SPEC §8), and reconnects with a backoff capped at 500 ms (SPEC §4.3).
+import { agentChannelOptions, clientCredentials, loadTlsMaterial, type TlsPaths } from '../../shared/tls.js';
+import { AgentClient } from '../../shared/wire/agent-client.js';
+import type { PlanNode } from '../plan/plan.js';
+
+const RECONNECT_OPTIONS = {
+  'grpc.initial_reconnect_backoff_ms': 100,
+  'grpc.min_reconnect_backoff_ms': 100,
+  'grpc.max_reconnect_backoff_ms': 500,
+  'grpc.keepalive_time_ms': 10_000,
+  'grpc.keepalive_timeout_ms': 5_000,
+} as const;
+
+export class AgentPool {
+  private constructor(private readonly clients: Map<string, AgentClient>) {}
+
+  static async connect(nodes: readonly PlanNode[], tls: TlsPaths, deadlineMs = 15_000): Promise<AgentPool> {
+    const material = await loadTlsMaterial(tls);
+    const clients = new Map<string, AgentClient>();
+    for (const node of nodes) {
+      const credentials = clientCredentials(material, { expectedServerName: node.name });
+      clients.set(node.name, new AgentClient(node.address, credentials, { deadlineMs, channelOptions: { ...agentChannelOptions(node.name), ...RECONNECT_OPTIONS } }));
+    }
+    return new AgentPool(clients);
+  }
+
+  client(node: string): AgentClient {
+    const client = this.clients.get(node);
+    if (client === undefined) throw new Error(`no agent client for node ${node}`);
+    return client;
+  }
+
+  close(): void {
+    for (const client of this.clients.values()) client.close();
+    this.clients.clear();
+  }
+}

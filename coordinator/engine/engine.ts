@@ -1,0 +1,239 @@
+// The coordinator's engine: creates runs from runbooks, drives them, and answers the API.
+// At start it reloads every run that is not final and resumes it where the store says it is.
+import { randomBytes } from 'node:crypto';
+import { LockstepError, describeError } from '../../shared/errors.js';
+import type { Logger } from '../../shared/logger.js';
+import { compileRunbook } from '../plan/compile-runbook.js';
+import { planHash } from '../plan/plan-hash.js';
+import type { Plan } from '../plan/plan.js';
+import { RunStore, type RunRow } from '../store/run-store.js';
+import { AgentPool } from './agent-pool.js';
+import { RunDriver } from './run-driver.js';
+import { FINAL_RUN_STATES, type NodeView, type RunEvent, type RunService, type RunView, type StepView, type SubmitInput, type SubmitResult } from './run-types.js';
+
+export interface EngineOptions {
+  dbFile: string;
+  logger: Logger;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export type Engine = RunService & { readonly epoch: number; close(): Promise<void> };
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function createEngine(options: EngineOptions): Promise<Engine> {
+  const engine = new RunEngine(new RunStore(options.dbFile), options.logger, options.sleep ?? sleep);
+  await engine.resumeAll();
+  return engine;
+}
+
+class RunEngine implements Engine {
+  private readonly drivers = new Map<string, RunDriver>();
+
+  constructor(
+    private readonly store: RunStore,
+    private readonly logger: Logger,
+    private readonly sleep: (ms: number) => Promise<void>,
+  ) {}
+
+  get epoch(): number {
+    return this.store.epoch;
+  }
+
+  async resumeAll(): Promise<void> {
+    for (const run of this.store.activeRuns()) {
+      this.logger.info({ run: run.id, state: run.state, stage: run.stageIndex, epoch: this.store.epoch }, 'resuming run after start');
+      this.store.recordEvent(run.id, { type: 'run.resumed', stepId: '', node: '', message: `coordinator started (epoch ${this.store.epoch}); resuming at stage ${run.stageIndex}` });
+      await this.drive(run);
+    }
+  }
+
+  async submit(input: SubmitInput): Promise<SubmitResult> {
+    const { plan, tls } = compileRunbook(input.runbookYaml, input.runbookPath);
+    const hash = planHash(plan);
+    await this.preflight(plan, tls);
+    if (input.dryRun) return { planHash: hash, plan };
+    const id = newRunId();
+    const run = this.store.createRun({ id, plan, planHash: hash, runbookPath: input.runbookPath, tls, autoApprove: input.autoApprove, requestedBy: input.requestedBy });
+    this.logger.info({ run: id, procedure: plan.procedure, nodes: plan.nodes.length }, 'run created');
+    await this.drive(run);
+    return { runId: id, planHash: hash, plan };
+  }
+
+  getRun(runId: string): RunView {
+    return this.view(this.store.getRun(runId));
+  }
+
+  listRuns(limit: number): RunView[] {
+    return this.store.listRuns(limit > 0 ? limit : 50).map((run) => this.view(run));
+  }
+
+  watch(runId: string, fromSeq: number, onEvent: (event: RunEvent) => void): () => void {
+    this.store.getRun(runId);
+    let last = fromSeq - 1;
+    const deliver = (event: RunEvent): void => {
+      if (event.runId !== runId || event.seq <= last) return;
+      last = event.seq;
+      onEvent(event);
+    };
+    const unsubscribe = this.store.onEvent(deliver);
+    for (const event of this.store.events(runId, fromSeq)) deliver(event);
+    return unsubscribe;
+  }
+
+  approve(runId: string, gate: string, operator: string, comment: string): RunView {
+    const run = this.store.getRun(runId);
+    const stage = run.plan.stages.find((candidate) => candidate.id === gate);
+    if (stage === undefined || !(stage.type === 'gate' || (stage.type === 'barrier' && stage.confirm))) {
+      const gates = run.plan.stages.filter((candidate) => candidate.type === 'gate' || (candidate.type === 'barrier' && candidate.confirm)).map((candidate) => candidate.id);
+      throw new LockstepError('LOCKSTEP_E_INVALID_ARGUMENT', `gate: run ${runId} has no gate "${gate}" (its gates: ${gates.join(', ') || 'none'})`, { field: 'gate' });
+    }
+    this.store.approve(runId, gate, operator, comment);
+    this.drivers.get(runId)?.notify();
+    return this.getRun(runId);
+  }
+
+  pause(runId: string): RunView {
+    const run = this.requireState(runId, ['running', 'awaiting-approval'], 'pause');
+    const ahead = run.plan.stages.slice(run.stageIndex).find((stage) => stage.type === 'safe-point');
+    if (ahead === undefined) throw new LockstepError('LOCKSTEP_E_UNSUPPORTED', `run ${runId} has no safe point ahead: it can only be cancelled, not paused`);
+    this.store.setPauseRequested(runId, true);
+    this.store.recordEvent(runId, { type: 'run.pause-requested', stepId: ahead.id, node: '', message: `will pause at safe point ${ahead.id}` });
+    return this.getRun(runId);
+  }
+
+  resume(runId: string): RunView {
+    const run = this.store.getRun(runId);
+    if (run.state === 'paused') {
+      this.store.setState(runId, 'running', { type: 'run.resumed', stepId: '', node: '', message: 'resumed by the operator' });
+      this.drivers.get(runId)?.notify();
+    } else if (run.pauseRequested) {
+      this.store.setPauseRequested(runId, false);
+      this.store.recordEvent(runId, { type: 'run.pause-withdrawn', stepId: '', node: '', message: 'the pause request was withdrawn' });
+    } else {
+      this.requireState(runId, ['paused'], 'resume');
+    }
+    return this.getRun(runId);
+  }
+
+  retry(runId: string, node: string | undefined): RunView {
+    const run = this.requireState(runId, ['blocked'], 'retry');
+    if (node !== undefined && !run.plan.nodes.some((candidate) => candidate.name === node)) {
+      throw new LockstepError('LOCKSTEP_E_INVALID_ARGUMENT', `node: run ${runId} has no node "${node}"`, { field: 'node' });
+    }
+    this.store.resetFailed(runId, node);
+    this.store.setState(runId, 'running', { type: 'run.running', stepId: '', node: node ?? '', message: 'retrying', blocker: null });
+    this.drivers.get(runId)?.notify();
+    return this.getRun(runId);
+  }
+
+  cancel(runId: string): RunView {
+    const run = this.store.getRun(runId);
+    if (FINAL_RUN_STATES.has(run.state)) throw new LockstepError('LOCKSTEP_E_UNSUPPORTED', `run ${runId} is already ${run.state}`);
+    this.store.setState(runId, 'cancelled', { type: 'run.cancelled', stepId: '', node: '', message: 'cancelled by the operator; steps already sent finish on their nodes, nothing new starts' });
+    this.drivers.get(runId)?.notify();
+    return this.getRun(runId);
+  }
+
+  async listNodes(runbookYaml: string, runbookPath: string): Promise<NodeView[]> {
+    const { plan, tls } = compileRunbook(runbookYaml, runbookPath);
+    return this.probeNodes(plan, tls);
+  }
+
+  async close(): Promise<void> {
+    for (const driver of this.drivers.values()) driver.stop();
+    await Promise.all([...this.drivers.values()].map((driver) => driver.finished));
+    this.store.close();
+  }
+
+  private async drive(run: RunRow): Promise<void> {
+    const pool = await AgentPool.connect(run.plan.nodes, run.tls, maxTimeout(run.plan));
+    const driver = new RunDriver(run.id, { store: this.store, pool, logger: this.logger, sleep: this.sleep });
+    this.drivers.set(run.id, driver);
+    void driver.finished.then(() => this.drivers.delete(run.id));
+  }
+
+  /** Read-only: every node answers, with a certificate naming it. Refuses the run otherwise. */
+  private async preflight(plan: Plan, tls: RunRow['tls']): Promise<void> {
+    const nodes = await this.probeNodes(plan, tls);
+    const unreachable = nodes.filter((node) => !node.reachable);
+    if (unreachable.length > 0) {
+      throw new LockstepError('LOCKSTEP_E_UNAVAILABLE', `preflight: ${unreachable.map((node) => `${node.name} (${node.address}): ${node.error}`).join('; ')}`);
+    }
+  }
+
+  private async probeNodes(plan: Plan, tls: RunRow['tls']): Promise<NodeView[]> {
+    const pool = await AgentPool.connect(plan.nodes, tls, 5_000);
+    try {
+      return await Promise.all(
+        plan.nodes.map(async (node): Promise<NodeView> => {
+          try {
+            const info = await pool.client(node.name).nodeInfo();
+            return { name: node.name, address: node.address, reachable: true, hostname: info.hostname, platform: info.platform, bootId: info.bootId, agentVersion: info.agentVersion, error: '' };
+          } catch (error) {
+            return { name: node.name, address: node.address, reachable: false, hostname: '', platform: '', bootId: '', agentVersion: '', error: describeError(error) };
+          }
+        }),
+      );
+    } finally {
+      pool.close();
+    }
+  }
+
+  private requireState(runId: string, states: RunRow['state'][], action: string): RunRow {
+    const run = this.store.getRun(runId);
+    if (!states.includes(run.state)) throw new LockstepError('LOCKSTEP_E_UNSUPPORTED', `cannot ${action} run ${runId}: it is ${run.state} (needs ${states.join(' or ')})`);
+    return run;
+  }
+
+  private view(run: RunRow): RunView {
+    const tasks = this.store.tasks(run.id);
+    const approvals = new Set(this.store.approvals(run.id).map((approval) => approval.gateId));
+    const order = new Map(run.plan.nodes.map((node, index) => [node.name, index]));
+    const steps: StepView[] = run.plan.stages.flatMap((stage, index): StepView[] => {
+      if (stage.type === 'tasks') {
+        return tasks
+          .filter((task) => task.stageIndex === index)
+          .sort((a, b) => (order.get(a.node) ?? 0) - (order.get(b.node) ?? 0) || a.seq - b.seq)
+          .map((task) => ({
+            id: task.stepId,
+            kind: task.kind,
+            node: task.node,
+            state: task.state,
+            attempt: task.attempt,
+            opId: task.opId,
+            message: task.message,
+            outputTail: task.outputTail,
+            startedAtMs: task.startedAtMs,
+            finishedAtMs: task.finishedAtMs,
+          }));
+      }
+      const state = index < run.stageIndex ? 'succeeded' : index === run.stageIndex && !FINAL_RUN_STATES.has(run.state) ? 'waiting' : 'pending';
+      return [{ id: stage.id, kind: stage.type, node: '', state, attempt: 0, opId: '', message: 'message' in stage ? stage.message : '', outputTail: '', startedAtMs: 0, finishedAtMs: 0 }];
+    });
+    const current = run.plan.stages[run.stageIndex];
+    const needsApproval = current !== undefined && (current.type === 'gate' || (current.type === 'barrier' && current.confirm)) && !approvals.has(current.id);
+    return {
+      id: run.id,
+      cluster: run.cluster,
+      procedure: run.procedure,
+      state: run.state,
+      planHash: run.planHash,
+      steps,
+      ...(run.blocker && run.state === 'blocked' && { blocker: run.blocker }),
+      createdAtMs: run.createdAtMs,
+      updatedAtMs: run.updatedAtMs,
+      pendingGates: needsApproval && run.state === 'awaiting-approval' ? [current.id] : [],
+    };
+  }
+}
+
+function newRunId(): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
+  return `run-${stamp}-${randomBytes(2).toString('hex')}`;
+}
+
+function maxTimeout(plan: Plan): number {
+  const timeouts = plan.stages.flatMap((stage) => (stage.type === 'tasks' ? Object.values(stage.lanes).flat().map((task) => task.params.timeoutMs) : []));
+  return Math.max(30_000, ...timeouts);
+}

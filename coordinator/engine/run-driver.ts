@@ -1,0 +1,222 @@
+// Drives one run through its plan, stage by stage (SPEC §4.1). A stage's tasks run per node
+// in order, nodes in parallel; the stage passes — the barrier — only when every task of it
+// has succeeded. Everything the driver decides is read from and written to the store, so a
+// coordinator killed at any instant resumes from the same place.
+import type { Logger } from '../../shared/logger.js';
+import { describeError, isLockstepError } from '../../shared/errors.js';
+import type { NodeTask, Stage } from '../plan/plan.js';
+import type { RunRow, RunStore, TaskRow } from '../store/run-store.js';
+import type { AgentPool } from './agent-pool.js';
+import { FINAL_RUN_STATES } from './run-types.js';
+import { performStep, prepareDispatch, type StepOutcome } from './step-actions.js';
+
+type StageResult = 'passed' | 'waiting' | 'blocked';
+
+const RETRY_BACKOFF_MS = [100, 200, 300, 500];
+
+export interface RunDriverDeps {
+  store: RunStore;
+  pool: AgentPool;
+  logger: Logger;
+  sleep: (ms: number) => Promise<void>;
+}
+
+export class RunDriver {
+  private wakeUp: (() => void) | undefined;
+  private stopped = false;
+  readonly finished: Promise<void>;
+
+  constructor(
+    readonly runId: string,
+    private readonly deps: RunDriverDeps,
+  ) {
+    this.finished = this.loop().catch((error: unknown) => {
+      this.deps.logger.error({ run: runId, err: describeError(error) }, 'run driver stopped on an unexpected error');
+    });
+  }
+
+  /** Something changed (approval, retry, resume, cancel): look again. */
+  notify(): void {
+    this.wakeUp?.();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.notify();
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopped) {
+      const run = this.deps.store.getRun(this.runId);
+      if (FINAL_RUN_STATES.has(run.state)) break;
+      if (run.state === 'blocked' || run.state === 'paused') {
+        await this.waitForChange();
+        continue;
+      }
+      const stage = run.plan.stages[run.stageIndex];
+      if (stage === undefined) {
+        this.deps.store.setState(run.id, 'succeeded', { type: 'run.succeeded', stepId: '', node: '', message: 'every step succeeded on every node' });
+        break;
+      }
+      const result = await this.runStage(run, stage);
+      if (result === 'passed') this.passStage(run, stage);
+      else if (result === 'waiting') await this.waitForChange();
+    }
+    this.deps.pool.close();
+  }
+
+  private waitForChange(): Promise<void> {
+    return new Promise((resolve) => {
+      this.wakeUp = () => {
+        this.wakeUp = undefined;
+        resolve();
+      };
+    });
+  }
+
+  private passStage(run: RunRow, stage: Stage): void {
+    const message = stage.type === 'tasks' ? 'every node finished every step before this barrier' : stage.type;
+    this.deps.store.passStage(run.id, run.stageIndex, stage.type === 'tasks' ? 'barrier' : stage.type, stage.id, message);
+  }
+
+  private runStage(run: RunRow, stage: Stage): Promise<StageResult> | StageResult {
+    switch (stage.type) {
+      case 'tasks':
+        return this.runTasks(run, stage.lanes);
+      case 'gate':
+        return this.awaitApproval(run, stage.id, stage.message);
+      case 'barrier':
+        return stage.confirm ? this.awaitApproval(run, stage.id, stage.message) : 'passed';
+      case 'notice':
+        this.deps.store.recordEvent(run.id, { type: 'notice', stepId: stage.id, node: '', message: stage.message });
+        return 'passed';
+      case 'safe-point':
+        if (!run.pauseRequested) return 'passed';
+        this.deps.store.setPauseRequested(run.id, false);
+        this.deps.store.setState(run.id, 'paused', { type: 'run.paused', stepId: stage.id, node: '', message: 'paused at a safe point; `lockstep resume` continues' });
+        return 'waiting';
+    }
+  }
+
+  /** A gate, or a barrier that demands a person: passes once approved (or at once with --yes). */
+  private awaitApproval(run: RunRow, gateId: string, message: string): StageResult {
+    const { store } = this.deps;
+    if (run.autoApprove && !store.approvals(run.id).some((approval) => approval.gateId === gateId)) {
+      store.approve(run.id, gateId, run.requestedBy, 'approved in advance with apply --yes');
+    }
+    if (store.approvals(run.id).some((approval) => approval.gateId === gateId)) {
+      if (run.state !== 'running') store.setState(run.id, 'running', { type: 'run.running', stepId: gateId, node: '', message: 'approved' });
+      return 'passed';
+    }
+    if (run.state !== 'awaiting-approval') {
+      store.setState(run.id, 'awaiting-approval', { type: 'gate.waiting', stepId: gateId, node: '', message: `${message} — lockstep approve ${run.id} ${gateId}` });
+    }
+    return 'waiting';
+  }
+
+  private async runTasks(run: RunRow, lanes: Record<string, NodeTask[]>): Promise<StageResult> {
+    const rows = this.deps.store.tasks(run.id, run.stageIndex);
+    let failed = false;
+    await Promise.all(
+      Object.entries(lanes).map(async ([node, tasks]) => {
+        for (const task of tasks) {
+          const row = rows.find((candidate) => candidate.node === node && candidate.stepId === task.stepId);
+          if (row === undefined) throw new Error(`run ${run.id}: no task row for ${task.stepId}@${node}`);
+          if (row.state === 'succeeded' || row.state === 'skipped') continue;
+          // Once a node has failed, no node starts another step: the run is about to block.
+          if (row.state === 'failed' || failed || this.cancelled()) {
+            failed ||= row.state === 'failed';
+            return;
+          }
+          const finished = await this.executeTask(run, row, task);
+          if (finished.state !== 'succeeded') {
+            failed = true;
+            return;
+          }
+        }
+      }),
+    );
+    if (this.cancelled()) return 'waiting';
+    const after = this.deps.store.tasks(run.id, run.stageIndex);
+    const failure = after.find((row) => row.state === 'failed');
+    if (failure !== undefined) {
+      this.block(run, failure);
+      return 'blocked';
+    }
+    return after.every((row) => row.state === 'succeeded' || row.state === 'skipped') ? 'passed' : 'waiting';
+  }
+
+  private cancelled(): boolean {
+    return this.stopped || this.deps.store.getRun(this.runId).state === 'cancelled';
+  }
+
+  private block(run: RunRow, failure: TaskRow): void {
+    const remedies = ['retry', 'cancel'];
+    this.deps.store.setState(run.id, 'blocked', {
+      type: 'run.blocked',
+      stepId: failure.stepId,
+      node: failure.node,
+      message: `${failure.stepId} failed on ${failure.node}: ${failure.message}. No node passes the next barrier. Remedies: lockstep retry ${run.id} --node ${failure.node} | lockstep cancel ${run.id}`,
+      blocker: { stepId: failure.stepId, node: failure.node, message: failure.message, outputTail: failure.outputTail, remedies },
+    });
+  }
+
+  /**
+   * One task on one node. A pending task is dispatched (committed) first; a task found
+   * dispatched — the coordinator died before its result was recorded — is reconciled by
+   * sending the same op id again: the agent answers a finished op from its journal, runs an
+   * UNKNOWN one, and reports INTERRUPTED for one it lost, which the step's probe verifies.
+   */
+  private async executeTask(run: RunRow, row: TaskRow, task: NodeTask): Promise<TaskRow> {
+    const { store, pool, logger } = this.deps;
+    const agent = pool.client(row.node);
+    const deadline = Date.now() + task.params.timeoutMs;
+    let dispatched = row;
+    if (row.state === 'pending') {
+      const attempt = row.attempt + 1;
+      const prepared = await this.attempt(deadline, () => prepareDispatch(task.kind, agent));
+      dispatched = store.dispatch(row, attempt, `${run.id}/${row.stepId}/${row.node}/${attempt}`, prepared.ok ? prepared.value : {});
+      // Nothing was sent: the attempt is recorded as failed with the reason.
+      if (!prepared.ok) return store.finishTask(dispatched, { ok: false, message: `${row.node}: ${prepared.error}`, outputTail: '' });
+    } else {
+      const known = await agent.getOperation(row.opId).then(
+        (operation) => operation.state,
+        () => 'unreachable',
+      );
+      store.recordEvent(run.id, { type: 'step.reconciling', stepId: row.stepId, node: row.node, message: `found dispatched after a restart; the agent says ${known}` });
+    }
+    const log = logger.child({ run: run.id, step: row.stepId, node: row.node, op_id: dispatched.opId });
+    log.info({ kind: task.kind }, 'step started');
+    const performed = await this.attempt(deadline, () =>
+      performStep(task.kind, {
+        agent,
+        op: { opId: dispatched.opId, runId: run.id, epoch: store.epoch },
+        params: task.params,
+        recorded: dispatched.context,
+        deadline,
+        sleep: this.deps.sleep,
+      }),
+    );
+    const outcome: StepOutcome = performed.ok ? performed.value : { ok: false, message: `${row.node}: ${performed.error}`, outputTail: '' };
+    log.info({ ok: outcome.ok, message: outcome.message }, 'step finished');
+    return store.finishTask(dispatched, outcome);
+  }
+
+  /**
+   * Repeats a call while the agent is unreachable (the same op id, so it is safe), with a
+   * backoff capped at 500 ms, until the step's deadline. Any other error ends it.
+   */
+  private async attempt<T>(deadline: number, call: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: string }> {
+    for (let retry = 0; ; retry++) {
+      try {
+        return { ok: true, value: await call() };
+      } catch (error) {
+        const unreachable = isLockstepError(error, 'LOCKSTEP_E_UNAVAILABLE');
+        if (!unreachable || Date.now() >= deadline || this.stopped) {
+          return { ok: false, error: unreachable ? `unreachable until the step's timeout: ${describeError(error)}` : describeError(error) };
+        }
+        await this.deps.sleep(RETRY_BACKOFF_MS[Math.min(retry, RETRY_BACKOFF_MS.length - 1)] as number);
+      }
+    }
+  }
+}

@@ -1,0 +1,236 @@
+// What each step kind does on a node, through the agent's typed API. Mutating calls carry
+// the task's op id, so sending one again (after a crash, or a lost answer) is answered from
+// the agent's journal instead of running twice (SPEC §3.2, §4.2).
+import type { ClusterAction, ClusterActionKind } from '../../shared/domain/cluster.js';
+import type { OpContext, Operation } from '../../shared/domain/operation.js';
+import { isLockstepError } from '../../shared/errors.js';
+import type { AgentClient } from '../../shared/wire/agent-client.js';
+import type { NodeStepKind, StepParams } from '../plan/plan.js';
+
+export interface StepOutcome {
+  ok: boolean;
+  message: string;
+  outputTail: string;
+}
+
+export interface StepContext {
+  agent: AgentClient;
+  op: OpContext;
+  params: StepParams;
+  /** What the dispatch recorded (e.g. bootIdBefore); survives a coordinator restart. */
+  recorded: Record<string, string>;
+  /** Ends polling steps when the step's time is up. */
+  deadline: number;
+  sleep: (ms: number) => Promise<void>;
+}
+
+const POLL_MS = 200;
+
+/** Reads what a step must remember before it is dispatched (read-only; may run twice). */
+export async function prepareDispatch(kind: NodeStepKind, agent: AgentClient): Promise<Record<string, string>> {
+  if (kind === 'node.reboot' || kind === 'server.shutdown') return { bootIdBefore: (await agent.nodeInfo()).bootId };
+  return {};
+}
+
+export async function performStep(kind: NodeStepKind, context: StepContext): Promise<StepOutcome> {
+  const { agent, op, params } = context;
+  switch (kind) {
+    case 'package.install':
+    case 'package.upgrade':
+    case 'package.downgrade': {
+      const action = kind.slice('package.'.length) as 'install' | 'upgrade' | 'downgrade';
+      const operation = await agent.applyPackage(op, { action, path: params.package as string, force: params.force ?? false });
+      return settle(operation, context, () => packageMatchesFile(agent, params.package as string));
+    }
+    case 'package.remove': {
+      const operation = await agent.applyPackage(op, { action: 'remove', name: params.name as string });
+      return settle(operation, context, async () => !(await agent.queryPackage(params.name as string)).installed);
+    }
+    case 'package.query': {
+      const info = await agent.queryPackage(params.name as string);
+      return done(true, info.installed ? `${info.name} ${info.version}-${info.release} (${info.summary})` : `${info.name} is not installed`);
+    }
+    case 'verify.package-version':
+      return verifyVersion(agent, params.name as string, params.version as string);
+    case 'service.enable':
+    case 'service.disable':
+    case 'service.start':
+    case 'service.stop':
+      return controlServices(kind, context);
+    case 'node.reboot':
+      return rebootAndWait(context, () => agent.reboot(op));
+    case 'server.shutdown':
+      // clpdown stops the server; it is powered on again (by its BMC, or the lab) and the
+      // step ends when it answers with a new boot id — the manual's "restart and log in".
+      return rebootAndWait(context, () => agent.clusterAction(op, { kind: 'stop-server' }));
+    case 'cluster.wait-healthy':
+      return waitHealthy(context);
+    case 'mirror.wait-green':
+      return waitGreen(context);
+    case 'hook.run':
+      return settle(await agent.runHook(op, params.hook as string, params.args ?? []), context, unverifiable);
+    default:
+      return settle(await agent.clusterAction(op, clusterActionFor(kind, params)), context, unverifiable);
+  }
+}
+
+const CLUSTER_KINDS: Partial<Record<NodeStepKind, ClusterActionKind>> = {
+  'cluster.suspend': 'suspend',
+  'cluster.resume': 'resume',
+  'cluster.shutdown': 'stop-cluster',
+  'group.move': 'move-group',
+  'group.start': 'start-group',
+  'group.stop': 'stop-group',
+  'mirror.recover': 'mirror-recover',
+  'rt.register': 'register-type',
+  'resource.migrate': 'set-type-version',
+  'resource.monitor': 'monitor',
+  'resource.unmonitor': 'unmonitor',
+  'resource.enable': 'enable-resource',
+  'resource.disable': 'disable-resource',
+  'rg.offline': 'rg-offline',
+  'rg.online': 'rg-online',
+  'rg.manage': 'rg-manage',
+  'rg.unmanage': 'rg-unmanage',
+  'node.evacuate': 'evacuate',
+  'node.leave-cluster': 'boot-noncluster',
+  'node.rejoin-cluster': 'rejoin',
+};
+
+function clusterActionFor(kind: NodeStepKind, params: StepParams): ClusterAction {
+  const action = CLUSTER_KINDS[kind];
+  if (action === undefined) throw new Error(`no agent action for step kind ${kind}`);
+  const fields: Omit<ClusterAction, 'kind'> = {
+    group: params.group,
+    server: params.to,
+    mirror: params.mirror,
+    resource: params.resource,
+    resourceGroup: params.resourceGroup,
+    resourceType: params.resourceType,
+    rtrPath: params.rtrPath,
+    typeVersion: params.typeVersion,
+  };
+  const present = Object.entries(fields).filter(([, value]) => value !== undefined);
+  return { kind: action, ...Object.fromEntries(present) };
+}
+
+/**
+ * Turns a journaled operation into an outcome. INTERRUPTED (the agent died while it ran)
+ * runs the step's verification probe: success only if the node shows the intended state.
+ */
+async function settle(operation: Operation, context: StepContext, verify: () => Promise<boolean>): Promise<StepOutcome> {
+  let current = operation;
+  while (current.state === 'RUNNING' && Date.now() < context.deadline) {
+    await context.sleep(POLL_MS);
+    current = await context.agent.getOperation(current.opId);
+  }
+  const tail = current.result.commands.map((command) => command.outputTail).join('');
+  switch (current.state) {
+    case 'SUCCEEDED':
+      return done(true, current.result.message, tail);
+    case 'FAILED':
+      return done(false, current.result.message || 'the operation failed on the node', tail);
+    case 'INTERRUPTED':
+      if (await verify()) return done(true, 'interrupted on the node, but the node shows the intended state (verified)', tail);
+      return done(false, `${current.result.message}; the verification probe could not confirm the step: check the node, then retry or cancel`, tail);
+    default:
+      return done(false, `the operation is still ${current.state} on the node after the step's time ran out`, tail);
+  }
+}
+
+async function unverifiable(): Promise<boolean> {
+  return false;
+}
+
+async function packageMatchesFile(agent: AgentClient, path: string): Promise<boolean> {
+  const file = await agent.inspectPackageFile(path);
+  const installed = await agent.queryPackage(file.package.name);
+  return installed.installed && installed.version === file.package.version && installed.release === file.package.release;
+}
+
+async function verifyVersion(agent: AgentClient, name: string, version: string): Promise<StepOutcome> {
+  const info = await agent.queryPackage(name);
+  const actual = info.installed ? `${info.version}-${info.release}` : 'not installed';
+  return actual === version ? done(true, `${name} ${actual}`) : done(false, `${name} is ${actual}, expected ${version}`);
+}
+
+/** The services in the order given (the manual's order), one journaled operation each. */
+async function controlServices(kind: 'service.enable' | 'service.disable' | 'service.start' | 'service.stop', context: StepContext): Promise<StepOutcome> {
+  const action = kind.slice('service.'.length) as 'enable' | 'disable' | 'start' | 'stop';
+  const completed: string[] = [];
+  for (const [index, service] of (context.params.services ?? []).entries()) {
+    const op = { ...context.op, opId: `${context.op.opId}#${index}` };
+    const answer = await context.agent.controlService(op, service, action);
+    const outcome = await settle(answer.operation as Operation, { ...context, op }, async () => {
+      const status = (await context.agent.controlService(undefined, service, 'status')).status;
+      return action === 'enable' || action === 'disable' ? status.enabled === (action === 'enable') : status.running === (action === 'start');
+    });
+    if (!outcome.ok) return done(false, `${service}: ${outcome.message}`, outcome.outputTail);
+    completed.push(service);
+  }
+  return done(true, `${action}: ${completed.join(', ')}`);
+}
+
+/** Sends the reboot (or shutdown) and waits until the node answers with a new boot id. */
+async function rebootAndWait(context: StepContext, send: () => Promise<Operation>): Promise<StepOutcome> {
+  const before = context.recorded.bootIdBefore;
+  if (before === undefined) return done(false, 'the boot id before the reboot was not recorded');
+  try {
+    const operation = await send();
+    if (operation.state === 'FAILED') return done(false, operation.result.message, operation.result.commands.map((c) => c.outputTail).join(''));
+  } catch (error) {
+    // The node may already be going down (a resend after a coordinator crash): keep waiting.
+    if (!isLockstepError(error, 'LOCKSTEP_E_UNAVAILABLE')) throw error;
+  }
+  while (Date.now() < context.deadline) {
+    const bootId = await context.agent.nodeInfo().then(
+      (info) => info.bootId,
+      () => undefined,
+    );
+    if (bootId !== undefined && bootId !== before) return done(true, `back with boot id ${bootId}`);
+    await context.sleep(POLL_MS);
+  }
+  return done(false, `the node did not come back with a new boot id within the step's timeout (boot id before: ${before})`);
+}
+
+async function waitHealthy(context: StepContext): Promise<StepOutcome> {
+  let last = '';
+  while (Date.now() < context.deadline) {
+    const status = await context.agent.clusterStatus().catch(() => undefined);
+    if (status !== undefined) {
+      const servers = status.servers.filter((server) => server.state !== 'online').map((server) => `${server.name} ${server.stateText}`);
+      const groups = status.groups.filter((group) => group.state !== 'online').map((group) => `${group.name} ${group.stateText}`);
+      if (servers.length === 0 && groups.length === 0 && status.servers.length > 0) return done(true, 'every server and group is online');
+      last = [...servers, ...groups].join(', ');
+    }
+    await context.sleep(POLL_MS);
+  }
+  return done(false, `the cluster did not become healthy in time${last ? `: ${last}` : ''}`);
+}
+
+/** CPRO-XL050-06 3.1.3.2: wait until every mirror disk is GREEN on every server. */
+async function waitGreen(context: StepContext): Promise<StepOutcome> {
+  let recovered = false;
+  let last = '';
+  while (Date.now() < context.deadline) {
+    const mirrors = await context.agent.mirrorStatus(context.params.mirror ?? '').catch(() => undefined);
+    if (mirrors !== undefined) {
+      const notGreen = mirrors.flatMap((mirror) => mirror.servers.filter((server) => server.color !== 'GREEN').map((server) => ({ mirror: mirror.name, ...server })));
+      if (notGreen.length === 0) return done(true, `GREEN on every server: ${mirrors.map((mirror) => mirror.name).join(', ')}`);
+      last = notGreen.map((entry) => `${entry.mirror} ${entry.color} on ${entry.server}`).join(', ');
+      if (context.params.recover && !recovered && notGreen.some((entry) => entry.color === 'RED')) {
+        // Auto recovery is off: start it by hand, once per mirror (clpmdctrl -r).
+        for (const [index, mirror] of [...new Set(notGreen.filter((entry) => entry.color === 'RED').map((entry) => entry.mirror))].entries()) {
+          await context.agent.clusterAction({ ...context.op, opId: `${context.op.opId}#recover-${index}` }, { kind: 'mirror-recover', mirror });
+        }
+        recovered = true;
+      }
+    }
+    await context.sleep(POLL_MS);
+  }
+  return done(false, `mirrors did not become GREEN in time: ${last}`);
+}
+
+function done(ok: boolean, message: string, outputTail = ''): StepOutcome {
+  return { ok, message, outputTail };
+}

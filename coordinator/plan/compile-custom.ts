@@ -1,0 +1,136 @@
+// A custom runbook's steps (SPEC §5.4, §6.1) as a plan's stages (§4.1). Consecutive node
+// steps on all/one/{node} share one tasks stage, each node doing its steps in order; a
+// barrier, gate, notice or safe point ends it. A rolling block runs batch by batch, each
+// batch its own stage, with a safe point between batches (§4.4).
+import { LockstepError, invalidArgument } from '../../shared/errors.js';
+import { CUSTOM_PROCEDURE, type Runbook } from '../runbook/runbook-schema.js';
+import type { RunbookStep, StepTarget } from '../runbook/step-schema.js';
+import { DEFAULT_STEP_TIMEOUT_MS, isNodeStepKind, type NodeTask, type Plan, type Stage } from './plan.js';
+import { describeTask } from './task-description.js';
+
+export interface CompileOptions {
+  /** The node `on: one` steps run on: the first healthy node. Default: the runbook's first node. */
+  lead?: string;
+}
+
+type TasksStage = Extract<Stage, { type: 'tasks' }>;
+type RollingTarget = Extract<StepTarget, { rolling: string[] }>;
+
+export const DEFAULT_BARRIER_MESSAGE = 'every node has finished every step before it';
+
+export function compileCustom(runbook: Runbook, options: CompileOptions = {}): Plan {
+  if (runbook.procedure !== CUSTOM_PROCEDURE || runbook.steps === undefined) {
+    throw new LockstepError('LOCKSTEP_E_INTERNAL', `compileCustom was given the built-in procedure ${runbook.procedure}`);
+  }
+  const nodeNames = runbook.nodes.map((node) => node.name);
+  const lead = chooseLead(nodeNames, options.lead);
+  const stages = compileStages(runbook.steps, nodeNames, lead);
+  return {
+    cluster: runbook.cluster,
+    procedure: runbook.procedure,
+    nodes: runbook.nodes.map(({ name, address }) => ({ name, address })),
+    lead,
+    stages,
+    warnings: idleNodeWarnings(nodeNames, stages),
+  };
+}
+
+function chooseLead(nodeNames: string[], lead: string | undefined): string {
+  const chosen = lead ?? nodeNames[0];
+  if (chosen === undefined || !nodeNames.includes(chosen)) {
+    throw invalidArgument('lead', `"${lead}" is not one of the runbook's nodes (${nodeNames.join(', ')})`);
+  }
+  return chosen;
+}
+
+function compileStages(steps: RunbookStep[], nodeNames: string[], lead: string): Stage[] {
+  const stages: Stage[] = [];
+  // The tasks stage that node steps on all/one/{node} join until something closes it.
+  let open: TasksStage | undefined;
+  for (let index = 0; index < steps.length; ) {
+    const step = steps[index] as RunbookStep;
+    const target = step.on ?? 'all';
+    if (!isNodeStepKind(step.kind)) {
+      open = undefined;
+      stages.push(coordinatorStage(step));
+      index++;
+    } else if (typeof target === 'object' && 'rolling' in target) {
+      open = undefined;
+      const block = rollingBlock(steps, index, target);
+      stages.push(...rollingStages(block, target));
+      index += block.length;
+    } else {
+      if (open === undefined) {
+        open = { type: 'tasks', id: step.id, lanes: {} };
+        stages.push(open);
+      }
+      for (const node of targetNodes(target, nodeNames, lead)) (open.lanes[node] ??= []).push(nodeTask(step));
+      index++;
+    }
+  }
+  return stages;
+}
+
+function targetNodes(target: Exclude<StepTarget, RollingTarget>, nodeNames: string[], lead: string): string[] {
+  if (target === 'all') return nodeNames;
+  if (target === 'one') return [lead];
+  return [target.node];
+}
+
+/** The step at `start` and the node steps after it that roll over the same nodes in the same batches. */
+function rollingBlock(steps: RunbookStep[], start: number, target: RollingTarget): RunbookStep[] {
+  let end = start + 1;
+  while (end < steps.length && sameRolling(steps[end]?.on, target)) end++;
+  return steps.slice(start, end);
+}
+
+function sameRolling(candidate: StepTarget | undefined, target: RollingTarget): boolean {
+  return (
+    typeof candidate === 'object' &&
+    'rolling' in candidate &&
+    candidate.batch === target.batch &&
+    candidate.rolling.length === target.rolling.length &&
+    candidate.rolling.every((node, index) => node === target.rolling[index])
+  );
+}
+
+/** One tasks stage per batch, in the rolling order, with a safe point between batches. */
+function rollingStages(block: RunbookStep[], target: RollingTarget): Stage[] {
+  const firstId = (block[0] as RunbookStep).id;
+  const stages: Stage[] = [];
+  for (let start = 0; start < target.rolling.length; start += target.batch) {
+    const batch = target.rolling.slice(start, start + target.batch);
+    const previous = stages.at(-1);
+    if (previous !== undefined) stages.push({ type: 'safe-point', id: `${previous.id}:safe-point` });
+    // '@' and '+' are in neither step ids nor node names: these ids cannot clash.
+    const lanes = Object.fromEntries(batch.map((node) => [node, block.map(nodeTask)]));
+    stages.push({ type: 'tasks', id: `${firstId}@${batch.join('+')}`, lanes });
+  }
+  return stages;
+}
+
+function nodeTask(step: RunbookStep): NodeTask {
+  if (!isNodeStepKind(step.kind)) throw new LockstepError('LOCKSTEP_E_INTERNAL', `${step.kind} step ${step.id} is not a node step`);
+  const params = { ...step.with, timeoutMs: step.timeoutMs ?? DEFAULT_STEP_TIMEOUT_MS };
+  return { stepId: step.id, kind: step.kind, params, description: step.description ?? describeTask(step.kind, params) };
+}
+
+function coordinatorStage(step: RunbookStep): Stage {
+  switch (step.kind) {
+    case 'barrier':
+      return { type: 'barrier', id: step.id, confirm: step.confirm, message: step.description ?? DEFAULT_BARRIER_MESSAGE };
+    case 'gate':
+    case 'notice':
+      return { type: step.kind, id: step.id, message: step.with.message ?? '' };
+    case 'safe-point':
+      return { type: 'safe-point', id: step.id };
+    default:
+      throw new LockstepError('LOCKSTEP_E_INTERNAL', `${step.kind} step ${step.id} is a node step`);
+  }
+}
+
+/** A node the runbook lists but no step uses is more often a mistake than a wish. */
+function idleNodeWarnings(nodeNames: string[], stages: Stage[]): string[] {
+  const busy = new Set(stages.flatMap((stage) => (stage.type === 'tasks' ? Object.keys(stage.lanes) : [])));
+  return nodeNames.filter((node) => !busy.has(node)).map((node) => `node ${node} is in the runbook but no step runs on it`);
+}

@@ -1,0 +1,61 @@
+// The coordinator database's schema, one entry per version (PRAGMA user_version). Never edit
+// an entry that has shipped: add the next one.
+export const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE meta (
+     key   TEXT PRIMARY KEY,
+     value TEXT NOT NULL
+   );
+   CREATE TABLE runs (
+     id              TEXT PRIMARY KEY,
+     cluster         TEXT NOT NULL,
+     procedure       TEXT NOT NULL,
+     state           TEXT NOT NULL,
+     plan_json       TEXT NOT NULL,
+     plan_hash       TEXT NOT NULL,
+     runbook_path    TEXT NOT NULL,
+     tls_json        TEXT NOT NULL,
+     auto_approve    INTEGER NOT NULL,
+     requested_by    TEXT NOT NULL,
+     stage_index     INTEGER NOT NULL,
+     blocker_json    TEXT,
+     pause_requested INTEGER NOT NULL DEFAULT 0,
+     created_at_ms   INTEGER NOT NULL,
+     updated_at_ms   INTEGER NOT NULL
+   );
+   CREATE TABLE tasks (
+     run_id        TEXT NOT NULL REFERENCES runs(id),
+     stage_index   INTEGER NOT NULL,
+     seq           INTEGER NOT NULL,
+     step_id       TEXT NOT NULL,
+     node          TEXT NOT NULL,
+     kind          TEXT NOT NULL,
+     state         TEXT NOT NULL,
+     attempt       INTEGER NOT NULL,
+     op_id         TEXT NOT NULL,
+     context_json  TEXT NOT NULL,
+     message       TEXT NOT NULL,
+     output_tail   TEXT NOT NULL,
+     started_at_ms INTEGER NOT NULL,
+     finished_at_ms INTEGER NOT NULL,
+     PRIMARY KEY (run_id, step_id, node)
+   );
+   CREATE TABLE approvals (
+     run_id   TEXT NOT NULL REFERENCES runs(id),
+     gate_id  TEXT NOT NULL,
+     operator TEXT NOT NULL,
+     comment  TEXT NOT NULL,
+     at_ms    INTEGER NOT NULL,
+     PRIMARY KEY (run_id, gate_id)
+   );
+   CREATE TABLE events (
+     seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+     run_id    TEXT NOT NULL REFERENCES runs(id),
+     at_ms     INTEGER NOT NULL,
+     type      TEXT NOT NULL,
+     step_id   TEXT NOT NULL,
+     node      TEXT NOT NULL,
+     message   TEXT NOT NULL,
+     run_state TEXT NOT NULL
+   );
+   CREATE INDEX events_by_run ON events (run_id, seq);`,
+];

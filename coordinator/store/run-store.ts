@@ -1,0 +1,386 @@
+// The coordinator's durable journal (SPEC §4.2): runs, their tasks (one step on one node),
+// approvals and events, in SQLite (WAL, synchronous=FULL). Every transition is one
+// transaction, and a dispatch is committed before its request leaves the coordinator, so a
+// coordinator killed at any instant finds on restart exactly what may be in flight.
+import Database from 'better-sqlite3';
+import { LockstepError } from '../../shared/errors.js';
+import type { NodeStepKind, Plan } from '../plan/plan.js';
+import type { Blocker, RunEvent, RunState, StepState } from '../engine/run-types.js';
+import { MIGRATIONS } from './migrations.js';
+
+export interface RunRow {
+  id: string;
+  cluster: string;
+  procedure: string;
+  state: RunState;
+  plan: Plan;
+  planHash: string;
+  runbookPath: string;
+  /** The agents' TLS files, resolved when the run was created. */
+  tls: { ca: string; cert: string; key: string };
+  autoApprove: boolean;
+  requestedBy: string;
+  /** The stage being executed; every stage before it has passed its barrier. */
+  stageIndex: number;
+  blocker: Blocker | undefined;
+  pauseRequested: boolean;
+  createdAtMs: number;
+  updatedAtMs: number;
+}
+
+export interface TaskRow {
+  runId: string;
+  stageIndex: number;
+  /** Position in the node's lane within the stage. */
+  seq: number;
+  stepId: string;
+  node: string;
+  kind: NodeStepKind;
+  state: StepState;
+  attempt: number;
+  opId: string;
+  /** What the dispatch needed to remember, e.g. the boot id before a reboot. */
+  context: Record<string, string>;
+  message: string;
+  outputTail: string;
+  startedAtMs: number;
+  finishedAtMs: number;
+}
+
+export interface Approval {
+  gateId: string;
+  operator: string;
+  comment: string;
+  atMs: number;
+}
+
+export interface NewRun {
+  id: string;
+  plan: Plan;
+  planHash: string;
+  runbookPath: string;
+  tls: RunRow['tls'];
+  autoApprove: boolean;
+  requestedBy: string;
+}
+
+type EventInput = Omit<RunEvent, 'seq' | 'runId' | 'atMs' | 'runState'> & { runState?: RunState };
+
+interface RunRecord {
+  id: string;
+  cluster: string;
+  procedure: string;
+  state: RunState;
+  plan_json: string;
+  plan_hash: string;
+  runbook_path: string;
+  tls_json: string;
+  auto_approve: number;
+  requested_by: string;
+  stage_index: number;
+  blocker_json: string | null;
+  pause_requested: number;
+  created_at_ms: number;
+  updated_at_ms: number;
+}
+
+interface TaskRecord {
+  run_id: string;
+  stage_index: number;
+  seq: number;
+  step_id: string;
+  node: string;
+  kind: NodeStepKind;
+  state: StepState;
+  attempt: number;
+  op_id: string;
+  context_json: string;
+  message: string;
+  output_tail: string;
+  started_at_ms: number;
+  finished_at_ms: number;
+}
+
+export class RunStore {
+  private readonly db: Database.Database;
+  /** The fencing epoch of this coordinator process: one more than the last start's. */
+  readonly epoch: number;
+  private readonly listeners = new Set<(event: RunEvent) => void>();
+
+  constructor(
+    file: string,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma('foreign_keys = ON');
+    this.migrate();
+    this.epoch = this.nextEpoch();
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  /** Called with every event after its transaction commits. */
+  onEvent(listener: (event: RunEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private migrate(): void {
+    const version = this.db.pragma('user_version', { simple: true }) as number;
+    for (let next = version; next < MIGRATIONS.length; next++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[next] as string);
+        this.db.pragma(`user_version = ${next + 1}`);
+      })();
+    }
+  }
+
+  private nextEpoch(): number {
+    return this.db.transaction(() => {
+      const row = this.db.prepare(`SELECT value FROM meta WHERE key = 'epoch'`).get() as { value: string } | undefined;
+      const epoch = (row ? Number(row.value) : 0) + 1;
+      this.db.prepare(`INSERT INTO meta (key, value) VALUES ('epoch', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`).run(String(epoch));
+      return epoch;
+    })();
+  }
+
+  /** Creates the run, every task of its plan (pending) and the first event, in one transaction. */
+  createRun(input: NewRun): RunRow {
+    const at = this.now();
+    const events = this.db.transaction(() => {
+      this.db
+        .prepare(
+          `INSERT INTO runs (id, cluster, procedure, state, plan_json, plan_hash, runbook_path, tls_json, auto_approve, requested_by,
+                             stage_index, blocker_json, pause_requested, created_at_ms, updated_at_ms)
+           VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, 0, NULL, 0, ?, ?)`,
+        )
+        .run(input.id, input.plan.cluster, input.plan.procedure, JSON.stringify(input.plan), input.planHash, input.runbookPath, JSON.stringify(input.tls), input.autoApprove ? 1 : 0, input.requestedBy, at, at);
+      const insertTask = this.db.prepare(
+        `INSERT INTO tasks (run_id, stage_index, seq, step_id, node, kind, state, attempt, op_id, context_json, message, output_tail, started_at_ms, finished_at_ms)
+         VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, '', '{}', '', '', 0, 0)`,
+      );
+      input.plan.stages.forEach((stage, stageIndex) => {
+        if (stage.type !== 'tasks') return;
+        for (const [node, tasks] of Object.entries(stage.lanes)) {
+          tasks.forEach((task, seq) => insertTask.run(input.id, stageIndex, seq, task.stepId, node, task.kind));
+        }
+      });
+      return [this.insertEvent(input.id, at, { type: 'run.created', stepId: '', node: '', message: `plan ${input.planHash.slice(0, 12)}, requested by ${input.requestedBy}`, runState: 'running' })];
+    })();
+    this.publish(events);
+    return this.getRun(input.id);
+  }
+
+  getRun(runId: string): RunRow {
+    const record = this.db.prepare(`SELECT * FROM runs WHERE id = ?`).get(runId) as RunRecord | undefined;
+    if (record === undefined) throw new LockstepError('LOCKSTEP_E_NOT_FOUND', `run_id: no run "${runId}"`, { field: 'run_id' });
+    return toRunRow(record);
+  }
+
+  listRuns(limit: number): RunRow[] {
+    return (this.db.prepare(`SELECT * FROM runs ORDER BY created_at_ms DESC, id DESC LIMIT ?`).all(limit) as RunRecord[]).map(toRunRow);
+  }
+
+  /** Runs that are not final: the engine resumes them at start. */
+  activeRuns(): RunRow[] {
+    return (this.db.prepare(`SELECT * FROM runs WHERE state NOT IN ('succeeded','failed','cancelled') ORDER BY created_at_ms`).all() as RunRecord[]).map(toRunRow);
+  }
+
+  tasks(runId: string, stageIndex?: number): TaskRow[] {
+    const records =
+      stageIndex === undefined
+        ? (this.db.prepare(`SELECT * FROM tasks WHERE run_id = ? ORDER BY stage_index, node, seq`).all(runId) as TaskRecord[])
+        : (this.db.prepare(`SELECT * FROM tasks WHERE run_id = ? AND stage_index = ? ORDER BY node, seq`).all(runId, stageIndex) as TaskRecord[]);
+    return records.map(toTaskRow);
+  }
+
+  approvals(runId: string): Approval[] {
+    return (this.db.prepare(`SELECT gate_id, operator, comment, at_ms FROM approvals WHERE run_id = ? ORDER BY at_ms`).all(runId) as Array<{ gate_id: string; operator: string; comment: string; at_ms: number }>).map(
+      (row) => ({ gateId: row.gate_id, operator: row.operator, comment: row.comment, atMs: row.at_ms }),
+    );
+  }
+
+  events(runId: string, fromSeq: number): RunEvent[] {
+    return (this.db.prepare(`SELECT * FROM events WHERE run_id = ? AND seq >= ? ORDER BY seq`).all(runId, fromSeq) as EventRecord[]).map(toEvent);
+  }
+
+  /**
+   * Records that a task is about to be sent to its node: attempt, op id and what the dispatch
+   * must remember. Committed before the request leaves (SPEC §4.2).
+   */
+  dispatch(task: TaskRow, attempt: number, opId: string, context: Record<string, string>): TaskRow {
+    const at = this.now();
+    const events = this.db.transaction(() => {
+      const changed = this.db
+        .prepare(
+          `UPDATE tasks SET state = 'dispatched', attempt = ?, op_id = ?, context_json = ?, message = '', output_tail = '', started_at_ms = ?, finished_at_ms = 0
+           WHERE run_id = ? AND step_id = ? AND node = ? AND state = 'pending'`,
+        )
+        .run(attempt, opId, JSON.stringify(context), at, task.runId, task.stepId, task.node).changes;
+      if (changed !== 1) throw new LockstepError('LOCKSTEP_E_INTERNAL', `task ${task.stepId}@${task.node} of run ${task.runId} is not pending`);
+      this.touch(task.runId, at);
+      return [this.insertEvent(task.runId, at, { type: 'step.dispatched', stepId: task.stepId, node: task.node, message: `attempt ${attempt}, op ${opId}` })];
+    })();
+    this.publish(events);
+    return this.task(task.runId, task.stepId, task.node);
+  }
+
+  /** Records a task's outcome. */
+  finishTask(task: TaskRow, outcome: { ok: boolean; message: string; outputTail: string }): TaskRow {
+    const at = this.now();
+    const state: StepState = outcome.ok ? 'succeeded' : 'failed';
+    const events = this.db.transaction(() => {
+      const changed = this.db
+        .prepare(`UPDATE tasks SET state = ?, message = ?, output_tail = ?, finished_at_ms = ? WHERE run_id = ? AND step_id = ? AND node = ? AND state = 'dispatched' AND op_id = ?`)
+        .run(state, outcome.message, outcome.outputTail, at, task.runId, task.stepId, task.node, task.opId).changes;
+      if (changed !== 1) throw new LockstepError('LOCKSTEP_E_INTERNAL', `task ${task.stepId}@${task.node} of run ${task.runId} is not dispatched as ${task.opId}`);
+      this.touch(task.runId, at);
+      return [this.insertEvent(task.runId, at, { type: `step.${state}`, stepId: task.stepId, node: task.node, message: outcome.message })];
+    })();
+    this.publish(events);
+    return this.task(task.runId, task.stepId, task.node);
+  }
+
+  task(runId: string, stepId: string, node: string): TaskRow {
+    const record = this.db.prepare(`SELECT * FROM tasks WHERE run_id = ? AND step_id = ? AND node = ?`).get(runId, stepId, node) as TaskRecord | undefined;
+    if (record === undefined) throw new LockstepError('LOCKSTEP_E_NOT_FOUND', `no task ${stepId}@${node} in run ${runId}`);
+    return toTaskRow(record);
+  }
+
+  /** The stage has passed: every node that had to do it has done it. */
+  passStage(runId: string, stageIndex: number, type: string, stageId: string, message: string): RunRow {
+    const at = this.now();
+    const events = this.db.transaction(() => {
+      const changed = this.db.prepare(`UPDATE runs SET stage_index = ?, updated_at_ms = ? WHERE id = ? AND stage_index = ?`).run(stageIndex + 1, at, runId, stageIndex).changes;
+      if (changed !== 1) throw new LockstepError('LOCKSTEP_E_INTERNAL', `run ${runId} is not at stage ${stageIndex}`);
+      return [this.insertEvent(runId, at, { type: `${type}.passed`, stepId: stageId, node: '', message })];
+    })();
+    this.publish(events);
+    return this.getRun(runId);
+  }
+
+  setState(runId: string, state: RunState, event: EventInput & { blocker?: Blocker | null }): RunRow {
+    const at = this.now();
+    const events = this.db.transaction(() => {
+      const blocker = event.blocker === undefined ? undefined : event.blocker === null ? null : JSON.stringify(event.blocker);
+      if (blocker === undefined) this.db.prepare(`UPDATE runs SET state = ?, updated_at_ms = ? WHERE id = ?`).run(state, at, runId);
+      else this.db.prepare(`UPDATE runs SET state = ?, blocker_json = ?, updated_at_ms = ? WHERE id = ?`).run(state, blocker, at, runId);
+      return [this.insertEvent(runId, at, { ...event, runState: state })];
+    })();
+    this.publish(events);
+    return this.getRun(runId);
+  }
+
+  setPauseRequested(runId: string, requested: boolean): void {
+    this.db.prepare(`UPDATE runs SET pause_requested = ?, updated_at_ms = ? WHERE id = ?`).run(requested ? 1 : 0, this.now(), runId);
+  }
+
+  /** Journals an approval (who, when, why) with its event. Approving twice keeps the first. */
+  approve(runId: string, gateId: string, operator: string, comment: string): void {
+    const at = this.now();
+    const events = this.db.transaction(() => {
+      const inserted = this.db.prepare(`INSERT OR IGNORE INTO approvals (run_id, gate_id, operator, comment, at_ms) VALUES (?, ?, ?, ?, ?)`).run(runId, gateId, operator, comment, at).changes;
+      if (inserted === 0) return [];
+      this.touch(runId, at);
+      return [this.insertEvent(runId, at, { type: 'gate.approved', stepId: gateId, node: '', message: `approved by ${operator}${comment ? `: ${comment}` : ''}` })];
+    })();
+    this.publish(events);
+  }
+
+  /** Puts failed tasks (of one node, or all) back to pending for another attempt. */
+  resetFailed(runId: string, node: string | undefined): number {
+    const at = this.now();
+    let count = 0;
+    const events = this.db.transaction(() => {
+      count =
+        node === undefined
+          ? this.db.prepare(`UPDATE tasks SET state = 'pending' WHERE run_id = ? AND state = 'failed'`).run(runId).changes
+          : this.db.prepare(`UPDATE tasks SET state = 'pending' WHERE run_id = ? AND state = 'failed' AND node = ?`).run(runId, node).changes;
+      this.touch(runId, at);
+      return [this.insertEvent(runId, at, { type: 'run.retry', stepId: '', node: node ?? '', message: `${count} failed step(s) will be tried again` })];
+    })();
+    this.publish(events);
+    return count;
+  }
+
+  recordEvent(runId: string, event: EventInput): void {
+    const at = this.now();
+    const events = this.db.transaction(() => [this.insertEvent(runId, at, event)])();
+    this.publish(events);
+  }
+
+  private touch(runId: string, at: number): void {
+    this.db.prepare(`UPDATE runs SET updated_at_ms = ? WHERE id = ?`).run(at, runId);
+  }
+
+  private insertEvent(runId: string, at: number, event: EventInput): RunEvent {
+    const runState = event.runState ?? (this.db.prepare(`SELECT state FROM runs WHERE id = ?`).get(runId) as { state: RunState }).state;
+    const info = this.db
+      .prepare(`INSERT INTO events (run_id, at_ms, type, step_id, node, message, run_state) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+      .run(runId, at, event.type, event.stepId, event.node, event.message, runState);
+    return { seq: Number(info.lastInsertRowid), runId, atMs: at, type: event.type, stepId: event.stepId, node: event.node, message: event.message, runState };
+  }
+
+  private publish(events: RunEvent[]): void {
+    for (const event of events) for (const listener of this.listeners) listener(event);
+  }
+}
+
+interface EventRecord {
+  seq: number;
+  run_id: string;
+  at_ms: number;
+  type: string;
+  step_id: string;
+  node: string;
+  message: string;
+  run_state: RunState;
+}
+
+function toEvent(record: EventRecord): RunEvent {
+  return { seq: record.seq, runId: record.run_id, atMs: record.at_ms, type: record.type, stepId: record.step_id, node: record.node, message: record.message, runState: record.run_state };
+}
+
+function toRunRow(record: RunRecord): RunRow {
+  return {
+    id: record.id,
+    cluster: record.cluster,
+    procedure: record.procedure,
+    state: record.state,
+    plan: JSON.parse(record.plan_json) as Plan,
+    planHash: record.plan_hash,
+    runbookPath: record.runbook_path,
+    tls: JSON.parse(record.tls_json) as RunRow['tls'],
+    autoApprove: record.auto_approve === 1,
+    requestedBy: record.requested_by,
+    stageIndex: record.stage_index,
+    blocker: record.blocker_json === null ? undefined : (JSON.parse(record.blocker_json) as Blocker),
+    pauseRequested: record.pause_requested === 1,
+    createdAtMs: record.created_at_ms,
+    updatedAtMs: record.updated_at_ms,
+  };
+}
+
+function toTaskRow(record: TaskRecord): TaskRow {
+  return {
+    runId: record.run_id,
+    stageIndex: record.stage_index,
+    seq: record.seq,
+    stepId: record.step_id,
+    node: record.node,
+    kind: record.kind,
+    state: record.state,
+    attempt: record.attempt,
+    opId: record.op_id,
+    context: JSON.parse(record.context_json) as Record<string, string>,
+    message: record.message,
+    outputTail: record.output_tail,
+    startedAtMs: record.started_at_ms,
+    finishedAtMs: record.finished_at_ms,
+  };
+}

@@ -1,0 +1,96 @@
+// What the coordinator tells the world about runs: the engine produces these, the API carries
+// them, the CLI and the dashboard show them (SPEC §7 `status --json`). Pure data, so both the
+// coordinator and the wire converters in shared/ can speak them.
+
+export const RUN_STATES = ['scheduled', 'waiting-window', 'running', 'awaiting-approval', 'blocked', 'paused', 'succeeded', 'failed', 'cancelled'] as const;
+export type RunState = (typeof RUN_STATES)[number];
+
+export const FINAL_RUN_STATES: ReadonlySet<RunState> = new Set(['succeeded', 'failed', 'cancelled']);
+
+export const STEP_STATES = ['pending', 'dispatched', 'succeeded', 'failed', 'skipped', 'waiting'] as const;
+export type StepState = (typeof STEP_STATES)[number];
+
+/** One step on one node, or a coordinator step (barrier, gate, notice) with node "". */
+export interface StepView {
+  id: string;
+  kind: string;
+  node: string;
+  state: StepState;
+  attempt: number;
+  opId: string;
+  message: string;
+  outputTail: string;
+  startedAtMs: number;
+  finishedAtMs: number;
+}
+
+export interface Blocker {
+  stepId: string;
+  node: string;
+  message: string;
+  outputTail: string;
+  /** What the operator can do: "retry", "skip-node", "cancel", "rollback". */
+  remedies: string[];
+}
+
+export interface RunView {
+  id: string;
+  cluster: string;
+  procedure: string;
+  state: RunState;
+  planHash: string;
+  steps: StepView[];
+  blocker?: Blocker;
+  createdAtMs: number;
+  updatedAtMs: number;
+  nextWindowAtMs?: number;
+  pendingGates: string[];
+}
+
+export interface RunEvent {
+  seq: number;
+  runId: string;
+  atMs: number;
+  /** e.g. "run.created", "step.dispatched", "step.succeeded", "step.failed", "barrier.passed", "gate.approved", "run.blocked". */
+  type: string;
+  stepId: string;
+  node: string;
+  message: string;
+  runState: RunState;
+}
+
+export interface SubmitInput {
+  runbookYaml: string;
+  /** The runbook's path on the coordinator's host: relative paths in it resolve against its directory. */
+  runbookPath: string;
+  dryRun: boolean;
+  /** `apply --yes`: approve every gate and operator-confirmed barrier in the requester's name. */
+  autoApprove: boolean;
+  requestedBy: string;
+}
+
+/** One line of a plan as `lockstep plan` shows it: a step and the nodes that run it (none for coordinator steps). */
+export interface PlannedStep {
+  id: string;
+  kind: string;
+  nodes: string[];
+  description: string;
+}
+
+/** A submitted runbook as the API answers it: the run (absent for a dry run) and its plan, step by step. */
+export interface SubmittedRun {
+  runId?: string;
+  planHash: string;
+  steps: PlannedStep[];
+}
+
+export interface NodeView {
+  name: string;
+  address: string;
+  reachable: boolean;
+  hostname: string;
+  platform: string;
+  bootId: string;
+  agentVersion: string;
+  error: string;
+}
