@@ -122,3 +122,23 @@ describe('a failing step', () => {
     expect((await until(runId as string, ['succeeded', 'blocked'])).state).toBe('succeeded');
   }, 120_000);
 });
+
+describe('a node that does not come back', () => {
+  it('blocks the run with a message naming it, and the run never advances on a guess', async () => {
+    await withLabLock(lab.dir, () => {
+      const node = readNodeState(lab.dir, 'server3');
+      writeNodeState(lab.dir, { ...node, rebootDelayMs: 10 * 60_000 });
+    });
+    const runbook = writeRunbook('custom-gone', [
+      { id: 'reboot', kind: 'node.reboot', on: { node: 'server3' }, timeout: '4s' },
+      { id: 'after-reboot', kind: 'barrier' },
+      { id: 'status', kind: 'package.query', on: 'all', with: { name: 'clusterpro' } },
+    ]);
+    const { runId } = await engine.submit({ runbookYaml: runbook.yaml, runbookPath: runbook.path, dryRun: false, autoApprove: false, requestedBy: 'test' });
+    const blocked = await until(runId as string, ['blocked', 'succeeded'], 30_000);
+    expect(blocked.state).toBe('blocked');
+    expect(blocked.blocker).toMatchObject({ stepId: 'reboot', node: 'server3' });
+    expect(blocked.blocker?.message).toMatch(/did not come back with a new boot id/);
+    expect(blocked.steps.filter((step) => step.id === 'status').every((step) => step.state === 'pending')).toBe(true);
+  }, 60_000);
+});
