@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { loadYamlFile } from '../shared/config-file.js';
 import { LockstepError } from '../shared/errors.js';
-import { CLUSTERPRO_SERVICES } from './drivers/service/clusterpro-services.js';
+import { CLUSTERPRO_SERVICES } from '../shared/domain/clusterpro.js';
 
 export const DEFAULT_AGENT_LISTEN = '0.0.0.0:7451';
 

@@ -1,6 +1,7 @@
 // `lockstep lab up` part one (SPEC §9): lays out a simulated cluster on disk — cluster.json,
 // one node.json per node with its own rpm database, the packages, the certificates, a
 // runbook and an empty history. Nothing runs yet; the supervisor starts the agents.
+import { CLUSTERPRO_2X_SERVICES } from '../../shared/domain/clusterpro.js';
 import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
@@ -26,7 +27,6 @@ export const LAB_TARGET_VERSION = '2.1.3-1';
 // Each node is a real agent process: past a few hundred the machine, not the lab, is the test.
 const MAX_NODES = 256;
 // CPRO-XL050-06 3.1.2 (1): the 2.x services, in the order the manual stops them.
-const CLUSTERPRO_2X_SERVICES = ['clusterpro_alertsync', 'clusterpro_webmgr', 'clusterpro', 'clusterpro_md', 'clusterpro_trn', 'clusterpro_evt'];
 const RPM_WORD = /^[A-Za-z0-9._+~^]+$/;
 
 export interface LabOptions {

@@ -61,10 +61,15 @@ export async function buildRealRpms(packageDir: string, rpms: readonly LabRpm[])
   }
 }
 
-/** A fresh rpm database in `dbPath` with `packageFile` installed, as `rpm -i` leaves it. */
-export async function installIntoNewDb(dbPath: string, packageFile: string): Promise<void> {
+/** An empty rpm database in `dbPath`, for `rpm --dbpath DIR`. */
+export async function initRpmDb(dbPath: string): Promise<void> {
   await mkdir(dbPath, { recursive: true });
   await rpm(['--initdb', '--dbpath', dbPath]);
+}
+
+/** A fresh rpm database in `dbPath` with `packageFile` installed, as `rpm -i` leaves it. */
+export async function installIntoNewDb(dbPath: string, packageFile: string): Promise<void> {
+  await initRpmDb(dbPath);
   // ia64 and ppc64 cannot install on this machine's architecture without --ignorearch.
   await rpm(['-i', '--dbpath', dbPath, '--ignorearch', packageFile]);
 }

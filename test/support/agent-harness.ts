@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AgentConfig } from '../../agent/agent-config.js';
 import { startAgent, type AgentEnvironment, type RunningAgent } from '../../agent/agent-server.js';
-import { CLUSTERPRO_SERVICES } from '../../agent/drivers/service/clusterpro-services.js';
+import { CLUSTERPRO_SERVICES } from '../../shared/domain/clusterpro.js';
 import { silentLogger } from '../../shared/logger.js';
 import { initCertificates } from '../../shared/pki/certs-init.js';
 import { agentChannelOptions, clientCredentials, loadTlsMaterial } from '../../shared/tls.js';

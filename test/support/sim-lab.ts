@@ -2,7 +2,7 @@
 // server, written through the same schemas the lab creator uses. Emulated rpm by default.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLUSTERPRO_SERVICES } from '../../agent/drivers/service/clusterpro-services.js';
+import { CLUSTERPRO_SERVICES } from '../../shared/domain/clusterpro.js';
 import { writeClusterState, writeNodeState, type ClusterState, type NodeState } from '../../shared/lab/lab-state.js';
 
 /** The six services of CLUSTERPRO X 2.x (CPRO-XL050-06 3.1.2 (1)); later versions add the rest. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ServiceDriver } from '../../agent/drivers/driver.js';
-import { CLUSTERPRO_SERVICES } from '../../agent/drivers/service/clusterpro-services.js';
+import { CLUSTERPRO_SERVICES } from '../../shared/domain/clusterpro.js';
 import { SystemdDriver } from '../../agent/drivers/service/systemd-driver.js';
 import { SysvDriver } from '../../agent/drivers/service/sysv-driver.js';
 import { ScriptedExecutor } from '../support/scripted-executor.js';
