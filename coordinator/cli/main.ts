@@ -3,7 +3,17 @@
 // registers itself here.
 import { Command } from 'commander';
 import { registerLabCommand } from '../lab/lab-command.js';
+import { registerApplyCommand } from './apply-command.js';
+import { registerApproveCommand } from './approve-command.js';
 import { registerCertsCommand } from './certs-command.js';
+import { registerNodesCommand } from './nodes-command.js';
+import { registerPlanCommand } from './plan-command.js';
+import { registerRetryCommand } from './retry-command.js';
+import { registerRollbackCommand } from './rollback-command.js';
+import { registerRunControlCommands } from './run-control-command.js';
+import { registerRunsCommand } from './runs-command.js';
+import { registerStatusCommand } from './status-command.js';
+import { registerWatchCommand } from './watch-command.js';
 
 const program = new Command('lockstep')
   .description('Run vendor update procedures across the nodes of a high-availability cluster, one barrier-checked step at a time.')
@@ -16,6 +26,16 @@ const program = new Command('lockstep')
   // Usage errors are bad input: exit 2 (SPEC §7).
   .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
 
+registerPlanCommand(program);
+registerApplyCommand(program);
+registerRunsCommand(program);
+registerStatusCommand(program);
+registerWatchCommand(program);
+registerApproveCommand(program);
+registerRunControlCommands(program);
+registerRetryCommand(program);
+registerRollbackCommand(program);
+registerNodesCommand(program);
 registerCertsCommand(program);
 registerLabCommand(program);
 

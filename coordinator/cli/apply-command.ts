@@ -1,0 +1,41 @@
+// SPEC §7: `lockstep apply RUNBOOK [--wait] [--yes]`. Without --wait the new run's id is the
+// last line of the output, alone, for scripts; with --wait the exit code says how it ended.
+import type { Command } from 'commander';
+import { EXIT } from '../../shared/cli-exit.js';
+import { invokingUser, withCoordinator } from './coordinator-connection.js';
+import { blockedOnly, followRun, waitingForOperator } from './run-follower.js';
+import { readRunbookFile } from './runbook-file.js';
+
+interface ApplyFlags {
+  wait?: boolean;
+  yes?: boolean;
+}
+
+export function registerApplyCommand(program: Command): void {
+  program
+    .command('apply')
+    .description('start a run of a runbook')
+    .argument('<runbook>', 'the runbook YAML file')
+    .option('--wait', 'follow the run; exit 0 succeeded, 1 failed or cancelled, 4 waiting for an operator')
+    .option('--yes', 'approve every gate and operator-confirmed barrier of this run in your name (rehearsals, unattended windows)')
+    .action((file: string, flags: ApplyFlags, command: Command) =>
+      withCoordinator(command, async (client) => {
+        const runbook = await readRunbookFile(file);
+        const submitted = await client.submit({
+          runbookYaml: runbook.yaml,
+          runbookPath: runbook.path,
+          dryRun: false,
+          autoApprove: flags.yes === true,
+          requestedBy: invokingUser(),
+        });
+        const runId = submitted.runId ?? '';
+        if (flags.wait !== true) {
+          process.stdout.write(`started a run of ${runbook.path} (plan ${submitted.planHash}, ${submitted.steps.length} steps)\n`);
+          process.stdout.write(`follow it with: lockstep watch ${runId}\n${runId}\n`);
+          return EXIT.ok;
+        }
+        process.stdout.write(`run ${runId} started (plan ${submitted.planHash})\n`);
+        return followRun(client, runId, { screen: process.stdout, stopWhen: flags.yes === true ? blockedOnly : waitingForOperator });
+      }),
+    );
+}

@@ -1,0 +1,22 @@
+// SPEC §7: `lockstep plan RUNBOOK` — compile and preflight on the coordinator, print the steps
+// per node; nothing is started.
+import type { Command } from 'commander';
+import { EXIT } from '../../shared/cli-exit.js';
+import { invokingUser, withCoordinator } from './coordinator-connection.js';
+import { renderPlannedSteps } from './plan-listing.js';
+import { readRunbookFile } from './runbook-file.js';
+
+export function registerPlanCommand(program: Command): void {
+  program
+    .command('plan')
+    .description('compile a runbook, check it against the agents and print its steps; changes nothing')
+    .argument('<runbook>', 'the runbook YAML file')
+    .action((file: string, _flags: object, command: Command) =>
+      withCoordinator(command, async (client) => {
+        const runbook = await readRunbookFile(file);
+        const plan = await client.submit({ runbookYaml: runbook.yaml, runbookPath: runbook.path, dryRun: true, autoApprove: false, requestedBy: invokingUser() });
+        process.stdout.write(renderPlannedSteps(plan.planHash, plan.steps));
+        return EXIT.ok;
+      }),
+    );
+}

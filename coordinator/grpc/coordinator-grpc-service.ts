@@ -1,0 +1,110 @@
+// The coordinator's gRPC adapter for the CLI (SPEC §4.5): wire in, RunService call, wire out.
+// Errors become gRPC statuses (shared/wire/grpc-errors); generated types go no further.
+import { status, type sendUnaryData, type ServerUnaryCall, type ServerWritableStream } from '@grpc/grpc-js';
+import { FINAL_RUN_STATES, type RunEvent } from '../../shared/domain/run.js';
+import type { Logger } from '../../shared/logger.js';
+import { nodeViewToWire, pb, plannedStepToWire, runEventToWire, runToWire } from '../../shared/wire/coordinator-wire.js';
+import { toStatus } from '../../shared/wire/grpc-errors.js';
+import type { RunService } from '../engine/run-types.js';
+import { plannedSteps } from './planned-steps.js';
+
+type Handler<Req, Res> = (request: Req, call: ServerUnaryCall<Req, Res>) => Promise<Res> | Res;
+
+export interface CoordinatorGrpcOptions {
+  logger: Logger;
+  /**
+   * Who the caller is, for approvals and `apply --yes`: the composition root decides whether
+   * the name the requester `claimed` counts (plaintext on loopback) or the certificate does (TLS).
+   */
+  operatorOf(call: ServerUnaryCall<unknown, unknown>, claimed: string): string;
+}
+
+export const ROLLBACK_UNIMPLEMENTED =
+  'rollback is not available yet: it needs the procedures that compile an inverse run (SPEC §5.5). ' +
+  'Undo the changes with a runbook of your own (`lockstep apply`), e.g. clusterpro/downgrade.';
+
+export function createCoordinatorGrpcService(service: RunService, options: CoordinatorGrpcOptions): pb.CoordinatorServer {
+  const { logger } = options;
+  const unary =
+    <Req, Res>(name: string, handler: Handler<Req, Res>) =>
+    (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
+      Promise.resolve()
+        .then(() => handler(call.request, call))
+        .then(
+          (response) => callback(null, response),
+          (error: unknown) => {
+            const wireStatus = toStatus(error);
+            logger.warn({ rpc: name, status: wireStatus.code, err: wireStatus.details }, 'request refused or failed');
+            callback(wireStatus, null);
+          },
+        );
+    };
+
+  return {
+    submitRun: unary('SubmitRun', async (request: pb.SubmitRunRequest, call): Promise<pb.SubmitRunResponse> => {
+      const requestedBy = options.operatorOf(call, request.requestedBy);
+      const { runbookYaml, runbookPath, dryRun, autoApprove } = request;
+      const result = await service.submit({ runbookYaml, runbookPath, dryRun, autoApprove, requestedBy });
+      logger.info({ run: result.runId, planHash: result.planHash, dryRun: request.dryRun, requestedBy }, request.dryRun ? 'plan compiled' : 'run submitted');
+      return { runId: result.runId ?? '', planHash: result.planHash, steps: plannedSteps(result.plan).map(plannedStepToWire) };
+    }),
+    getRun: unary('GetRun', (request: pb.GetRunRequest): pb.GetRunResponse => ({ run: runToWire(service.getRun(request.runId)) })),
+    listRuns: unary('ListRuns', (request: pb.ListRunsRequest): pb.ListRunsResponse => ({ runs: service.listRuns(request.limit).map(runToWire) })),
+    watchRun: (call) => watchRun(service, call, logger),
+    approve: unary('Approve', (request: pb.ApproveRequest, call): pb.ApproveResponse => {
+      const operator = options.operatorOf(call, request.operator);
+      logger.info({ run: request.runId, gate: request.gate, operator }, 'approval');
+      return { run: runToWire(service.approve(request.runId, request.gate, operator, request.comment)) };
+    }),
+    pause: unary('Pause', (request: pb.PauseRequest): pb.PauseResponse => ({ run: runToWire(service.pause(request.runId)) })),
+    resume: unary('Resume', (request: pb.ResumeRequest): pb.ResumeResponse => ({ run: runToWire(service.resume(request.runId)) })),
+    retry: unary('Retry', (request: pb.RetryRequest): pb.RetryResponse => ({
+      run: runToWire(service.retry(request.runId, request.node === '' ? undefined : request.node)),
+    })),
+    cancel: unary('Cancel', (request: pb.CancelRequest): pb.CancelResponse => ({ run: runToWire(service.cancel(request.runId)) })),
+    // Not a LockstepError: no stable code describes "not built yet", and the client shows the status as is.
+    rollback: (_call, callback) => callback({ code: status.UNIMPLEMENTED, details: ROLLBACK_UNIMPLEMENTED }, null),
+    listNodes: unary('ListNodes', async (request: pb.ListNodesRequest): Promise<pb.ListNodesResponse> => ({
+      nodes: (await service.listNodes(request.runbookYaml, request.runbookPath)).map(nodeViewToWire),
+    })),
+  };
+}
+
+/**
+ * Past events from `from_seq`, then live ones; the stream ends after the event that makes the
+ * run final, or when the client goes away. A run already final with nothing left to replay
+ * ends at once.
+ */
+function watchRun(service: RunService, call: ServerWritableStream<pb.WatchRunRequest, pb.WatchRunResponse>, logger: Logger): void {
+  const { runId, fromSeq } = call.request;
+  let stop: (() => void) | undefined;
+  let ended = false;
+  const finish = (): void => {
+    if (ended) return;
+    ended = true;
+    stop?.();
+    if (!call.cancelled) call.end();
+  };
+  const onEvent = (event: RunEvent): void => {
+    if (ended) return;
+    call.write({ event: runEventToWire(event) });
+    if (FINAL_RUN_STATES.has(event.runState)) finish();
+  };
+  call.on('cancelled', () => {
+    ended = true;
+    stop?.();
+  });
+  try {
+    const alreadyFinal = FINAL_RUN_STATES.has(service.getRun(runId).state);
+    stop = service.watch(runId, fromSeq, onEvent);
+    // The replay may have delivered the final event before `stop` existed.
+    if (ended) stop();
+    // Replayed events arrive within this turn; a final run that sent no final event has nothing more to say.
+    else if (alreadyFinal) setImmediate(finish);
+  } catch (error) {
+    ended = true;
+    const wireStatus = toStatus(error);
+    logger.warn({ rpc: 'WatchRun', run: runId, status: wireStatus.code, err: wireStatus.details }, 'watch refused');
+    call.emit('error', wireStatus);
+  }
+}

@@ -1,0 +1,117 @@
+// A domain-speaking client of the coordinator, for the CLI and the tests. Failures become
+// LockstepErrors: the coordinator's own codes come back as sent, an unreachable coordinator
+// as LOCKSTEP_E_UNAVAILABLE.
+import { credentials as grpcCredentials, status, type ChannelCredentials, type ServiceError } from '@grpc/grpc-js';
+import type { NodeView, RunEvent, RunView, SubmitInput, SubmittedRun } from '../domain/run.js';
+import { pb, nodeViewFromWire, runEventFromWire, runFromWire, submittedRunFromWire } from './coordinator-wire.js';
+import { fromServiceError } from './grpc-errors.js';
+import { callUnary, type UnaryMethod } from './unary-call.js';
+
+export interface CoordinatorClientOptions {
+  /** Deadline of each unary call; submitting and listing nodes ask the agents, so allow for that. */
+  deadlineMs?: number;
+  /** The name the coordinator's certificate carries, when it differs from the host dialled (an IP address). */
+  serverName?: string;
+}
+
+export interface WatchOptions {
+  /** Aborting stops watching; the promise then resolves. */
+  signal?: AbortSignal;
+}
+
+export class CoordinatorClient {
+  private readonly client: pb.CoordinatorClient;
+  private readonly deadlineMs: number;
+
+  constructor(
+    readonly address: string,
+    credentials: ChannelCredentials = grpcCredentials.createInsecure(),
+    options: CoordinatorClientOptions = {},
+  ) {
+    this.client = new pb.CoordinatorClient(address, credentials, {
+      'grpc.max_receive_message_length': 64 * 1024 * 1024,
+      ...(options.serverName !== undefined && { 'grpc.ssl_target_name_override': options.serverName }),
+    });
+    this.deadlineMs = options.deadlineMs ?? 120_000;
+  }
+
+  close(): void {
+    this.client.close();
+  }
+
+  async submit(input: SubmitInput): Promise<SubmittedRun> {
+    return submittedRunFromWire(await this.call(this.client.submitRun, { ...input }));
+  }
+
+  async getRun(runId: string): Promise<RunView> {
+    return runFromWire((await this.call(this.client.getRun, { runId })).run);
+  }
+
+  /** Newest first; `limit` 0 lets the coordinator choose. */
+  async listRuns(limit = 0): Promise<RunView[]> {
+    return (await this.call(this.client.listRuns, { limit })).runs.map(runFromWire);
+  }
+
+  async approve(runId: string, gate: string, approval: { operator: string; comment?: string }): Promise<RunView> {
+    return runFromWire((await this.call(this.client.approve, { runId, gate, operator: approval.operator, comment: approval.comment ?? '' })).run);
+  }
+
+  async pause(runId: string): Promise<RunView> {
+    return runFromWire((await this.call(this.client.pause, { runId })).run);
+  }
+
+  async resume(runId: string): Promise<RunView> {
+    return runFromWire((await this.call(this.client.resume, { runId })).run);
+  }
+
+  /** Retries the failed step of `node`, or every failed step when no node is given. */
+  async retry(runId: string, node?: string): Promise<RunView> {
+    return runFromWire((await this.call(this.client.retry, { runId, node: node ?? '' })).run);
+  }
+
+  async cancel(runId: string): Promise<RunView> {
+    return runFromWire((await this.call(this.client.cancel, { runId })).run);
+  }
+
+  /** The id of the new run that undoes `runId`. */
+  async rollback(runId: string): Promise<string> {
+    return (await this.call(this.client.rollback, { runId })).runId;
+  }
+
+  async listNodes(runbookYaml: string, runbookPath: string): Promise<NodeView[]> {
+    return (await this.call(this.client.listNodes, { runbookYaml, runbookPath })).nodes.map(nodeViewFromWire);
+  }
+
+  /**
+   * Every event of the run from `fromSeq` on, then live ones. Resolves when the coordinator
+   * ends the stream (the run is final) or when `options.signal` aborts; rejects on failure.
+   */
+  watch(runId: string, fromSeq: number, onEvent: (event: RunEvent) => void, options: WatchOptions = {}): Promise<void> {
+    return new Promise((resolve, reject) => {
+      // No deadline: a run may take hours.
+      const stream = this.client.watchRun({ runId, fromSeq });
+      const abort = (): void => stream.cancel();
+      options.signal?.addEventListener('abort', abort, { once: true });
+      const settle = (error?: ServiceError): void => {
+        options.signal?.removeEventListener('abort', abort);
+        if (error === undefined || error.code === status.CANCELLED) resolve();
+        else reject(fromServiceError(error, `coordinator ${this.address}`));
+      };
+      stream.on('data', (response: pb.WatchRunResponse) => {
+        try {
+          onEvent(runEventFromWire(response.event));
+        } catch (error) {
+          stream.cancel();
+          reject(error);
+        }
+      });
+      stream.on('error', (error: ServiceError) => settle(error));
+      stream.on('end', () => settle());
+      if (options.signal?.aborted) abort();
+    });
+  }
+
+  private call<Req, Res>(method: UnaryMethod<Req, Res>, request: Req): Promise<Res> {
+    return callUnary(this.client, method, request, this.deadlineMs, `coordinator ${this.address}`);
+  }
+}
