@@ -2,7 +2,7 @@
 // flags on top. Validated whole before anything starts.
 import { z } from 'zod';
 import { loadYamlFile } from '../shared/config-file.js';
-import { LockstepError } from '../shared/errors.js';
+import { checkFlags, configError } from '../shared/config-flags.js';
 import { CLUSTERPRO_SERVICES } from '../shared/domain/clusterpro.js';
 
 export const DEFAULT_AGENT_LISTEN = '0.0.0.0:7451';
@@ -51,7 +51,7 @@ export interface AgentConfig {
 /** Merges the file (if any) and the flags (which win) into a complete configuration. */
 export function resolveAgentConfig(file: string | undefined, flags: AgentConfigInput): AgentConfig {
   const fromFile = file === undefined ? {} : loadYamlFile(file, agentConfigSchema);
-  const flagsChecked = checkFlags(dropUndefined(flags));
+  const flagsChecked = checkFlags(agentConfigSchema, flags);
   const merged: AgentConfigInput = { ...fromFile, ...flagsChecked };
   const tlsFiles = [merged['tls-ca'], merged['tls-cert'], merged['tls-key']];
   const tlsGiven = tlsFiles.filter((value) => value !== undefined).length;
@@ -72,19 +72,4 @@ export function resolveAgentConfig(file: string | undefined, flags: AgentConfigI
     logLevel: merged['log-level'] ?? 'info',
     sim: merged.sim,
   };
-}
-
-function checkFlags(flags: AgentConfigInput): AgentConfigInput {
-  const result = agentConfigSchema.safeParse(flags);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  throw configError(`--${String(issue?.path[0] ?? '')}`, issue?.message ?? 'invalid');
-}
-
-function configError(field: string, message: string): LockstepError {
-  return new LockstepError('LOCKSTEP_E_CONFIG', `${field}: ${message}`, { field });
-}
-
-function dropUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }

@@ -1,5 +1,5 @@
 // A domain-speaking client of one agent, for the coordinator, the lab and the tests.
-import { credentials as grpcCredentials, Metadata, type ChannelCredentials, type ChannelOptions, type ServiceError } from '@grpc/grpc-js';
+import { credentials as grpcCredentials, type ChannelCredentials, type ChannelOptions } from '@grpc/grpc-js';
 import type { ClusterAction, ClusterStatus, MirrorStatus } from '../domain/cluster.js';
 import type { OpContext, Operation } from '../domain/operation.js';
 import type { PackageAction, PackageInfo } from '../domain/package.js';
@@ -16,7 +16,7 @@ import {
   serviceActions,
   serviceStatusFromWire,
 } from './agent-wire.js';
-import { fromServiceError } from './grpc-errors.js';
+import { callUnary, type UnaryMethod } from './unary-call.js';
 
 export interface RemoteNodeInfo {
   hostname: string;
@@ -42,8 +42,6 @@ export interface ApplyPackageInput {
   testOnly?: boolean;
   force?: boolean;
 }
-
-type UnaryMethod<Req, Res> = (request: Req, metadata: Metadata, options: { deadline: Date }, callback: (error: ServiceError | null, response: Res) => void) => unknown;
 
 export class AgentClient {
   private readonly client: pb.AgentClient;
@@ -117,13 +115,7 @@ export class AgentClient {
     return operationFromWire((await this.call(this.client.getOperation, { opId })).operation);
   }
 
-  /** Calls one unary method with a deadline; failures become LockstepErrors. */
   private call<Req, Res>(method: UnaryMethod<Req, Res>, request: Req): Promise<Res> {
-    return new Promise((resolve, reject) => {
-      method.call(this.client, request, new Metadata(), { deadline: new Date(Date.now() + this.deadlineMs) }, (error, response) => {
-        if (error) reject(fromServiceError(error, `agent ${this.address}`));
-        else resolve(response);
-      });
-    });
+    return callUnary(this.client, method, request, this.deadlineMs, `agent ${this.address}`);
   }
 }
