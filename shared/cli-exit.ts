@@ -16,6 +16,7 @@ export function exitCodeFor(error: unknown): number {
     isLockstepError(error, 'LOCKSTEP_E_CONFIG') ||
     isLockstepError(error, 'LOCKSTEP_E_INVALID_ARGUMENT') ||
     isLockstepError(error, 'LOCKSTEP_E_TLS') ||
+    isLockstepError(error, 'LOCKSTEP_E_PREFLIGHT') ||
     isLockstepError(error, 'LOCKSTEP_E_NOT_FOUND')
   ) {
     return EXIT.badInput;

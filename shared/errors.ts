@@ -18,6 +18,10 @@ export const ERROR_CODES = {
     status: 'FAILED_PRECONDITION',
     summary: 'An operation id was reused for a different request.',
   },
+  LOCKSTEP_E_PREFLIGHT: {
+    status: 'FAILED_PRECONDITION',
+    summary: "The vendor's manual forbids this update on these nodes (version, platform, package or options); nothing was started.",
+  },
   LOCKSTEP_E_NOT_FOUND: {
     status: 'NOT_FOUND',
     summary: 'The named thing (file, hook, run) does not exist.',

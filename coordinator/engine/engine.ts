@@ -1,9 +1,11 @@
 // The coordinator's engine: creates runs from runbooks, drives them, and answers the API.
 // At start it reloads every run that is not final and resumes it where the store says it is.
 import { randomBytes } from 'node:crypto';
-import { LockstepError, describeError } from '../../shared/errors.js';
+import { LockstepError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
-import { compileRunbook } from '../plan/compile-runbook.js';
+import { compileSubmission, readSubmission } from '../plan/compile-runbook.js';
+import type { ClusterFacts } from '../plan/cluster-facts.js';
+import { gatherFacts } from './gather-facts.js';
 import { planHash } from '../plan/plan-hash.js';
 import type { Plan } from '../plan/plan.js';
 import { RunStore, type RunRow } from '../store/run-store.js';
@@ -49,9 +51,15 @@ class RunEngine implements Engine {
   }
 
   async submit(input: SubmitInput): Promise<SubmitResult> {
-    const { plan, tls } = compileRunbook(input.runbookYaml, input.runbookPath);
+    const submission = readSubmission(input.runbookYaml, input.runbookPath);
+    const facts = await this.readFacts(submission);
+    const unreachable = facts.nodes.filter((node) => !node.reachable);
+    if (unreachable.length > 0) {
+      throw new LockstepError('LOCKSTEP_E_UNAVAILABLE', `preflight: ${unreachable.map((node) => `${node.name} (${node.address}): ${node.error}`).join('; ')}`);
+    }
+    const plan = compileSubmission(submission, facts);
+    const tls = submission.tls;
     const hash = planHash(plan);
-    await this.preflight(plan, tls);
     if (input.dryRun) return { planHash: hash, plan };
     const id = newRunId();
     const run = this.store.createRun({ id, plan, planHash: hash, runbookPath: input.runbookPath, tls, autoApprove: input.autoApprove, requestedBy: input.requestedBy });
@@ -136,8 +144,17 @@ class RunEngine implements Engine {
   }
 
   async listNodes(runbookYaml: string, runbookPath: string): Promise<NodeView[]> {
-    const { plan, tls } = compileRunbook(runbookYaml, runbookPath);
-    return this.probeNodes(plan, tls);
+    const facts = await this.readFacts({ ...readSubmission(runbookYaml, runbookPath), facts: { cluster: false } });
+    return facts.nodes.map((node) => ({
+      name: node.name,
+      address: node.address,
+      reachable: node.reachable,
+      hostname: node.hostname,
+      platform: node.machine,
+      bootId: node.bootId,
+      agentVersion: node.agentVersion,
+      error: node.error,
+    }));
   }
 
   async close(): Promise<void> {
@@ -153,28 +170,11 @@ class RunEngine implements Engine {
     void driver.finished.then(() => this.drivers.delete(run.id));
   }
 
-  /** Read-only: every node answers, with a certificate naming it. Refuses the run otherwise. */
-  private async preflight(plan: Plan, tls: RunRow['tls']): Promise<void> {
-    const nodes = await this.probeNodes(plan, tls);
-    const unreachable = nodes.filter((node) => !node.reachable);
-    if (unreachable.length > 0) {
-      throw new LockstepError('LOCKSTEP_E_UNAVAILABLE', `preflight: ${unreachable.map((node) => `${node.name} (${node.address}): ${node.error}`).join('; ')}`);
-    }
-  }
-
-  private async probeNodes(plan: Plan, tls: RunRow['tls']): Promise<NodeView[]> {
-    const pool = await AgentPool.connect(plan.nodes, tls, 5_000);
+  /** Read-only: what the nodes report, over connections that check each node's certificate. */
+  private async readFacts(submission: ReturnType<typeof readSubmission>): Promise<ClusterFacts> {
+    const pool = await AgentPool.connect(submission.runbook.nodes, submission.tls, 5_000);
     try {
-      return await Promise.all(
-        plan.nodes.map(async (node): Promise<NodeView> => {
-          try {
-            const info = await pool.client(node.name).nodeInfo();
-            return { name: node.name, address: node.address, reachable: true, hostname: info.hostname, platform: info.platform, bootId: info.bootId, agentVersion: info.agentVersion, error: '' };
-          } catch (error) {
-            return { name: node.name, address: node.address, reachable: false, hostname: '', platform: '', bootId: '', agentVersion: '', error: describeError(error) };
-          }
-        }),
-      );
+      return await gatherFacts(pool, submission.runbook.nodes, submission.facts);
     } finally {
       pool.close();
     }

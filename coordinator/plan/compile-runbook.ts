@@ -1,19 +1,38 @@
-// From runbook text to an immutable plan and the agents' credentials. Custom runbooks compile
-// here; the built-in vendor procedures are not part of this build and are refused by name.
+// From runbook text to an immutable plan. Reading the runbook and compiling it are two steps
+// because the built-in procedures compile from facts the coordinator reads from the nodes
+// in between (cluster-facts.ts).
 import { ConfigError } from '../../shared/config-file.js';
 import type { TlsPaths } from '../../shared/tls.js';
+import { BUILT_IN_PROCEDURES } from '../procedures/registry.js';
 import { parseRunbook, resolveRunbookPaths } from '../runbook/load-runbook.js';
-import { CUSTOM_PROCEDURE } from '../runbook/runbook-schema.js';
+import { CUSTOM_PROCEDURE, type Runbook } from '../runbook/runbook-schema.js';
+import type { ClusterFacts, FactsRequest } from './cluster-facts.js';
 import { compileCustom } from './compile-custom.js';
 import type { Plan } from './plan.js';
 
-export function compileRunbook(runbookYaml: string, runbookPath: string): { plan: Plan; tls: TlsPaths } {
+export interface Submission {
+  runbook: Runbook;
+  tls: TlsPaths;
+  /** What to read from the nodes before compile. */
+  facts: FactsRequest;
+}
+
+export function readSubmission(runbookYaml: string, runbookPath: string): Submission {
   const runbook = resolveRunbookPaths(parseRunbook(runbookPath, runbookYaml), runbookPath);
-  if (runbook.procedure !== CUSTOM_PROCEDURE) {
-    throw new ConfigError(runbookPath, [{ line: undefined, field: 'procedure', message: `"${runbook.procedure}" is not available in this build; write the steps out with procedure: custom` }]);
-  }
   if (runbook.tls === undefined) {
     throw new ConfigError(runbookPath, [{ line: undefined, field: 'tls', message: 'is required: the coordinator talks to agents over mTLS only (tls: {ca, cert, key})' }]);
   }
-  return { plan: compileCustom(runbook), tls: runbook.tls };
+  if (runbook.procedure === CUSTOM_PROCEDURE) return { runbook, tls: runbook.tls, facts: { cluster: false } };
+  const procedure = BUILT_IN_PROCEDURES.get(runbook.procedure);
+  if (procedure === undefined) {
+    const known = [CUSTOM_PROCEDURE, ...BUILT_IN_PROCEDURES.keys()].join(', ');
+    throw new ConfigError(runbookPath, [{ line: undefined, field: 'procedure', message: `"${runbook.procedure}" is not a procedure of this build; expected one of ${known}` }]);
+  }
+  return { runbook, tls: runbook.tls, facts: procedure.facts(runbook) };
+}
+
+export function compileSubmission(submission: Submission, facts: ClusterFacts): Plan {
+  const { runbook } = submission;
+  if (runbook.procedure === CUSTOM_PROCEDURE) return compileCustom(runbook);
+  return (BUILT_IN_PROCEDURES.get(runbook.procedure) as NonNullable<ReturnType<typeof BUILT_IN_PROCEDURES.get>>).compile(runbook, facts);
 }

@@ -1,0 +1,32 @@
+// Reads what a plan is compiled from (cluster-facts.ts), through the agents' read-only calls.
+import { describeError } from '../../shared/errors.js';
+import type { ClusterFacts, FactsRequest, NodeFacts } from '../plan/cluster-facts.js';
+import type { PlanNode } from '../plan/plan.js';
+import type { AgentPool } from './agent-pool.js';
+
+export async function gatherFacts(pool: AgentPool, nodes: readonly PlanNode[], request: FactsRequest): Promise<ClusterFacts> {
+  const facts = await Promise.all(nodes.map((node) => readNode(pool, node, request)));
+  const first = facts.find((node) => node.reachable);
+  if (!request.cluster || first === undefined) return { nodes: facts, mirrors: [] };
+  const agent = pool.client(first.name);
+  const [cluster, mirrors] = await Promise.all([agent.clusterStatus(), agent.mirrorStatus('')]);
+  return { nodes: facts, cluster, mirrors };
+}
+
+async function readNode(pool: AgentPool, node: PlanNode, request: FactsRequest): Promise<NodeFacts> {
+  const agent = pool.client(node.name);
+  try {
+    const info = await agent.nodeInfo();
+    const facts: NodeFacts = { name: node.name, address: node.address, reachable: true, error: '', hostname: info.hostname, agentVersion: info.agentVersion, machine: info.platform, bootId: info.bootId };
+    if (request.productPackage !== undefined) facts.installed = await agent.queryPackage(request.productPackage);
+    if (request.packageFile !== undefined) {
+      facts.packageFile = await agent.inspectPackageFile(request.packageFile).then(
+        (file) => ({ package: file.package, sha256: file.sha256 }),
+        (error: unknown) => ({ missing: describeError(error) }),
+      );
+    }
+    return facts;
+  } catch (error) {
+    return { name: node.name, address: node.address, reachable: false, error: describeError(error), hostname: '', agentVersion: '', machine: '', bootId: '' };
+  }
+}

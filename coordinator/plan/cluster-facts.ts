@@ -1,0 +1,37 @@
+// What the coordinator reads from the nodes before it compiles a plan: the built-in
+// procedures choose order, lead node, mirrors and package per node from these, and the
+// preflight refuses what the vendor's manual refuses. All reads; nothing changes.
+import type { ClusterStatus, MirrorStatus } from '../../shared/domain/cluster.js';
+import type { PackageInfo } from '../../shared/domain/package.js';
+
+export interface NodeFacts {
+  name: string;
+  address: string;
+  reachable: boolean;
+  /** Why it could not be read, when unreachable. */
+  error: string;
+  hostname: string;
+  agentVersion: string;
+  /** `uname -m` as the agent reports it. */
+  machine: string;
+  bootId: string;
+  /** The installed product package (e.g. clusterpro), as `rpm -q` reports it. */
+  installed?: PackageInfo;
+  /** The runbook's package file on this node, as `rpm -qp` reports it; absent when not asked or missing. */
+  packageFile?: { package: PackageInfo; sha256: string } | { missing: string };
+}
+
+export interface ClusterFacts {
+  nodes: NodeFacts[];
+  /** The cluster as the first reachable node sees it (clpstat); absent for custom runbooks. */
+  cluster?: ClusterStatus;
+  /** Every mirror disk resource (clpmdstat); empty without Replicator. */
+  mirrors: MirrorStatus[];
+}
+
+/** What to read: custom runbooks need only reachability; built-in procedures need the rest. */
+export interface FactsRequest {
+  productPackage?: string;
+  packageFile?: string;
+  cluster: boolean;
+}
