@@ -6,6 +6,7 @@ import { registerLabCommand } from '../lab/lab-command.js';
 import { registerApplyCommand } from './apply-command.js';
 import { registerApproveCommand } from './approve-command.js';
 import { registerCertsCommand } from './certs-command.js';
+import { registerDemoCommand } from './demo-command.js';
 import { registerNodesCommand } from './nodes-command.js';
 import { registerPlanCommand } from './plan-command.js';
 import { registerRetryCommand } from './retry-command.js';
@@ -38,5 +39,6 @@ registerRollbackCommand(program);
 registerNodesCommand(program);
 registerCertsCommand(program);
 registerLabCommand(program);
+registerDemoCommand(program);
 
 await program.parseAsync();

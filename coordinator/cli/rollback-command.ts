@@ -2,7 +2,7 @@
 // the last line, as with `apply`.
 import type { Command } from 'commander';
 import { EXIT } from '../../shared/cli-exit.js';
-import { withCoordinator } from './coordinator-connection.js';
+import { invokingUser, withCoordinator } from './coordinator-connection.js';
 
 export function registerRollbackCommand(program: Command): void {
   program
@@ -11,7 +11,7 @@ export function registerRollbackCommand(program: Command): void {
     .argument('<run>', 'the run id')
     .action((runId: string, _flags: object, command: Command) =>
       withCoordinator(command, async (client) => {
-        const rollbackRunId = await client.rollback(runId);
+        const rollbackRunId = await client.rollback(runId, invokingUser());
         process.stdout.write(`started rollback of ${runId}; follow it with: lockstep watch ${rollbackRunId}\n${rollbackRunId}\n`);
         return EXIT.ok;
       }),

@@ -9,8 +9,13 @@ const RECONNECT_OPTIONS = {
   'grpc.initial_reconnect_backoff_ms': 100,
   'grpc.min_reconnect_backoff_ms': 100,
   'grpc.max_reconnect_backoff_ms': 500,
-  'grpc.keepalive_time_ms': 10_000,
-  'grpc.keepalive_timeout_ms': 5_000,
+  // SPEC §4.3, §12: a node cut off while a call is in flight (a long rpm -U, a barrier's last
+  // step) must be noticed in seconds, not when the step's deadline ends the call: a ping every
+  // 2 s that goes unanswered for 1.5 s drops the connection, the call fails UNAVAILABLE, and
+  // the run driver reports the node unreachable and retries with the same op id. The agent's
+  // grpc-js server answers pings without a rate policy, so no server option is needed.
+  'grpc.keepalive_time_ms': 2_000,
+  'grpc.keepalive_timeout_ms': 1_500,
 } as const;
 
 export class AgentPool {

@@ -6,6 +6,7 @@ import type { Logger } from '../../shared/logger.js';
 import { compileSubmission, readSubmission } from '../plan/compile-runbook.js';
 import type { ClusterFacts } from '../plan/cluster-facts.js';
 import { gatherFacts } from './gather-facts.js';
+import { rollbackRunbook } from './rollback.js';
 import { planHash } from '../plan/plan-hash.js';
 import type { Plan } from '../plan/plan.js';
 import { RunStore, type RunRow } from '../store/run-store.js';
@@ -62,7 +63,7 @@ class RunEngine implements Engine {
     const hash = planHash(plan);
     if (input.dryRun) return { planHash: hash, plan };
     const id = newRunId();
-    const run = this.store.createRun({ id, plan, planHash: hash, runbookPath: input.runbookPath, tls, autoApprove: input.autoApprove, requestedBy: input.requestedBy });
+    const run = this.store.createRun({ id, plan, planHash: hash, runbookPath: input.runbookPath, runbookYaml: input.runbookYaml, tls, autoApprove: input.autoApprove, requestedBy: input.requestedBy });
     this.logger.info({ run: id, procedure: plan.procedure, nodes: plan.nodes.length }, 'run created');
     await this.drive(run);
     return { runId: id, planHash: hash, plan };
@@ -141,6 +142,22 @@ class RunEngine implements Engine {
     this.store.setState(runId, 'cancelled', { type: 'run.cancelled', stepId: '', node: '', message: 'cancelled by the operator; steps already sent finish on their nodes, nothing new starts' });
     this.drivers.get(runId)?.notify();
     return this.getRun(runId);
+  }
+
+  async rollback(runId: string, requestedBy: string): Promise<SubmitResult> {
+    const run = this.store.getRun(runId);
+    if (!FINAL_RUN_STATES.has(run.state) && run.state !== 'blocked') {
+      throw new LockstepError('LOCKSTEP_E_UNSUPPORTED', `cannot roll back run ${runId} while it is ${run.state}: cancel it first, or wait until it ends`);
+    }
+    const pool = await AgentPool.connect(run.plan.nodes, run.tls, 15_000);
+    let runbookYaml: string;
+    try {
+      runbookYaml = await rollbackRunbook({ run, tasks: this.store.tasks(runId), pool });
+    } finally {
+      pool.close();
+    }
+    this.store.recordEvent(runId, { type: 'run.rollback', stepId: '', node: '', message: `rollback requested by ${requestedBy}` });
+    return this.submit({ runbookYaml, runbookPath: run.runbookPath, dryRun: false, autoApprove: false, requestedBy });
   }
 
   async listNodes(runbookYaml: string, runbookPath: string): Promise<NodeView[]> {

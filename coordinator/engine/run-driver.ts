@@ -24,6 +24,8 @@ export interface RunDriverDeps {
 export class RunDriver {
   private wakeUp: (() => void) | undefined;
   private stopped = false;
+  /** Nodes whose last call failed for want of an answer: reported once, until they answer. */
+  private readonly unreachable = new Set<string>();
   readonly finished: Promise<void>;
 
   constructor(
@@ -174,7 +176,7 @@ export class RunDriver {
     let dispatched = row;
     if (row.state === 'pending') {
       const attempt = row.attempt + 1;
-      const prepared = await this.attempt(deadline, () => prepareDispatch(task.kind, agent));
+      const prepared = await this.attempt(run.id, row, deadline, () => prepareDispatch(task.kind, agent));
       dispatched = store.dispatch(row, attempt, `${run.id}/${row.stepId}/${row.node}/${attempt}`, prepared.ok ? prepared.value : {});
       // Nothing was sent: the attempt is recorded as failed with the reason.
       if (!prepared.ok) return store.finishTask(dispatched, { ok: false, message: `${row.node}: ${prepared.error}`, outputTail: '' });
@@ -187,7 +189,7 @@ export class RunDriver {
     }
     const log = logger.child({ run: run.id, step: row.stepId, node: row.node, op_id: dispatched.opId });
     log.info({ kind: task.kind }, 'step started');
-    const performed = await this.attempt(deadline, () =>
+    const performed = await this.attempt(run.id, row, deadline, () =>
       performStep(task.kind, {
         agent,
         op: { opId: dispatched.opId, runId: run.id, epoch: store.epoch },
@@ -204,19 +206,31 @@ export class RunDriver {
 
   /**
    * Repeats a call while the agent is unreachable (the same op id, so it is safe), with a
-   * backoff capped at 500 ms, until the step's deadline. Any other error ends it.
+   * backoff capped at 500 ms, until the step's deadline. Any other error ends it. The first
+   * failure to reach a node, and its first answer after, are events (SPEC §12: a node cut
+   * off at a barrier is reported unreachable within seconds, in `watch` and on the dashboard).
    */
-  private async attempt<T>(deadline: number, call: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: string }> {
+  private async attempt<T>(runId: string, task: TaskRow, deadline: number, call: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: string }> {
     for (let retry = 0; ; retry++) {
       try {
-        return { ok: true, value: await call() };
+        const value = await call();
+        this.noteReachable(runId, task, true, 'answers again');
+        return { ok: true, value };
       } catch (error) {
         const unreachable = isLockstepError(error, 'LOCKSTEP_E_UNAVAILABLE');
+        this.noteReachable(runId, task, !unreachable, unreachable ? `does not answer (${describeError(error)}); retrying with the same op id until the step's timeout` : 'answers again');
         if (!unreachable || Date.now() >= deadline || this.stopped) {
           return { ok: false, error: unreachable ? `unreachable until the step's timeout: ${describeError(error)}` : describeError(error) };
         }
         await this.deps.sleep(RETRY_BACKOFF_MS[Math.min(retry, RETRY_BACKOFF_MS.length - 1)] as number);
       }
     }
+  }
+
+  private noteReachable(runId: string, task: TaskRow, reachable: boolean, message: string): void {
+    if (reachable !== this.unreachable.has(task.node)) return;
+    if (reachable) this.unreachable.delete(task.node);
+    else this.unreachable.add(task.node);
+    this.deps.store.recordEvent(runId, { type: reachable ? 'node.reachable' : 'node.unreachable', stepId: task.stepId, node: task.node, message: `${task.node} ${message}` });
   }
 }

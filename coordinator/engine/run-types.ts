@@ -37,4 +37,6 @@ export interface RunService {
   retry(runId: string, node: string | undefined): RunView;
   cancel(runId: string): RunView;
   listNodes(runbookYaml: string, runbookPath: string): Promise<NodeView[]>;
+  /** Starts the run that undoes `runId`'s changes (SPEC §5.5). */
+  rollback(runId: string, requestedBy: string): Promise<SubmitResult>;
 }

@@ -1,6 +1,6 @@
 // The coordinator's gRPC adapter for the CLI (SPEC §4.5): wire in, RunService call, wire out.
 // Errors become gRPC statuses (shared/wire/grpc-errors); generated types go no further.
-import { status, type sendUnaryData, type ServerUnaryCall, type ServerWritableStream } from '@grpc/grpc-js';
+import type { sendUnaryData, ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
 import { FINAL_RUN_STATES, type RunEvent } from '../../shared/domain/run.js';
 import type { Logger } from '../../shared/logger.js';
 import { nodeViewToWire, pb, plannedStepToWire, runEventToWire, runToWire } from '../../shared/wire/coordinator-wire.js';
@@ -18,10 +18,6 @@ export interface CoordinatorGrpcOptions {
    */
   operatorOf(call: ServerUnaryCall<unknown, unknown>, claimed: string): string;
 }
-
-export const ROLLBACK_UNIMPLEMENTED =
-  'rollback is not available yet: it needs the procedures that compile an inverse run (SPEC §5.5). ' +
-  'Undo the changes with a runbook of your own (`lockstep apply`), e.g. clusterpro/downgrade.';
 
 export function createCoordinatorGrpcService(service: RunService, options: CoordinatorGrpcOptions): pb.CoordinatorServer {
   const { logger } = options;
@@ -62,8 +58,10 @@ export function createCoordinatorGrpcService(service: RunService, options: Coord
       run: runToWire(service.retry(request.runId, request.node === '' ? undefined : request.node)),
     })),
     cancel: unary('Cancel', (request: pb.CancelRequest): pb.CancelResponse => ({ run: runToWire(service.cancel(request.runId)) })),
-    // Not a LockstepError: no stable code describes "not built yet", and the client shows the status as is.
-    rollback: (_call, callback) => callback({ code: status.UNIMPLEMENTED, details: ROLLBACK_UNIMPLEMENTED }, null),
+    rollback: unary('Rollback', async (request: pb.RollbackRequest, call): Promise<pb.RollbackResponse> => {
+      const requestedBy = options.operatorOf(call, request.operator);
+      return { runId: (await service.rollback(request.runId, requestedBy)).runId ?? '' };
+    }),
     listNodes: unary('ListNodes', async (request: pb.ListNodesRequest): Promise<pb.ListNodesResponse> => ({
       nodes: (await service.listNodes(request.runbookYaml, request.runbookPath)).map(nodeViewToWire),
     })),

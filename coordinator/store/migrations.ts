@@ -58,4 +58,6 @@ export const MIGRATIONS: readonly string[] = [
      run_state TEXT NOT NULL
    );
    CREATE INDEX events_by_run ON events (run_id, seq);`,
+  // The runbook text a run was created from: rollback compiles its inverse from it.
+  `ALTER TABLE runs ADD COLUMN runbook_yaml TEXT NOT NULL DEFAULT '';`,
 ];

@@ -16,6 +16,7 @@ export interface RunRow {
   plan: Plan;
   planHash: string;
   runbookPath: string;
+  runbookYaml: string;
   /** The agents' TLS files, resolved when the run was created. */
   tls: { ca: string; cert: string; key: string };
   autoApprove: boolean;
@@ -59,6 +60,7 @@ export interface NewRun {
   plan: Plan;
   planHash: string;
   runbookPath: string;
+  runbookYaml: string;
   tls: RunRow['tls'];
   autoApprove: boolean;
   requestedBy: string;
@@ -74,6 +76,7 @@ interface RunRecord {
   plan_json: string;
   plan_hash: string;
   runbook_path: string;
+  runbook_yaml: string;
   tls_json: string;
   auto_approve: number;
   requested_by: string;
@@ -155,11 +158,11 @@ export class RunStore {
     const events = this.db.transaction(() => {
       this.db
         .prepare(
-          `INSERT INTO runs (id, cluster, procedure, state, plan_json, plan_hash, runbook_path, tls_json, auto_approve, requested_by,
+          `INSERT INTO runs (id, cluster, procedure, state, plan_json, plan_hash, runbook_path, runbook_yaml, tls_json, auto_approve, requested_by,
                              stage_index, blocker_json, pause_requested, created_at_ms, updated_at_ms)
-           VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, 0, NULL, 0, ?, ?)`,
+           VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, 0, NULL, 0, ?, ?)`,
         )
-        .run(input.id, input.plan.cluster, input.plan.procedure, JSON.stringify(input.plan), input.planHash, input.runbookPath, JSON.stringify(input.tls), input.autoApprove ? 1 : 0, input.requestedBy, at, at);
+        .run(input.id, input.plan.cluster, input.plan.procedure, JSON.stringify(input.plan), input.planHash, input.runbookPath, input.runbookYaml, JSON.stringify(input.tls), input.autoApprove ? 1 : 0, input.requestedBy, at, at);
       const insertTask = this.db.prepare(
         `INSERT INTO tasks (run_id, stage_index, seq, step_id, node, kind, state, attempt, op_id, context_json, message, output_tail, started_at_ms, finished_at_ms)
          VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, '', '{}', '', '', 0, 0)`,
@@ -355,6 +358,7 @@ function toRunRow(record: RunRecord): RunRow {
     plan: JSON.parse(record.plan_json) as Plan,
     planHash: record.plan_hash,
     runbookPath: record.runbook_path,
+    runbookYaml: record.runbook_yaml,
     tls: JSON.parse(record.tls_json) as RunRow['tls'],
     autoApprove: record.auto_approve === 1,
     requestedBy: record.requested_by,

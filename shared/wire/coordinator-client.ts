@@ -74,8 +74,8 @@ export class CoordinatorClient {
   }
 
   /** The id of the new run that undoes `runId`. */
-  async rollback(runId: string): Promise<string> {
-    return (await this.call(this.client.rollback, { runId })).runId;
+  async rollback(runId: string, operator: string): Promise<string> {
+    return (await this.call(this.client.rollback, { runId, operator })).runId;
   }
 
   async listNodes(runbookYaml: string, runbookPath: string): Promise<NodeView[]> {

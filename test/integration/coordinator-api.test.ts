@@ -130,6 +130,15 @@ class FakeRuns implements ClosableRunService {
     return this.getRun(runId);
   }
 
+  /** The fake's runs changed nothing: a rollback says so, as the engine would for such a run. */
+  async rollback(runId: string, requestedBy: string): Promise<SubmitResult> {
+    this.find(runId);
+    this.rollbackRequests.push({ runId, requestedBy });
+    throw new LockstepError('LOCKSTEP_E_UNSUPPORTED', `run ${runId} changed no package on any node: there is nothing to roll back`);
+  }
+
+  readonly rollbackRequests: Array<{ runId: string; requestedBy: string }> = [];
+
   async listNodes(): Promise<NodeView[]> {
     return NODES.map((name, i) => ({ name, address: `10.0.0.${i + 1}:7451`, reachable: true, hostname: name, platform: 'x86_64', bootId: `boot-${name}`, agentVersion: '0.1.0', error: '' }));
   }
@@ -509,11 +518,12 @@ describe('lockstep, the CLI, against the coordinator (SPEC §7)', () => {
     expect(FINAL_RUN_STATES.has((await client.getRun(gated)).state)).toBe(true);
   });
 
-  it('rollback prints why it is not available and exits 1', async () => {
+  it('rollback reaches the engine in the invoking user\'s name, and prints its refusal with exit 1', async () => {
     const [run] = await client.listRuns(1);
     const result = await lockstep(['rollback', run?.id ?? '']);
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('UNIMPLEMENTED: rollback is not available yet');
+    expect(result.stderr).toContain('there is nothing to roll back');
+    expect(fake.rollbackRequests.at(-1)).toEqual({ runId: run?.id, requestedBy: expect.any(String) });
   });
 
   it('plan prints the steps under their nodes, barriers and gates between, and starts nothing', async () => {

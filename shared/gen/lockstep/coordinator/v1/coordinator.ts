@@ -319,6 +319,8 @@ export interface CancelResponse {
 
 export interface RollbackRequest {
   runId: string;
+  /** Who asks; under TLS the client certificate's name is recorded instead. */
+  operator: string;
 }
 
 export interface RollbackResponse {
@@ -2767,13 +2769,16 @@ export const CancelResponse: MessageFns<CancelResponse> = {
 };
 
 function createBaseRollbackRequest(): RollbackRequest {
-  return { runId: "" };
+  return { runId: "", operator: "" };
 }
 
 export const RollbackRequest: MessageFns<RollbackRequest> = {
   encode(message: RollbackRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.runId !== "") {
       writer.uint32(10).string(message.runId);
+    }
+    if (message.operator !== "") {
+      writer.uint32(18).string(message.operator);
     }
     return writer;
   },
@@ -2799,6 +2804,14 @@ export const RollbackRequest: MessageFns<RollbackRequest> = {
             message.runId = reader.string();
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.operator = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2818,6 +2831,7 @@ export const RollbackRequest: MessageFns<RollbackRequest> = {
         : isSet(object.run_id)
         ? globalThis.String(object.run_id)
         : "",
+      operator: isSet(object.operator) ? globalThis.String(object.operator) : "",
     };
   },
 
@@ -2825,6 +2839,9 @@ export const RollbackRequest: MessageFns<RollbackRequest> = {
     const obj: any = {};
     if (message.runId !== "") {
       obj.runId = message.runId;
+    }
+    if (message.operator !== "") {
+      obj.operator = message.operator;
     }
     return obj;
   },
@@ -2835,6 +2852,7 @@ export const RollbackRequest: MessageFns<RollbackRequest> = {
   fromPartial(object: DeepPartial<RollbackRequest>): RollbackRequest {
     const message = createBaseRollbackRequest();
     message.runId = object.runId ?? "";
+    message.operator = object.operator ?? "";
     return message;
   },
 };
