@@ -15,7 +15,7 @@ export function registerPlanCommand(program: Command): void {
       withCoordinator(command, async (client) => {
         const runbook = await readRunbookFile(file);
         const plan = await client.submit({ runbookYaml: runbook.yaml, runbookPath: runbook.path, dryRun: true, autoApprove: false, requestedBy: invokingUser() });
-        process.stdout.write(renderPlannedSteps(plan.planHash, plan.steps));
+        process.stdout.write(renderPlannedSteps(plan.planHash, plan.steps, plan.warnings));
         return EXIT.ok;
       }),
     );

@@ -5,11 +5,11 @@ import type { PlannedStep } from '../../shared/domain/run.js';
 
 const COORDINATOR_KINDS: Record<string, string> = { barrier: 'barrier', gate: 'gate', notice: 'notice', 'safe-point': 'safe point' };
 
-export function renderPlannedSteps(planHash: string, steps: readonly PlannedStep[]): string {
+export function renderPlannedSteps(planHash: string, steps: readonly PlannedStep[], warnings: readonly string[] = []): string {
   const nodeSteps = steps.filter((step) => !(step.kind in COORDINATOR_KINDS));
   const idWidth = Math.max(0, ...nodeSteps.map((step) => step.id.length));
   const kindWidth = Math.max(0, ...nodeSteps.map((step) => step.kind.length));
-  const lines = [`plan ${planHash} — ${steps.length} step${steps.length === 1 ? '' : 's'}`];
+  const lines = [`plan ${planHash} — ${steps.length} step${steps.length === 1 ? '' : 's'}`, ...warnings.map((warning) => `WARNING: ${warning}`)];
   let group: string | undefined;
   for (const step of steps) {
     const coordinatorKind = COORDINATOR_KINDS[step.kind];
@@ -18,9 +18,10 @@ export function renderPlannedSteps(planHash: string, steps: readonly PlannedStep
       group = undefined;
       continue;
     }
+    // A new stage starts a new group even on the same nodes: a barrier stands between them.
     const nodes = step.nodes.join(', ');
-    if (nodes !== group) lines.push('', `on ${nodes}:`);
-    group = nodes;
+    if (`${step.stage}|${nodes}` !== group) lines.push('', `on ${nodes}:`);
+    group = `${step.stage}|${nodes}`;
     lines.push(`  ${step.id.padEnd(idWidth)}  ${step.kind.padEnd(kindWidth)}  ${step.description}`.trimEnd());
   }
   return `${lines.join('\n')}\n`;

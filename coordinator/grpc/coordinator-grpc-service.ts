@@ -42,7 +42,7 @@ export function createCoordinatorGrpcService(service: RunService, options: Coord
       const { runbookYaml, runbookPath, dryRun, autoApprove } = request;
       const result = await service.submit({ runbookYaml, runbookPath, dryRun, autoApprove, requestedBy });
       logger.info({ run: result.runId, planHash: result.planHash, dryRun: request.dryRun, requestedBy }, request.dryRun ? 'plan compiled' : 'run submitted');
-      return { runId: result.runId ?? '', planHash: result.planHash, steps: plannedSteps(result.plan).map(plannedStepToWire) };
+      return { runId: result.runId ?? '', planHash: result.planHash, steps: plannedSteps(result.plan).map(plannedStepToWire), warnings: result.plan.warnings };
     }),
     getRun: unary('GetRun', (request: pb.GetRunRequest): pb.GetRunResponse => ({ run: runToWire(service.getRun(request.runId)) })),
     listRuns: unary('ListRuns', (request: pb.ListRunsRequest): pb.ListRunsResponse => ({ runs: service.listRuns(request.limit).map(runToWire) })),

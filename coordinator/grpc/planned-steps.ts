@@ -10,14 +10,14 @@ export function plannedSteps(plan: Plan): PlannedStep[] {
 function stageSteps(stage: Stage): PlannedStep[] {
   switch (stage.type) {
     case 'tasks':
-      return taskSteps(stage.lanes);
+      return taskSteps(stage.id, stage.lanes);
     case 'barrier':
-      return [{ id: stage.id, kind: 'barrier', nodes: [], description: barrierDescription(stage.message, stage.confirm) }];
+      return [{ id: stage.id, kind: 'barrier', nodes: [], description: barrierDescription(stage.message, stage.confirm), stage: stage.id }];
     case 'gate':
     case 'notice':
-      return [{ id: stage.id, kind: stage.type, nodes: [], description: stage.message }];
+      return [{ id: stage.id, kind: stage.type, nodes: [], description: stage.message, stage: stage.id }];
     case 'safe-point':
-      return [{ id: stage.id, kind: 'safe-point', nodes: [], description: 'a maintenance window may pause the run here' }];
+      return [{ id: stage.id, kind: 'safe-point', nodes: [], description: 'lockstep pause takes effect here', stage: stage.id }];
   }
 }
 
@@ -27,12 +27,12 @@ function barrierDescription(message: string, confirm: boolean): string {
 }
 
 /** Steps in the order the lanes first name them; each with every node whose lane has it. */
-function taskSteps(lanes: Record<string, NodeTask[]>): PlannedStep[] {
+function taskSteps(stageId: string, lanes: Record<string, NodeTask[]>): PlannedStep[] {
   const byStep = new Map<string, PlannedStep>();
   for (const [node, tasks] of Object.entries(lanes)) {
     for (const task of tasks) {
       const step = byStep.get(task.stepId);
-      if (step === undefined) byStep.set(task.stepId, { id: task.stepId, kind: task.kind, nodes: [node], description: task.description });
+      if (step === undefined) byStep.set(task.stepId, { id: task.stepId, kind: task.kind, nodes: [node], description: task.description, stage: stageId });
       else step.nodes.push(node);
     }
   }

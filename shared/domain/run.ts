@@ -75,6 +75,8 @@ export interface PlannedStep {
   kind: string;
   nodes: string[];
   description: string;
+  /** The stage it belongs to: a barrier stands between two stages. */
+  stage: string;
 }
 
 /** A submitted runbook as the API answers it: the run (absent for a dry run) and its plan, step by step. */
@@ -82,6 +84,7 @@ export interface SubmittedRun {
   runId?: string;
   planHash: string;
   steps: PlannedStep[];
+  warnings: string[];
 }
 
 export interface NodeView {

@@ -99,6 +99,14 @@ export const nodeStateSchema = z.object({
   faults: z.array(faultSchema).default([]),
   /** The agent's listen address and the directories it serves. */
   listen: z.string(),
+  /**
+   * A network namespace (made by whoever sets this, e.g. a partition test) to run the agent in:
+   * the supervisor starts it with `ip netns exec NETNS`, and `listen` is then an address in it.
+   */
+  netns: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/)
+    .optional(),
   packageDir: z.string(),
   hooksDir: z.string(),
 });

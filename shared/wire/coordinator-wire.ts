@@ -111,7 +111,7 @@ export function plannedStepToWire(step: PlannedStep): pb.PlannedStep {
 }
 
 export function plannedStepFromWire(step: pb.PlannedStep): PlannedStep {
-  return { id: step.id, kind: step.kind, nodes: [...step.nodes], description: step.description };
+  return { id: step.id, kind: step.kind, nodes: [...step.nodes], description: step.description, stage: step.stage };
 }
 
 export function submittedRunFromWire(response: pb.SubmitRunResponse): SubmittedRun {
@@ -119,6 +119,7 @@ export function submittedRunFromWire(response: pb.SubmitRunResponse): SubmittedR
     ...(response.runId !== '' && { runId: response.runId }),
     planHash: response.planHash,
     steps: response.steps.map(plannedStepFromWire),
+    warnings: [...response.warnings],
   };
 }
 

@@ -73,7 +73,7 @@ describe('coordinator wire', () => {
   });
 
   it('reads a dry run as a plan without a run id', () => {
-    expect(submittedRunFromWire({ runId: '', planHash: 'h', steps: [] })).toEqual({ planHash: 'h', steps: [] });
+    expect(submittedRunFromWire({ runId: '', planHash: 'h', steps: [], warnings: ['read this'] })).toEqual({ planHash: 'h', steps: [], warnings: ['read this'] });
   });
 });
 
@@ -100,13 +100,13 @@ describe('a plan as the API lists it', () => {
 
   it('has one line per step of a stage with its nodes, and one per coordinator stage', () => {
     expect(plannedSteps(plan)).toEqual([
-      { id: 'stop', kind: 'service.disable', nodes: ['server1', 'server2'], description: 'stop services' },
-      { id: 'disable', kind: 'service.disable', nodes: ['server1'], description: 'disable services' },
-      { id: 'all-stopped', kind: 'barrier', nodes: [], description: 'every server stopped (an operator confirms)' },
-      { id: 'kernel', kind: 'gate', nodes: [], description: 'kernel updated?' },
-      { id: 'java', kind: 'notice', nodes: [], description: 'clear the Java cache' },
-      { id: 'sp', kind: 'safe-point', nodes: [], description: 'a maintenance window may pause the run here' },
-      { id: 'upgrade', kind: 'service.disable', nodes: ['server2'], description: 'rpm -U' },
+      { id: 'stop', kind: 'service.disable', nodes: ['server1', 'server2'], description: 'stop services', stage: 'first' },
+      { id: 'disable', kind: 'service.disable', nodes: ['server1'], description: 'disable services', stage: 'first' },
+      { id: 'all-stopped', kind: 'barrier', nodes: [], description: 'every server stopped (an operator confirms)', stage: 'all-stopped' },
+      { id: 'kernel', kind: 'gate', nodes: [], description: 'kernel updated?', stage: 'kernel' },
+      { id: 'java', kind: 'notice', nodes: [], description: 'clear the Java cache', stage: 'java' },
+      { id: 'sp', kind: 'safe-point', nodes: [], description: 'lockstep pause takes effect here', stage: 'sp' },
+      { id: 'upgrade', kind: 'service.disable', nodes: ['server2'], description: 'rpm -U', stage: 'rolling:server2' },
     ]);
   });
 });

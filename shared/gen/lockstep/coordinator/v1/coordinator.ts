@@ -225,6 +225,8 @@ export interface PlannedStep {
   kind: string;
   nodes: string[];
   description: string;
+  /** The stage the step belongs to; a barrier stands between two stages. */
+  stage: string;
 }
 
 export interface SubmitRunResponse {
@@ -232,6 +234,8 @@ export interface SubmitRunResponse {
   runId: string;
   planHash: string;
   steps: PlannedStep[];
+  /** What the operator should read before applying (e.g. Replicator's double resync). */
+  warnings: string[];
 }
 
 export interface GetRunRequest {
@@ -1146,7 +1150,7 @@ export const SubmitRunRequest: MessageFns<SubmitRunRequest> = {
 };
 
 function createBasePlannedStep(): PlannedStep {
-  return { id: "", kind: "", nodes: [], description: "" };
+  return { id: "", kind: "", nodes: [], description: "", stage: "" };
 }
 
 export const PlannedStep: MessageFns<PlannedStep> = {
@@ -1162,6 +1166,9 @@ export const PlannedStep: MessageFns<PlannedStep> = {
     }
     if (message.description !== "") {
       writer.uint32(34).string(message.description);
+    }
+    if (message.stage !== "") {
+      writer.uint32(42).string(message.stage);
     }
     return writer;
   },
@@ -1211,6 +1218,14 @@ export const PlannedStep: MessageFns<PlannedStep> = {
             message.description = reader.string();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.stage = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1229,6 +1244,7 @@ export const PlannedStep: MessageFns<PlannedStep> = {
       kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
       nodes: globalThis.Array.isArray(object?.nodes) ? object.nodes.map((e: any) => globalThis.String(e)) : [],
       description: isSet(object.description) ? globalThis.String(object.description) : "",
+      stage: isSet(object.stage) ? globalThis.String(object.stage) : "",
     };
   },
 
@@ -1246,6 +1262,9 @@ export const PlannedStep: MessageFns<PlannedStep> = {
     if (message.description !== "") {
       obj.description = message.description;
     }
+    if (message.stage !== "") {
+      obj.stage = message.stage;
+    }
     return obj;
   },
 
@@ -1258,12 +1277,13 @@ export const PlannedStep: MessageFns<PlannedStep> = {
     message.kind = object.kind ?? "";
     message.nodes = object.nodes?.map((e) => e) || [];
     message.description = object.description ?? "";
+    message.stage = object.stage ?? "";
     return message;
   },
 };
 
 function createBaseSubmitRunResponse(): SubmitRunResponse {
-  return { runId: "", planHash: "", steps: [] };
+  return { runId: "", planHash: "", steps: [], warnings: [] };
 }
 
 export const SubmitRunResponse: MessageFns<SubmitRunResponse> = {
@@ -1276,6 +1296,9 @@ export const SubmitRunResponse: MessageFns<SubmitRunResponse> = {
     }
     for (const v of message.steps) {
       PlannedStep.encode(v!, writer.uint32(26).fork()).join();
+    }
+    for (const v of message.warnings) {
+      writer.uint32(34).string(v!);
     }
     return writer;
   },
@@ -1317,6 +1340,14 @@ export const SubmitRunResponse: MessageFns<SubmitRunResponse> = {
             message.steps.push(PlannedStep.decode(reader, reader.uint32()));
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.warnings.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1342,6 +1373,7 @@ export const SubmitRunResponse: MessageFns<SubmitRunResponse> = {
         ? globalThis.String(object.plan_hash)
         : "",
       steps: globalThis.Array.isArray(object?.steps) ? object.steps.map((e: any) => PlannedStep.fromJSON(e)) : [],
+      warnings: globalThis.Array.isArray(object?.warnings) ? object.warnings.map((e: any) => globalThis.String(e)) : [],
     };
   },
 
@@ -1356,6 +1388,9 @@ export const SubmitRunResponse: MessageFns<SubmitRunResponse> = {
     if (message.steps?.length) {
       obj.steps = message.steps.map((e) => PlannedStep.toJSON(e));
     }
+    if (message.warnings?.length) {
+      obj.warnings = message.warnings;
+    }
     return obj;
   },
 
@@ -1367,6 +1402,7 @@ export const SubmitRunResponse: MessageFns<SubmitRunResponse> = {
     message.runId = object.runId ?? "";
     message.planHash = object.planHash ?? "";
     message.steps = object.steps?.map((e) => PlannedStep.fromPartial(e)) || [];
+    message.warnings = object.warnings?.map((e) => e) || [];
     return message;
   },
 };
