@@ -23,6 +23,7 @@ export interface RunDriverDeps {
 
 export class RunDriver {
   private wakeUp: (() => void) | undefined;
+  private changed = false;
   private stopped = false;
   /** Nodes whose last call failed for want of an answer: reported once, until they answer. */
   private readonly unreachable = new Set<string>();
@@ -39,6 +40,8 @@ export class RunDriver {
 
   /** Something changed (approval, retry, resume, cancel): look again. */
   notify(): void {
+    // Remembered when the loop is not waiting yet, so a change made meanwhile is never lost.
+    this.changed = true;
     this.wakeUp?.();
   }
 
@@ -68,9 +71,14 @@ export class RunDriver {
   }
 
   private waitForChange(): Promise<void> {
+    if (this.changed) {
+      this.changed = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
       this.wakeUp = () => {
         this.wakeUp = undefined;
+        this.changed = false;
         resolve();
       };
     });

@@ -123,6 +123,31 @@ describe('a failing step', () => {
   }, 120_000);
 });
 
+describe('cancel', () => {
+  it('lets a step already sent finish, starts nothing new, and the run ends cancelled', async () => {
+    await withLabLock(lab.dir, () => {
+      const node = readNodeState(lab.dir, 'server1');
+      writeNodeState(lab.dir, { ...node, faults: [{ match: ['rpm', '-q'], mode: 'slow', delayMs: 1500, exitCode: 0, stderr: '', times: 1 }] });
+    });
+    const runbook = writeRunbook('custom-cancel', [
+      { id: 'query', kind: 'package.query', on: { node: 'server1' }, with: { name: 'clusterpro' } },
+      { id: 'after-query', kind: 'barrier' },
+      { id: 'stop-evt', kind: 'service.stop', with: { services: ['clusterpro_evt'] } },
+    ]);
+    const started = performance.timeOrigin + performance.now();
+    const { runId } = await engine.submit({ runbookYaml: runbook.yaml, runbookPath: runbook.path, dryRun: false, autoApprove: false, requestedBy: 'test' });
+    await until(runId as string, ['running']);
+    await waitFor('the query to be sent', () => (engine.getRun(runId as string).steps.some((step) => step.id === 'query' && step.state === 'dispatched') ? true : undefined));
+    expect(engine.cancel(runId as string).state).toBe('cancelled');
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    const run = engine.getRun(runId as string);
+    expect(run.state).toBe('cancelled');
+    expect(run.steps.find((step) => step.id === 'query')?.state).toBe('succeeded');
+    expect(run.steps.filter((step) => step.id === 'stop-evt').every((step) => step.state === 'pending')).toBe(true);
+    expect(readHistory(lab.dir).filter((entry) => entry.t >= started && isCommand(entry, '/etc/init.d/clusterpro_evt', 'stop'))).toEqual([]);
+  }, 60_000);
+});
+
 describe('a node that does not come back', () => {
   it('blocks the run with a message naming it, and the run never advances on a guess', async () => {
     await withLabLock(lab.dir, () => {
