@@ -4,6 +4,7 @@
 import type { ClusterFacts, FactsRequest } from '../plan/cluster-facts.js';
 import type { Plan } from '../plan/plan.js';
 import type { Runbook } from '../runbook/runbook-schema.js';
+import { CLUSTERPRO_BUILT_INS } from './clusterpro/clusterpro-procedures.js';
 
 export interface BuiltInProcedure {
   /** What the coordinator must read from the nodes before compiling. */
@@ -12,4 +13,4 @@ export interface BuiltInProcedure {
   compile(runbook: Runbook, facts: ClusterFacts): Plan;
 }
 
-export const BUILT_IN_PROCEDURES: ReadonlyMap<string, BuiltInProcedure> = new Map<string, BuiltInProcedure>([]);
+export const BUILT_IN_PROCEDURES: ReadonlyMap<string, BuiltInProcedure> = new Map<string, BuiltInProcedure>([...CLUSTERPRO_BUILT_INS]);
