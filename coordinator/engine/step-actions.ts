@@ -15,6 +15,8 @@ export interface StepOutcome {
 
 export interface StepContext {
   agent: AgentClient;
+  /** Another node's agent, for steps that wait on the whole cluster (cluster.shutdown). */
+  agentFor: (node: string) => AgentClient;
   op: OpContext;
   params: StepParams;
   /** What the dispatch recorded (e.g. bootIdBefore); survives a coordinator restart. */
@@ -26,10 +28,16 @@ export interface StepContext {
 
 const POLL_MS = 200;
 
-/** Reads what a step must remember before it is dispatched (read-only; may run twice). */
-export async function prepareDispatch(kind: NodeStepKind, agent: AgentClient): Promise<Record<string, string>> {
-  if (kind === 'node.reboot' || kind === 'server.shutdown') return { bootIdBefore: (await agent.nodeInfo()).bootId };
-  return {};
+const BOOT_ID_BEFORE = 'bootIdBefore:';
+
+/**
+ * Reads what a step must remember before it is dispatched (read-only; may run twice): the
+ * boot ids that prove, afterwards, that a node went down and came back.
+ */
+export async function prepareDispatch(kind: NodeStepKind, node: string, nodes: readonly string[], agentFor: (node: string) => AgentClient): Promise<Record<string, string>> {
+  const watched = kind === 'cluster.shutdown' ? nodes : kind === 'node.reboot' || kind === 'server.shutdown' ? [node] : [];
+  const bootIds = await Promise.all(watched.map(async (name) => [`${BOOT_ID_BEFORE}${name}`, (await agentFor(name).nodeInfo()).bootId] as const));
+  return Object.fromEntries(bootIds);
 }
 
 export async function performStep(kind: NodeStepKind, context: StepContext): Promise<StepOutcome> {
@@ -63,6 +71,10 @@ export async function performStep(kind: NodeStepKind, context: StepContext): Pro
       // clpdown stops the server; it is powered on again (by its BMC, or the lab) and the
       // step ends when it answers with a new boot id — the manual's "restart and log in".
       return rebootAndWait(context, () => agent.clusterAction(op, { kind: 'stop-server' }));
+    case 'cluster.shutdown':
+      // CPRO-XL050-06 3.1.2 (2)-(3): clpstdn powers every server off; the step ends when every
+      // one of them is back with a new boot id (powered on by the operator, a BMC or the lab).
+      return rebootAndWait(context, () => agent.clusterAction(op, { kind: 'stop-cluster' }));
     case 'cluster.wait-healthy':
       return waitHealthy(context);
     case 'mirror.wait-green':
@@ -77,7 +89,6 @@ export async function performStep(kind: NodeStepKind, context: StepContext): Pro
 const CLUSTER_KINDS: Partial<Record<NodeStepKind, ClusterActionKind>> = {
   'cluster.suspend': 'suspend',
   'cluster.resume': 'resume',
-  'cluster.shutdown': 'stop-cluster',
   'group.move': 'move-group',
   'group.start': 'start-group',
   'group.stop': 'stop-group',
@@ -171,10 +182,17 @@ async function controlServices(kind: 'service.enable' | 'service.disable' | 'ser
   return done(true, `${action}: ${completed.join(', ')}`);
 }
 
-/** Sends the reboot (or shutdown) and waits until the node answers with a new boot id. */
+/**
+ * Sends the reboot (or shutdown) and waits until every node whose boot id was recorded at
+ * dispatch answers with a new one.
+ */
 async function rebootAndWait(context: StepContext, send: () => Promise<Operation>): Promise<StepOutcome> {
-  const before = context.recorded.bootIdBefore;
-  if (before === undefined) return done(false, 'the boot id before the reboot was not recorded');
+  const waiting = new Map(
+    Object.entries(context.recorded)
+      .filter(([key]) => key.startsWith(BOOT_ID_BEFORE))
+      .map(([key, bootId]) => [key.slice(BOOT_ID_BEFORE.length), bootId]),
+  );
+  if (waiting.size === 0) return done(false, 'the boot ids before the reboot were not recorded');
   try {
     const operation = await send();
     if (operation.state === 'FAILED') return done(false, operation.result.message, operation.result.commands.map((c) => c.outputTail).join(''));
@@ -182,15 +200,22 @@ async function rebootAndWait(context: StepContext, send: () => Promise<Operation
     // The node may already be going down (a resend after a coordinator crash): keep waiting.
     if (!isLockstepError(error, 'LOCKSTEP_E_UNAVAILABLE')) throw error;
   }
+  const back: string[] = [];
   while (Date.now() < context.deadline) {
-    const bootId = await context.agent.nodeInfo().then(
-      (info) => info.bootId,
-      () => undefined,
-    );
-    if (bootId !== undefined && bootId !== before) return done(true, `back with boot id ${bootId}`);
+    for (const [node, before] of [...waiting]) {
+      const bootId = await context.agentFor(node).nodeInfo().then(
+        (info) => info.bootId,
+        () => undefined,
+      );
+      if (bootId !== undefined && bootId !== before) {
+        waiting.delete(node);
+        back.push(`${node} (boot id ${bootId})`);
+      }
+    }
+    if (waiting.size === 0) return done(true, `back: ${back.join(', ')}`);
     await context.sleep(POLL_MS);
   }
-  return done(false, `the node did not come back with a new boot id within the step's timeout (boot id before: ${before})`);
+  return done(false, `${[...waiting.keys()].join(', ')} did not come back with a new boot id within the step's timeout`);
 }
 
 async function waitHealthy(context: StepContext): Promise<StepOutcome> {

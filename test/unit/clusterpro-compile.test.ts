@@ -53,8 +53,9 @@ describe('clusterpro/update (3.1.2)', () => {
       'tasks disable-services | server1: disable-services | server2: disable-services',
       'barrier all-disabled',
       'tasks cluster-shutdown | server1: cluster-shutdown',
-      // (3)–(8) on each server in turn, confirmed on every server before (9).
-      'tasks restart | server1: restart upgrade enable-services | server2: restart upgrade enable-services',
+      // (2)-(3): the shutdown step ends when every server is back; then (6)-(8) on each server,
+      // confirmed on every server before (9).
+      'tasks upgrade | server1: upgrade enable-services | server2: upgrade enable-services',
       'barrier all-updated',
       'tasks reboot | server1: reboot | server2: reboot',
       'tasks cluster-healthy | server1: cluster-healthy',
@@ -73,7 +74,7 @@ describe('clusterpro/update (3.1.2)', () => {
 
   it('with kernelUpdate: a gate at (4) and a reboot at (5), before rpm -U', () => {
     const ids = outline(compile('clusterpro/update', 2, { kernelUpdate: true })).map((line) => line.split(' |')[0]);
-    expect(ids.slice(3, 7)).toEqual(['tasks restart', 'gate kernel-updated', 'tasks kernel-reboot', 'barrier all-updated']);
+    expect(ids.slice(3, 6)).toEqual(['gate kernel-updated', 'tasks kernel-reboot', 'barrier all-updated']);
   });
 
   it('leads from the first server that is online, in the runbook’s order', () => {
@@ -206,8 +207,8 @@ describe('clusterpro/downgrade (6) and clusterpro/install (3.1.1)', () => {
     const downgrade = tasks(plan).find((task) => task.stepId === 'downgrade');
     expect(downgrade).toMatchObject({ kind: 'package.downgrade', params: { force: true }, description: 'rpm -U --force /srv/updates/clusterpro-2.0.0-1.x86_64.rpm' });
     expect(tasks(plan).find((task) => task.stepId === 'verify')?.params.version).toBe('2.0.0-1');
-    // The rest is 3.1.2's sequence: the same stages, the same ids.
-    const stageIds = (each: Plan): string[] => each.stages.map((stage) => `${stage.type} ${stage.id}`);
+    // The rest is 3.1.2's sequence: the same stages, the same ids (the package stage is named for its step).
+    const stageIds = (each: Plan): string[] => each.stages.map((stage) => `${stage.type} ${stage.id === 'downgrade' ? 'upgrade' : stage.id}`);
     expect(stageIds(plan).slice(1)).toEqual(stageIds(compile('clusterpro/update', 2)));
   });
 
@@ -229,10 +230,10 @@ describe('step counts for 2 and 4 servers', () => {
   it.each([
     ['clusterpro/install', 2, 6, 4, (count: number) => clusterproFacts(count, { installed: undefined })],
     ['clusterpro/install', 4, 12, 4, (count: number) => clusterproFacts(count, { installed: undefined })],
-    ['clusterpro/update', 2, 14, 9, rolling.facts],
-    ['clusterpro/update', 4, 26, 9, rolling.facts],
-    ['clusterpro/downgrade', 2, 14, 10, downgradeFacts],
-    ['clusterpro/downgrade', 4, 26, 10, downgradeFacts],
+    ['clusterpro/update', 2, 12, 9, rolling.facts],
+    ['clusterpro/update', 4, 22, 9, rolling.facts],
+    ['clusterpro/downgrade', 2, 12, 10, downgradeFacts],
+    ['clusterpro/downgrade', 4, 22, 10, downgradeFacts],
     ['clusterpro/nonstop-update', 2, 11, 9, rolling.facts],
     ['clusterpro/nonstop-update', 4, 19, 9, rolling.facts],
     ['clusterpro/rolling-update', 2, 16, 15, rolling.facts],

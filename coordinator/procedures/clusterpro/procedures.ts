@@ -36,9 +36,9 @@ function fullStop(section: '3.1.2' | '6', packageStep: ManualStep, kernelGate: M
     ...kernelGate,
     { section: at('(1)'), id: 'disable-services', on: 'all', do: { kind: 'service.disable', services: 'autoStart.stop' } },
     { section: at('(1)'), id: 'all-disabled', barrier: ALL_DONE },
-    { section: at('(2)'), id: 'cluster-shutdown', on: 'one', do: { kind: 'cluster.shutdown' } },
-    // (3) サーバを再起動してrootでloginします: clpstdn powered the servers off; each must be back.
-    { section: at('(3)'), id: 'restart', on: 'all', do: { kind: 'node.reboot' } },
+    // (2)-(3) クラスタのシャットダウン, サーバを再起動してrootでloginします: clpstdn powers every
+    // server off; the step ends when each of them is back with a new boot id.
+    { section: at('(2)–(3)'), id: 'cluster-shutdown', on: 'one', do: { kind: 'cluster.shutdown' } },
     { section: at('(4)'), id: 'kernel-updated', gate: section === '6' ? 'kernelDuringDowngrade' : 'kernelDuringUpdate', when: 'kernelUpdate' },
     { section: at('(5)'), id: 'kernel-reboot', on: 'all', do: { kind: 'node.reboot' }, when: 'kernelUpdate' },
     packageStep,
