@@ -184,7 +184,8 @@ export class RunDriver {
     let dispatched = row;
     if (row.state === 'pending') {
       const attempt = row.attempt + 1;
-      const prepared = await this.attempt(run.id, row, deadline, () => prepareDispatch(task.kind, agent));
+      const nodes = run.plan.nodes.map((node) => node.name);
+      const prepared = await this.attempt(run.id, row, deadline, () => prepareDispatch(task.kind, row.node, nodes, (node) => pool.client(node)));
       dispatched = store.dispatch(row, attempt, `${run.id}/${row.stepId}/${row.node}/${attempt}`, prepared.ok ? prepared.value : {});
       // Nothing was sent: the attempt is recorded as failed with the reason.
       if (!prepared.ok) return store.finishTask(dispatched, { ok: false, message: `${row.node}: ${prepared.error}`, outputTail: '' });
@@ -200,6 +201,7 @@ export class RunDriver {
     const performed = await this.attempt(run.id, row, deadline, () =>
       performStep(task.kind, {
         agent,
+        agentFor: (node) => pool.client(node),
         op: { opId: dispatched.opId, runId: run.id, epoch: store.epoch },
         params: task.params,
         recorded: dispatched.context,
