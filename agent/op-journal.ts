@@ -1,9 +1,10 @@
 // SPEC §3.2: every mutating operation is written RUNNING before it executes and
 // SUCCEEDED/FAILED with its result after, in the agent's own SQLite file, so that a retried
 // request never runs twice and a restarted agent can say what it was doing when it died.
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import { LockstepError } from '../shared/errors.js';
+import { openDatabase } from '../shared/sqlite.js';
 import type { OpContext, Operation, OperationResult, OperationState } from '../shared/domain/operation.js';
 import { emptyResult } from '../shared/domain/operation.js';
 
@@ -57,22 +58,7 @@ export class OpJournal {
     private readonly bootId: string,
     private readonly now: () => number = Date.now,
   ) {
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    // FULL: a journal row must survive power loss, or the op could run again after a crash.
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma('busy_timeout = 5000');
-    this.migrate();
-  }
-
-  private migrate(): void {
-    const version = this.db.pragma('user_version', { simple: true }) as number;
-    for (let next = version; next < MIGRATIONS.length; next++) {
-      this.db.transaction(() => {
-        this.db.exec(MIGRATIONS[next] as string);
-        this.db.pragma(`user_version = ${next + 1}`);
-      })();
-    }
+    this.db = openDatabase(file, MIGRATIONS);
   }
 
   /**

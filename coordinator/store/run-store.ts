@@ -2,8 +2,9 @@
 // approvals and events, in SQLite (WAL, synchronous=FULL). Every transition is one
 // transaction, and a dispatch is committed before its request leaves the coordinator, so a
 // coordinator killed at any instant finds on restart exactly what may be in flight.
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { LockstepError } from '../../shared/errors.js';
+import { openDatabase } from '../../shared/sqlite.js';
 import type { NodeStepKind, Plan } from '../plan/plan.js';
 import type { Blocker, RunEvent, RunState, StepState } from '../engine/run-types.js';
 import { MIGRATIONS } from './migrations.js';
@@ -114,12 +115,7 @@ export class RunStore {
     file: string,
     private readonly now: () => number = Date.now,
   ) {
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma('busy_timeout = 5000');
-    this.db.pragma('foreign_keys = ON');
-    this.migrate();
+    this.db = openDatabase(file, MIGRATIONS);
     this.epoch = this.nextEpoch();
   }
 
@@ -131,16 +127,6 @@ export class RunStore {
   onEvent(listener: (event: RunEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
-  }
-
-  private migrate(): void {
-    const version = this.db.pragma('user_version', { simple: true }) as number;
-    for (let next = version; next < MIGRATIONS.length; next++) {
-      this.db.transaction(() => {
-        this.db.exec(MIGRATIONS[next] as string);
-        this.db.pragma(`user_version = ${next + 1}`);
-      })();
-    }
   }
 
   private nextEpoch(): number {

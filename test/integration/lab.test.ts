@@ -3,7 +3,6 @@
 // everything is checked through the SPEC §9 files and the agent's gRPC API over mTLS.
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -15,6 +14,7 @@ import { readEmulatedRpm } from '../../shared/lab/emulated-rpm-file.js';
 import { readClusterState, readHistory, readNodeState, withLabLock, writeNodeState, type Fault } from '../../shared/lab/lab-state.js';
 import { agentChannelOptions, clientCredentials, loadTlsMaterial, type TlsMaterial } from '../../shared/tls.js';
 import { AgentClient } from '../../shared/wire/agent-client.js';
+import { freePortBase, lockstepCli, type CliResult } from '../support/lab-harness.js';
 import { haveTools } from '../support/require-tool.js';
 import { makeTempDir } from '../support/temp-dir.js';
 
@@ -24,39 +24,7 @@ const CLI = join(REPO, 'dist/coordinator/cli/main.js');
 const AGENT = join(REPO, 'dist/agent/main.js');
 const realRpm = haveTools('rpm', 'rpmbuild');
 
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function lockstep(...args: string[]): Promise<CliResult> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { timeout: 90_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failure = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof failure.code === 'number' ? failure.code : -1, stdout: failure.stdout ?? '', stderr: failure.stderr ?? '' };
-  }
-}
-
-/** A base port with `count` free ports after it, so parallel test files never collide. */
-async function freePortBase(count: number): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt += 1) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
-    const free = await Promise.all(Array.from({ length: count }, (_, index) => portIsFree(base + index)));
-    if (free.every(Boolean)) return base;
-  }
-  throw new Error('no free ports found');
-}
-
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const server = createServer();
-    server.once('error', () => done(false));
-    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => done(true)));
-  });
-}
+const lockstep = (...args: string[]): Promise<CliResult> => lockstepCli(args, { timeoutMs: 90_000 });
 
 interface RunningLab {
   root: string;

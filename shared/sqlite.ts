@@ -1,0 +1,20 @@
+// Opening lockstep's SQLite files: WAL, synchronous=FULL (a journaled transition must survive
+// power loss, or an operation could run twice after a crash), and the schema migrated to the
+// newest version (PRAGMA user_version counts the migrations applied).
+import Database from 'better-sqlite3';
+
+export function openDatabase(file: string, migrations: readonly string[]): Database.Database {
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('busy_timeout = 5000');
+  db.pragma('foreign_keys = ON');
+  const version = db.pragma('user_version', { simple: true }) as number;
+  for (let next = version; next < migrations.length; next++) {
+    db.transaction(() => {
+      db.exec(migrations[next] as string);
+      db.pragma(`user_version = ${next + 1}`);
+    })();
+  }
+  return db;
+}
