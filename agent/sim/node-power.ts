@@ -9,11 +9,12 @@ import type { CommandOutput, SimContext } from './sim-command.js';
 
 /** This node leaves the cluster (its groups fail over) and powers off; the agent exits after answering. */
 export async function powerOffThisNode(context: SimContext, stdout: string): Promise<CommandOutput> {
-  await context.store.update((view) => {
-    view.cluster = serverDown(view.cluster, context.node, context.now());
-    powerDown(view, context.node);
-  });
-  return { exitCode: 0, stdout, stderr: '', powerOff: true };
+  const powerOff = (): Promise<void> =>
+    context.store.update((view) => {
+      view.cluster = serverDown(view.cluster, context.node, context.now());
+      powerDown(view, context.node);
+    });
+  return { exitCode: 0, stdout, stderr: '', powerOff };
 }
 
 export function powerDown(view: LabView, name: string): void {

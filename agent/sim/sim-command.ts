@@ -23,8 +23,12 @@ export interface CommandOutput {
   stderr: string;
   /** A real process this command ran was killed by its timeout. */
   timedOut?: boolean;
-  /** This node powered off: the agent process exits once it has answered. */
-  powerOff?: boolean;
+  /**
+   * Powers nodes off; applied after the command is in history and has answered (once
+   * node.json says `down`, the lab supervisor may stop this agent at any moment). The agent
+   * process exits then.
+   */
+  powerOff?: () => Promise<void>;
 }
 
 export type SimCommand = (argv: readonly string[], context: SimContext) => Promise<CommandOutput>;

@@ -23,8 +23,12 @@ export interface SimExecutorOptions {
   realRpm?: string;
   /** Epoch ms; Date.now by default. */
   now?: () => number;
-  /** Called once a command that powers the node off has answered; exits the process by default. */
-  exitProcess?: () => void;
+  /**
+   * Called once a command that powers nodes off has answered, with the power-off to apply.
+   * By default the power-off follows 100 ms later — the reply to the coordinator leaves first,
+   * as a real server answers before it goes down (SPEC §9) — and then the process exits.
+   */
+  exitProcess?: (powerOff: () => Promise<void>) => void | Promise<void>;
 }
 
 /** Killed by the timeout, as a real process killed with SIGKILL. */
@@ -43,13 +47,17 @@ interface Answer {
 export class SimExecutor implements Executor {
   private readonly store: LabStore;
   private readonly now: () => number;
-  private readonly exitProcess: () => void;
+  private readonly exitProcess: (powerOff: () => Promise<void>) => void | Promise<void>;
   private readonly processes = new ProcessExecutor();
 
   constructor(private readonly options: SimExecutorOptions) {
     this.now = options.now ?? Date.now;
     this.store = new LabStore(options.labDir, options.node, this.now);
-    this.exitProcess = options.exitProcess ?? (() => setTimeout(() => process.exit(0), 50));
+    this.exitProcess =
+      options.exitProcess ??
+      ((powerOff) => {
+        setTimeout(() => void powerOff().finally(() => process.exit(0)), 100);
+      });
   }
 
   async run(request: ExecRequest): Promise<ExecResult> {
@@ -62,7 +70,7 @@ export class SimExecutor implements Executor {
 
     const fault = await takeFault(this.store, argv);
     const answer = await this.answer(argv, fault, remaining, record);
-    if (answer.output.powerOff === true) this.exitProcess();
+    if (answer.output.powerOff !== undefined) await this.exitProcess(answer.output.powerOff);
     return toResult(argv, answer, request.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES, performance.now() - started);
   }
 

@@ -186,6 +186,20 @@ async function controlServices(kind: 'service.enable' | 'service.disable' | 'ser
  * Sends the reboot (or shutdown) and waits until every node whose boot id was recorded at
  * dispatch answers with a new one.
  */
+/**
+ * The node still answers with its old boot id: normally its reboot is a moment away. But an
+ * agent killed between answering and rebooting comes back under the same boot id with the op
+ * INTERRUPTED: the node will not go down for it, and waiting would only end at the step's
+ * timeout (found by the agent chaos test) — block now, saying so. A send that never arrived
+ * (UNKNOWN: the agent was down when it was sent) is sent again with the same op id (SPEC §4.2).
+ */
+async function stalledReboot(context: StepContext, send: () => Promise<Operation>): Promise<StepOutcome | undefined> {
+  const operation = await context.agent.getOperation(context.op.opId).catch(() => undefined);
+  if (operation?.state === 'UNKNOWN') await send().catch(() => undefined);
+  if (operation?.state !== 'INTERRUPTED') return undefined;
+  return done(false, 'the agent restarted before the node went down (operation INTERRUPTED, boot id unchanged): the node did not reboot; retry the step to reboot it');
+}
+
 async function rebootAndWait(context: StepContext, send: () => Promise<Operation>): Promise<StepOutcome> {
   const waiting = new Map(
     Object.entries(context.recorded)
@@ -201,6 +215,8 @@ async function rebootAndWait(context: StepContext, send: () => Promise<Operation
     if (!isLockstepError(error, 'LOCKSTEP_E_UNAVAILABLE')) throw error;
   }
   const back: string[] = [];
+  // node.reboot and server.shutdown wait on the node that was sent the op, and only on it.
+  const ownNodeOnly = waiting.size === 1;
   while (Date.now() < context.deadline) {
     for (const [node, before] of [...waiting]) {
       const bootId = await context.agentFor(node).nodeInfo().then(
@@ -210,6 +226,9 @@ async function rebootAndWait(context: StepContext, send: () => Promise<Operation
       if (bootId !== undefined && bootId !== before) {
         waiting.delete(node);
         back.push(`${node} (boot id ${bootId})`);
+      } else if (bootId === before && ownNodeOnly) {
+        const stalled = await stalledReboot(context, send);
+        if (stalled !== undefined) return stalled;
       }
     }
     if (waiting.size === 0) return done(true, `back: ${back.join(', ')}`);

@@ -158,7 +158,8 @@ class SupervisedAgent {
     }
     const log = openSync(labPaths(this.root).node(this.name).log, 'a');
     try {
-      this.child = spawn(process.execPath, [AGENT_MAIN, ...agentArguments(this.root, node)], {
+      const command = agentCommand(this.root, node);
+      this.child = spawn(command.program, command.args, {
         stdio: ['ignore', log, log],
         // Its own process group: a Ctrl-C at the terminal reaches the supervisor, which decides.
         detached: true,
@@ -221,6 +222,16 @@ class SupervisedAgent {
       return undefined;
     }
   }
+}
+
+/**
+ * The agent's argv. A node with `netns` runs inside that network namespace: `ip netns exec`
+ * enters it and execs node in its place, so the pid (and the pid file) stays the agent's.
+ */
+function agentCommand(root: string, node: NodeState): { program: string; args: string[] } {
+  const args = [AGENT_MAIN, ...agentArguments(root, node)];
+  if (node.netns === undefined) return { program: process.execPath, args };
+  return { program: 'ip', args: ['netns', 'exec', node.netns, process.execPath, ...args] };
 }
 
 function agentArguments(root: string, node: NodeState): string[] {

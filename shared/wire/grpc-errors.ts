@@ -5,16 +5,24 @@ import { ERROR_CODES, LockstepError, describeError, isLockstepError, type ErrorC
 
 const CODE_KEY = 'lockstep-error-code';
 const FIELD_KEY = 'lockstep-error-field';
+// The details travel in an HTTP/2 trailer. A message that quotes a huge input (a 1 MiB run
+// id in "no run …") made a trailer no client accepts, and the caller waited for its deadline
+// instead of getting the refusal: every message is cut to a size any peer takes.
+const MAX_DETAILS_CHARS = 4_096;
 
 export function toStatus(error: unknown): Partial<StatusObject> {
   const metadata = new Metadata();
   if (isLockstepError(error)) {
     metadata.set(CODE_KEY, error.code);
-    if (error.field !== undefined) metadata.set(FIELD_KEY, error.field);
-    return { code: status[error.status], details: error.message, metadata };
+    if (error.field !== undefined) metadata.set(FIELD_KEY, bounded(error.field));
+    return { code: status[error.status], details: bounded(error.message), metadata };
   }
   metadata.set(CODE_KEY, 'LOCKSTEP_E_INTERNAL');
-  return { code: status.INTERNAL, details: describeError(error), metadata };
+  return { code: status.INTERNAL, details: bounded(describeError(error)), metadata };
+}
+
+function bounded(text: string): string {
+  return text.length <= MAX_DETAILS_CHARS ? text : `${text.slice(0, MAX_DETAILS_CHARS)}… (${text.length - MAX_DETAILS_CHARS} more characters cut)`;
 }
 
 /** Rebuilds the LockstepError an adapter sent, or classifies a transport failure. */

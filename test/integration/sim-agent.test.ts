@@ -22,7 +22,10 @@ describe('the agent on a simulated node', () => {
     const lab = join(temp.dir, 'lab');
     writeSimLab(lab, ['server1', 'server2']);
     const pki = await makePki(join(temp.dir, 'pki'));
-    const executor = new SimExecutor({ labDir: lab, node: 'server2', exitProcess: () => (exits += 1) });
+    const executor = new SimExecutor({ labDir: lab, node: 'server2', exitProcess: async (powerOff) => {
+      await powerOff();
+      exits += 1;
+    } });
     harness = await startTestAgent({ root: temp.dir, pki, node: 'server2', environment: { executor, facts: new SimFacts(lab, 'server2') } });
   });
 

@@ -29,7 +29,10 @@ let exits: string[];
 const now = (): number => clock;
 
 function sim(node = 'server1'): SimExecutor {
-  return new SimExecutor({ labDir: lab, node, now, exitProcess: () => exits.push(node) });
+  return new SimExecutor({ labDir: lab, node, now, exitProcess: async (powerOff) => {
+    await powerOff();
+    exits.push(node);
+  } });
 }
 
 function run(node: string, ...argv: string[]) {

@@ -28,8 +28,6 @@ interface Entry extends Field {
 }
 
 const SECTION = /^\s*<\s*([A-Za-z]+)\s*>\s*$/;
-// indent, optional `*`, name, optional dot leader (` .....`), `:`, value.
-const FIELD = /^(\s*)(\*?\s*)([^\s:*][^:]*?)(?:\s+\.+)?\s*:(.*)$/;
 const TAB_STOP = 8;
 
 const SERVER_STATES: ReadonlyMap<string, ServerState> = new Map([
@@ -89,16 +87,35 @@ function readSections(output: string): { preamble: Field[]; sections: Map<string
   return { preamble, sections };
 }
 
+/**
+ * indent, optional `*`, name, optional dot leader (` .....`), `:`, value. Read with string
+ * operations, not one regular expression: the expression this replaces backtracked
+ * quadratically on a long run of spaces (15 s for one 80 KB line, found by the parser fuzz),
+ * and clpstat output up to the executor's 1 MiB cap would have stalled the agent.
+ */
 function parseField(line: string): Field | undefined {
-  const match = FIELD.exec(line);
-  if (match === null) return undefined;
-  const [, indent = '', star = '', name = '', value = ''] = match;
-  return { column: indent.length + star.length, local: star.includes('*'), name, value: value.trim() };
+  const colon = line.indexOf(':');
+  if (colon < 0) return undefined;
+  const head = line.slice(0, colon);
+  const unindented = head.trimStart();
+  const local = unindented.startsWith('*');
+  const named = local ? unindented.slice(1).trimStart() : unindented;
+  if (named === '' || named.startsWith('*')) return undefined;
+  return { column: head.length - named.length, local, name: withoutDotLeader(named.trimEnd()), value: line.slice(colon + 1).trim() };
+}
+
+/** `server1 .........` → `server1`; dots are a leader only after a space (`a.b...` is a name). */
+function withoutDotLeader(text: string): string {
+  let end = text.length;
+  while (end > 0 && text[end - 1] === '.') end--;
+  if (end === text.length || end === 0 || text[end - 1]?.trim() !== '') return text;
+  return text.slice(0, end).trimEnd();
 }
 
 /** Entries are the least indented fields of a section; deeper fields are details of the entry above. */
 function toEntries(fields: readonly Field[]): Entry[] {
-  const entryColumn = Math.min(...fields.map((field) => field.column));
+  // A loop, not Math.min(...columns): spreading a huge output's fields overflows the stack.
+  const entryColumn = fields.reduce((least, field) => Math.min(least, field.column), Infinity);
   const entries: Entry[] = [];
   for (const field of fields) {
     if (field.column === entryColumn) entries.push({ ...field, details: [] });

@@ -132,14 +132,15 @@ const clpdown: SimCommand = async (argv, context) => {
  */
 const clpstdn: SimCommand = async (argv, context) => {
   if (argv.length > 2 || (argv[1] !== undefined && argv[1] !== '-r')) return failed(1, INVALID_OPTION);
-  await context.store.update((view) => {
-    const servers = Object.entries(view.cluster.servers)
-      .filter(([name, server]) => server.state === 'online' || name === context.node)
-      .map(([name]) => name);
-    view.cluster = clusterDown(view.cluster, servers, context.now());
-    for (const server of servers) powerDown(view, server);
-  });
-  return { ...succeeded(SUCCEEDED), powerOff: true };
+  const powerOff = (): Promise<void> =>
+    context.store.update((view) => {
+      const servers = Object.entries(view.cluster.servers)
+        .filter(([name, server]) => server.state === 'online' || name === context.node)
+        .map(([name]) => name);
+      view.cluster = clusterDown(view.cluster, servers, context.now());
+      for (const server of servers) powerDown(view, server);
+    });
+  return { ...succeeded(SUCCEEDED), powerOff };
 };
 
 /** Applies a model change under the lock; the local cluster service must be running. */

@@ -1,0 +1,155 @@
+// SPEC §12: the coordinator SIGKILLed at ≥ 20 random moments of one 3-node rolling update with
+// Replicator (the lab's own runbook.yaml: clusterpro/rolling-update), and restarted on the same database each time. The run completes; every node ran
+// `rpm -U` exactly once and no changing command twice (history.jsonl); no node ran a step of a
+// stage before the barrier in front of it passed; and the availability invariant held
+// throughout (cluster.json sampled every 50 ms: every group online or moving, at most one
+// server down). The kill moments come from a seeded PRNG: the seed is printed, and
+// LOCKSTEP_CHAOS_SEED=<seed> replays them.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunView, StepView } from '../../shared/domain/run.js';
+import { readClusterState, type HistoryEntry } from '../../shared/lab/lab-state.js';
+import { CoordinatorProcess } from '../support/coordinator-process.js';
+import { historySince, isCommand, labRunbookFacts, type LabRunbookFacts } from '../support/custom-runbook.js';
+import { lockstepCli, startLab, type TestLab } from '../support/lab-harness.js';
+import { waitFor } from '../support/processes.js';
+import { chaosRandom } from '../support/seeded-random.js';
+
+const MIN_KILLS = 20;
+// How long each coordinator lives before the next SIGKILL: some die while still starting or
+// resuming, some mid-dispatch, some while a step polls.
+const LIFETIME_MS = { min: 150, max: 1_300 };
+const SAMPLE_MS = 50;
+const FINAL = ['succeeded', 'failed', 'cancelled'];
+
+let lab: TestLab;
+let coordinator: CoordinatorProcess;
+let facts: LabRunbookFacts;
+
+beforeAll(async () => {
+  lab = await startLab({ nodes: 3, replicator: true });
+  facts = labRunbookFacts(lab.dir);
+  coordinator = await CoordinatorProcess.start(lab.dir);
+}, 120_000);
+
+afterAll(async () => {
+  await coordinator?.stop();
+  await lab?.down();
+});
+
+/** Samples cluster.json until stopped; returns every breach of the availability invariant. */
+function sampleAvailability(): { stop(): { samples: number; breaches: string[] } } {
+  const breaches: string[] = [];
+  let samples = 0;
+  const timer = setInterval(() => {
+    samples += 1;
+    try {
+      const state = readClusterState(lab.dir);
+      const down = Object.entries(state.servers).filter(([, server]) => server.state === 'down').map(([name]) => name);
+      const groups = Object.entries(state.groups).filter(([, group]) => group.state !== 'online' && group.state !== 'moving');
+      if (down.length > 1) breaches.push(`${Date.now()}: servers down together: ${down.join(', ')}`);
+      for (const [name, group] of groups) breaches.push(`${Date.now()}: group ${name} is ${group.state}`);
+    } catch (error) {
+      breaches.push(`${Date.now()}: cluster.json unreadable: ${String(error)}`);
+    }
+  }, SAMPLE_MS);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return { samples, breaches };
+    },
+  };
+}
+
+/** Kills and restarts the coordinator at random moments until MIN_KILLS, as long as the run goes on. */
+async function killRepeatedly(runId: string, seed: ReturnType<typeof chaosRandom>): Promise<void> {
+  while (coordinator.kills < MIN_KILLS) {
+    await new Promise((resolve) => setTimeout(resolve, seed.between(LIFETIME_MS.min, LIFETIME_MS.max)));
+    const run = await coordinator.client.getRun(runId).catch(() => undefined);
+    if (run !== undefined && (FINAL.includes(run.state) || run.state === 'blocked')) {
+      throw new Error(`run ${runId} is ${run.state} after only ${coordinator.kills} kills (seed ${seed.seed}); ${run.blocker?.message ?? ''}`);
+    }
+    await coordinator.kill();
+    coordinator.spawn();
+  }
+}
+
+/** The run's node steps, stage by stage: a coordinator step (node "") separates two stages. */
+function taskStages(run: RunView): StepView[][] {
+  const stages: StepView[][] = [[]];
+  for (const step of run.steps) {
+    if (step.node === '') stages.push([]);
+    else stages.at(-1)?.push(step);
+  }
+  return stages.filter((stage) => stage.length > 0);
+}
+
+/**
+ * Every command after the run began belongs to the task on its node whose window (dispatch
+ * to recorded result) holds it; and every command of stage k+1 is later than every command
+ * of stage k on any node: nothing ran before its barrier passed.
+ */
+function checkBarriers(run: RunView, history: HistoryEntry[]): string[] {
+  const problems: string[] = [];
+  const stages = taskStages(run);
+  const stageOf = (entry: HistoryEntry): number =>
+    stages.findIndex((stage) => stage.some((step) => step.node === entry.node && step.startedAtMs <= entry.t && entry.t <= step.finishedAtMs));
+  const byStage = stages.map((): HistoryEntry[] => []);
+  for (const entry of history) {
+    const index = stageOf(entry);
+    if (index < 0) problems.push(`${entry.node} ran "${entry.argv.join(' ')}" at ${entry.t} outside any of its steps`);
+    else byStage[index]?.push(entry);
+  }
+  for (let k = 0; k + 1 < stages.length; k++) {
+    const passed = Math.max(...(stages[k] ?? []).map((step) => step.finishedAtMs));
+    const next = Math.min(...(stages[k + 1] ?? []).map((step) => step.startedAtMs));
+    if (next < passed) problems.push(`stage ${k + 1} was dispatched at ${next}, before stage ${k} finished at ${passed}`);
+    const lastBefore = Math.max(...(byStage[k] ?? []).map((entry) => entry.t));
+    const early = (byStage[k + 1] ?? []).filter((entry) => entry.t <= lastBefore);
+    for (const entry of early) problems.push(`${entry.node} ran "${entry.argv.join(' ')}" (stage ${k + 1}) before stage ${k} ended at ${lastBefore}`);
+  }
+  return problems;
+}
+
+/** Reads: rpm -q/-qp, clpstat, clpmdstat, `chkconfig NAME`, `/etc/init.d/NAME status`. */
+function isRead(argv: string[]): boolean {
+  const [program, first] = argv;
+  if (program === 'rpm') return first === '-q' || first === '-qp';
+  if (program === 'clpstat' || program === 'clpmdstat') return true;
+  if (program === 'chkconfig') return argv.length === 2;
+  return program?.startsWith('/etc/init.d/') === true && first === 'status';
+}
+
+describe('the coordinator SIGKILLed at random moments of a rolling update with Replicator', () => {
+  it('completes the run: rpm -U once per node, no barrier jumped, the cluster available throughout', async () => {
+    const seed = chaosRandom();
+    console.log(`coordinator chaos: seed ${seed.seed} (replay with LOCKSTEP_CHAOS_SEED=${seed.seed})`);
+    const availability = sampleAvailability();
+    const began = Date.now();
+    // The lab's own runbook: clusterpro/rolling-update (CPRO-XL050-06 3.1.3) with Replicator.
+    const applied = await lockstepCli(['--coordinator', coordinator.address, 'apply', '--yes', lab.runbook]);
+    expect(applied.code, applied.stderr).toBe(0);
+    const runId = applied.stdout.trim().split('\n').pop() as string;
+
+    await killRepeatedly(runId, seed);
+    const killsDoneAt = Date.now();
+    await coordinator.answers();
+    const finished = await waitFor(`run ${runId} to finish`, async () => {
+      const run = await coordinator.client.getRun(runId);
+      return FINAL.includes(run.state) || run.state === 'blocked' ? run : undefined;
+    }, 150_000, 100);
+    const { samples, breaches } = availability.stop();
+    console.log(
+      `coordinator chaos: ${coordinator.kills} kills in ${((killsDoneAt - began) / 1000).toFixed(1)} s; run ${finished.state} after ${((Date.now() - began) / 1000).toFixed(1)} s; ${samples} availability samples`,
+    );
+    expect(finished.state, finished.blocker?.message).toBe('succeeded');
+    expect(coordinator.kills).toBeGreaterThanOrEqual(MIN_KILLS);
+    expect(breaches).toEqual([]);
+
+    const history = historySince(lab.dir, finished.createdAtMs);
+    const upgrades = history.filter((entry) => isCommand(entry, 'rpm', '-U'));
+    expect(upgrades.map((entry) => `${entry.node} ${entry.argv.join(' ')}`).sort()).toEqual(facts.nodes.map((node) => `${node.name} rpm -U ${facts.targetPackage}`).sort());
+    const changes = history.filter((entry) => !isRead(entry.argv)).map((entry) => `${entry.node} ${entry.argv.join(' ')}`);
+    expect(changes.filter((change, index) => changes.indexOf(change) !== index)).toEqual([]);
+    expect(checkBarriers(finished, history)).toEqual([]);
+  }, 240_000);
+});
