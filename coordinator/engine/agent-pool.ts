@@ -19,21 +19,40 @@ const RECONNECT_OPTIONS = {
 } as const;
 
 export class AgentPool {
-  private constructor(private readonly clients: Map<string, AgentClient>) {}
+  private readonly clients = new Map<string, AgentClient>();
+
+  private constructor(private readonly connectTo: ReadonlyMap<string, () => AgentClient>) {
+    for (const [node, connect] of connectTo) this.clients.set(node, connect());
+  }
 
   static async connect(nodes: readonly PlanNode[], tls: TlsPaths, deadlineMs = 15_000): Promise<AgentPool> {
     const material = await loadTlsMaterial(tls);
-    const clients = new Map<string, AgentClient>();
+    const factories = new Map<string, () => AgentClient>();
     for (const node of nodes) {
       const credentials = clientCredentials(material, { expectedServerName: node.name });
-      clients.set(node.name, new AgentClient(node.address, credentials, { deadlineMs, channelOptions: { ...agentChannelOptions(node.name), ...RECONNECT_OPTIONS } }));
+      const channelOptions = { ...agentChannelOptions(node.name), ...RECONNECT_OPTIONS };
+      factories.set(node.name, () => new AgentClient(node.address, credentials, { deadlineMs, channelOptions }));
     }
-    return new AgentPool(clients);
+    return new AgentPool(factories);
   }
 
   client(node: string): AgentClient {
     const client = this.clients.get(node);
     if (client === undefined) throw new Error(`no agent client for node ${node}`);
+    return client;
+  }
+
+  /**
+   * Replaces a node's channel. A connection attempt made while the link was down can sit in
+   * TCP's SYN retransmissions for up to a minute after the link is back; a new channel tries
+   * at once. Only for a node that does not answer: calls in flight on the old channel end.
+   */
+  reconnect(node: string): AgentClient {
+    const connect = this.connectTo.get(node);
+    if (connect === undefined) throw new Error(`no agent client for node ${node}`);
+    this.clients.get(node)?.close();
+    const client = connect();
+    this.clients.set(node, client);
     return client;
   }
 

@@ -13,6 +13,8 @@ import { performStep, prepareDispatch, type StepOutcome } from './step-actions.j
 type StageResult = 'passed' | 'waiting' | 'blocked';
 
 const RETRY_BACKOFF_MS = [100, 200, 300, 500];
+/** How long a reachability probe of an unreachable node may take. */
+const PROBE_DEADLINE_MS = 2_000;
 
 export interface RunDriverDeps {
   store: RunStore;
@@ -179,7 +181,6 @@ export class RunDriver {
    */
   private async executeTask(run: RunRow, row: TaskRow, task: NodeTask): Promise<TaskRow> {
     const { store, pool, logger } = this.deps;
-    const agent = pool.client(row.node);
     const deadline = Date.now() + task.params.timeoutMs;
     let dispatched = row;
     if (row.state === 'pending') {
@@ -190,7 +191,7 @@ export class RunDriver {
       // Nothing was sent: the attempt is recorded as failed with the reason.
       if (!prepared.ok) return store.finishTask(dispatched, { ok: false, message: `${row.node}: ${prepared.error}`, outputTail: '' });
     } else {
-      const known = await agent.getOperation(row.opId).then(
+      const known = await pool.client(row.node).getOperation(row.opId).then(
         (operation) => operation.state,
         () => 'unreachable',
       );
@@ -200,7 +201,8 @@ export class RunDriver {
     log.info({ kind: task.kind }, 'step started');
     const performed = await this.attempt(run.id, row, deadline, () =>
       performStep(task.kind, {
-        agent,
+        // Read at each attempt: an unreachable node's channel may have been replaced meanwhile.
+        agent: pool.client(row.node),
         agentFor: (node) => pool.client(node),
         op: { opId: dispatched.opId, runId: run.id, epoch: store.epoch },
         params: task.params,
@@ -233,7 +235,21 @@ export class RunDriver {
           return { ok: false, error: unreachable ? `unreachable until the step's timeout: ${describeError(error)}` : describeError(error) };
         }
         await this.deps.sleep(RETRY_BACKOFF_MS[Math.min(retry, RETRY_BACKOFF_MS.length - 1)] as number);
+        await this.untilAnswering(task.node, deadline);
       }
+    }
+  }
+
+  /**
+   * Waits, with short probes, until the node answers again or the deadline passes: the call
+   * itself, sent to a node whose connection is still being made, would wait for its whole
+   * (long) deadline before it even tried.
+   */
+  private async untilAnswering(node: string, deadline: number): Promise<void> {
+    for (let retry = 0; Date.now() < deadline && !this.stopped; retry++) {
+      const agent = retry === 0 ? this.deps.pool.client(node) : this.deps.pool.reconnect(node);
+      if (await agent.answers(Math.min(PROBE_DEADLINE_MS, Math.max(1, deadline - Date.now())))) return;
+      await this.deps.sleep(RETRY_BACKOFF_MS[Math.min(retry, RETRY_BACKOFF_MS.length - 1)] as number);
     }
   }
 

@@ -60,6 +60,18 @@ export class AgentClient {
     this.client.close();
   }
 
+  /**
+   * True when the agent answers within `deadlineMs`. A call made while the channel is still
+   * connecting waits for its whole deadline, so a long call is only worth sending once this
+   * short one has come back.
+   */
+  async answers(deadlineMs: number): Promise<boolean> {
+    return callUnary(this.client, this.client.getNodeInfo, {}, deadlineMs, `agent ${this.address}`).then(
+      () => true,
+      () => false,
+    );
+  }
+
   async nodeInfo(): Promise<RemoteNodeInfo> {
     const response = await this.call<pb.GetNodeInfoRequest, pb.GetNodeInfoResponse>(this.client.getNodeInfo, {});
     return { ...response, drivers: response.drivers.map((d) => ({ ...d })) };
