@@ -2,18 +2,20 @@
 // → `rpm -q`), then a barrier; K rounds in one run. Prints the median and p90 per N.
 //   npm run build && node bench/barrier-round.mjs 3 32
 // Uses the built programs (dist/): `lockstep lab up` and the engine in-process.
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse, stringify } from 'yaml';
+import { limitRunTime, onExit, removeAtExit } from './support/teardown.mjs';
 
 const run = promisify(execFile);
 const dist = new URL('../dist/', import.meta.url).pathname;
 const { createEngine } = await import(`${dist}coordinator/engine/engine.js`);
 const { silentLogger } = await import(`${dist}shared/logger.js`);
 const ROUNDS = Number(process.env.ROUNDS ?? 15);
+limitRunTime(5 * 60_000, 'barrier-round');
 
 async function lockstep(args) {
   return run(process.execPath, [`${dist}coordinator/cli/main.js`, ...args], { timeout: 300_000 });
@@ -21,8 +23,17 @@ async function lockstep(args) {
 
 async function measure(nodes) {
   const root = mkdtempSync(join(tmpdir(), 'lockstep-bench-'));
+  const removeRoot = removeAtExit(root);
   const dir = join(root, 'lab');
   const portBase = 30_000 + Math.floor(Math.random() * 20_000);
+  // Whatever happens (an exception, Ctrl-C, the time limit), the lab is stopped.
+  const labDown = onExit(() => {
+    try {
+      execFileSync(process.execPath, [`${dist}coordinator/cli/main.js`, 'lab', 'down', '--dir', dir], { stdio: 'ignore', timeout: 30_000 });
+    } catch {
+      // Not running.
+    }
+  });
   await lockstep(['lab', 'up', '--dir', dir, '--nodes', String(nodes), '--detach', '--port-base', String(portBase)]);
   const engine = await createEngine({ dbFile: join(dir, 'bench.sqlite'), logger: silentLogger() });
   try {
@@ -52,8 +63,8 @@ async function measure(nodes) {
     return { nodes, rounds: rounds.length, medianMs: +pick(0.5).toFixed(1), p90Ms: +pick(0.9).toFixed(1), state: engine.getRun(runId).state };
   } finally {
     await engine.close();
-    await lockstep(['lab', 'down', '--dir', dir]).catch(() => undefined);
-    rmSync(root, { recursive: true, force: true });
+    labDown();
+    removeRoot();
   }
 }
 

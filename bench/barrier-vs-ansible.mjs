@@ -1,0 +1,235 @@
+// Barrier rounds, lockstep against Ansible 2.14 on the same nodes (SPEC §11: ≥ 50× faster at
+// N = 32). A round: every node runs `/bin/true`, then nobody goes on until all have.
+//   lockstep: N real lockstep-agent processes (mTLS, ProcessExecutor, SQLite journal) each
+//     running hook `true` (a script that execs /bin/true); the real engine in this process.
+//     Round time = between consecutive `barrier.passed` events.
+//   Ansible: ansible-playbook, N inventory hosts on ansible_connection=local, forks = N,
+//     strategy linear (every task is a barrier), one `command: /bin/true` task per round.
+//     Round time = the task's time from the ansible.posix.profile_tasks callback; the wall
+//     time of the whole playbook over the rounds is printed too.
+// Both run K+1 rounds; the first (connections, interpreter discovery) is not counted. They
+// alternate (lockstep N, Ansible N, lockstep next N, …) so that load from the other work on
+// this machine falls on both alike.
+//   npm run build && node bench/barrier-vs-ansible.mjs            # N = 2, 8, 32; K = 8
+//   BENCH_SIZES=32 BENCH_ROUNDS=10 node bench/barrier-vs-ansible.mjs
+//   BENCH_SIZES=32 BENCH_ANSIBLE=0 BENCH_CPU_PROF=1 node bench/barrier-vs-ansible.mjs   # lockstep only, with
+//     CPU profiles of the engine (this process, lockstep rounds only) and of one agent, summarised
+//   BENCH_TMPFS=1 …   # diagnosis: the same with every SQLite journal on tmpfs (fsync is free there)
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startAgentProcesses } from './support/agent-processes.mjs';
+import { makeBenchPki, nodeNames } from './support/bench-pki.mjs';
+import { runProcess } from './support/bounded-process.mjs';
+import { barrierRoundSteps, barrierTimes, runbookYaml, runOnEngine } from './support/engine-run.mjs';
+import { summarizeProfile } from './support/cpu-profile-summary.mjs';
+import { makeHooksDir } from './support/hooks-dir.mjs';
+import { cpuTicksOf, loadAverage, machine } from './support/machine.mjs';
+import { intervals, round, summarize } from './support/percentiles.mjs';
+import { limitRunTime, removeAtExit } from './support/teardown.mjs';
+
+const SIZES = (process.env.BENCH_SIZES ?? '2,8,32').split(',').map(Number);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
+const RUN_LIMIT_MS = 6 * 60_000;
+const CPU_PROF = process.env.BENCH_CPU_PROF === '1';
+const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8', timeout: 5_000 }).trim()) || 100;
+
+limitRunTime(RUN_LIMIT_MS, 'barrier-vs-ansible');
+// BENCH_TMPFS=1 (a diagnosis, not the figure): every journal on tmpfs, where fsync costs nothing.
+const root = mkdtempSync(join(process.env.BENCH_TMPFS === '1' ? '/dev/shm' : tmpdir(), 'lockstep-bench-ansible-'));
+removeAtExit(root);
+
+const ansible = process.env.BENCH_ANSIBLE === '0' ? undefined : findAnsible();
+const profileDir = CPU_PROF ? mkdtempSync(join(tmpdir(), 'lockstep-bench-profiles-')) : undefined;
+console.log(JSON.stringify({ bench: 'barrier-vs-ansible', machine: machine(), rounds: ROUNDS, sizes: SIZES, ansible: ansible?.version ?? null, journals: root, loadavg: loadAverage() }));
+if (ansible === undefined && process.env.BENCH_ANSIBLE !== '0') {
+  console.log(
+    'ansible-playbook is not installed: only lockstep is measured. For the side-by-side figures install Ansible 2.14 ' +
+      '(Debian 12: `apt-get update && apt-get install -y ansible-core ansible` — `ansible` brings ansible.posix.profile_tasks) and run again.',
+  );
+}
+
+const pki = await makeBenchPki(join(root, 'pki'), nodeNames(Math.max(...SIZES)));
+const hooksDir = makeHooksDir(join(root, 'hooks'));
+const results = [];
+for (const size of SIZES) {
+  const lockstep = await measureLockstep(size);
+  console.log(JSON.stringify(lockstep));
+  const playbook = ansible === undefined ? undefined : await measureAnsible(size);
+  if (playbook !== undefined) console.log(JSON.stringify(playbook));
+  results.push({ size, lockstep, playbook });
+}
+printSummary(results);
+if (profileDir !== undefined) console.log(`CPU profiles (kept): ${profileDir}`);
+
+async function measureLockstep(size) {
+  const dir = join(root, `lockstep-${size}`);
+  mkdirSync(dir, { recursive: true });
+  const names = nodeNames(Math.max(...SIZES)).slice(0, size);
+  const agentProfiles = profileDir === undefined ? undefined : join(profileDir, `agents-${size}`);
+  const nodeArgs = agentProfiles === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', agentProfiles];
+  const agents = await startAgentProcesses({ root: join(dir, 'agents'), pki, names, hooksDir, maxMs: RUN_LIMIT_MS, nodeArgs });
+  const profiler = profileDir === undefined ? undefined : await startProfiler();
+  let measured = {};
+  try {
+    const loadBefore = loadAverage();
+    // CPU spent during the measured rounds (from the warm-up's barrier to the last): the
+    // engine's (this process) and the agents' together; on 2 cores, is the machine the limit?
+    const cpu = {};
+    const snapshot = () => ({ engineUs: process.cpuUsage(), agentTicks: agents.agents.reduce((sum, agent) => sum + cpuTicksOf(agent.process.pid), 0), atUs: Number(process.hrtime.bigint() / 1000n) });
+    measured = cpu;
+    const run = await runOnEngine({
+      dbFile: join(dir, 'coordinator.sqlite'),
+      logFile: join(dir, 'coordinator.log'),
+      yaml: runbookYaml({ nodes: agents.nodes, pki, steps: barrierRoundSteps(ROUNDS + 1) }),
+      runbookPath: join(dir, 'runbook.yaml'),
+      timeoutMs: 120_000,
+      onEvent: (event) => {
+        if (event.type !== 'barrier.passed') return;
+        if (event.stepId === 'barrier-0') cpu.start = snapshot();
+        if (event.stepId === `barrier-${ROUNDS}`) cpu.end = snapshot();
+      },
+    });
+    // ROUNDS + 1 barriers: the first closes the warm-up round.
+    const rounds = intervals(barrierTimes(run.events));
+    return {
+      tool: 'lockstep',
+      nodes: size,
+      ended: run.ended,
+      agentsStartMs: round(agents.startMs),
+      submitMs: round(run.submitMs),
+      roundMs: summarize(rounds),
+      rounds: rounds.map((ms) => round(ms)),
+      cpuPerRoundMs: cpuPerRound(cpu),
+      loadavg: [loadBefore, loadAverage()],
+    };
+  } finally {
+    // Only the measured rounds: start-up and the warm-up round are left out.
+    const window = { fromUs: measured.start?.atUs, toUs: measured.end?.atUs };
+    if (profiler !== undefined) printProfile(`engine (in this process) at N = ${size}`, await profiler.stop(join(profileDir, `engine-${size}.cpuprofile`)), window);
+    await agents.stop();
+    if (agentProfiles !== undefined && existsSync(agentProfiles)) {
+      const [first] = readdirSync(agentProfiles).filter((name) => name.endsWith('.cpuprofile'));
+      if (first !== undefined) printProfile(`one agent of ${size}`, join(agentProfiles, first), window);
+    }
+  }
+}
+
+function cpuPerRound({ start, end }) {
+  if (start === undefined || end === undefined) return null;
+  const used = process.cpuUsage(start.engineUs);
+  const engine = (used.user + used.system) / 1000 / ROUNDS;
+  const agentsMs = ((end.agentTicks - start.agentTicks) * 1000) / TICKS_PER_SECOND / ROUNDS;
+  return { engine: round(engine), agents: round(agentsMs), total: round(engine + agentsMs) };
+}
+
+/** Profiles this process (the engine's side of the lockstep rounds) through the inspector. */
+async function startProfiler() {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return {
+    async stop(file) {
+      const { profile } = await session.post('Profiler.stop');
+      session.disconnect();
+      writeFileSync(file, JSON.stringify(profile));
+      return file;
+    },
+  };
+}
+
+function printProfile(what, file, window) {
+  console.log(`CPU profile, ${what}, measured rounds only (${file}):`);
+  console.log(summarizeProfile(file, 15, window));
+}
+
+async function measureAnsible(size) {
+  const dir = join(root, `ansible-${size}`);
+  mkdirSync(dir, { recursive: true });
+  const names = nodeNames(Math.max(...SIZES)).slice(0, size);
+  writeFileSync(join(dir, 'inventory.ini'), `[nodes]\n${names.map((name) => `${name} ansible_host=127.0.0.1`).join('\n')}\n\n[nodes:vars]\nansible_connection=local\nansible_python_interpreter=/usr/bin/python3\n`);
+  const tasks = Array.from({ length: ROUNDS + 1 }, (_, index) => `    - name: round-${index}\n      command: /bin/true\n`).join('');
+  writeFileSync(join(dir, 'playbook.yml'), `- hosts: nodes\n  strategy: linear\n  gather_facts: false\n  tasks:\n${tasks}`);
+  writeFileSync(
+    join(dir, 'ansible.cfg'),
+    [
+      '[defaults]',
+      `forks = ${size}`,
+      'host_key_checking = False',
+      'gathering = explicit',
+      'retry_files_enabled = False',
+      `callbacks_enabled = ${ansible.profileTasks ? 'ansible.posix.profile_tasks' : ''}`,
+      `local_tmp = ${join(dir, 'tmp-local')}`,
+      `remote_tmp = ${join(dir, 'tmp-remote')}`,
+      'nocows = True',
+      '',
+      '[callback_profile_tasks]',
+      'sort_order = none',
+      `task_output_limit = ${ROUNDS + 1}`,
+      '',
+    ].join('\n'),
+  );
+  const env = { PATH: process.env.PATH, HOME: dir, LANG: 'C.UTF-8', ANSIBLE_CONFIG: join(dir, 'ansible.cfg'), ANSIBLE_HOME: join(dir, 'home'), ANSIBLE_NOCOLOR: '1' };
+  const loadBefore = loadAverage();
+  const result = await runProcess(['ansible-playbook', '-i', join(dir, 'inventory.ini'), join(dir, 'playbook.yml')], { timeoutMs: 240_000, env, cwd: dir });
+  if (result.code !== 0) throw new Error(`ansible-playbook exited ${result.code ?? result.signal}${result.timedOut ? ' (timed out)' : ''}:\n${result.output.slice(-3000)}`);
+  const perTask = profiledTaskSeconds(result.output);
+  const measured = perTask.slice(1).map((seconds) => seconds * 1000);
+  return {
+    tool: 'ansible',
+    nodes: size,
+    wallMs: round(result.wallMs),
+    wallPerRoundMs: round(result.wallMs / (ROUNDS + 1)),
+    timing: measured.length > 0 ? 'profile_tasks (per task, warm-up task excluded)' : 'wall time / rounds (profile_tasks not available)',
+    roundMs: summarize(measured.length > 0 ? measured : [result.wallMs / (ROUNDS + 1)]),
+    rounds: measured.map((ms) => round(ms)),
+    loadavg: [loadBefore, loadAverage()],
+  };
+}
+
+/** profile_tasks' recap, in task order (sort_order = none): `round-3 ---------- 1.23s`. */
+function profiledTaskSeconds(output) {
+  return [...output.matchAll(/^round-(\d+) -+ (\d+\.\d+)s$/gm)].sort((a, b) => Number(a[1]) - Number(b[1])).map((match) => Number(match[2]));
+}
+
+function findAnsible() {
+  // Ansible's own files (~/.ansible) go to the temp dir too.
+  const env = { ...process.env, HOME: root, ANSIBLE_HOME: join(root, 'ansible-home'), ANSIBLE_LOCAL_TEMP: join(root, 'ansible-tmp') };
+  let version;
+  try {
+    version = /core ([\d.]+)/.exec(execFileSync('ansible-playbook', ['--version'], { encoding: 'utf8', timeout: 30_000, env }))?.[1] ?? 'unknown';
+  } catch {
+    return undefined;
+  }
+  let profileTasks = true;
+  try {
+    execFileSync('ansible-doc', ['-t', 'callback', 'ansible.posix.profile_tasks'], { stdio: 'ignore', timeout: 30_000, env });
+  } catch {
+    profileTasks = false;
+  }
+  return { version, profileTasks };
+}
+
+function printSummary(all) {
+  console.log(`\nbarrier round, median of ${ROUNDS} rounds after one warm-up (load average at the end of each measurement):`);
+  console.log('   N   lockstep p50      ansible p50 (profile_tasks)   ansible wall/round   ratio (p50)');
+  for (const { size, lockstep, playbook } of all) {
+    const ratio = playbook === undefined ? 'n/a' : `${round(playbook.roundMs.p50 / lockstep.roundMs.p50)}×`;
+    const line = [
+      String(size).padStart(4),
+      `${lockstep.roundMs.p50} ms [${lockstep.loadavg[1]}]`.padEnd(30),
+      playbook === undefined ? 'n/a'.padEnd(29) : `${playbook.roundMs.p50} ms [${playbook.loadavg[1]}]`.padEnd(29),
+      playbook === undefined ? 'n/a'.padEnd(20) : `${playbook.wallPerRoundMs} ms`.padEnd(20),
+      ratio,
+    ];
+    console.log(line.join(' '));
+  }
+  const at32 = all.find((entry) => entry.size === 32);
+  if (at32?.playbook !== undefined) {
+    const ratio = at32.playbook.roundMs.p50 / at32.lockstep.roundMs.p50;
+    console.log(`target (SPEC §11): lockstep ≥ 50× faster at N = 32: ${round(ratio)}× — ${ratio >= 50 ? 'met' : 'MISSED'}`);
+  }
+}

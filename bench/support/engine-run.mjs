@@ -1,0 +1,63 @@
+// Runs a runbook on the real engine in this process and records when each barrier passed.
+import { clearTimeout, setTimeout } from 'node:timers';
+import { stringify } from 'yaml';
+import { distModule } from './dist-modules.mjs';
+
+const { createEngine } = await distModule('coordinator/engine/engine.js');
+const { createLogger } = await distModule('shared/logger.js');
+
+export const FINAL = new Set(['run.succeeded', 'run.blocked', 'run.failed', 'run.cancelled']);
+
+/** A custom runbook for `nodes`, the coordinator's credentials from `pki`. */
+export function runbookYaml({ cluster = 'bench', nodes, pki, steps }) {
+  return stringify({ cluster, nodes, procedure: 'custom', tls: pki.coordinator, steps });
+}
+
+/** K warm-up-plus-measured rounds: every node runs hook `true`, then a barrier. */
+export function barrierRoundSteps(rounds) {
+  return Array.from({ length: rounds }, (_, round) => [
+    { id: `hook-${round}`, kind: 'hook.run', on: 'all', with: { hook: 'true' } },
+    { id: `barrier-${round}`, kind: 'barrier' },
+  ]).flat();
+}
+
+/**
+ * Submits the runbook to a new engine (SQLite journal `dbFile`, logs at the product's default
+ * level into `logFile`) and resolves when the run ends or `timeoutMs` passes, with the time
+ * (performance.now()) each watched event arrived. The listener runs right after the event's
+ * transaction commits, in this process.
+ */
+export async function runOnEngine({ dbFile, logFile, logLevel = 'info', yaml, runbookPath, timeoutMs, onEvent = () => {} }) {
+  const engine = await createEngine({ dbFile, logger: createLogger({ name: 'lockstep-coordinator', level: logLevel, destination: logFile }) });
+  const events = [];
+  try {
+    const submitted = performance.now();
+    const { runId } = await engine.submit({ runbookYaml: yaml, runbookPath, dryRun: false, autoApprove: true, requestedBy: 'bench' });
+    const submitMs = performance.now() - submitted;
+    const ended = await new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        stop();
+        resolve('timeout');
+      }, timeoutMs);
+      const stop = engine.watch(runId, 0, (event) => {
+        const record = { ...event, at: performance.now() };
+        events.push(record);
+        onEvent(record);
+        if (FINAL.has(event.type)) {
+          clearTimeout(timer);
+          stop();
+          resolve(event.type);
+        }
+      });
+    });
+    if (ended === 'timeout') engine.cancel(runId);
+    return { runId, ended, submitMs, events };
+  } finally {
+    await engine.close();
+  }
+}
+
+/** When each `barrier-R` stage passed (the round boundaries), in order. */
+export function barrierTimes(events) {
+  return events.filter((event) => event.type === 'barrier.passed' && event.stepId.startsWith('barrier-')).map((event) => event.at);
+}
