@@ -159,7 +159,7 @@ export class RunDriver {
   }
 
   private cancelled(): boolean {
-    return this.stopped || this.deps.store.getRun(this.runId).state === 'cancelled';
+    return this.stopped || this.deps.store.runState(this.runId) === 'cancelled';
   }
 
   private block(run: RunRow, failure: TaskRow): void {

@@ -123,6 +123,18 @@ export class RunStore {
     this.db.close();
   }
 
+  private readonly statements = new Map<string, Database.Statement>();
+
+  /** Compiled once per SQL text: the engine runs the same few statements for every task. */
+  private statement(sql: string): Database.Statement {
+    let compiled = this.statements.get(sql);
+    if (compiled === undefined) {
+      compiled = this.db.prepare(sql);
+      this.statements.set(sql, compiled);
+    }
+    return compiled;
+  }
+
   /** Called with every event after its transaction commits. */
   onEvent(listener: (event: RunEvent) => void): () => void {
     this.listeners.add(listener);
@@ -131,9 +143,9 @@ export class RunStore {
 
   private nextEpoch(): number {
     return this.db.transaction(() => {
-      const row = this.db.prepare(`SELECT value FROM meta WHERE key = 'epoch'`).get() as { value: string } | undefined;
+      const row = this.statement(`SELECT value FROM meta WHERE key = 'epoch'`).get() as { value: string } | undefined;
       const epoch = (row ? Number(row.value) : 0) + 1;
-      this.db.prepare(`INSERT INTO meta (key, value) VALUES ('epoch', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`).run(String(epoch));
+      this.statement(`INSERT INTO meta (key, value) VALUES ('epoch', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`).run(String(epoch));
       return epoch;
     })();
   }
@@ -149,7 +161,7 @@ export class RunStore {
            VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, 0, NULL, 0, ?, ?)`,
         )
         .run(input.id, input.plan.cluster, input.plan.procedure, JSON.stringify(input.plan), input.planHash, input.runbookPath, input.runbookYaml, JSON.stringify(input.tls), input.autoApprove ? 1 : 0, input.requestedBy, at, at);
-      const insertTask = this.db.prepare(
+      const insertTask = this.statement(
         `INSERT INTO tasks (run_id, stage_index, seq, step_id, node, kind, state, attempt, op_id, context_json, message, output_tail, started_at_ms, finished_at_ms)
          VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, '', '{}', '', '', 0, 0)`,
       );
@@ -166,36 +178,43 @@ export class RunStore {
   }
 
   getRun(runId: string): RunRow {
-    const record = this.db.prepare(`SELECT * FROM runs WHERE id = ?`).get(runId) as RunRecord | undefined;
+    const record = this.statement(`SELECT * FROM runs WHERE id = ?`).get(runId) as RunRecord | undefined;
     if (record === undefined) throw new LockstepError('LOCKSTEP_E_NOT_FOUND', `run_id: no run "${runId}"`, { field: 'run_id' });
     return toRunRow(record);
   }
 
+  /** The run's state alone: checked before every task, so it must not parse the plan. */
+  runState(runId: string): RunState {
+    const record = this.statement(`SELECT state FROM runs WHERE id = ?`).get(runId) as { state: RunState } | undefined;
+    if (record === undefined) throw new LockstepError('LOCKSTEP_E_NOT_FOUND', `run_id: no run "${runId}"`, { field: 'run_id' });
+    return record.state;
+  }
+
   listRuns(limit: number): RunRow[] {
-    return (this.db.prepare(`SELECT * FROM runs ORDER BY created_at_ms DESC, id DESC LIMIT ?`).all(limit) as RunRecord[]).map(toRunRow);
+    return (this.statement(`SELECT * FROM runs ORDER BY created_at_ms DESC, id DESC LIMIT ?`).all(limit) as RunRecord[]).map(toRunRow);
   }
 
   /** Runs that are not final: the engine resumes them at start. */
   activeRuns(): RunRow[] {
-    return (this.db.prepare(`SELECT * FROM runs WHERE state NOT IN ('succeeded','failed','cancelled') ORDER BY created_at_ms`).all() as RunRecord[]).map(toRunRow);
+    return (this.statement(`SELECT * FROM runs WHERE state NOT IN ('succeeded','failed','cancelled') ORDER BY created_at_ms`).all() as RunRecord[]).map(toRunRow);
   }
 
   tasks(runId: string, stageIndex?: number): TaskRow[] {
     const records =
       stageIndex === undefined
-        ? (this.db.prepare(`SELECT * FROM tasks WHERE run_id = ? ORDER BY stage_index, node, seq`).all(runId) as TaskRecord[])
-        : (this.db.prepare(`SELECT * FROM tasks WHERE run_id = ? AND stage_index = ? ORDER BY node, seq`).all(runId, stageIndex) as TaskRecord[]);
+        ? (this.statement(`SELECT * FROM tasks WHERE run_id = ? ORDER BY stage_index, node, seq`).all(runId) as TaskRecord[])
+        : (this.statement(`SELECT * FROM tasks WHERE run_id = ? AND stage_index = ? ORDER BY node, seq`).all(runId, stageIndex) as TaskRecord[]);
     return records.map(toTaskRow);
   }
 
   approvals(runId: string): Approval[] {
-    return (this.db.prepare(`SELECT gate_id, operator, comment, at_ms FROM approvals WHERE run_id = ? ORDER BY at_ms`).all(runId) as Array<{ gate_id: string; operator: string; comment: string; at_ms: number }>).map(
+    return (this.statement(`SELECT gate_id, operator, comment, at_ms FROM approvals WHERE run_id = ? ORDER BY at_ms`).all(runId) as Array<{ gate_id: string; operator: string; comment: string; at_ms: number }>).map(
       (row) => ({ gateId: row.gate_id, operator: row.operator, comment: row.comment, atMs: row.at_ms }),
     );
   }
 
   events(runId: string, fromSeq: number): RunEvent[] {
-    return (this.db.prepare(`SELECT * FROM events WHERE run_id = ? AND seq >= ? ORDER BY seq`).all(runId, fromSeq) as EventRecord[]).map(toEvent);
+    return (this.statement(`SELECT * FROM events WHERE run_id = ? AND seq >= ? ORDER BY seq`).all(runId, fromSeq) as EventRecord[]).map(toEvent);
   }
 
   /**
@@ -236,7 +255,7 @@ export class RunStore {
   }
 
   task(runId: string, stepId: string, node: string): TaskRow {
-    const record = this.db.prepare(`SELECT * FROM tasks WHERE run_id = ? AND step_id = ? AND node = ?`).get(runId, stepId, node) as TaskRecord | undefined;
+    const record = this.statement(`SELECT * FROM tasks WHERE run_id = ? AND step_id = ? AND node = ?`).get(runId, stepId, node) as TaskRecord | undefined;
     if (record === undefined) throw new LockstepError('LOCKSTEP_E_NOT_FOUND', `no task ${stepId}@${node} in run ${runId}`);
     return toTaskRow(record);
   }
@@ -245,7 +264,7 @@ export class RunStore {
   passStage(runId: string, stageIndex: number, type: string, stageId: string, message: string): RunRow {
     const at = this.now();
     const events = this.db.transaction(() => {
-      const changed = this.db.prepare(`UPDATE runs SET stage_index = ?, updated_at_ms = ? WHERE id = ? AND stage_index = ?`).run(stageIndex + 1, at, runId, stageIndex).changes;
+      const changed = this.statement(`UPDATE runs SET stage_index = ?, updated_at_ms = ? WHERE id = ? AND stage_index = ?`).run(stageIndex + 1, at, runId, stageIndex).changes;
       if (changed !== 1) throw new LockstepError('LOCKSTEP_E_INTERNAL', `run ${runId} is not at stage ${stageIndex}`);
       return [this.insertEvent(runId, at, { type: `${type}.passed`, stepId: stageId, node: '', message })];
     })();
@@ -257,8 +276,8 @@ export class RunStore {
     const at = this.now();
     const events = this.db.transaction(() => {
       const blocker = event.blocker === undefined ? undefined : event.blocker === null ? null : JSON.stringify(event.blocker);
-      if (blocker === undefined) this.db.prepare(`UPDATE runs SET state = ?, updated_at_ms = ? WHERE id = ?`).run(state, at, runId);
-      else this.db.prepare(`UPDATE runs SET state = ?, blocker_json = ?, updated_at_ms = ? WHERE id = ?`).run(state, blocker, at, runId);
+      if (blocker === undefined) this.statement(`UPDATE runs SET state = ?, updated_at_ms = ? WHERE id = ?`).run(state, at, runId);
+      else this.statement(`UPDATE runs SET state = ?, blocker_json = ?, updated_at_ms = ? WHERE id = ?`).run(state, blocker, at, runId);
       return [this.insertEvent(runId, at, { ...event, runState: state })];
     })();
     this.publish(events);
@@ -266,14 +285,14 @@ export class RunStore {
   }
 
   setPauseRequested(runId: string, requested: boolean): void {
-    this.db.prepare(`UPDATE runs SET pause_requested = ?, updated_at_ms = ? WHERE id = ?`).run(requested ? 1 : 0, this.now(), runId);
+    this.statement(`UPDATE runs SET pause_requested = ?, updated_at_ms = ? WHERE id = ?`).run(requested ? 1 : 0, this.now(), runId);
   }
 
   /** Journals an approval (who, when, why) with its event. Approving twice keeps the first. */
   approve(runId: string, gateId: string, operator: string, comment: string): void {
     const at = this.now();
     const events = this.db.transaction(() => {
-      const inserted = this.db.prepare(`INSERT OR IGNORE INTO approvals (run_id, gate_id, operator, comment, at_ms) VALUES (?, ?, ?, ?, ?)`).run(runId, gateId, operator, comment, at).changes;
+      const inserted = this.statement(`INSERT OR IGNORE INTO approvals (run_id, gate_id, operator, comment, at_ms) VALUES (?, ?, ?, ?, ?)`).run(runId, gateId, operator, comment, at).changes;
       if (inserted === 0) return [];
       this.touch(runId, at);
       return [this.insertEvent(runId, at, { type: 'gate.approved', stepId: gateId, node: '', message: `approved by ${operator}${comment ? `: ${comment}` : ''}` })];
@@ -288,8 +307,8 @@ export class RunStore {
     const events = this.db.transaction(() => {
       count =
         node === undefined
-          ? this.db.prepare(`UPDATE tasks SET state = 'pending' WHERE run_id = ? AND state = 'failed'`).run(runId).changes
-          : this.db.prepare(`UPDATE tasks SET state = 'pending' WHERE run_id = ? AND state = 'failed' AND node = ?`).run(runId, node).changes;
+          ? this.statement(`UPDATE tasks SET state = 'pending' WHERE run_id = ? AND state = 'failed'`).run(runId).changes
+          : this.statement(`UPDATE tasks SET state = 'pending' WHERE run_id = ? AND state = 'failed' AND node = ?`).run(runId, node).changes;
       this.touch(runId, at);
       return [this.insertEvent(runId, at, { type: 'run.retry', stepId: '', node: node ?? '', message: `${count} failed step(s) will be tried again` })];
     })();
@@ -304,11 +323,11 @@ export class RunStore {
   }
 
   private touch(runId: string, at: number): void {
-    this.db.prepare(`UPDATE runs SET updated_at_ms = ? WHERE id = ?`).run(at, runId);
+    this.statement(`UPDATE runs SET updated_at_ms = ? WHERE id = ?`).run(at, runId);
   }
 
   private insertEvent(runId: string, at: number, event: EventInput): RunEvent {
-    const runState = event.runState ?? (this.db.prepare(`SELECT state FROM runs WHERE id = ?`).get(runId) as { state: RunState }).state;
+    const runState = event.runState ?? (this.statement(`SELECT state FROM runs WHERE id = ?`).get(runId) as { state: RunState }).state;
     const info = this.db
       .prepare(`INSERT INTO events (run_id, at_ms, type, step_id, node, message, run_state) VALUES (?, ?, ?, ?, ?, ?, ?)`)
       .run(runId, at, event.type, event.stepId, event.node, event.message, runState);
