@@ -4,8 +4,14 @@ import type { ClusterFacts, FactsRequest, NodeFacts } from '../plan/cluster-fact
 import type { PlanNode } from '../plan/plan.js';
 import type { AgentPool } from './agent-pool.js';
 
+/**
+ * How many nodes are read at once. Each first call opens a TLS connection; a thousand
+ * handshakes at once on a small admin host made healthy nodes miss the call's deadline.
+ */
+const CONCURRENT_READS = 64;
+
 export async function gatherFacts(pool: AgentPool, nodes: readonly PlanNode[], request: FactsRequest): Promise<ClusterFacts> {
-  const facts = await Promise.all(nodes.map((node) => readNode(pool, node, request)));
+  const facts = await mapBounded(nodes, CONCURRENT_READS, (node) => readNode(pool, node, request));
   const first = facts.find((node) => node.reachable);
   if (!request.cluster || first === undefined) return { nodes: facts, mirrors: [] };
   const agent = pool.client(first.name);
@@ -29,4 +35,15 @@ async function readNode(pool: AgentPool, node: PlanNode, request: FactsRequest):
   } catch (error) {
     return { name: node.name, address: node.address, reachable: false, error: describeError(error), hostname: '', agentVersion: '', machine: '', bootId: '' };
   }
+}
+
+/** `items.map(read)` with at most `limit` reads in flight; results in the items' order. */
+async function mapBounded<T, R>(items: readonly T[], limit: number, read: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let index = next++; index < items.length; index = next++) results[index] = await read(items[index] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }
