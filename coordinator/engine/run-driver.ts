@@ -127,12 +127,12 @@ export class RunDriver {
   }
 
   private async runTasks(run: RunRow, lanes: Record<string, NodeTask[]>): Promise<StageResult> {
-    const rows = this.deps.store.tasks(run.id, run.stageIndex);
+    const rows = new Map(this.deps.store.tasks(run.id, run.stageIndex).map((row) => [`${row.stepId}@${row.node}`, row]));
     let failed = false;
     await Promise.all(
       Object.entries(lanes).map(async ([node, tasks]) => {
         for (const task of tasks) {
-          const row = rows.find((candidate) => candidate.node === node && candidate.stepId === task.stepId);
+          const row = rows.get(`${task.stepId}@${node}`);
           if (row === undefined) throw new Error(`run ${run.id}: no task row for ${task.stepId}@${node}`);
           if (row.state === 'succeeded' || row.state === 'skipped') continue;
           // Once a node has failed, no node starts another step: the run is about to block.
@@ -187,9 +187,9 @@ export class RunDriver {
       const attempt = row.attempt + 1;
       const nodes = run.plan.nodes.map((node) => node.name);
       const prepared = await this.attempt(run.id, row, deadline, () => prepareDispatch(task.kind, row.node, nodes, (node) => pool.client(node)));
-      dispatched = store.dispatch(row, attempt, `${run.id}/${row.stepId}/${row.node}/${attempt}`, prepared.ok ? prepared.value : {});
+      dispatched = await store.dispatch(row, attempt, `${run.id}/${row.stepId}/${row.node}/${attempt}`, prepared.ok ? prepared.value : {});
       // Nothing was sent: the attempt is recorded as failed with the reason.
-      if (!prepared.ok) return store.finishTask(dispatched, { ok: false, message: `${row.node}: ${prepared.error}`, outputTail: '' });
+      if (!prepared.ok) return await store.finishTask(dispatched, { ok: false, message: `${row.node}: ${prepared.error}`, outputTail: '' });
     } else {
       const known = await pool.client(row.node).getOperation(row.opId).then(
         (operation) => operation.state,
@@ -213,7 +213,7 @@ export class RunDriver {
     );
     const outcome: StepOutcome = performed.ok ? performed.value : { ok: false, message: `${row.node}: ${performed.error}`, outputTail: '' };
     log.info({ ok: outcome.ok, message: outcome.message }, 'step finished');
-    return store.finishTask(dispatched, outcome);
+    return await store.finishTask(dispatched, outcome);
   }
 
   /**

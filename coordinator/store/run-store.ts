@@ -1,7 +1,9 @@
 // The coordinator's durable journal (SPEC §4.2): runs, their tasks (one step on one node),
-// approvals and events, in SQLite (WAL, synchronous=FULL). Every transition is one
-// transaction, and a dispatch is committed before its request leaves the coordinator, so a
-// coordinator killed at any instant finds on restart exactly what may be in flight.
+// approvals and events, in SQLite (WAL, synchronous=FULL). Every transition is atomic, and a
+// dispatch is committed before its request leaves the coordinator, so a coordinator killed at
+// any instant finds on restart exactly what may be in flight. Dispatches and results are
+// group-committed: those queued in one turn of the event loop share one transaction (one
+// fsync), and nobody hears that theirs is recorded until that transaction has committed.
 import type Database from 'better-sqlite3';
 import { LockstepError } from '../../shared/errors.js';
 import { openDatabase } from '../../shared/sqlite.js';
@@ -69,12 +71,16 @@ export interface NewRun {
 
 type EventInput = Omit<RunEvent, 'seq' | 'runId' | 'atMs' | 'runState'> & { runState?: RunState };
 
+/** Every column but plan_json, which is read (and parsed) only when not already kept. */
+const RUN_COLUMNS =
+  'id, cluster, procedure, state, plan_hash, runbook_path, runbook_yaml, tls_json, auto_approve, requested_by, stage_index, blocker_json, pause_requested, created_at_ms, updated_at_ms';
+const PLANS_KEPT = 8;
+
 interface RunRecord {
   id: string;
   cluster: string;
   procedure: string;
   state: RunState;
-  plan_json: string;
   plan_hash: string;
   runbook_path: string;
   runbook_yaml: string;
@@ -120,8 +126,11 @@ export class RunStore {
   }
 
   close(): void {
+    this.flush();
     this.db.close();
   }
+
+  private readonly queue: Array<{ write: () => { value: unknown; events: RunEvent[] }; resolve: (value: unknown) => void; reject: (error: unknown) => void }> = [];
 
   private readonly statements = new Map<string, Database.Statement>();
 
@@ -178,9 +187,53 @@ export class RunStore {
   }
 
   getRun(runId: string): RunRow {
-    const record = this.statement(`SELECT * FROM runs WHERE id = ?`).get(runId) as RunRecord | undefined;
+    const record = this.statement(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`).get(runId) as RunRecord | undefined;
     if (record === undefined) throw new LockstepError('LOCKSTEP_E_NOT_FOUND', `run_id: no run "${runId}"`, { field: 'run_id' });
-    return toRunRow(record);
+    return this.toRunRow(record);
+  }
+
+  /**
+   * A run's plan never changes once created, and at a thousand nodes its JSON is a megabyte:
+   * it is parsed once and kept (frozen, since every reader shares it) for the last few runs read.
+   */
+  private readonly plans = new Map<string, { hash: string; plan: Plan }>();
+
+  private planOf(runId: string, hash: string): Plan {
+    const cached = this.plans.get(runId);
+    if (cached !== undefined && cached.hash === hash) {
+      this.plans.delete(runId);
+      this.plans.set(runId, cached);
+      return cached.plan;
+    }
+    const record = this.statement(`SELECT plan_json FROM runs WHERE id = ?`).get(runId) as { plan_json: string };
+    const plan = deepFreeze(JSON.parse(record.plan_json) as Plan);
+    this.plans.set(runId, { hash, plan });
+    for (const oldest of this.plans.keys()) {
+      if (this.plans.size <= PLANS_KEPT) break;
+      this.plans.delete(oldest);
+    }
+    return plan;
+  }
+
+  private toRunRow(record: RunRecord): RunRow {
+    return {
+      id: record.id,
+      cluster: record.cluster,
+      procedure: record.procedure,
+      state: record.state,
+      plan: this.planOf(record.id, record.plan_hash),
+      planHash: record.plan_hash,
+      runbookPath: record.runbook_path,
+      runbookYaml: record.runbook_yaml,
+      tls: JSON.parse(record.tls_json) as RunRow['tls'],
+      autoApprove: record.auto_approve === 1,
+      requestedBy: record.requested_by,
+      stageIndex: record.stage_index,
+      blocker: record.blocker_json === null ? undefined : (JSON.parse(record.blocker_json) as Blocker),
+      pauseRequested: record.pause_requested === 1,
+      createdAtMs: record.created_at_ms,
+      updatedAtMs: record.updated_at_ms,
+    };
   }
 
   /** The run's state alone: checked before every task, so it must not parse the plan. */
@@ -191,12 +244,12 @@ export class RunStore {
   }
 
   listRuns(limit: number): RunRow[] {
-    return (this.statement(`SELECT * FROM runs ORDER BY created_at_ms DESC, id DESC LIMIT ?`).all(limit) as RunRecord[]).map(toRunRow);
+    return (this.statement(`SELECT ${RUN_COLUMNS} FROM runs ORDER BY created_at_ms DESC, id DESC LIMIT ?`).all(limit) as RunRecord[]).map((record) => this.toRunRow(record));
   }
 
   /** Runs that are not final: the engine resumes them at start. */
   activeRuns(): RunRow[] {
-    return (this.statement(`SELECT * FROM runs WHERE state NOT IN ('succeeded','failed','cancelled') ORDER BY created_at_ms`).all() as RunRecord[]).map(toRunRow);
+    return (this.statement(`SELECT ${RUN_COLUMNS} FROM runs WHERE state NOT IN ('succeeded','failed','cancelled') ORDER BY created_at_ms`).all() as RunRecord[]).map((record) => this.toRunRow(record));
   }
 
   tasks(runId: string, stageIndex?: number): TaskRow[] {
@@ -219,39 +272,81 @@ export class RunStore {
 
   /**
    * Records that a task is about to be sent to its node: attempt, op id and what the dispatch
-   * must remember. Committed before the request leaves (SPEC §4.2).
+   * must remember. Resolves once committed; only then may the request leave (SPEC §4.2).
    */
-  dispatch(task: TaskRow, attempt: number, opId: string, context: Record<string, string>): TaskRow {
-    const at = this.now();
-    const events = this.db.transaction(() => {
-      const changed = this.db
-        .prepare(
-          `UPDATE tasks SET state = 'dispatched', attempt = ?, op_id = ?, context_json = ?, message = '', output_tail = '', started_at_ms = ?, finished_at_ms = 0
-           WHERE run_id = ? AND step_id = ? AND node = ? AND state = 'pending'`,
-        )
-        .run(attempt, opId, JSON.stringify(context), at, task.runId, task.stepId, task.node).changes;
+  dispatch(task: TaskRow, attempt: number, opId: string, context: Record<string, string>): Promise<TaskRow> {
+    return this.grouped(() => {
+      const at = this.now();
+      const changed = this.statement(
+        `UPDATE tasks SET state = 'dispatched', attempt = ?, op_id = ?, context_json = ?, message = '', output_tail = '', started_at_ms = ?, finished_at_ms = 0
+         WHERE run_id = ? AND step_id = ? AND node = ? AND state = 'pending'`,
+      ).run(attempt, opId, JSON.stringify(context), at, task.runId, task.stepId, task.node).changes;
       if (changed !== 1) throw new LockstepError('LOCKSTEP_E_INTERNAL', `task ${task.stepId}@${task.node} of run ${task.runId} is not pending`);
       this.touch(task.runId, at);
-      return [this.insertEvent(task.runId, at, { type: 'step.dispatched', stepId: task.stepId, node: task.node, message: `attempt ${attempt}, op ${opId}` })];
-    })();
-    this.publish(events);
-    return this.task(task.runId, task.stepId, task.node);
+      const event = this.insertEvent(task.runId, at, { type: 'step.dispatched', stepId: task.stepId, node: task.node, message: `attempt ${attempt}, op ${opId}` });
+      const row: TaskRow = { ...task, state: 'dispatched', attempt, opId, context: { ...context }, message: '', outputTail: '', startedAtMs: at, finishedAtMs: 0 };
+      return { value: row, events: [event] };
+    });
   }
 
-  /** Records a task's outcome. */
-  finishTask(task: TaskRow, outcome: { ok: boolean; message: string; outputTail: string }): TaskRow {
-    const at = this.now();
-    const state: StepState = outcome.ok ? 'succeeded' : 'failed';
-    const events = this.db.transaction(() => {
-      const changed = this.db
-        .prepare(`UPDATE tasks SET state = ?, message = ?, output_tail = ?, finished_at_ms = ? WHERE run_id = ? AND step_id = ? AND node = ? AND state = 'dispatched' AND op_id = ?`)
-        .run(state, outcome.message, outcome.outputTail, at, task.runId, task.stepId, task.node, task.opId).changes;
+  /** Records a task's outcome. Resolves once committed: a barrier is decided on committed results only. */
+  finishTask(task: TaskRow, outcome: { ok: boolean; message: string; outputTail: string }): Promise<TaskRow> {
+    return this.grouped(() => {
+      const at = this.now();
+      const state: StepState = outcome.ok ? 'succeeded' : 'failed';
+      const changed = this.statement(
+        `UPDATE tasks SET state = ?, message = ?, output_tail = ?, finished_at_ms = ? WHERE run_id = ? AND step_id = ? AND node = ? AND state = 'dispatched' AND op_id = ?`,
+      ).run(state, outcome.message, outcome.outputTail, at, task.runId, task.stepId, task.node, task.opId).changes;
       if (changed !== 1) throw new LockstepError('LOCKSTEP_E_INTERNAL', `task ${task.stepId}@${task.node} of run ${task.runId} is not dispatched as ${task.opId}`);
       this.touch(task.runId, at);
-      return [this.insertEvent(task.runId, at, { type: `step.${state}`, stepId: task.stepId, node: task.node, message: outcome.message })];
-    })();
-    this.publish(events);
-    return this.task(task.runId, task.stepId, task.node);
+      const event = this.insertEvent(task.runId, at, { type: `step.${state}`, stepId: task.stepId, node: task.node, message: outcome.message });
+      const row: TaskRow = { ...task, state, message: outcome.message, outputTail: outcome.outputTail, finishedAtMs: at };
+      return { value: row, events: [event] };
+    });
+  }
+
+  /**
+   * Group commit: `write` joins the writes queued in this turn of the event loop; they commit
+   * together in one transaction, each in a savepoint of its own, so one that throws rolls back
+   * alone and rejects only its own caller. Events are published and promises settled after the
+   * COMMIT; if the COMMIT fails, every write of the group is rejected and nothing of it is kept.
+   */
+  private grouped<T>(write: () => { value: T; events: RunEvent[] }): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ write, resolve: resolve as (value: unknown) => void, reject });
+      if (this.queue.length === 1) setImmediate(() => this.flush());
+    });
+  }
+
+  /** Commits what is queued now. Also called by close(), so no queued write is dropped. */
+  private flush(): void {
+    const group = this.queue.splice(0);
+    if (group.length === 0) return;
+    const results: Array<{ ok: true; value: unknown; events: RunEvent[] } | { ok: false; error: unknown }> = [];
+    try {
+      this.db.transaction(() => {
+        for (const item of group) {
+          try {
+            const { value, events } = this.db.transaction(item.write)();
+            results.push({ ok: true, value, events });
+          } catch (error) {
+            results.push({ ok: false, error });
+          }
+        }
+      })();
+    } catch (error) {
+      for (const item of group) item.reject(error);
+      return;
+    }
+    group.forEach((item, index) => {
+      const result = results[index];
+      if (result?.ok) {
+        this.publish(result.events);
+        item.resolve(result.value);
+      } else {
+        item.reject(result?.error);
+      }
+    });
   }
 
   task(runId: string, stepId: string, node: string): TaskRow {
@@ -328,9 +423,7 @@ export class RunStore {
 
   private insertEvent(runId: string, at: number, event: EventInput): RunEvent {
     const runState = event.runState ?? (this.statement(`SELECT state FROM runs WHERE id = ?`).get(runId) as { state: RunState }).state;
-    const info = this.db
-      .prepare(`INSERT INTO events (run_id, at_ms, type, step_id, node, message, run_state) VALUES (?, ?, ?, ?, ?, ?, ?)`)
-      .run(runId, at, event.type, event.stepId, event.node, event.message, runState);
+    const info = this.statement(`INSERT INTO events (run_id, at_ms, type, step_id, node, message, run_state) VALUES (?, ?, ?, ?, ?, ?, ?)`).run(runId, at, event.type, event.stepId, event.node, event.message, runState);
     return { seq: Number(info.lastInsertRowid), runId, atMs: at, type: event.type, stepId: event.stepId, node: event.node, message: event.message, runState };
   }
 
@@ -354,25 +447,12 @@ function toEvent(record: EventRecord): RunEvent {
   return { seq: record.seq, runId: record.run_id, atMs: record.at_ms, type: record.type, stepId: record.step_id, node: record.node, message: record.message, runState: record.run_state };
 }
 
-function toRunRow(record: RunRecord): RunRow {
-  return {
-    id: record.id,
-    cluster: record.cluster,
-    procedure: record.procedure,
-    state: record.state,
-    plan: JSON.parse(record.plan_json) as Plan,
-    planHash: record.plan_hash,
-    runbookPath: record.runbook_path,
-    runbookYaml: record.runbook_yaml,
-    tls: JSON.parse(record.tls_json) as RunRow['tls'],
-    autoApprove: record.auto_approve === 1,
-    requestedBy: record.requested_by,
-    stageIndex: record.stage_index,
-    blocker: record.blocker_json === null ? undefined : (JSON.parse(record.blocker_json) as Blocker),
-    pauseRequested: record.pause_requested === 1,
-    createdAtMs: record.created_at_ms,
-    updatedAtMs: record.updated_at_ms,
-  };
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
 }
 
 function toTaskRow(record: TaskRecord): TaskRow {
