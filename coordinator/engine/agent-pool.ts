@@ -1,7 +1,7 @@
 // One client per node of a run, over mTLS with the runbook's credentials. The coordinator
 // checks that each agent's certificate names the node the runbook puts at that address
 // (SPEC §8), and reconnects with a backoff capped at 500 ms (SPEC §4.3).
-import { agentChannelOptions, clientCredentials, loadTlsMaterial, type TlsPaths } from '../../shared/tls.js';
+import { agentChannelOptions, clientCredentialsFactory, loadTlsMaterial, type TlsPaths } from '../../shared/tls.js';
 import { AgentClient } from '../../shared/wire/agent-client.js';
 import type { PlanNode } from '../plan/plan.js';
 
@@ -21,19 +21,35 @@ const RECONNECT_OPTIONS = {
 export class AgentPool {
   private readonly clients = new Map<string, AgentClient>();
 
-  private constructor(private readonly connectTo: ReadonlyMap<string, () => AgentClient>) {
-    for (const [node, connect] of connectTo) this.clients.set(node, connect());
+  private constructor(
+    private readonly connectTo: ReadonlyMap<string, (deadlineMs: number) => AgentClient>,
+    private readonly addresses: ReadonlyMap<string, string>,
+    private deadlineMs: number,
+  ) {
+    for (const [node, connect] of connectTo) this.clients.set(node, connect(deadlineMs));
   }
 
+  /** Channels connect on their first call; one TLS context serves them all. */
   static async connect(nodes: readonly PlanNode[], tls: TlsPaths, deadlineMs = 15_000): Promise<AgentPool> {
-    const material = await loadTlsMaterial(tls);
-    const factories = new Map<string, () => AgentClient>();
+    const credentialsFor = clientCredentialsFactory(await loadTlsMaterial(tls));
+    const factories = new Map<string, (deadlineMs: number) => AgentClient>();
     for (const node of nodes) {
-      const credentials = clientCredentials(material, { expectedServerName: node.name });
+      const credentials = credentialsFor(node.name);
       const channelOptions = { ...agentChannelOptions(node.name), ...RECONNECT_OPTIONS };
-      factories.set(node.name, () => new AgentClient(node.address, credentials, { deadlineMs, channelOptions }));
+      factories.set(node.name, (deadline) => new AgentClient(node.address, credentials, { deadlineMs: deadline, channelOptions }));
     }
-    return new AgentPool(factories);
+    return new AgentPool(factories, new Map(nodes.map((node) => [node.name, node.address])), deadlineMs);
+  }
+
+  /** True when this pool speaks to exactly these nodes at these addresses (a run may then take it over). */
+  serves(nodes: readonly PlanNode[]): boolean {
+    return nodes.length === this.addresses.size && nodes.every((node) => this.addresses.get(node.name) === node.address);
+  }
+
+  /** The deadline of every call from now on, e.g. a run's after the preflight's short one. */
+  setDeadline(deadlineMs: number): void {
+    this.deadlineMs = deadlineMs;
+    for (const client of this.clients.values()) client.setDeadline(deadlineMs);
   }
 
   client(node: string): AgentClient {
@@ -51,7 +67,7 @@ export class AgentPool {
     const connect = this.connectTo.get(node);
     if (connect === undefined) throw new Error(`no agent client for node ${node}`);
     this.clients.get(node)?.close();
-    const client = connect();
+    const client = connect(this.deadlineMs);
     this.clients.set(node, client);
     return client;
   }

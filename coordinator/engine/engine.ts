@@ -22,6 +22,9 @@ export interface EngineOptions {
 
 export type Engine = RunService & { readonly epoch: number; close(): Promise<void> };
 
+/** Each preflight call's deadline; the reads run at most 64 at a time (gather-facts.ts). */
+const PREFLIGHT_DEADLINE_MS = 5_000;
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function createEngine(options: EngineOptions): Promise<Engine> {
@@ -53,20 +56,28 @@ class RunEngine implements Engine {
 
   async submit(input: SubmitInput): Promise<SubmitResult> {
     const submission = readSubmission(input.runbookYaml, input.runbookPath);
-    const facts = await this.readFacts(submission);
-    const unreachable = facts.nodes.filter((node) => !node.reachable);
-    if (unreachable.length > 0) {
-      throw new LockstepError('LOCKSTEP_E_UNAVAILABLE', `preflight: ${unreachable.map((node) => `${node.name} (${node.address}): ${node.error}`).join('; ')}`);
+    // The preflight's connections are handed to the run, so a thousand nodes are not dialled twice.
+    const pool = await AgentPool.connect(submission.runbook.nodes, submission.tls, PREFLIGHT_DEADLINE_MS);
+    let handedOver = false;
+    try {
+      const facts = await gatherFacts(pool, submission.runbook.nodes, submission.facts);
+      const unreachable = facts.nodes.filter((node) => !node.reachable);
+      if (unreachable.length > 0) {
+        throw new LockstepError('LOCKSTEP_E_UNAVAILABLE', `preflight: ${unreachable.map((node) => `${node.name} (${node.address}): ${node.error}`).join('; ')}`);
+      }
+      const plan = compileSubmission(submission, facts);
+      const tls = submission.tls;
+      const hash = planHash(plan);
+      if (input.dryRun) return { planHash: hash, plan };
+      const id = newRunId();
+      const run = this.store.createRun({ id, plan, planHash: hash, runbookPath: input.runbookPath, runbookYaml: input.runbookYaml, tls, autoApprove: input.autoApprove, requestedBy: input.requestedBy });
+      this.logger.info({ run: id, procedure: plan.procedure, nodes: plan.nodes.length }, 'run created');
+      handedOver = pool.serves(plan.nodes);
+      await this.drive(run, handedOver ? pool : undefined);
+      return { runId: id, planHash: hash, plan };
+    } finally {
+      if (!handedOver) pool.close();
     }
-    const plan = compileSubmission(submission, facts);
-    const tls = submission.tls;
-    const hash = planHash(plan);
-    if (input.dryRun) return { planHash: hash, plan };
-    const id = newRunId();
-    const run = this.store.createRun({ id, plan, planHash: hash, runbookPath: input.runbookPath, runbookYaml: input.runbookYaml, tls, autoApprove: input.autoApprove, requestedBy: input.requestedBy });
-    this.logger.info({ run: id, procedure: plan.procedure, nodes: plan.nodes.length }, 'run created');
-    await this.drive(run);
-    return { runId: id, planHash: hash, plan };
   }
 
   getRun(runId: string): RunView {
@@ -180,8 +191,9 @@ class RunEngine implements Engine {
     this.store.close();
   }
 
-  private async drive(run: RunRow): Promise<void> {
-    const pool = await AgentPool.connect(run.plan.nodes, run.tls, maxTimeout(run.plan));
+  private async drive(run: RunRow, preflightPool?: AgentPool): Promise<void> {
+    const pool = preflightPool ?? (await AgentPool.connect(run.plan.nodes, run.tls, maxTimeout(run.plan)));
+    pool.setDeadline(maxTimeout(run.plan));
     const driver = new RunDriver(run.id, { store: this.store, pool, logger: this.logger, sleep: this.sleep });
     this.drivers.set(run.id, driver);
     void driver.finished.then(() => this.drivers.delete(run.id));
@@ -189,7 +201,7 @@ class RunEngine implements Engine {
 
   /** Read-only: what the nodes report, over connections that check each node's certificate. */
   private async readFacts(submission: ReturnType<typeof readSubmission>): Promise<ClusterFacts> {
-    const pool = await AgentPool.connect(submission.runbook.nodes, submission.tls, 5_000);
+    const pool = await AgentPool.connect(submission.runbook.nodes, submission.tls, PREFLIGHT_DEADLINE_MS);
     try {
       return await gatherFacts(pool, submission.runbook.nodes, submission.facts);
     } finally {

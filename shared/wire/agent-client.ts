@@ -45,7 +45,7 @@ export interface ApplyPackageInput {
 
 export class AgentClient {
   private readonly client: pb.AgentClient;
-  private readonly deadlineMs: number;
+  private deadlineMs: number;
 
   constructor(
     readonly address: string,
@@ -58,6 +58,11 @@ export class AgentClient {
 
   close(): void {
     this.client.close();
+  }
+
+  /** The deadline of calls made from now on; calls in flight keep theirs. */
+  setDeadline(deadlineMs: number): void {
+    this.deadlineMs = deadlineMs;
   }
 
   /**
