@@ -50,8 +50,18 @@ export interface RecoveryReport {
   rebootsCompleted: string[];
 }
 
+// Each statement is compiled once, in the constructor: preparing them again on every call
+// was a measurable share of an operation's CPU (docs/PERFORMANCE.md §1).
 export class OpJournal {
   private readonly db: Database.Database;
+  private readonly selectOperation: Database.Statement<[string], OperationRow>;
+  private readonly selectRunning: Database.Statement<[], OperationRow>;
+  private readonly insertRunning: Database.Statement<[string, string, number, string, string, string, number]>;
+  private readonly raiseRunEpoch: Database.Statement<[string, number]>;
+  private readonly selectRunEpoch: Database.Statement<[string], { epoch: number }>;
+  private readonly finishRunning: Database.Statement<[string, number, string, string], OperationRow>;
+  private readonly settle: Database.Statement<[string, number, string, string]>;
+  private readonly beginTransaction: (context: OpContext, kind: string, digest: string) => BeginOutcome;
 
   constructor(
     file: string,
@@ -59,6 +69,22 @@ export class OpJournal {
     private readonly now: () => number = Date.now,
   ) {
     this.db = openDatabase(file, MIGRATIONS);
+    this.selectOperation = this.db.prepare(`SELECT * FROM operations WHERE op_id = ?`);
+    this.selectRunning = this.db.prepare(`SELECT * FROM operations WHERE state = 'RUNNING'`);
+    this.insertRunning = this.db.prepare(
+      `INSERT INTO operations (op_id, run_id, epoch, kind, request_digest, state, boot_id, started_at_ms)
+       VALUES (?, ?, ?, ?, ?, 'RUNNING', ?, ?) ON CONFLICT (op_id) DO NOTHING`,
+    );
+    // Raises the run's epoch, or changes nothing when the request's epoch is older.
+    this.raiseRunEpoch = this.db.prepare(
+      `INSERT INTO run_epochs (run_id, epoch) VALUES (?, ?) ON CONFLICT (run_id) DO UPDATE SET epoch = excluded.epoch WHERE excluded.epoch >= epoch`,
+    );
+    this.selectRunEpoch = this.db.prepare(`SELECT epoch FROM run_epochs WHERE run_id = ?`);
+    this.finishRunning = this.db.prepare(
+      `UPDATE operations SET state = ?, finished_at_ms = ?, result_json = ? WHERE op_id = ? AND state = 'RUNNING' RETURNING *`,
+    );
+    this.settle = this.db.prepare(`UPDATE operations SET state = ?, finished_at_ms = ?, result_json = ? WHERE op_id = ?`);
+    this.beginTransaction = this.db.transaction((context: OpContext, kind: string, digest: string) => this.beginOnce(context, kind, digest));
   }
 
   /**
@@ -68,12 +94,10 @@ export class OpJournal {
   recoverAfterStart(): RecoveryReport {
     const report: RecoveryReport = { interrupted: [], rebootsCompleted: [] };
     this.db.transaction(() => {
-      const running = this.db.prepare(`SELECT * FROM operations WHERE state = 'RUNNING'`).all() as OperationRow[];
-      const finish = this.db.prepare(`UPDATE operations SET state = ?, finished_at_ms = ?, result_json = ? WHERE op_id = ?`);
-      for (const row of running) {
+      for (const row of this.selectRunning.all()) {
         if (row.kind === REBOOT_KIND && row.boot_id !== this.bootId) {
           const result: OperationResult = { ok: true, commands: [], message: '' };
-          finish.run('SUCCEEDED', this.now(), JSON.stringify(result), row.op_id);
+          this.settle.run('SUCCEEDED', this.now(), JSON.stringify(result), row.op_id);
           report.rebootsCompleted.push(row.op_id);
         } else {
           const result: OperationResult = {
@@ -81,7 +105,7 @@ export class OpJournal {
             commands: [],
             message: `the agent stopped while this operation ran (started ${new Date(row.started_at_ms).toISOString()}); its effect is unknown: verify before retrying`,
           };
-          finish.run('INTERRUPTED', this.now(), JSON.stringify(result), row.op_id);
+          this.settle.run('INTERRUPTED', this.now(), JSON.stringify(result), row.op_id);
           report.interrupted.push(row.op_id);
         }
       }
@@ -90,63 +114,70 @@ export class OpJournal {
   }
 
   get(opId: string): Operation | undefined {
-    const row = this.db.prepare(`SELECT * FROM operations WHERE op_id = ?`).get(opId) as OperationRow | undefined;
+    const row = this.selectOperation.get(opId);
     return row === undefined ? undefined : toOperation(row);
   }
 
   /**
    * Records the operation as RUNNING unless its op_id is known, in one transaction with the
-   * epoch check. A known op_id returns the stored operation (and nothing must run); the same
-   * op_id with a different request is a coordinator bug and is refused.
+   * epoch check, committed (synchronous=FULL) before this returns and so before anything
+   * runs. A known op_id returns the stored operation (and nothing must run); the same op_id
+   * with a different request is a coordinator bug and is refused.
    */
   begin(context: OpContext, kind: string, request: unknown): BeginOutcome {
-    const digest = requestDigest(kind, request);
-    return this.db.transaction((): BeginOutcome => {
-      const existing = this.db.prepare(`SELECT * FROM operations WHERE op_id = ?`).get(context.opId) as OperationRow | undefined;
-      if (existing !== undefined) {
-        if (existing.request_digest !== digest) {
-          throw new LockstepError(
-            'LOCKSTEP_E_OP_CONFLICT',
-            `op.op_id: "${context.opId}" was already used for a different ${existing.kind} request; an op_id names exactly one request`,
-            { field: 'op.op_id' },
-          );
-        }
-        return { started: false, operation: toOperation(existing) };
-      }
-      this.raiseEpoch(context);
-      const startedAt = this.now();
-      this.db
-        .prepare(
-          `INSERT INTO operations (op_id, run_id, epoch, kind, request_digest, state, boot_id, started_at_ms)
-           VALUES (?, ?, ?, ?, ?, 'RUNNING', ?, ?)`,
-        )
-        .run(context.opId, context.runId, context.epoch, kind, digest, this.bootId, startedAt);
-      return { started: true, operation: this.get(context.opId) as Operation };
-    })();
+    return this.beginTransaction(context, kind, requestDigest(kind, request));
   }
 
-  /** Refuses an epoch lower than the highest seen for the run, then records this one. */
-  private raiseEpoch(context: OpContext): void {
-    const row = this.db.prepare(`SELECT epoch FROM run_epochs WHERE run_id = ?`).get(context.runId) as { epoch: number } | undefined;
-    if (row !== undefined && context.epoch < row.epoch) {
+  /** The body of `begin`, inside its transaction: a throw rolls the insert back. */
+  private beginOnce(context: OpContext, kind: string, digest: string): BeginOutcome {
+    const startedAt = this.now();
+    const inserted = this.insertRunning.run(context.opId, context.runId, context.epoch, kind, digest, this.bootId, startedAt).changes === 1;
+    if (!inserted) return { started: false, operation: this.known(context.opId, digest) };
+    this.raiseEpoch(context);
+    const operation: Operation = {
+      opId: context.opId,
+      runId: context.runId,
+      epoch: context.epoch,
+      kind,
+      state: 'RUNNING',
+      startedAtMs: startedAt,
+      finishedAtMs: 0,
+      bootId: this.bootId,
+      result: emptyResult(),
+    };
+    return { started: true, operation };
+  }
+
+  /** The stored operation under a known op_id, provided it was the same request. */
+  private known(opId: string, digest: string): Operation {
+    const existing = this.selectOperation.get(opId) as OperationRow;
+    if (existing.request_digest !== digest) {
       throw new LockstepError(
-        'LOCKSTEP_E_STALE_EPOCH',
-        `op.epoch: ${context.epoch} is older than epoch ${row.epoch} already seen for run ${context.runId}; a newer coordinator owns this run`,
-        { field: 'op.epoch' },
+        'LOCKSTEP_E_OP_CONFLICT',
+        `op.op_id: "${opId}" was already used for a different ${existing.kind} request; an op_id names exactly one request`,
+        { field: 'op.op_id' },
       );
     }
-    this.db
-      .prepare(`INSERT INTO run_epochs (run_id, epoch) VALUES (?, ?) ON CONFLICT(run_id) DO UPDATE SET epoch = MAX(epoch, excluded.epoch)`)
-      .run(context.runId, context.epoch);
+    return toOperation(existing);
   }
 
+  /** Refuses an epoch lower than the highest seen for the run, else records this one. */
+  private raiseEpoch(context: OpContext): void {
+    if (this.raiseRunEpoch.run(context.runId, context.epoch).changes === 1) return;
+    const highest = (this.selectRunEpoch.get(context.runId) as { epoch: number }).epoch;
+    throw new LockstepError(
+      'LOCKSTEP_E_STALE_EPOCH',
+      `op.epoch: ${context.epoch} is older than epoch ${highest} already seen for run ${context.runId}; a newer coordinator owns this run`,
+      { field: 'op.epoch' },
+    );
+  }
+
+  /** Records the result, committed (synchronous=FULL) before this returns. */
   finish(opId: string, result: OperationResult): Operation {
     const state = result.ok ? 'SUCCEEDED' : 'FAILED';
-    const changed = this.db
-      .prepare(`UPDATE operations SET state = ?, finished_at_ms = ?, result_json = ? WHERE op_id = ? AND state = 'RUNNING'`)
-      .run(state, this.now(), JSON.stringify(result), opId).changes;
-    if (changed !== 1) throw new LockstepError('LOCKSTEP_E_INTERNAL', `journal: operation ${opId} is not RUNNING and cannot be finished`);
-    return this.get(opId) as Operation;
+    const row = this.finishRunning.get(state, this.now(), JSON.stringify(result), opId);
+    if (row === undefined) throw new LockstepError('LOCKSTEP_E_INTERNAL', `journal: operation ${opId} is not RUNNING and cannot be finished`);
+    return toOperation(row);
   }
 
   close(): void {
