@@ -13,12 +13,17 @@ export const MAX_HOOK_ARGS = 64;
 
 export interface HookRunnerOptions {
   executor: Executor;
-  /** Undefined: hooks are not configured and every RunHook is refused. */
+  /**
+   * Undefined: hooks are not configured and every RunHook is refused. Its real path is read
+   * at the first RunHook and kept: re-pointing a symlinked hooks directory needs a restart.
+   */
   hooksDir: string | undefined;
   timeoutMs?: number;
 }
 
 export class HookRunner {
+  private realHooksDir: string | undefined;
+
   constructor(private readonly options: HookRunnerOptions) {}
 
   /** Checks the request; throws INVALID_ARGUMENT / NOT_FOUND before anything runs. */
@@ -28,7 +33,7 @@ export class HookRunner {
     args.forEach((arg, index) => requireText(`args[${index}]`, arg, 1024));
     const dir = this.options.hooksDir;
     if (dir === undefined) throw invalidArgument('name', 'no hooks directory is configured on this agent (--hooks-dir)');
-    const realDir = await realpath(dir);
+    const realDir = (this.realHooksDir ??= await realpath(dir));
     let file: string;
     try {
       file = await realpath(join(realDir, name));

@@ -36,7 +36,11 @@ class TailBuffer {
 
 /** Runs real processes: argv arrays only (no shell), a timeout and an output cap on each. */
 export class ProcessExecutor implements Executor {
-  constructor(private readonly baseEnv: Readonly<Record<string, string>> = {}) {}
+  private readonly baseEnv: Readonly<Record<string, string>>;
+
+  constructor(baseEnv: Readonly<Record<string, string>> = {}) {
+    this.baseEnv = { PATH: BASE_PATH, LC_ALL: 'C', LANG: 'C', ...baseEnv };
+  }
 
   run(request: ExecRequest): Promise<ExecResult> {
     const [program, ...args] = request.argv;
@@ -46,7 +50,7 @@ export class ProcessExecutor implements Executor {
     const started = performance.now();
     const stdout = new TailBuffer(limit);
     const stderr = new TailBuffer(limit);
-    const env = { PATH: BASE_PATH, LC_ALL: 'C', LANG: 'C', ...this.baseEnv, ...request.env };
+    const env = request.env === undefined ? this.baseEnv : { ...this.baseEnv, ...request.env };
 
     return new Promise((resolve) => {
       let timedOut = false;

@@ -1,6 +1,6 @@
 // SPEC §8 against a real grpc-js server on loopback: who gets through the mTLS handshake,
 // and who is refused, and at which layer.
-import { webcrypto } from 'node:crypto';
+import { X509Certificate, webcrypto } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -129,6 +129,23 @@ describe('agent side: the per-call role check', () => {
     const operator = await signClientCertificate(pki, 'someone', 'operator');
     expect(readCertificateIdentity(operator.cert.toString()).role).toBe('unknown');
     expect(await checkHealth(address, clientCredentials(operator))).toBe('PERMISSION_DENIED');
+  });
+
+  it('answers each certificate with its own identity, call after call', async () => {
+    const address = await startAgent(pki.server1, [requirePeerRole('coordinator')]);
+    // The same CN as the coordinator's: only the certificate itself tells them apart.
+    const impostor = await signClientCertificate(pki, 'admin1', 'operator');
+    for (let round = 0; round < 3; round++) {
+      expect(await checkHealth(address, clientCredentials(pki.coordinator))).toBe('SERVING');
+      expect(await checkHealth(address, clientCredentials(impostor))).toBe('PERMISSION_DENIED');
+    }
+    const callWith = (pem: Buffer) => ({
+      getAuthContext: () => ({ sslPeerCertificate: { raw: new X509Certificate(pem).raw } as tls.PeerCertificate }),
+    });
+    for (let round = 0; round < 2; round++) {
+      expect(peerIdentity(callWith(pki.coordinator.cert))?.role).toBe('coordinator');
+      expect(peerIdentity(callWith(impostor.cert))).toEqual({ commonName: 'admin1', role: 'unknown', dnsNames: [] });
+    }
   });
 });
 
