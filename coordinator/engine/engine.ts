@@ -219,10 +219,15 @@ class RunEngine implements Engine {
     const tasks = this.store.tasks(run.id);
     const approvals = new Set(this.store.approvals(run.id).map((approval) => approval.gateId));
     const order = new Map(run.plan.nodes.map((node, index) => [node.name, index]));
+    const byStage = new Map<number, typeof tasks>();
+    for (const task of tasks) {
+      const stageTasks = byStage.get(task.stageIndex);
+      if (stageTasks === undefined) byStage.set(task.stageIndex, [task]);
+      else stageTasks.push(task);
+    }
     const steps: StepView[] = run.plan.stages.flatMap((stage, index): StepView[] => {
       if (stage.type === 'tasks') {
-        return tasks
-          .filter((task) => task.stageIndex === index)
+        return (byStage.get(index) ?? [])
           .sort((a, b) => (order.get(a.node) ?? 0) - (order.get(b.node) ?? 0) || a.seq - b.seq)
           .map((task) => ({
             id: task.stepId,

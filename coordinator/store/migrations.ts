@@ -60,4 +60,15 @@ export const MIGRATIONS: readonly string[] = [
    CREATE INDEX events_by_run ON events (run_id, seq);`,
   // The runbook text a run was created from: rollback compiles its inverse from it.
   `ALTER TABLE runs ADD COLUMN runbook_yaml TEXT NOT NULL DEFAULT '';`,
+  // A run's plan and runbook never change, and at a thousand nodes the plan is a megabyte:
+  // kept in the runs row, every state change rewrote it. A stage's tasks are read by index.
+  `CREATE TABLE run_documents (
+     run_id       TEXT PRIMARY KEY REFERENCES runs(id),
+     plan_json    TEXT NOT NULL,
+     runbook_yaml TEXT NOT NULL
+   );
+   INSERT INTO run_documents (run_id, plan_json, runbook_yaml) SELECT id, plan_json, runbook_yaml FROM runs;
+   ALTER TABLE runs DROP COLUMN plan_json;
+   ALTER TABLE runs DROP COLUMN runbook_yaml;
+   CREATE INDEX tasks_by_stage ON tasks (run_id, stage_index, node, seq);`,
 ];

@@ -71,10 +71,14 @@ export interface NewRun {
 
 type EventInput = Omit<RunEvent, 'seq' | 'runId' | 'atMs' | 'runState'> & { runState?: RunState };
 
-/** Every column but plan_json, which is read (and parsed) only when not already kept. */
-const RUN_COLUMNS =
-  'id, cluster, procedure, state, plan_hash, runbook_path, runbook_yaml, tls_json, auto_approve, requested_by, stage_index, blocker_json, pause_requested, created_at_ms, updated_at_ms';
-const PLANS_KEPT = 8;
+const RUN_COLUMNS = 'id, cluster, procedure, state, plan_hash, runbook_path, tls_json, auto_approve, requested_by, stage_index, blocker_json, pause_requested, created_at_ms, updated_at_ms';
+const DOCUMENTS_KEPT = 8;
+
+interface RunDocuments {
+  hash: string;
+  plan: Plan;
+  runbookYaml: string;
+}
 
 interface RunRecord {
   id: string;
@@ -83,7 +87,6 @@ interface RunRecord {
   state: RunState;
   plan_hash: string;
   runbook_path: string;
-  runbook_yaml: string;
   tls_json: string;
   auto_approve: number;
   requested_by: string;
@@ -163,13 +166,12 @@ export class RunStore {
   createRun(input: NewRun): RunRow {
     const at = this.now();
     const events = this.db.transaction(() => {
-      this.db
-        .prepare(
-          `INSERT INTO runs (id, cluster, procedure, state, plan_json, plan_hash, runbook_path, runbook_yaml, tls_json, auto_approve, requested_by,
-                             stage_index, blocker_json, pause_requested, created_at_ms, updated_at_ms)
-           VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, 0, NULL, 0, ?, ?)`,
-        )
-        .run(input.id, input.plan.cluster, input.plan.procedure, JSON.stringify(input.plan), input.planHash, input.runbookPath, input.runbookYaml, JSON.stringify(input.tls), input.autoApprove ? 1 : 0, input.requestedBy, at, at);
+      this.statement(
+        `INSERT INTO runs (id, cluster, procedure, state, plan_hash, runbook_path, tls_json, auto_approve, requested_by,
+                           stage_index, blocker_json, pause_requested, created_at_ms, updated_at_ms)
+         VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, 0, NULL, 0, ?, ?)`,
+      ).run(input.id, input.plan.cluster, input.plan.procedure, input.planHash, input.runbookPath, JSON.stringify(input.tls), input.autoApprove ? 1 : 0, input.requestedBy, at, at);
+      this.statement(`INSERT INTO run_documents (run_id, plan_json, runbook_yaml) VALUES (?, ?, ?)`).run(input.id, JSON.stringify(input.plan), input.runbookYaml);
       const insertTask = this.statement(
         `INSERT INTO tasks (run_id, stage_index, seq, step_id, node, kind, state, attempt, op_id, context_json, message, output_tail, started_at_ms, finished_at_ms)
          VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, '', '{}', '', '', 0, 0)`,
@@ -193,38 +195,41 @@ export class RunStore {
   }
 
   /**
-   * A run's plan never changes once created, and at a thousand nodes its JSON is a megabyte:
-   * it is parsed once and kept (frozen, since every reader shares it) for the last few runs read.
+   * A run's plan and runbook never change once created, and at a thousand nodes the plan's
+   * JSON is a megabyte: they are read and parsed once and kept (frozen, since every reader
+   * shares them) for the last few runs read.
    */
-  private readonly plans = new Map<string, { hash: string; plan: Plan }>();
+  private readonly documents = new Map<string, RunDocuments>();
 
-  private planOf(runId: string, hash: string): Plan {
-    const cached = this.plans.get(runId);
+  private documentsOf(runId: string, hash: string): RunDocuments {
+    const cached = this.documents.get(runId);
     if (cached !== undefined && cached.hash === hash) {
-      this.plans.delete(runId);
-      this.plans.set(runId, cached);
-      return cached.plan;
+      this.documents.delete(runId);
+      this.documents.set(runId, cached);
+      return cached;
     }
-    const record = this.statement(`SELECT plan_json FROM runs WHERE id = ?`).get(runId) as { plan_json: string };
-    const plan = deepFreeze(JSON.parse(record.plan_json) as Plan);
-    this.plans.set(runId, { hash, plan });
-    for (const oldest of this.plans.keys()) {
-      if (this.plans.size <= PLANS_KEPT) break;
-      this.plans.delete(oldest);
+    const record = this.statement(`SELECT plan_json, runbook_yaml FROM run_documents WHERE run_id = ?`).get(runId) as { plan_json: string; runbook_yaml: string } | undefined;
+    if (record === undefined) throw new LockstepError('LOCKSTEP_E_INTERNAL', `run ${runId} has no plan in the journal`);
+    const documents = { hash, plan: deepFreeze(JSON.parse(record.plan_json) as Plan), runbookYaml: record.runbook_yaml };
+    this.documents.set(runId, documents);
+    for (const oldest of this.documents.keys()) {
+      if (this.documents.size <= DOCUMENTS_KEPT) break;
+      this.documents.delete(oldest);
     }
-    return plan;
+    return documents;
   }
 
   private toRunRow(record: RunRecord): RunRow {
+    const documents = this.documentsOf(record.id, record.plan_hash);
     return {
       id: record.id,
       cluster: record.cluster,
       procedure: record.procedure,
       state: record.state,
-      plan: this.planOf(record.id, record.plan_hash),
+      plan: documents.plan,
       planHash: record.plan_hash,
       runbookPath: record.runbook_path,
-      runbookYaml: record.runbook_yaml,
+      runbookYaml: documents.runbookYaml,
       tls: JSON.parse(record.tls_json) as RunRow['tls'],
       autoApprove: record.auto_approve === 1,
       requestedBy: record.requested_by,

@@ -110,3 +110,26 @@ describe('RunStore plans', () => {
     store.close();
   });
 });
+
+describe('RunStore migrations', () => {
+  it('moves the plan and runbook of runs created before version 3 out of the runs row, keeping them', async () => {
+    const file = storeFile();
+    const { openDatabase } = await import('../../shared/sqlite.js');
+    const { MIGRATIONS } = await import('../../coordinator/store/migrations.js');
+    const old = openDatabase(file, MIGRATIONS.slice(0, 2));
+    old
+      .prepare(
+        `INSERT INTO runs (id, cluster, procedure, state, plan_json, plan_hash, runbook_path, runbook_yaml, tls_json, auto_approve, requested_by, stage_index, blocker_json, pause_requested, created_at_ms, updated_at_ms)
+         VALUES ('run-old', 'test', 'custom', 'succeeded', ?, 'hash', '/etc/lockstep/old.yaml', 'cluster: test', '{"ca":"","cert":"","key":""}', 0, 'alice', 1, NULL, 0, 1, 2)`,
+      )
+      .run(JSON.stringify(planFor(2)));
+    old.close();
+
+    const store = new RunStore(file);
+    const run = store.getRun('run-old');
+    expect(run.plan).toEqual(planFor(2));
+    expect(run.runbookYaml).toBe('cluster: test');
+    expect(run.requestedBy).toBe('alice');
+    store.close();
+  });
+});
