@@ -3,7 +3,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const GENERATED = { regex: '(^|/)gen/lockstep/', message: 'Only the gRPC adapters (shared/wire, agent/grpc, coordinator/grpc) import generated stubs; speak domain types.' };
+const GENERATED = { regex: '(^|/)gen/(lockstep|grpc)/', message: 'Only the gRPC adapters (shared/wire, agent/grpc, coordinator/grpc) import generated stubs; speak domain types.' };
 const restrict = (...patterns) => ({ 'no-restricted-imports': ['error', { patterns }] });
 
 export default tseslint.config(

@@ -3,7 +3,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { HealthImplementation } from 'grpc-health-check';
 import { LockstepError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { pb } from '../shared/wire/agent-wire.js';
@@ -18,6 +17,7 @@ import { SysvDriver } from './drivers/service/sysv-driver.js';
 import type { Executor } from './exec/executor.js';
 import { ProcessExecutor } from './exec/process-executor.js';
 import { createAgentGrpcService } from './grpc/agent-grpc-service.js';
+import { HealthImplementation } from './grpc/health-implementation.js';
 import { HookRunner } from './hook-runner.js';
 import { HostFacts, type NodeFacts } from './node-facts.js';
 import { OpJournal } from './op-journal.js';
@@ -72,7 +72,8 @@ export async function startAgent(config: AgentConfig, logger: Logger, environmen
     ...(config.tls !== undefined && { interceptors: [requirePeerRole('coordinator')] }),
   });
   server.addService(pb.AgentService, createAgentGrpcService(service, { logger }));
-  new HealthImplementation({ '': 'SERVING', 'lockstep.agent.v1.Agent': 'SERVING' }).addToServer(server);
+  const health = new HealthImplementation({ '': true, 'lockstep.agent.v1.Agent': true });
+  health.addToServer(server);
   const port = await bind(server, config.listen, credentials);
   const host = config.listen.slice(0, config.listen.lastIndexOf(':'));
   logger.info({ listen: `${host}:${port}`, tls: config.tls !== undefined, bootId }, 'agent listening');
@@ -82,6 +83,7 @@ export async function startAgent(config: AgentConfig, logger: Logger, environmen
     port,
     journal,
     stop: async () => {
+      health.shutdown();
       await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
       journal.close();
     },

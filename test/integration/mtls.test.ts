@@ -6,16 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tls from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
-import { HealthImplementation, service as healthService } from 'grpc-health-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readCertificateIdentity, type CertificateIdentity } from '../../shared/pki/certificate-identity.js';
 import { initCertificates } from '../../shared/pki/certs-init.js';
 import { agentChannelOptions, clientCredentials, loadTlsMaterial, peerIdentity, requirePeerRole, serverCredentials, type TlsMaterial } from '../../shared/tls.js';
+import { checkHealth } from '../../shared/wire/health-client.js';
+import { HealthImplementation } from '../../agent/grpc/health-implementation.js';
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
-
-const DEADLINE_MS = 3_000;
-const HealthClient = grpc.makeClientConstructor(healthService as grpc.ServiceDefinition, 'grpc.health.v1.Health');
 
 interface Pki {
   dir: string;
@@ -27,7 +25,6 @@ interface Pki {
 let pki: Pki;
 let otherPki: Pki;
 let server: grpc.Server | undefined;
-let clients: grpc.Client[] = [];
 
 async function makePki(): Promise<Pki> {
   const dir = await mkdtemp(join(tmpdir(), 'lockstep-mtls-'));
@@ -47,8 +44,6 @@ afterAll(async () => {
 });
 
 afterEach(() => {
-  for (const client of clients) client.close();
-  clients = [];
   server?.forceShutdown();
   server = undefined;
 });
@@ -56,32 +51,12 @@ afterEach(() => {
 /** The agent's side: a health service behind server credentials that require a client certificate. */
 async function startAgent(material: TlsMaterial, interceptors: grpc.ServerInterceptor[] = []): Promise<string> {
   server = new grpc.Server({ interceptors });
-  new HealthImplementation({ '': 'SERVING' }).addToServer(server);
+  new HealthImplementation({ '': true }).addToServer(server);
   const started = server;
   const port = await new Promise<number>((resolve, reject) =>
     started.bindAsync('127.0.0.1:0', serverCredentials(material), (error, bound) => (error ? reject(error) : resolve(bound))),
   );
   return `127.0.0.1:${port}`;
-}
-
-/** Resolves to "SERVING" or to the gRPC status name of the failure. */
-function checkHealth(address: string, credentials: grpc.ChannelCredentials, options: grpc.ChannelOptions = {}): Promise<string> {
-  const client = new HealthClient(address, credentials, options);
-  clients.push(client);
-  return new Promise((resolve) => {
-    client.makeUnaryRequest(
-      '/grpc.health.v1.Health/Check',
-      () => Buffer.from([]),
-      (reply: Buffer) => reply,
-      {},
-      { deadline: Date.now() + DEADLINE_MS },
-      (error: grpc.ServiceError | null, reply?: Buffer) => {
-        if (error) resolve(grpc.status[error.code]);
-        // HealthCheckResponse{status: SERVING = 1}, field 1 varint.
-        else resolve(reply?.equals(Buffer.from([0x08, 0x01])) ? 'SERVING' : `unexpected reply ${reply?.toString('hex')}`);
-      },
-    );
-  });
 }
 
 describe('agent side: who may call', () => {

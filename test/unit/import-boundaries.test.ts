@@ -18,6 +18,7 @@ describe('import boundaries (SPEC §2)', () => {
     ['shared/domain/x.ts', "import '../../coordinator/main.js';", /shared\/ imports neither/],
     ['agent/drivers/x.ts', "import '../../shared/gen/lockstep/agent/v1/agent.js';", /Only the gRPC adapters/],
     ['coordinator/x.ts', "import '../shared/gen/lockstep/coordinator/v1/coordinator.js';", /Only the gRPC adapters/],
+    ['agent/x.ts', "import '../shared/gen/grpc/health/v1/health.js';", /Only the gRPC adapters/],
   ])('%s: %s is refused', async (file, source, message) => {
     const messages = await restrictedImports(file, `${source}\nexport {};\n`);
     expect(messages.some((m) => message.test(m))).toBe(true);
