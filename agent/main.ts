@@ -6,7 +6,6 @@ import { failAndExit } from '../shared/cli-exit.js';
 import { createLogger } from '../shared/logger.js';
 import { resolveAgentConfig, DEFAULT_AGENT_LISTEN, type AgentConfigInput } from './agent-config.js';
 import { AGENT_VERSION, startAgent } from './agent-server.js';
-import { prepareSimNode } from './sim/sim-node.js';
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
@@ -35,7 +34,7 @@ const program = new Command('lockstep-agent')
 const flags = program.opts<Record<string, string | string[] | boolean | undefined>>();
 
 async function main(): Promise<void> {
-  const config = resolveAgentConfig(flags.config as string | undefined, {
+  const config = await resolveAgentConfig(flags.config as string | undefined, {
     listen: flags.listen as string | undefined,
     'state-dir': flags.stateDir as string | undefined,
     'package-dir': flags.packageDir as string[] | undefined,
@@ -52,7 +51,8 @@ async function main(): Promise<void> {
     'log-level': flags.logLevel as AgentConfigInput['log-level'],
   });
   const logger = createLogger({ name: 'lockstep-agent', level: config.logLevel });
-  const sim = config.sim === undefined ? undefined : await prepareSimNode(config.sim, logger);
+  // The simulated node (and what it needs: zod, lock files) is loaded only for `lockstep lab`.
+  const sim = config.sim === undefined ? undefined : await (await import('./sim/sim-node.js')).prepareSimNode(config.sim, logger);
   const agent = await startAgent(config, logger, sim?.environment);
   // A node powered off from elsewhere (clpstdn on another server) goes at once, as a real one.
   sim?.watchPowerOff(() => {

@@ -1,9 +1,22 @@
-// Loads a YAML file and validates it with a zod schema. Every error names the file, the
-// line, the field and what was expected; nothing is used from a file that fails.
+// Loads a YAML file and validates it with a schema (zod's, or a check of the same shape).
+// Every error names the file, the line, the field and what was expected; nothing is used
+// from a file that fails.
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
-import type { z } from 'zod';
 import { LockstepError, describeError } from './errors.js';
+
+/**
+ * What the loaders need of a schema: zod's `safeParse`. The agent validates its few flat
+ * settings without zod, which would be the largest part of its idle memory (PERFORMANCE.md §3).
+ */
+export interface ConfigSchema<T> {
+  safeParse(value: unknown): { success: true; data: T } | { success: false; error: { issues: readonly SchemaIssue[] } };
+}
+
+export interface SchemaIssue {
+  path: readonly PropertyKey[];
+  message: string;
+}
 
 export interface ConfigIssue {
   line: number | undefined;
@@ -27,7 +40,7 @@ function formatIssue(file: string, issue: ConfigIssue): string {
 }
 
 /** Parses YAML text and validates it; `file` is only for messages. */
-export function parseYamlWith<T extends z.ZodType>(file: string, text: string, schema: T): z.infer<T> {
+export function parseYamlWith<T>(file: string, text: string, schema: ConfigSchema<T>): T {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
   if (doc.errors.length > 0) {
@@ -48,14 +61,14 @@ export function parseYamlWith<T extends z.ZodType>(file: string, text: string, s
   throw new ConfigError(
     file,
     result.error.issues.map((issue) => ({
-      line: lineOf(doc, lineCounter, issue.path as PropertyKey[]),
-      field: fieldPath(issue.path as PropertyKey[]),
+      line: lineOf(doc, lineCounter, issue.path),
+      field: fieldPath(issue.path),
       message: issue.message,
     })),
   );
 }
 
-export function loadYamlFile<T extends z.ZodType>(file: string, schema: T): z.infer<T> {
+export function loadYamlFile<T>(file: string, schema: ConfigSchema<T>): T {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');

@@ -1,10 +1,10 @@
-// Command-line flags checked against the same zod schema as the program's config file, so a
+// Command-line flags checked against the same schema as the program's config file, so a
 // flag and its YAML key accept exactly the same values. The errors name the flag.
-import type { z } from 'zod';
+import type { ConfigSchema } from './config-file.js';
 import { LockstepError } from './errors.js';
 
 /** The flags that were given (undefined dropped, so they do not hide the file's values), validated. */
-export function checkFlags<T extends z.ZodType>(schema: T, flags: object): z.infer<T> {
+export function checkFlags<T>(schema: ConfigSchema<T>, flags: object): T {
   const given = Object.fromEntries(Object.entries(flags).filter(([, value]) => value !== undefined));
   const result = schema.safeParse(given);
   if (result.success) return result.data;

@@ -1,0 +1,56 @@
+// The agent's settings: file and flags accept the same values, and a refusal names the
+// file, the line and the setting, or the flag.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { resolveAgentConfig } from '../../agent/agent-config.js';
+import { makeTempDir } from '../support/temp-dir.js';
+
+describe('agent configuration', () => {
+  let temp: ReturnType<typeof makeTempDir>;
+  const tls = { 'tls-ca': '/etc/lockstep/ca.pem', 'tls-cert': '/etc/lockstep/node.pem', 'tls-key': '/etc/lockstep/node.key' };
+
+  beforeEach(() => {
+    temp = makeTempDir();
+  });
+  afterEach(() => temp.remove());
+
+  function file(text: string): string {
+    const path = join(temp.dir, 'agent.yaml');
+    writeFileSync(path, text);
+    return path;
+  }
+
+  it('merges the file and the flags, the flags winning, with defaults for the rest', async () => {
+    const path = file('listen: 10.0.0.5:7451\nhooks-dir: /etc/lockstep/hooks\nservices: [clusterpro, clusterpro_md]\nlog-level: warn\n');
+    const config = await resolveAgentConfig(path, { ...tls, 'log-level': 'debug', 'package-dir': ['/srv/a', '/srv/b'] });
+    expect(config).toMatchObject({
+      listen: '10.0.0.5:7451',
+      hooksDir: '/etc/lockstep/hooks',
+      services: ['clusterpro', 'clusterpro_md'],
+      logLevel: 'debug',
+      packageDirs: ['/srv/a', '/srv/b'],
+      stateDir: '/var/lib/lockstep-agent',
+      serviceManager: 'auto',
+      tls: { ca: tls['tls-ca'], cert: tls['tls-cert'], key: tls['tls-key'] },
+    });
+  });
+
+  it.each([
+    ['listen: 7451\n', ':1: listen: expected HOST:PORT, e.g. 0.0.0.0:7451, got number 7451'],
+    ['listen: 127.0.0.1:0\npackage-dir: /srv/updates\n', ':2: package-dir: expected a list, got "/srv/updates"'],
+    ['services:\n  - clusterpro\n  - "bad name"\n', ':3: services[1]: expected a service name, got "bad name"'],
+    ['insecure: "yes"\n', ':1: insecure: expected true or false, got "yes"'],
+    ['service-manager: upstart\n', ':1: service-manager: expected one of auto, sysv, systemd, got "upstart"'],
+    ['listen: 127.0.0.1:0\nlisten-port: 7451\n', ':2: listen-port: is not a setting of the agent'],
+    ['- listen\n', ':1: (document): expected a mapping of settings, got a list'],
+  ])('refuses %j, naming the line and the setting', async (text, message) => {
+    const path = file(text);
+    await expect(resolveAgentConfig(path, tls)).rejects.toThrow(`${path}${message}`);
+  });
+
+  it('refuses a bad flag by its name, as it would the same value in the file', async () => {
+    await expect(resolveAgentConfig(undefined, { ...tls, listen: 'nowhere' })).rejects.toThrow('--listen: expected HOST:PORT, e.g. 0.0.0.0:7451, got "nowhere"');
+    await expect(resolveAgentConfig(undefined, { ...tls, 'hooks-dir': '' })).rejects.toThrow('--hooks-dir: expected a non-empty string, got ""');
+  });
+});
