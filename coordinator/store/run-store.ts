@@ -287,7 +287,6 @@ export class RunStore {
          WHERE run_id = ? AND step_id = ? AND node = ? AND state = 'pending'`,
       ).run(attempt, opId, JSON.stringify(context), at, task.runId, task.stepId, task.node).changes;
       if (changed !== 1) throw new LockstepError('LOCKSTEP_E_INTERNAL', `task ${task.stepId}@${task.node} of run ${task.runId} is not pending`);
-      this.touch(task.runId, at);
       const event = this.insertEvent(task.runId, at, { type: 'step.dispatched', stepId: task.stepId, node: task.node, message: `attempt ${attempt}, op ${opId}` });
       const row: TaskRow = { ...task, state: 'dispatched', attempt, opId, context: { ...context }, message: '', outputTail: '', startedAtMs: at, finishedAtMs: 0 };
       return { value: row, events: [event] };
@@ -303,7 +302,6 @@ export class RunStore {
         `UPDATE tasks SET state = ?, message = ?, output_tail = ?, finished_at_ms = ? WHERE run_id = ? AND step_id = ? AND node = ? AND state = 'dispatched' AND op_id = ?`,
       ).run(state, outcome.message, outcome.outputTail, at, task.runId, task.stepId, task.node, task.opId).changes;
       if (changed !== 1) throw new LockstepError('LOCKSTEP_E_INTERNAL', `task ${task.stepId}@${task.node} of run ${task.runId} is not dispatched as ${task.opId}`);
-      this.touch(task.runId, at);
       const event = this.insertEvent(task.runId, at, { type: `step.${state}`, stepId: task.stepId, node: task.node, message: outcome.message });
       const row: TaskRow = { ...task, state, message: outcome.message, outputTail: outcome.outputTail, finishedAtMs: at };
       return { value: row, events: [event] };
@@ -330,14 +328,22 @@ export class RunStore {
     const results: Array<{ ok: true; value: unknown; events: RunEvent[] } | { ok: false; error: unknown }> = [];
     try {
       this.db.transaction(() => {
-        for (const item of group) {
-          try {
-            const { value, events } = this.db.transaction(item.write)();
-            results.push({ ok: true, value, events });
-          } catch (error) {
-            results.push({ ok: false, error });
+        // No write of a group changes a run's state: each run's is read once for its events.
+        this.groupRunStates = new Map();
+        try {
+          for (const item of group) {
+            try {
+              const { value, events } = this.db.transaction(item.write)();
+              results.push({ ok: true, value, events });
+            } catch (error) {
+              results.push({ ok: false, error });
+            }
           }
+        } finally {
+          this.groupRunStates = undefined;
         }
+        const runs = new Set(results.flatMap((result) => (result.ok ? result.events.map((event) => event.runId) : [])));
+        for (const runId of runs) this.touch(runId, this.now());
       })();
     } catch (error) {
       for (const item of group) item.reject(error);
@@ -426,8 +432,12 @@ export class RunStore {
     this.statement(`UPDATE runs SET updated_at_ms = ? WHERE id = ?`).run(at, runId);
   }
 
+  /** Set while a group commits: the runs' states, read once per group. */
+  private groupRunStates: Map<string, RunState> | undefined;
+
   private insertEvent(runId: string, at: number, event: EventInput): RunEvent {
-    const runState = event.runState ?? (this.statement(`SELECT state FROM runs WHERE id = ?`).get(runId) as { state: RunState }).state;
+    const runState = event.runState ?? this.groupRunStates?.get(runId) ?? (this.statement(`SELECT state FROM runs WHERE id = ?`).get(runId) as { state: RunState }).state;
+    this.groupRunStates?.set(runId, runState);
     const info = this.statement(`INSERT INTO events (run_id, at_ms, type, step_id, node, message, run_state) VALUES (?, ?, ?, ?, ?, ?, ?)`).run(runId, at, event.type, event.stepId, event.node, event.message, runState);
     return { seq: Number(info.lastInsertRowid), runId, atMs: at, type: event.type, stepId: event.stepId, node: event.node, message: event.message, runState };
   }
