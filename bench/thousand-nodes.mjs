@@ -24,7 +24,7 @@ import { startCoordinator } from './support/coordinator-process.mjs';
 import { summarizeProfile } from './support/cpu-profile-summary.mjs';
 import { barrierRoundSteps, runbookYaml } from './support/engine-run.mjs';
 import { makeHooksDir } from './support/hooks-dir.mjs';
-import { loadAverage, machine, memoryOf } from './support/machine.mjs';
+import { cpuTicksOf, loadAverage, machine, memoryOf } from './support/machine.mjs';
 import { intervals, round, summarize } from './support/percentiles.mjs';
 import { distModule } from './support/dist-modules.mjs';
 import { limitRunTime, removeAtExit } from './support/teardown.mjs';
@@ -40,6 +40,8 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
 // Per N: the run is cancelled once this is spent, and the rounds done so far are reported.
 const BUDGET_MS = Number(process.env.BENCH_BUDGET_MS ?? 100_000);
 const CPU_PROF = process.env.BENCH_CPU_PROF === '1';
+// Node options for the coordinator process, to try V8 flags: BENCH_COORDINATOR_NODE_ARGS='--max-semi-space-size=2'.
+const EXTRA_NODE_ARGS = (process.env.BENCH_COORDINATOR_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const RUN_LIMIT_MS = 9 * 60_000;
 const FINAL = new Set(['succeeded', 'blocked', 'failed', 'cancelled']);
 
@@ -104,7 +106,7 @@ async function startHosts(all) {
 /** The memory of the coordinator's connections alone: the real AgentPool to every agent, in a process of its own. */
 async function poolFootprint() {
   const file = join(root, 'pool-footprint.json');
-  writeFileSync(file, JSON.stringify({ nodes, tls: pki.coordinator }));
+  writeFileSync(file, JSON.stringify({ nodes, tls: pki.coordinator, hostPids: hosts.map((host) => host.process.pid) }));
   const result = await runProcess([process.execPath, '--expose-gc', new URL('./support/pool-footprint.mjs', import.meta.url).pathname, file], { timeoutMs: 120_000 });
   const line = result.output.split('\n').find((candidate) => candidate.startsWith('{'));
   if (result.code !== 0 || line === undefined) throw new Error(`pool-footprint failed (${result.code}):\n${result.output.slice(-2000)}`);
@@ -115,7 +117,7 @@ async function measure(size) {
   const dir = join(root, `n${size}`);
   mkdirSync(dir, { recursive: true });
   const profileArgs = (name) => (profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', join(profileDir, name)]);
-  const nodeArgs = profileArgs(`n${size}`);
+  const nodeArgs = [...EXTRA_NODE_ARGS, ...profileArgs(`n${size}`)];
   const runbookPath = join(dir, 'runbook.yaml');
   const yaml = runbookYaml({ nodes: nodes.slice(0, size), pki, steps: barrierRoundSteps(ROUNDS + 1) });
   writeFileSync(runbookPath, yaml);
@@ -147,10 +149,10 @@ async function measure(size) {
       runId = seedRun(coordinator.dbFile, yaml, runbookPath);
       started = performance.now();
       startedAt = Date.now();
-      coordinator = await startCoordinator({ dir, nodeArgs: profileArgs(`n${size}-resumed`), maxMs: RUN_LIMIT_MS, waitForApi: false });
+      coordinator = await startCoordinator({ dir, nodeArgs: [...EXTRA_NODE_ARGS, ...profileArgs(`n${size}-resumed`)], maxMs: RUN_LIMIT_MS, waitForApi: false });
     }
     const submitMs = performance.now() - started;
-    const { barriers, state, apiMs } = await followRun(coordinator, runId, started + BUDGET_MS);
+    const { barriers, state, apiMs, cpuPerRound } = await followRun(coordinator, runId, started + BUDGET_MS);
     const rounds = intervals(barriers);
     const memory = memoryOf(coordinator.pid);
     return {
@@ -162,6 +164,7 @@ async function measure(size) {
       submitToFirstBarrierMs: barriers.length > 0 ? barriers[0] - startedAt : null,
       roundMs: rounds.length > 0 ? summarize(rounds) : null,
       rounds: rounds.map((ms) => round(ms)),
+      cpuMsPerRound: cpuPerRound,
       // ListRuns asked every 2 s during the rounds: how long the answers took, how many never came (10 s).
       apiLatencyMs: { answered: apiMs.some(Number.isFinite) ? summarize(apiMs.filter(Number.isFinite)) : null, unanswered: apiMs.filter((ms) => !Number.isFinite(ms)).length },
       coordinatorRssMB: { idle: round(idleRssMB), peakSampled: round(Math.max(peakRssMB, memory.rssMB)), vmHwm: round(memory.hwmMB), end: round(memory.rssMB), endAnon: round(memory.anonMB) },
@@ -197,6 +200,8 @@ function seedRun(dbFile, yaml, runbookPath) {
 async function followRun(coordinator, runId, deadline) {
   const db = new Database(coordinator.dbFile, { readonly: true, fileMustExist: true });
   const barriers = [];
+  // CPU ticks (1/100 s) of the coordinator and of the agent hosts, read as each barrier is seen.
+  const cpuAtBarrier = [];
   const apiMs = [];
   let seq = 0;
   let state = 'running';
@@ -215,6 +220,9 @@ async function followRun(coordinator, runId, deadline) {
         state = event.run_state;
         if (event.type === 'barrier.passed' && event.step_id.startsWith('barrier-')) barriers.push(event.at_ms);
       }
+      if (cpuAtBarrier.length < barriers.length) {
+        cpuAtBarrier.push({ barrier: barriers.length, coordinator: cpuTicksOf(coordinator.pid), hosts: hosts.reduce((sum, host) => sum + cpuTicksOf(host.process.pid), 0) });
+      }
       if (FINAL.has(state)) break;
       if (performance.now() > deadline) {
         const cancel = new CoordinatorClient(coordinator.address, undefined, { deadlineMs: 15_000 });
@@ -230,7 +238,16 @@ async function followRun(coordinator, runId, deadline) {
     await probe;
     db.close();
   }
-  return { barriers, state, apiMs };
+  return { barriers, state, apiMs, cpuPerRound: cpuPerRound(cpuAtBarrier) };
+}
+
+/** CPU ms per round between the first and the last barrier sampled (ticks are 10 ms). */
+function cpuPerRound(samples) {
+  const first = samples[0];
+  const last = samples.at(-1);
+  if (first === undefined || last === undefined || last.barrier === first.barrier) return null;
+  const rounds = last.barrier - first.barrier;
+  return { rounds, coordinatorMs: round(((last.coordinator - first.coordinator) * 10) / rounds), agentHostsMs: round(((last.hosts - first.hosts) * 10) / rounds) };
 }
 
 function printProfile(name) {
@@ -243,7 +260,7 @@ function printProfile(name) {
 
 function printSummary(all, footprint) {
   console.log(`\nbarrier round with the coordinator in its own process (${ROUNDS} rounds after one warm-up, or as many as fit in ${BUDGET_MS / 1000} s):`);
-  console.log('     N   p50 ms   p99 ms   to 1st barrier   submit ms   coordinator RSS peak MB   load average');
+  console.log('     N   p50 ms   p99 ms   to 1st barrier   submit ms   coordinator RSS peak MB   CPU ms/round coordinator + agents   load average');
   for (const result of all) {
     console.log(
       [
@@ -253,6 +270,7 @@ function printSummary(all, footprint) {
         String(result.submitToFirstBarrierMs ?? '—').padStart(16),
         String(result.submitMs ?? `refused: ${result.submitError?.unreachable} unreachable`).padStart(11),
         String(result.coordinatorRssMB.vmHwm).padStart(25),
+        (result.cpuMsPerRound === null ? '—' : `${result.cpuMsPerRound.coordinatorMs} + ${result.cpuMsPerRound.agentHostsMs}`).padStart(35),
         `  ${result.loadavg[1]}`,
       ].join(' '),
     );
@@ -261,6 +279,11 @@ function printSummary(all, footprint) {
     console.log(
       `the coordinator's connections alone (AgentPool, ${footprint.nodes} agents, ${footprint.answered} answered): RSS ${footprint.rssMB.modulesLoaded} MB loaded → ` +
         `${footprint.rssMB.poolCreated} MB with credentials → ${footprint.rssMB.allConnected} MB connected (${footprint.perNodeKB.credentials} + ${footprint.perNodeKB.connection} KB per node)`,
+    );
+    const floor = footprint.rpcFloor;
+    console.log(
+      `the floor under a round: one bare GetNodeInfo to each of the ${footprint.nodes} agents at once, no journals: p50 ${floor.roundMs.p50} ms, ` +
+        `CPU per round ${floor.cpuMsPerRound.client} ms (client) + ${floor.cpuMsPerRound.agentHosts} ms (agent hosts)`,
     );
   }
   const at1000 = all.find((result) => result.nodes === 1000);
