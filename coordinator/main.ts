@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // lockstep-coordinator (SPEC §1, §4, §7): reads flags and the config file, starts the engine
 // and the API, stops cleanly on SIGTERM/SIGINT.
+import { setFlagsFromString } from 'node:v8';
 import { Command, Option } from 'commander';
 import { failAndExit } from '../shared/cli-exit.js';
 import { createLogger } from '../shared/logger.js';
@@ -8,12 +9,18 @@ import { DEFAULT_COORDINATOR_DB, DEFAULT_COORDINATOR_HTTP, DEFAULT_COORDINATOR_L
 import { COORDINATOR_VERSION, startCoordinator } from './coordinator-server.js';
 import { createEngine } from './engine/engine.js';
 
+// V8 lets a busy heap grow up to 4× its live size between full collections; with a thousand
+// agents in flight that left 400+ MB resident for ~150 MB live. 1.5× keeps it under 300 MB at a
+// small cost in collections (docs/PERFORMANCE.md §2). A GC heuristic, read at every collection,
+// so setting it here (after start) takes effect.
+setFlagsFromString('--heap-growing-percent=50');
+
 const program = new Command('lockstep-coordinator')
   .description('The lockstep coordinator: compiles runbooks into plans and runs them against the agents.')
   .version(COORDINATOR_VERSION)
   .option('--config <file>', 'YAML file with the same keys as these flags (flags win)')
   .option('--listen <host:port>', `gRPC API for the CLI (default ${DEFAULT_COORDINATOR_LISTEN}; non-loopback needs --tls-*)`)
-  .option('--http <host:port>', `dashboard, /metrics and /healthz (default ${DEFAULT_COORDINATOR_HTTP})`)
+  .option('--http <host:port>', `HTTP endpoint for /healthz (default ${DEFAULT_COORDINATOR_HTTP})`)
   .option('--db <file>', `the SQLite run journal (default ${DEFAULT_COORDINATOR_DB})`)
   .option('--tls-ca <file>', 'CA certificate that operator client certificates must chain to')
   .option('--tls-cert <file>', "the coordinator's certificate")
