@@ -48,21 +48,43 @@ const yesNo = rule((value) => typeof value === 'boolean', 'true or false');
 const matching = (pattern: RegExp, expected: string) => rule((value) => isText(value) && pattern.test(value), expected);
 const oneOf = (choices: readonly string[]) => rule((value) => isText(value) && choices.includes(value), `one of ${choices.join(', ')}`);
 
-const RULES: { readonly [K in keyof Required<AgentConfigInput>]: Rule } = {
-  listen: matching(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'HOST:PORT, e.g. 0.0.0.0:7451'),
-  'state-dir': text,
-  'package-dir': listOf(text),
-  'hooks-dir': text,
-  'tls-ca': text,
-  'tls-cert': text,
-  'tls-key': text,
-  insecure: yesNo,
-  'insecure-allow-remote': yesNo,
-  services: listOf(matching(/^[A-Za-z0-9_.@:-]{1,128}$/, 'a service name')),
-  'service-manager': oneOf(SERVICE_MANAGERS),
-  'rpm-dbpath': text,
-  'log-level': oneOf(LOG_LEVELS),
-  sim: text,
+/** One setting: its check, and how it reads as a flag (`--KEY`, or `--FLAG` where named). */
+export interface AgentSetting {
+  rule: Rule;
+  help: string;
+  /** The value's name in --help; a setting without one is a yes/no flag. */
+  arg?: string;
+  /** The flag gives one entry of the list and may be repeated. */
+  repeats?: boolean;
+  /** The flag's name when it is not the key (`--service` adds to `services`). */
+  flag?: string;
+}
+
+export const AGENT_SETTINGS: { readonly [K in keyof Required<AgentConfigInput>]: AgentSetting } = {
+  listen: {
+    rule: matching(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'HOST:PORT, e.g. 0.0.0.0:7451'),
+    arg: '<host:port>',
+    help: `address to serve on (default ${DEFAULT_AGENT_LISTEN})`,
+  },
+  'state-dir': { rule: text, arg: '<dir>', help: 'where the operation journal lives (default /var/lib/lockstep-agent)' },
+  'package-dir': { rule: listOf(text), arg: '<dir>', repeats: true, help: 'a directory package files may come from; repeat for more' },
+  'hooks-dir': { rule: text, arg: '<dir>', help: 'the only directory RunHook may run executables from' },
+  'tls-ca': { rule: text, arg: '<file>', help: 'CA certificate that client certificates must chain to' },
+  'tls-cert': { rule: text, arg: '<file>', help: "this agent's certificate (SAN = node name)" },
+  'tls-key': { rule: text, arg: '<file>', help: "this agent's private key" },
+  insecure: { rule: yesNo, help: 'serve without TLS (refused on non-loopback addresses)' },
+  'insecure-allow-remote': { rule: yesNo, help: 'allow --insecure on a non-loopback address' },
+  services: {
+    rule: listOf(matching(/^[A-Za-z0-9_.@:-]{1,128}$/, 'a service name')),
+    flag: 'service',
+    arg: '<name>',
+    repeats: true,
+    help: 'a service ControlService may touch; repeat for more (default: the CLUSTERPRO services)',
+  },
+  'service-manager': { rule: oneOf(SERVICE_MANAGERS), arg: '<kind>', help: `how services are controlled: ${SERVICE_MANAGERS.join(', ')} (default auto)` },
+  'rpm-dbpath': { rule: text, arg: '<dir>', help: 'use a private rpm database (rpm --dbpath), for rehearsals' },
+  'log-level': { rule: oneOf(LOG_LEVELS), arg: '<level>', help: `${LOG_LEVELS.join(', ')} (default info)` },
+  sim: { rule: text, arg: '<node-dir>', help: 'run on a simulated node, LAB/nodes/NAME (lockstep lab)' },
 };
 
 export const agentConfigSchema: ConfigSchema<AgentConfigInput> = {
@@ -71,9 +93,9 @@ export const agentConfigSchema: ConfigSchema<AgentConfigInput> = {
       typeof value !== 'object' || value === null || Array.isArray(value)
         ? [{ path: [], message: `expected a mapping of settings, got ${describeValue(value)}` }]
         : Object.entries(value).flatMap(([key, setting]) =>
-            Object.hasOwn(RULES, key)
-              ? RULES[key as keyof AgentConfigInput](setting, [key])
-              : [{ path: [key], message: `is not a setting of the agent; expected one of ${Object.keys(RULES).join(', ')}` }],
+            Object.hasOwn(AGENT_SETTINGS, key)
+              ? AGENT_SETTINGS[key as keyof AgentConfigInput].rule(setting, [key])
+              : [{ path: [key], message: `is not a setting of the agent; expected one of ${Object.keys(AGENT_SETTINGS).join(', ')}` }],
           );
     return issues.length === 0 ? { success: true, data: value as AgentConfigInput } : { success: false, error: { issues } };
   },

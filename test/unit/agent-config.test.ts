@@ -1,9 +1,11 @@
 // The agent's settings: file and flags accept the same values, and a refusal names the
-// file, the line and the setting, or the flag.
+// file, the line and the setting, or the flag; the command line maps flags to settings.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resolveAgentConfig } from '../../agent/agent-config.js';
+import { parseAgentCommandLine } from '../../agent/agent-flags.js';
+import { isLockstepError } from '../../shared/errors.js';
 import { makeTempDir } from '../support/temp-dir.js';
 
 describe('agent configuration', () => {
@@ -52,5 +54,37 @@ describe('agent configuration', () => {
   it('refuses a bad flag by its name, as it would the same value in the file', async () => {
     await expect(resolveAgentConfig(undefined, { ...tls, listen: 'nowhere' })).rejects.toThrow('--listen: expected HOST:PORT, e.g. 0.0.0.0:7451, got "nowhere"');
     await expect(resolveAgentConfig(undefined, { ...tls, 'hooks-dir': '' })).rejects.toThrow('--hooks-dir: expected a non-empty string, got ""');
+  });
+});
+
+describe('agent command line', () => {
+  it('gives each setting its flag, repeated flags making the lists', () => {
+    const parsed = parseAgentCommandLine(
+      ['--config', '/etc/lockstep/agent.yaml', '--listen', '127.0.0.1:7451', '--package-dir', '/srv/a', '--package-dir', '/srv/b', '--service', 'clusterpro', '--insecure'],
+      '1.2.3',
+    );
+    expect(parsed).toEqual({
+      run: true,
+      config: '/etc/lockstep/agent.yaml',
+      flags: expect.objectContaining({ listen: '127.0.0.1:7451', 'package-dir': ['/srv/a', '/srv/b'], services: ['clusterpro'], insecure: true, 'hooks-dir': undefined }),
+    });
+  });
+
+  it('prints help and the version, and runs nothing', () => {
+    expect(parseAgentCommandLine(['--version'], '1.2.3')).toEqual({ run: false, text: '1.2.3\n' });
+    const help = parseAgentCommandLine(['-h'], '1.2.3');
+    expect(help.run).toBe(false);
+    expect(!help.run && help.text).toMatch(/^ {2}--service <name> +a service ControlService may touch; repeat for more/m);
+  });
+
+  it.each([[['--bogus']], [['--listen']], [['extra']], [['--insecure=yes']]])('refuses %j as a configuration error (exit 2)', (argv) => {
+    let caught: unknown;
+    try {
+      parseAgentCommandLine(argv, '1.2.3');
+    } catch (error) {
+      caught = error;
+    }
+    expect(isLockstepError(caught, 'LOCKSTEP_E_CONFIG')).toBe(true);
+    expect((caught as Error).message).toMatch(/see lockstep-agent --help/);
   });
 });
