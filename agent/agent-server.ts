@@ -68,6 +68,8 @@ export async function startAgent(config: AgentConfig, logger: Logger, environmen
 
   const server = new grpc.Server({
     'grpc.max_receive_message_length': 1024 * 1024,
+    // channelz (grpc's introspection service, not served here) would keep statistics of every call.
+    'grpc.enable_channelz': 0,
     // SPEC §8: only the coordinator role may call; the handshake already proved the CA.
     ...(config.tls !== undefined && { interceptors: [requirePeerRole('coordinator')] }),
   });
