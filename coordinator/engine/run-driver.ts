@@ -149,13 +149,14 @@ export class RunDriver {
       }),
     );
     if (this.cancelled()) return 'waiting';
-    const after = this.deps.store.tasks(run.id, run.stageIndex);
-    const failure = after.find((row) => row.state === 'failed');
+    // Decided on what the journal holds: the stage's tasks that have not succeeded.
+    const unfinished = this.deps.store.unfinishedTasks(run.id, run.stageIndex);
+    const failure = unfinished.find((row) => row.state === 'failed');
     if (failure !== undefined) {
       this.block(run, failure);
       return 'blocked';
     }
-    return after.every((row) => row.state === 'succeeded' || row.state === 'skipped') ? 'passed' : 'waiting';
+    return unfinished.length === 0 ? 'passed' : 'waiting';
   }
 
   private cancelled(): boolean {
@@ -197,8 +198,9 @@ export class RunDriver {
       );
       store.recordEvent(run.id, { type: 'step.reconciling', stepId: row.stepId, node: row.node, message: `found dispatched after a restart; the agent says ${known}` });
     }
-    const log = logger.child({ run: run.id, step: row.stepId, node: row.node, op_id: dispatched.opId });
-    log.info({ kind: task.kind }, 'step started');
+    // The fields on each line rather than a child logger per task: a thousand tasks a round.
+    const fields = { run: run.id, step: row.stepId, node: row.node, op_id: dispatched.opId };
+    logger.info({ ...fields, kind: task.kind }, 'step started');
     const performed = await this.attempt(run.id, row, deadline, () =>
       performStep(task.kind, {
         // Read at each attempt: an unreachable node's channel may have been replaced meanwhile.
@@ -212,7 +214,7 @@ export class RunDriver {
       }),
     );
     const outcome: StepOutcome = performed.ok ? performed.value : { ok: false, message: `${row.node}: ${performed.error}`, outputTail: '' };
-    log.info({ ok: outcome.ok, message: outcome.message }, 'step finished');
+    logger.info({ ...fields, ok: outcome.ok, message: outcome.message }, 'step finished');
     return await store.finishTask(dispatched, outcome);
   }
 

@@ -265,7 +265,14 @@ export class RunStore {
     return records.map(toTaskRow);
   }
 
-  approvals(runId: string): Approval[] {
+  /** A stage's tasks that have neither succeeded nor been skipped: none once its barrier may pass. */
+  unfinishedTasks(runId: string, stageIndex: number): TaskRow[] {
+    return (
+      this.statement(`SELECT * FROM tasks WHERE run_id = ? AND stage_index = ? AND state NOT IN ('succeeded', 'skipped') ORDER BY node, seq`).all(runId, stageIndex) as TaskRecord[]
+    ).map(toTaskRow);
+  }
+
+    approvals(runId: string): Approval[] {
     return (this.statement(`SELECT gate_id, operator, comment, at_ms FROM approvals WHERE run_id = ? ORDER BY at_ms`).all(runId) as Array<{ gate_id: string; operator: string; comment: string; at_ms: number }>).map(
       (row) => ({ gateId: row.gate_id, operator: row.operator, comment: row.comment, atMs: row.at_ms }),
     );

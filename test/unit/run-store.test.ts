@@ -99,6 +99,19 @@ describe('RunStore group commit', () => {
   });
 });
 
+describe('RunStore.unfinishedTasks', () => {
+  it('lists the stage tasks a barrier still waits for, failed ones included', async () => {
+    const store = new RunStore(storeFile());
+    const runId = createRun(store, 3);
+    const [first, second] = await Promise.all(store.tasks(runId, 0).slice(0, 2).map((task) => store.dispatch(task, 1, `op-${task.node}`, {})));
+    if (first === undefined || second === undefined) throw new Error('two dispatched tasks expected');
+    await store.finishTask(first, { ok: true, message: '', outputTail: '' });
+    await store.finishTask(second, { ok: false, message: 'exit 1', outputTail: '' });
+    expect(store.unfinishedTasks(runId, 0).map((row) => `${row.node} ${row.state}`)).toEqual(['node2 failed', 'node3 pending']);
+    store.close();
+  });
+});
+
 describe('RunStore plans', () => {
   it('parses a run plan once and hands out the same frozen object', () => {
     const store = new RunStore(storeFile());
