@@ -159,6 +159,14 @@ export class RunDriver {
     return unfinished.length === 0 ? 'passed' : 'waiting';
   }
 
+  /** The run's node names, for steps that watch the whole cluster: built once, not per task (N² at a thousand nodes). */
+  private nodeNames(run: RunRow): readonly string[] {
+    this.names ??= run.plan.nodes.map((node) => node.name);
+    return this.names;
+  }
+
+  private names: readonly string[] | undefined;
+
   private cancelled(): boolean {
     return this.stopped || this.deps.store.runState(this.runId) === 'cancelled';
   }
@@ -186,7 +194,7 @@ export class RunDriver {
     let dispatched = row;
     if (row.state === 'pending') {
       const attempt = row.attempt + 1;
-      const nodes = run.plan.nodes.map((node) => node.name);
+      const nodes = this.nodeNames(run);
       const prepared = await this.attempt(run.id, row, deadline, () => prepareDispatch(task.kind, row.node, nodes, (node) => pool.client(node)));
       dispatched = await store.dispatch(row, attempt, `${run.id}/${row.stepId}/${row.node}/${attempt}`, prepared.ok ? prepared.value : {});
       // Nothing was sent: the attempt is recorded as failed with the reason.
