@@ -1,6 +1,7 @@
 // Barrier rounds, lockstep against Ansible 2.14 on the same nodes (SPEC §11: ≥ 50× faster at
 // N = 32). A round: every node runs `/bin/true`, then nobody goes on until all have.
-//   lockstep: N real lockstep-agent processes (mTLS, ProcessExecutor, SQLite journal) each
+//   lockstep: N real lockstep-agent processes (mTLS, ProcessExecutor, SQLite journal), started
+//     as systemd/lockstep-agent.service starts them (its NODE_OPTIONS), each
 //     running hook `true` (a script that execs /bin/true); the real engine in this process.
 //     Round time = between consecutive `barrier.passed` events.
 //   Ansible: ansible-playbook, N inventory hosts on ansible_connection=local, forks = N,
@@ -20,7 +21,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from '
 import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startAgentProcesses } from './support/agent-processes.mjs';
+import { startAgentProcesses, unitNodeOptions } from './support/agent-processes.mjs';
 import { makeBenchPki, nodeNames } from './support/bench-pki.mjs';
 import { runProcess } from './support/bounded-process.mjs';
 import { barrierRoundSteps, barrierTimes, runbookYaml, runOnEngine } from './support/engine-run.mjs';
@@ -69,7 +70,8 @@ async function measureLockstep(size) {
   mkdirSync(dir, { recursive: true });
   const names = nodeNames(Math.max(...SIZES)).slice(0, size);
   const agentProfiles = profileDir === undefined ? undefined : join(profileDir, `agents-${size}`);
-  const nodeArgs = agentProfiles === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', agentProfiles];
+  // The agents run as systemd/lockstep-agent.service runs them (its NODE_OPTIONS).
+  const nodeArgs = [...unitNodeOptions(), ...(agentProfiles === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', agentProfiles])];
   const agents = await startAgentProcesses({ root: join(dir, 'agents'), pki, names, hooksDir, maxMs: RUN_LIMIT_MS, nodeArgs });
   const profiler = profileDir === undefined ? undefined : await startProfiler();
   let measured = {};

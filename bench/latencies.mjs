@@ -23,7 +23,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { coordinatorClientFor, startAgentProcesses } from './support/agent-processes.mjs';
+import { coordinatorClientFor, startAgentProcesses, unitNodeOptions } from './support/agent-processes.mjs';
 import { makeBenchPki } from './support/bench-pki.mjs';
 import { runProcess } from './support/bounded-process.mjs';
 import { startCoordinator } from './support/coordinator-process.mjs';
@@ -116,12 +116,6 @@ async function agentIdle({ asUnit }) {
   } finally {
     await agents.stop();
   }
-}
-
-/** The node options systemd/lockstep-agent.service gives the agent (Environment=NODE_OPTIONS=…). */
-function unitNodeOptions() {
-  const unit = readFileSync(new URL('../systemd/lockstep-agent.service', import.meta.url), 'utf8');
-  return (/^Environment=NODE_OPTIONS=(.*)$/m.exec(unit)?.[1] ?? '').split(' ').filter(Boolean);
 }
 
 /** A config file as a node has one (the flags, given after it, still win). */

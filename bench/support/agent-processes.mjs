@@ -40,6 +40,12 @@ export async function startAgentProcesses({ root, pki, names, hooksDir, logLevel
   };
 }
 
+/** The node options systemd/lockstep-agent.service gives the agent (Environment=NODE_OPTIONS=…). */
+export function unitNodeOptions() {
+  const unit = readFileSync(new URL('../../systemd/lockstep-agent.service', import.meta.url), 'utf8');
+  return (/^Environment=NODE_OPTIONS=(.*)$/m.exec(unit)?.[1] ?? '').split(' ').filter(Boolean);
+}
+
 /** A client holding the coordinator's certificate that expects `name`'s certificate. */
 export async function coordinatorClientFor(pki, name, address, channelOptions = {}) {
   const material = await loadTlsMaterial(pki.coordinator);
