@@ -64,7 +64,8 @@ export class AgentPool {
   /**
    * Replaces a node's channel. A connection attempt made while the link was down can sit in
    * TCP's SYN retransmissions for up to a minute after the link is back; a new channel tries
-   * at once. Only for a node that does not answer: calls in flight on the old channel end.
+   * at once. Calls in flight on the old channel run to their end (grpc-js closes a channel
+   * gracefully); a call made on it afterwards fails as unreachable (test/integration/agent-pool.test.ts).
    */
   reconnect(node: string): AgentClient {
     const connect = this.connectTo.get(node);

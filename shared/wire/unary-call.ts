@@ -1,7 +1,7 @@
 // One unary gRPC call as a promise, with a deadline; a failure becomes the LockstepError the
 // server sent, or LOCKSTEP_E_UNAVAILABLE when the peer could not be reached.
 import { Metadata, type Client, type ServiceError } from '@grpc/grpc-js';
-import type { LockstepError } from '../errors.js';
+import { LockstepError, describeError } from '../errors.js';
 import { fromServiceError } from './grpc-errors.js';
 
 export type UnaryMethod<Req, Res> = (
@@ -14,9 +14,15 @@ export type UnaryMethod<Req, Res> = (
 /** `peer` names the other side in error messages, e.g. "coordinator 127.0.0.1:7450". */
 export function callUnary<Req, Res>(client: Client, method: UnaryMethod<Req, Res>, request: Req, deadlineMs: number, peer: string): Promise<Res> {
   return new Promise((resolve, reject: (error: LockstepError) => void) => {
-    method.call(client, request, new Metadata(), { deadline: new Date(Date.now() + deadlineMs) }, (error, response) => {
-      if (error) reject(fromServiceError(error, peer));
-      else resolve(response);
-    });
+    try {
+      method.call(client, request, new Metadata(), { deadline: new Date(Date.now() + deadlineMs) }, (error, response) => {
+        if (error) reject(fromServiceError(error, peer));
+        else resolve(response);
+      });
+    } catch (error) {
+      // grpc-js throws, rather than calling back, on a channel already closed (a node's
+      // channel replaced by AgentPool.reconnect): the peer cannot be reached this way.
+      reject(new LockstepError('LOCKSTEP_E_UNAVAILABLE', `${peer}: ${describeError(error)}`, { cause: error }));
+    }
   });
 }
