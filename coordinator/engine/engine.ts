@@ -72,8 +72,10 @@ class RunEngine implements Engine {
       const id = newRunId();
       const run = this.store.createRun({ id, plan, planHash: hash, runbookPath: input.runbookPath, runbookYaml: input.runbookYaml, tls, autoApprove: input.autoApprove, requestedBy: input.requestedBy });
       this.logger.info({ run: id, procedure: plan.procedure, nodes: plan.nodes.length }, 'run created');
-      handedOver = pool.serves(plan.nodes);
-      await this.drive(run, handedOver ? pool : undefined);
+      const reuse = pool.serves(plan.nodes);
+      await this.drive(run, reuse ? pool : undefined);
+      // From here the run's driver owns the pool (and closes it when the run ends).
+      handedOver = reuse;
       return { runId: id, planHash: hash, plan };
     } finally {
       if (!handedOver) pool.close();

@@ -29,6 +29,8 @@ export class RunDriver {
   private stopped = false;
   /** Nodes whose last call failed for want of an answer: reported once, until they answer. */
   private readonly unreachable = new Set<string>();
+  /** The run's node names (the plan never changes), built on first use. */
+  private names: readonly string[] | undefined;
   readonly finished: Promise<void>;
 
   constructor(
@@ -164,8 +166,6 @@ export class RunDriver {
     this.names ??= run.plan.nodes.map((node) => node.name);
     return this.names;
   }
-
-  private names: readonly string[] | undefined;
 
   private cancelled(): boolean {
     return this.stopped || this.deps.store.runState(this.runId) === 'cancelled';

@@ -272,7 +272,7 @@ export class RunStore {
     ).map(toTaskRow);
   }
 
-    approvals(runId: string): Approval[] {
+  approvals(runId: string): Approval[] {
     return (this.statement(`SELECT gate_id, operator, comment, at_ms FROM approvals WHERE run_id = ? ORDER BY at_ms`).all(runId) as Array<{ gate_id: string; operator: string; comment: string; at_ms: number }>).map(
       (row) => ({ gateId: row.gate_id, operator: row.operator, comment: row.comment, atMs: row.at_ms }),
     );
@@ -365,12 +365,6 @@ export class RunStore {
         item.reject(result?.error);
       }
     });
-  }
-
-  task(runId: string, stepId: string, node: string): TaskRow {
-    const record = this.statement(`SELECT * FROM tasks WHERE run_id = ? AND step_id = ? AND node = ?`).get(runId, stepId, node) as TaskRecord | undefined;
-    if (record === undefined) throw new LockstepError('LOCKSTEP_E_NOT_FOUND', `no task ${stepId}@${node} in run ${runId}`);
-    return toTaskRow(record);
   }
 
   /** The stage has passed: every node that had to do it has done it. */
