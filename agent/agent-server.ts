@@ -23,8 +23,9 @@ import { HostFacts, type NodeFacts } from './node-facts.js';
 import { OpJournal } from './op-journal.js';
 import { PackagePathGuard } from './package-path-guard.js';
 import { Rebooter } from './rebooter.js';
+import { LOCKSTEP_VERSION } from '../shared/package-version.js';
 
-export const AGENT_VERSION = '0.1.0';
+export const AGENT_VERSION = LOCKSTEP_VERSION;
 
 /** Inputs only a test or the simulated node replaces; a real node uses the defaults. */
 export interface AgentEnvironment {

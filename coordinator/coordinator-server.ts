@@ -12,8 +12,9 @@ import type { CoordinatorConfig } from './coordinator-config.js';
 import type { RunService } from './engine/run-types.js';
 import { createCoordinatorGrpcService } from './grpc/coordinator-grpc-service.js';
 import { startHttpServer } from './http/http-server.js';
+import { LOCKSTEP_VERSION } from '../shared/package-version.js';
 
-export const COORDINATOR_VERSION = '0.1.0';
+export const COORDINATOR_VERSION = LOCKSTEP_VERSION;
 
 /** How long a stop waits for open calls (watch streams never end by themselves) before cutting them. */
 const SHUTDOWN_GRACE_MS = 2_000;

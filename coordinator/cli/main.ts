@@ -2,6 +2,7 @@
 // lockstep: the operator's command line (SPEC §7). Each command lives in its own module and
 // registers itself here.
 import { Command } from 'commander';
+import { LOCKSTEP_VERSION } from '../../shared/package-version.js';
 import { registerLabCommand } from '../lab/lab-command.js';
 import { registerApplyCommand } from './apply-command.js';
 import { registerApproveCommand } from './approve-command.js';
@@ -18,7 +19,7 @@ import { registerWatchCommand } from './watch-command.js';
 
 const program = new Command('lockstep')
   .description('Run vendor update procedures across the nodes of a high-availability cluster, one barrier-checked step at a time.')
-  .version('0.1.0')
+  .version(LOCKSTEP_VERSION)
   .option('--coordinator <host:port>', 'the coordinator to talk to (env LOCKSTEP_COORDINATOR)', process.env.LOCKSTEP_COORDINATOR ?? '127.0.0.1:7450')
   // SPEC §7: `lockstep [--coordinator HOST:PORT] COMMAND …` — global options come before the
   // command, so a command may have its own `--version` (lab up --version 2.0.0-1).
