@@ -7,8 +7,8 @@
 //   rpm -e  → `error: package X is not installed`, exit 1
 // Architectures are never checked: the real rpm runs with --ignorearch in the lab too.
 import { packageLabel, type PackageInfo } from '../../../shared/domain/package.js';
-import { readEmulatedRpm } from '../../../shared/lab/emulated-rpm-file.js';
-import type { NodeState } from '../../../shared/lab/lab-state.js';
+import { readEmulatedRpm } from '../../state/emulated-rpm-file.js';
+import type { NodeState } from '../../state/lab-state.js';
 import { compareEvr } from '../../../shared/version.js';
 import { failed, succeeded, type CommandOutput, type SimContext } from '../sim-command.js';
 import { compileQueryFormat, type TagTable } from './rpm-queryformat-interpreter.js';

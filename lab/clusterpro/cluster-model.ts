@@ -2,7 +2,7 @@
 // functions over ClusterState, shared by the simulated node (agent/sim), which applies them
 // as commands run, and the lab supervisor (coordinator/lab). No I/O: callers read, apply and
 // write under withLabLock. Every function returns a new state and leaves its input alone.
-import type { ClusterState } from './lab-state.js';
+import type { ClusterState } from '../state/lab-state.js';
 
 type MirrorColor = ClusterState['mirrors'][string][string];
 

@@ -7,8 +7,8 @@ import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { LockstepError, describeError } from '../../shared/errors.js';
-import { writeEmulatedRpm } from '../../shared/lab/emulated-rpm-file.js';
+import { LockstepError, describeError } from '../shared/errors.js';
+import { writeEmulatedRpm } from './state/emulated-rpm-file.js';
 
 const run = promisify(execFile);
 // Each command takes tens of milliseconds; a minute means something is stuck.
