@@ -38,7 +38,7 @@ export async function rpmToolsAvailable(): Promise<boolean> {
   return true;
 }
 
-/** Where rpm is missing the node emulates it, reading these files' headers (shared/lab/emulated-rpm-file.ts). */
+/** Where rpm is missing the node emulates it, reading these files' headers (lab/state/emulated-rpm-file.ts). */
 export function writeEmulatedRpms(packageDir: string, rpms: readonly LabRpm[]): string[] {
   return rpms.map((rpm) => {
     const path = join(packageDir, rpm.fileName);

@@ -1,5 +1,5 @@
 // rpm without an rpm binary (SPEC §9): node.json `packages` is the database and package
-// files are emulated (shared/lab/emulated-rpm-file.ts). Messages, streams and exit codes are
+// files are emulated (lab/state/emulated-rpm-file.ts). Messages, streams and exit codes are
 // rpm 4.18's, checked against the real one (REFERENCE.md, rpm):
 //   rpm -q  → `package X is not installed` on stdout, exit = names not found
 //   rpm -i  → `\tpackage … is already installed` / `(which is newer than …)`, exit 1
