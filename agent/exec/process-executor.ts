@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
-import { DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_TIMEOUT_MS, type ExecRequest, type ExecResult, type Executor } from './executor.js';
 import { constants as osConstants } from 'node:os';
+import { DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_TIMEOUT_MS } from '../../shared/command-limits.js';
+import type { ExecRequest, ExecResult, Executor } from './executor.js';
 
 const BASE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 

@@ -2,8 +2,8 @@
 // lockstep: the operator's command line (SPEC §7). Each command lives in its own module and
 // registers itself here.
 import { Command } from 'commander';
+import { registerLabCommand } from '../../lab/lab-command.js';
 import { LOCKSTEP_VERSION } from '../../shared/package-version.js';
-import { registerLabCommand } from '../lab/lab-command.js';
 import { registerApplyCommand } from './apply-command.js';
 import { registerApproveCommand } from './approve-command.js';
 import { registerCertsCommand } from './certs-command.js';

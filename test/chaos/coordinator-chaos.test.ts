@@ -7,7 +7,7 @@
 // LOCKSTEP_CHAOS_SEED=<seed> replays them.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunView, StepView } from '../../shared/domain/run.js';
-import { readClusterState, type HistoryEntry } from '../../shared/lab/lab-state.js';
+import { readClusterState, type HistoryEntry } from '../../lab/state/lab-state.js';
 import { CoordinatorProcess } from '../support/coordinator-process.js';
 import { historySince, isCommand, labRunbookFacts, type LabRunbookFacts } from '../support/custom-runbook.js';
 import { lockstepCli, startLab, type TestLab } from '../support/lab-harness.js';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify } from 'yaml';
 import type { RunView } from '../../shared/domain/run.js';
-import { readHistory, readNodeState, withLabLock, writeNodeState, type HistoryEntry } from '../../shared/lab/lab-state.js';
+import { readHistory, readNodeState, withLabLock, writeNodeState, type HistoryEntry } from '../../lab/state/lab-state.js';
 import { CoordinatorClient } from '../../shared/wire/coordinator-client.js';
 import { lockstepCli, startLab, type TestLab } from '../support/lab-harness.js';
 import { builtProgram, freePort, spawnNode, waitFor, type Spawned } from '../support/processes.js';

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify } from 'yaml';
 import { createEngine, type Engine } from '../../coordinator/engine/engine.js';
 import type { RunView } from '../../coordinator/engine/run-types.js';
-import { readHistory, withLabLock, readNodeState, writeNodeState, type HistoryEntry } from '../../shared/lab/lab-state.js';
+import { readHistory, withLabLock, readNodeState, writeNodeState, type HistoryEntry } from '../../lab/state/lab-state.js';
 import { silentLogger } from '../../shared/logger.js';
 import { startLab, type TestLab } from '../support/lab-harness.js';
 import { waitFor } from '../support/processes.js';

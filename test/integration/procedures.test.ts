@@ -8,7 +8,7 @@ import { parse as parseYaml, stringify } from 'yaml';
 import { createEngine, type Engine } from '../../coordinator/engine/engine.js';
 import type { RunView } from '../../coordinator/engine/run-types.js';
 import { CLUSTERPRO_2X_SERVICES } from '../../shared/domain/clusterpro.js';
-import { readClusterState, readHistory, type HistoryEntry } from '../../shared/lab/lab-state.js';
+import { readClusterState, readHistory, type HistoryEntry } from '../../lab/state/lab-state.js';
 import { silentLogger } from '../../shared/logger.js';
 import { historyViolations, sampleCluster, sampleViolations } from '../support/availability.js';
 import { startLab, type TestLab } from '../support/lab-harness.js';

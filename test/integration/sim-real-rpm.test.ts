@@ -6,9 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RpmDriver } from '../../agent/drivers/package/rpm-driver.js';
 import { RPM_QUERY_FORMAT } from '../../agent/drivers/package/rpm-queryformat.js';
 import { ProcessExecutor } from '../../agent/exec/process-executor.js';
-import { SimExecutor } from '../../agent/sim/sim-executor.js';
-import { writeEmulatedRpm } from '../../shared/lab/emulated-rpm-file.js';
-import { readHistory, readNodeState, writeNodeState } from '../../shared/lab/lab-state.js';
+import { SimExecutor } from '../../lab/node/sim-executor.js';
+import { writeEmulatedRpm } from '../../lab/state/emulated-rpm-file.js';
+import { readHistory, readNodeState, writeNodeState } from '../../lab/state/lab-state.js';
 import { findOnPath, haveTools } from '../support/require-tool.js';
 import { buildClusterproRpms, initRpmDb, type RpmSpec } from '../support/rpm-packages.js';
 import { writeSimLab } from '../support/sim-lab.js';
@@ -46,7 +46,8 @@ describe.skipIf(!haveTools('rpm', 'rpmbuild'))('simulated node with the real rpm
     writeNodeState(lab, { ...server1, rpm: 'real' });
     // The emulated node starts as the real one does: 2.0.0-1 installed by rpm -i.
     writeNodeState(lab, { ...readNodeState(lab, 'server2'), packages: {} });
-    const realRpm = findOnPath('rpm');
+    const rpmPath = findOnPath('rpm');
+    const realRpm = rpmPath === undefined ? undefined : { path: rpmPath, executor: new ProcessExecutor() };
     real = new SimExecutor({ labDir: lab, node: 'server1', realRpm });
     emulated = new SimExecutor({ labDir: lab, node: 'server2', realRpm });
   });

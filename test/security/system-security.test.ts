@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { credentials, Metadata, status, type ChannelCredentials, type ServiceError } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLUSTERPRO_2X_SERVICES } from '../../shared/domain/clusterpro.js';
-import { readHistory } from '../../shared/lab/lab-state.js';
+import { readHistory } from '../../lab/state/lab-state.js';
 import { agentChannelOptions } from '../../shared/tls.js';
 import { pb } from '../../shared/wire/agent-wire.js';
 import { makePki } from '../support/agent-harness.js';

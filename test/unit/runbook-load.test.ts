@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { renderLabRunbook } from '../../coordinator/lab/lab-runbook.js';
+import { renderLabRunbook } from '../../lab/clusterpro/lab-runbook.js';
 import { loadRunbook, parseRunbook, resolveRunbookPaths } from '../../coordinator/runbook/load-runbook.js';
 import { parseDuration, formatDuration } from '../../coordinator/runbook/duration.js';
 import { isLockstepError } from '../../shared/errors.js';

@@ -2,8 +2,8 @@
 // <server>, <group>, <monitor>; `*` marks the local server; dot leaders up to column 21.
 // When this server's cluster service is not running it sees nothing: every line Offline and
 // every group's current None, as a stopped cluster prints (REFERENCE.md, "Stopped cluster").
-import { mirrorIsNormal } from '../../../shared/lab/cluster-model.js';
-import type { ClusterState } from '../../../shared/lab/lab-state.js';
+import { mirrorIsNormal } from '../cluster-model.js';
+import type { ClusterState } from '../../state/lab-state.js';
 
 const RULE = ' =====================================================================';
 const TITLE = ' ========================  CLUSTER STATUS  ===========================';

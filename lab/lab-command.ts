@@ -6,19 +6,19 @@ import { closeSync, existsSync, openSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { exitCodeFor } from '../../shared/cli-exit.js';
-import { LockstepError, describeError } from '../../shared/errors.js';
-import { labPaths } from '../../shared/lab/lab-state.js';
-import { createLogger } from '../../shared/logger.js';
+import { exitCodeFor } from '../shared/cli-exit.js';
+import { LockstepError, describeError } from '../shared/errors.js';
+import { labPaths } from './state/lab-state.js';
+import { createLogger } from '../shared/logger.js';
 import { checkOptions, createLab, labNodes, type Lab, type LabOptions } from './lab-create.js';
-import { LAB_PLATFORMS } from './lab-platforms.js';
+import { LAB_PLATFORMS } from './clusterpro/lab-platforms.js';
 import { assertPortsFree } from './lab-ports.js';
 import { agentPidFile, livePid, removePidFile, supervisorPidFile, terminate } from './lab-processes.js';
 import { waitUntilLabReady } from './lab-readiness.js';
 import { labNodeNames, superviseUntilSignalled } from './lab-supervisor.js';
 
 // A path, not an import: the detached supervisor is this same CLI, run again.
-const CLI_MAIN = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+const CLI_MAIN = fileURLToPath(new URL('../coordinator/cli/main.js', import.meta.url));
 const READY_TIMEOUT_MS = 60_000;
 // The supervisor gives each agent 2 s after SIGTERM before SIGKILL; leave it room.
 const SUPERVISOR_GRACE_MS = 10_000;

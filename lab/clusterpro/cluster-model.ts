@@ -1,8 +1,9 @@
 // How a simulated CLUSTERPRO cluster reacts to what happens to its servers (SPEC §9): pure
-// functions over ClusterState, shared by the simulated node (agent/sim), which applies them
-// as commands run, and the lab supervisor (coordinator/lab). No I/O: callers read, apply and
-// write under withLabLock. Every function returns a new state and leaves its input alone.
-import type { ClusterState } from './lab-state.js';
+// functions over ClusterState, shared by the simulated node (lab/node), which applies them
+// as commands run, and the lab supervisor (lab/lab-supervisor.ts). No I/O: callers read,
+// apply and write under withLabLock. Every function returns a new state and leaves its input
+// alone.
+import type { ClusterState } from '../state/lab-state.js';
 
 type MirrorColor = ClusterState['mirrors'][string][string];
 

@@ -1,17 +1,17 @@
 // `lockstep lab up` part one (SPEC §9): lays out a simulated cluster on disk — cluster.json,
 // one node.json per node with its own rpm database, the packages, the certificates, a
 // runbook and an empty history. Nothing runs yet; the supervisor starts the agents.
-import { CLUSTERPRO_2X_SERVICES } from '../../shared/domain/clusterpro.js';
+import { CLUSTERPRO_2X_SERVICES } from '../shared/domain/clusterpro.js';
 import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { LockstepError, describeError } from '../../shared/errors.js';
-import { labPaths, writeClusterState, writeNodeState, type LabPaths, type NodeState } from '../../shared/lab/lab-state.js';
-import { initCertificates } from '../../shared/pki/certs-init.js';
-import { isLabPlatform, LAB_PLATFORMS, packageFileName, platformFacts, productSummary, type LabPlatform } from './lab-platforms.js';
+import { LockstepError, describeError } from '../shared/errors.js';
+import { labPaths, writeClusterState, writeNodeState, type LabPaths, type NodeState } from './state/lab-state.js';
+import { initCertificates } from '../shared/pki/certs-init.js';
+import { isLabPlatform, LAB_PLATFORMS, packageFileName, platformFacts, productSummary, type LabPlatform } from './clusterpro/lab-platforms.js';
 import { buildRealRpms, installIntoNewDb, rpmToolsAvailable, writeEmulatedRpms, type LabRpm } from './lab-rpms.js';
-import { renderLabRunbook } from './lab-runbook.js';
-import { initialClusterState, rollingOrder } from './lab-topology.js';
+import { renderLabRunbook } from './clusterpro/lab-runbook.js';
+import { initialClusterState, rollingOrder } from './clusterpro/lab-topology.js';
 
 export const LAB_DEFAULTS = {
   platform: 'x86_64',

@@ -1,7 +1,7 @@
 // The node facts of a simulated node (SPEC §9), read from its node.json on every call, so a
 // simulated reboot shows a new boot id through GetNodeInfo exactly as a real one does.
-import { readNodeState } from '../../shared/lab/lab-state.js';
-import type { NodeFacts } from '../node-facts.js';
+import { readNodeState } from '../state/lab-state.js';
+import type { NodeFacts } from '../../agent/node-facts.js';
 
 export class SimFacts implements NodeFacts {
   constructor(

@@ -8,14 +8,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LockstepError, describeError } from '../../shared/errors.js';
-import { advance } from '../../shared/lab/cluster-model.js';
-import type { Logger } from '../../shared/logger.js';
-import { labPaths, readClusterState, readNodeState, withLabLock, writeClusterState, type ClusterState, type NodeState } from '../../shared/lab/lab-state.js';
+import { LockstepError, describeError } from '../shared/errors.js';
+import { advance } from './clusterpro/cluster-model.js';
+import type { Logger } from '../shared/logger.js';
+import { labPaths, readClusterState, readNodeState, withLabLock, writeClusterState, type ClusterState, type NodeState } from './state/lab-state.js';
 import { agentPidFile, livePid, removePidFile, supervisorPidFile, terminate, writePidFile } from './lab-processes.js';
 
-// A path, not an import: coordinator/ never imports agent/ (SPEC §2); it runs the program.
-const AGENT_MAIN = fileURLToPath(new URL('../../agent/main.js', import.meta.url));
+// A path, not an import: lab/ never imports agent/ (SPEC §2); it runs the program.
+const AGENT_MAIN = fileURLToPath(new URL('../agent/main.js', import.meta.url));
 
 const POLL_MS = 150;
 const CLUSTER_TICK_MS = 100;

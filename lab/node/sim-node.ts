@@ -4,9 +4,10 @@
 import { accessSync, constants, existsSync } from 'node:fs';
 import { basename, delimiter, join, resolve } from 'node:path';
 import { LockstepError } from '../../shared/errors.js';
-import { labPaths } from '../../shared/lab/lab-state.js';
+import { labPaths } from '../state/lab-state.js';
 import type { Logger } from '../../shared/logger.js';
-import type { AgentEnvironment } from '../agent-server.js';
+import type { AgentEnvironment } from '../../agent/agent-server.js';
+import type { Executor } from '../../agent/exec/executor.js';
 import { watchPowerOff } from './node-power.js';
 import { bootNode } from './sim-boot.js';
 import { SimExecutor } from './sim-executor.js';
@@ -20,7 +21,8 @@ export interface SimNode {
   watchPowerOff(onDown: () => void): () => void;
 }
 
-export async function prepareSimNode(nodeDir: string, logger: Logger): Promise<SimNode> {
+/** `host` is the agent's real executor: where the node's rpm is real, it runs the machine's rpm. */
+export async function prepareSimNode(nodeDir: string, logger: Logger, host: Executor): Promise<SimNode> {
   const absolute = resolve(nodeDir);
   const labDir = resolve(absolute, '..', '..');
   const node = basename(absolute);
@@ -29,8 +31,9 @@ export async function prepareSimNode(nodeDir: string, logger: Logger): Promise<S
   }
   const boot = await bootNode(labDir, node, Date.now());
   if (boot.booted) logger.info({ node, ...boot }, 'simulated node booted');
-  const realRpm = findRpm();
-  logger.info({ labDir, node, rpm: realRpm ?? 'emulated' }, 'simulated node');
+  const rpmPath = findRpm();
+  logger.info({ labDir, node, rpm: rpmPath ?? 'emulated' }, 'simulated node');
+  const realRpm = rpmPath === undefined ? undefined : { path: rpmPath, executor: host };
   return {
     labDir,
     node,

@@ -2,7 +2,7 @@
 // servers so that the last one hosts none (the manual's rolling update starts there:
 // CPRO-XL050-06 3.1.3 updates server2, the server without groups, before server1), and with
 // Replicator one mirror disk per group, GREEN everywhere.
-import type { ClusterState } from '../../shared/lab/lab-state.js';
+import type { ClusterState } from '../state/lab-state.js';
 
 export interface TopologyInput {
   clusterName: string;

@@ -2,8 +2,8 @@
 // seed manual's samples (CPRO-XL050-06 3.1.3.2 and 3.1.3.5): the local server's column
 // first; a Normal mirror shows only its colours; an Abnormal one adds the times, with `--`
 // on the servers that fell behind and the break time on the one that kept the data.
-import { mirrorIsNormal } from '../../../shared/lab/cluster-model.js';
-import type { ClusterState } from '../../../shared/lab/lab-state.js';
+import { mirrorIsNormal } from '../cluster-model.js';
+import type { ClusterState } from '../../state/lab-state.js';
 
 const LABEL_WIDTH = 19;
 const COLUMN_WIDTH = 23;

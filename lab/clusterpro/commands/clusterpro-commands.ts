@@ -10,14 +10,14 @@ import {
   startGroup,
   stopGroup,
   type ClusterChange,
-} from '../../../shared/lab/cluster-model.js';
-import type { ClusterState } from '../../../shared/lab/lab-state.js';
-import type { LabView } from '../lab-store.js';
-import { powerDown, powerOffThisNode } from '../node-power.js';
-import { failed, succeeded, type CommandOutput, type SimCommand, type SimContext } from '../sim-command.js';
+} from '../cluster-model.js';
+import type { ClusterState } from '../../state/lab-state.js';
+import type { LabView } from '../../node/lab-store.js';
+import { powerDown, powerOffThisNode } from '../../node/node-power.js';
+import { failed, succeeded, type CommandOutput, type SimCommand, type SimContext } from '../../node/sim-command.js';
 import { renderMirror, renderMirrorList } from './clpmdstat-render.js';
 import { renderClpstat } from './clpstat-render.js';
-import { CLUSTER_DAEMON, setRunning } from './service-commands.js';
+import { CLUSTER_DAEMON, setRunning } from '../../node/commands/service-commands.js';
 
 const SUCCEEDED = 'Command succeeded.\n';
 const INVALID_OPTION = 'Invalid option.\n';

@@ -1,5 +1,5 @@
-// The simulated lab's state on disk (SPEC §9), shared by the simulated node (agent/sim),
-// which changes it as commands run, and the lab command (coordinator/lab), which creates
+// The simulated lab's state on disk (SPEC §9), shared by the simulated node (lab/node),
+// which changes it as commands run, and the lab command (lab/lab-command.ts), which creates
 // and supervises it. Tests outside the project read these files: keep the layout.
 //
 //   LAB/cluster.json          servers, groups, mirrors, suspended (+ lab settings)

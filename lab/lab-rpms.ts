@@ -7,8 +7,8 @@ import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { LockstepError, describeError } from '../../shared/errors.js';
-import { writeEmulatedRpm } from '../../shared/lab/emulated-rpm-file.js';
+import { LockstepError, describeError } from '../shared/errors.js';
+import { writeEmulatedRpm } from './state/emulated-rpm-file.js';
 
 const run = promisify(execFile);
 // Each command takes tens of milliseconds; a minute means something is stuck.
@@ -38,7 +38,7 @@ export async function rpmToolsAvailable(): Promise<boolean> {
   return true;
 }
 
-/** Where rpm is missing the node emulates it, reading these files' headers (shared/lab/emulated-rpm-file.ts). */
+/** Where rpm is missing the node emulates it, reading these files' headers (lab/state/emulated-rpm-file.ts). */
 export function writeEmulatedRpms(packageDir: string, rpms: readonly LabRpm[]): string[] {
   return rpms.map((rpm) => {
     const path = join(packageDir, rpm.fileName);

@@ -3,7 +3,7 @@
 // so nodes changing cluster.json at the same time never lose an update. The cluster model's
 // clock runs on every access: a resync that is due has finished, whoever looks.
 import { existsSync } from 'node:fs';
-import { advance } from '../../shared/lab/cluster-model.js';
+import { advance } from '../clusterpro/cluster-model.js';
 import {
   labPaths,
   readClusterState,
@@ -13,7 +13,7 @@ import {
   writeNodeState,
   type ClusterState,
   type NodeState,
-} from '../../shared/lab/lab-state.js';
+} from '../state/lab-state.js';
 
 /** The state a change works on; it mutates these objects (or replaces `cluster`). */
 export interface LabView {

@@ -3,10 +3,10 @@
 // do — and the cluster has settled: every server online, every mirror GREEN everywhere.
 import { join } from 'node:path';
 import type { ChannelCredentials, ChannelOptions } from '@grpc/grpc-js';
-import { LockstepError } from '../../shared/errors.js';
-import { labPaths, readClusterState, type ClusterState } from '../../shared/lab/lab-state.js';
-import { agentChannelOptions, clientCredentials, loadTlsMaterial } from '../../shared/tls.js';
-import { checkHealth } from '../../shared/wire/health-client.js';
+import { LockstepError } from '../shared/errors.js';
+import { labPaths, readClusterState, type ClusterState } from './state/lab-state.js';
+import { agentChannelOptions, clientCredentials, loadTlsMaterial } from '../shared/tls.js';
+import { checkHealth } from '../shared/wire/health-client.js';
 import type { LabNode } from './lab-create.js';
 
 const RETRY_MS = 100;

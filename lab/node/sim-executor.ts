@@ -3,24 +3,24 @@
 // shutdown/reboot — with the real tools' output and exit codes, over the lab's state on
 // disk. Every command is one line of LAB/history.jsonl.
 import { basename, dirname } from 'node:path';
-import { appendHistory } from '../../shared/lab/lab-state.js';
-import type { Fault } from '../../shared/lab/lab-state.js';
-import { DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_TIMEOUT_MS, type ExecRequest, type ExecResult, type Executor } from '../exec/executor.js';
-import { ProcessExecutor } from '../exec/process-executor.js';
-import { CLUSTERPRO_COMMANDS } from './commands/clusterpro-commands.js';
+import { appendHistory } from '../state/lab-state.js';
+import type { Fault } from '../state/lab-state.js';
+import type { ExecRequest, ExecResult, Executor } from '../../agent/exec/executor.js';
+import { DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_TIMEOUT_MS } from '../../shared/command-limits.js';
+import { CLUSTERPRO_COMMANDS } from '../clusterpro/commands/clusterpro-commands.js';
 import { POWER_COMMANDS } from './commands/reboot-command.js';
 import { RPM_COMMANDS } from './commands/rpm-command.js';
 import { initScriptCommand, SERVICE_COMMANDS } from './commands/service-commands.js';
 import { takeFault } from './fault-knobs.js';
 import { LabStore } from './lab-store.js';
-import { failed, notFound, type CommandOutput, type SimCommand, type SimContext } from './sim-command.js';
+import { failed, notFound, type CommandOutput, type RealRpm, type SimCommand, type SimContext } from './sim-command.js';
 
 export interface SimExecutorOptions {
   labDir: string;
   /** The node's name: LAB/nodes/NAME, and its server name in cluster.json. */
   node: string;
-  /** The real rpm binary; undefined: rpm is always emulated. */
-  realRpm?: string;
+  /** The machine's rpm; undefined: rpm is always emulated. */
+  realRpm?: RealRpm;
   /** Epoch ms; Date.now by default. */
   now?: () => number;
   /**
@@ -48,7 +48,6 @@ export class SimExecutor implements Executor {
   private readonly store: LabStore;
   private readonly now: () => number;
   private readonly exitProcess: (powerOff: () => Promise<void>) => void | Promise<void>;
-  private readonly processes = new ProcessExecutor();
 
   constructor(private readonly options: SimExecutorOptions) {
     this.now = options.now ?? Date.now;
@@ -114,7 +113,6 @@ export class SimExecutor implements Executor {
       node: this.options.node,
       now: this.now,
       realRpm: this.options.realRpm,
-      processes: this.processes,
       timeoutMs,
     };
     // A broken lab file is the node's trouble, not the agent's: it answers as a failed command.

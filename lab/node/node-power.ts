@@ -2,8 +2,8 @@
 // lab supervisor notices power 'down', waits the node's reboot delay and starts its agent
 // again, which boots the node (sim-boot.ts). An agent whose node is powered off from
 // elsewhere (clpstdn on another server) exits through watchPowerOff.
-import { serverDown } from '../../shared/lab/cluster-model.js';
-import { readNodeState } from '../../shared/lab/lab-state.js';
+import { serverDown } from '../clusterpro/cluster-model.js';
+import { readNodeState } from '../state/lab-state.js';
 import type { LabView } from './lab-store.js';
 import type { CommandOutput, SimContext } from './sim-command.js';
 

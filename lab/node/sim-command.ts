@@ -1,7 +1,16 @@
 // What one simulated program is: argv in, what it printed and its exit code out, over the
 // lab's state. The executor (sim-executor.ts) adds history, faults and timeouts around it.
-import type { Executor } from '../exec/executor.js';
+import type { Executor } from '../../agent/exec/executor.js';
 import type { LabStore } from './lab-store.js';
+
+/**
+ * The machine's rpm binary and the executor that runs it — the agent's own (its composition
+ * root passes it in: the lab imports nothing from agent/ at run time).
+ */
+export interface RealRpm {
+  path: string;
+  executor: Executor;
+}
 
 export interface SimContext {
   store: LabStore;
@@ -9,10 +18,8 @@ export interface SimContext {
   node: string;
   /** Epoch ms. */
   now: () => number;
-  /** The real rpm binary, when the machine has one. */
-  realRpm: string | undefined;
-  /** Runs the real rpm. */
-  processes: Executor;
+  /** The machine's rpm, when it has one. */
+  realRpm: RealRpm | undefined;
   /** What is left of the request's timeout. */
   timeoutMs: number;
 }

@@ -1,7 +1,7 @@
 // A taken port would make that node's agent fail to start, over and over, until `lab up`
 // timed out; asking first turns it into a bad-input error naming the flag.
 import { createServer } from 'node:net';
-import { LockstepError } from '../../shared/errors.js';
+import { LockstepError } from '../shared/errors.js';
 import type { LabNode } from './lab-create.js';
 
 export async function assertPortsFree(nodes: readonly LabNode[]): Promise<void> {

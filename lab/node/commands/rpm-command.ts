@@ -1,8 +1,8 @@
 // `rpm` on a simulated node (SPEC §9). Where the machine has rpm and the node's rpm is
 // 'real', the real rpm runs against the node's own database (--dbpath) and its output is the
 // answer; otherwise rpm-emulator.ts answers the same argv from node.json.
-import type { NodeState } from '../../../shared/lab/lab-state.js';
-import { failed, type CommandOutput, type SimCommand, type SimContext } from '../sim-command.js';
+import type { NodeState } from '../../state/lab-state.js';
+import { failed, type CommandOutput, type RealRpm, type SimCommand, type SimContext } from '../sim-command.js';
 import { DEFAULT_QUERY_FORMAT, emulateRpm, type RpmRequest } from './rpm-emulator.js';
 
 const TRANSACTION_MODES: ReadonlySet<string> = new Set(['-i', '--install', '-U', '--upgrade']);
@@ -28,8 +28,8 @@ export function realRpmArgs(args: readonly string[], dbPath: string): string[] {
   return [...database, ...withArch];
 }
 
-async function runRealRpm(args: readonly string[], node: NodeState, rpm: string, context: SimContext): Promise<CommandOutput> {
-  const result = await context.processes.run({ argv: [rpm, ...realRpmArgs(args, node.rpmDbPath)], timeoutMs: context.timeoutMs });
+async function runRealRpm(args: readonly string[], node: NodeState, rpm: RealRpm, context: SimContext): Promise<CommandOutput> {
+  const result = await rpm.executor.run({ argv: [rpm.path, ...realRpmArgs(args, node.rpmDbPath)], timeoutMs: context.timeoutMs });
   return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr, timedOut: result.timedOut };
 }
 

@@ -3,8 +3,8 @@
 // answers the drivers read: `chkconfig NAME` 0/1, LSB `status` 0 running / 3 stopped,
 // `systemctl is-enabled` 0/1, `is-active` 0/3. The `clusterpro` service is the cluster
 // daemon: starting it joins this server to the cluster, stopping it takes it out.
-import type { ClusterState, NodeState } from '../../../shared/lab/lab-state.js';
-import { serverJoins, serverStopped } from '../../../shared/lab/cluster-model.js';
+import type { ClusterState, NodeState } from '../../state/lab-state.js';
+import { serverJoins, serverStopped } from '../../clusterpro/cluster-model.js';
 import type { LabView } from '../lab-store.js';
 import { failed, notFound, succeeded, type CommandOutput, type SimCommand, type SimContext } from '../sim-command.js';
 

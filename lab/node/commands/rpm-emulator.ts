@@ -1,5 +1,5 @@
 // rpm without an rpm binary (SPEC §9): node.json `packages` is the database and package
-// files are emulated (shared/lab/emulated-rpm-file.ts). Messages, streams and exit codes are
+// files are emulated (lab/state/emulated-rpm-file.ts). Messages, streams and exit codes are
 // rpm 4.18's, checked against the real one (REFERENCE.md, rpm):
 //   rpm -q  → `package X is not installed` on stdout, exit = names not found
 //   rpm -i  → `\tpackage … is already installed` / `(which is newer than …)`, exit 1
@@ -7,8 +7,8 @@
 //   rpm -e  → `error: package X is not installed`, exit 1
 // Architectures are never checked: the real rpm runs with --ignorearch in the lab too.
 import { packageLabel, type PackageInfo } from '../../../shared/domain/package.js';
-import { readEmulatedRpm } from '../../../shared/lab/emulated-rpm-file.js';
-import type { NodeState } from '../../../shared/lab/lab-state.js';
+import { readEmulatedRpm } from '../../state/emulated-rpm-file.js';
+import type { NodeState } from '../../state/lab-state.js';
 import { compareEvr } from '../../../shared/version.js';
 import { failed, succeeded, type CommandOutput, type SimContext } from '../sim-command.js';
 import { compileQueryFormat, type TagTable } from './rpm-queryformat-interpreter.js';

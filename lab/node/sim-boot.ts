@@ -3,8 +3,8 @@
 // out-of-date mirrors then resync (or wait for clpmdctrl -r). An agent that merely restarted
 // (killed, crashed) finds the node up and boots nothing: same boot id, same services.
 import { randomUUID } from 'node:crypto';
-import { serverJoins } from '../../shared/lab/cluster-model.js';
-import type { NodeState } from '../../shared/lab/lab-state.js';
+import { serverJoins } from '../clusterpro/cluster-model.js';
+import type { NodeState } from '../state/lab-state.js';
 import { LabStore } from './lab-store.js';
 import { CLUSTER_DAEMON } from './commands/service-commands.js';
 

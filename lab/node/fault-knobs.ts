@@ -1,7 +1,7 @@
 // Fault knobs (node.json `faults`): a test makes a command fail, hang or answer late on one
 // node. A fault fires when its `match` is a prefix of the argv; a fault with `times` is
 // used up after that many firings.
-import type { Fault } from '../../shared/lab/lab-state.js';
+import type { Fault } from '../state/lab-state.js';
 import type { LabStore } from './lab-store.js';
 
 export function matchesFault(fault: Fault, argv: readonly string[]): boolean {
