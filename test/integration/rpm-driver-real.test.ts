@@ -4,11 +4,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PackageApplyRequest } from '../../agent/drivers/driver.js';
 import { RpmDriver } from '../../agent/drivers/package/rpm-driver.js';
 import { parseRpmQi, rpmQiToPackageInfo } from '../../agent/drivers/package/rpm-qi-parser.js';
 import { ProcessExecutor } from '../../agent/exec/process-executor.js';
-import { packageLabel, type PackageInfo } from '../../shared/domain/package.js';
+import { packageLabel, type PackageInfo, type PackageRequest } from '../../shared/domain/package.js';
 import { buildClusterproRpms, initRpmDb } from '../support/rpm-packages.js';
 import { haveTools } from '../support/require-tool.js';
 
@@ -21,8 +20,7 @@ describe.skipIf(!haveTools('rpm', 'rpmbuild'))('RpmDriver with the real rpm and 
   let driver: RpmDriver;
   const old = (): string => rpms['clusterpro-2.0.0-1.x86_64'] ?? '';
   const update = (): string => rpms['clusterpro-2.1.3-1.x86_64'] ?? '';
-  const apply = (request: Partial<PackageApplyRequest> & Pick<PackageApplyRequest, 'action'>) =>
-    driver.apply({ testOnly: false, force: false, ...request });
+  const apply = (request: PackageRequest) => driver.apply(request);
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'lockstep-rpm-'));
@@ -134,6 +132,6 @@ describe.skipIf(!haveTools('rpm', 'rpmbuild'))('RpmDriver with the real rpm and 
     const lab = new RpmDriver({ executor: new ProcessExecutor(), dbPath, extraArgs: ['--ignorearch'] });
     const result = await lab.apply({ action: 'install', path: ia64, testOnly: false, force: false });
     expect(result).toMatchObject({ ok: true, packageChange: { after: { arch: 'ia64', summary: 'CLUSTERPRO X 2.1 for Linux(ia64)' } } });
-    expect((await lab.apply({ action: 'remove', name: 'clusterpro', testOnly: false, force: false })).ok).toBe(true);
+    expect((await lab.apply({ action: 'remove', name: 'clusterpro', testOnly: false })).ok).toBe(true);
   });
 });
