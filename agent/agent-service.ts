@@ -1,43 +1,28 @@
-// The agent's operations in domain terms. The gRPC adapter (agent/grpc) converts the wire
-// to these calls; every mutating one goes through the journal so it runs at most once.
+// The agent's operations (shared/agent-api.ts) on this node. Every request is checked here,
+// once, so the drivers receive values that are already valid; every mutating call goes
+// through the journal so it runs at most once. The gRPC adapter (agent/grpc) maps the wire.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import type { AgentApi, ServiceControlAnswer } from '../shared/agent-api.js';
 import type { ClusterAction, ClusterStatus, MirrorStatus } from '../shared/domain/cluster.js';
+import type { NodeInfo } from '../shared/domain/node.js';
 import type { OpContext, Operation, OperationResult } from '../shared/domain/operation.js';
 import { unknownOperation } from '../shared/domain/operation.js';
-import type { PackageAction, PackageInfo } from '../shared/domain/package.js';
-import type { ServiceAction, ServiceStatus } from '../shared/domain/service.js';
+import type { PackageFile, PackageInfo, PackageRequest } from '../shared/domain/package.js';
+import type { ServiceAction } from '../shared/domain/service.js';
 import { describeError, invalidArgument } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { optionalName, requireName, requireText } from '../shared/names.js';
 import { operationResult } from './drivers/command-outcome.js';
 import { checkClusterAction } from './cluster-action-rules.js';
 import type { ClusterDriver, PackageDriver, ServiceDriver } from './drivers/driver.js';
+import { requireAllowedService } from './drivers/service/service-allow-list.js';
 import type { HookRunner } from './hook-runner.js';
 import type { NodeFacts } from './node-facts.js';
 import { REBOOT_KIND, type OpJournal } from './op-journal.js';
 import type { PackagePathGuard } from './package-path-guard.js';
 import type { Rebooter } from './rebooter.js';
-
-export interface NodeInfo {
-  hostname: string;
-  platform: string;
-  kernelRelease: string;
-  bootId: string;
-  agentVersion: string;
-  drivers: Array<{ role: 'package' | 'service' | 'cluster'; name: string }>;
-  uptimeSeconds: number;
-  os: 'linux' | 'solaris';
-}
-
-export interface PackageRequest {
-  action: PackageAction;
-  path: string;
-  name: string;
-  testOnly: boolean;
-  force: boolean;
-}
 
 export interface AgentServiceDeps {
   journal: OpJournal;
@@ -54,7 +39,7 @@ export interface AgentServiceDeps {
   rebootDelayMs?: number;
 }
 
-export class AgentService {
+export class AgentService implements AgentApi {
   /** Operations executing now, so a duplicate that arrives meanwhile waits for the result. */
   private readonly inFlight = new Map<string, Promise<Operation>>();
 
@@ -78,39 +63,29 @@ export class AgentService {
     };
   }
 
-  queryPackage(name: string): Promise<PackageInfo> {
+  async queryPackage(name: string): Promise<PackageInfo> {
     return this.deps.packages.query(requireName('name', name));
   }
 
-  async inspectPackageFile(path: string): Promise<{ package: PackageInfo; size: number; sha256: string }> {
+  async inspectPackageFile(path: string): Promise<PackageFile> {
     const real = await this.deps.pathGuard.check('path', path);
     const [info, size, sha256] = await Promise.all([this.deps.packages.inspectFile(real), stat(real).then((s) => s.size), sha256File(real)]);
     return { package: info, size, sha256 };
   }
 
   applyPackage(context: OpContext, request: PackageRequest): Promise<Operation> {
-    return this.journaled(context, `package.${request.action}`, request, async () => {
-      if (request.action === 'remove') {
-        const name = requireName('name', request.name);
-        return () => this.deps.packages.apply({ action: 'remove', name, testOnly: request.testOnly, force: false });
-      }
-      if (request.force && request.action !== 'downgrade') throw invalidArgument('force', 'applies to DOWNGRADE only');
-      const path = await this.deps.pathGuard.check('path', request.path);
-      return () => this.deps.packages.apply({ action: request.action, path, testOnly: request.testOnly, force: request.force });
+    return this.journaled(context, `package.${request.action}`, journalRecord(request), async () => {
+      const checked = await this.checkPackageRequest(request);
+      return () => this.deps.packages.apply(checked);
     });
   }
 
-  async controlService(context: OpContext | undefined, name: string, action: ServiceAction): Promise<{ operation?: Operation; status: ServiceStatus }> {
+  async controlService(context: OpContext | undefined, name: string, action: ServiceAction): Promise<ServiceControlAnswer> {
     const { services } = this.deps;
-    const checkName = (): string => {
-      requireName('name', name);
-      if (!services.allowList.has(name)) throw invalidArgument('name', `service "${name}" is not on this agent's allow-list (${[...services.allowList].join(', ')})`);
-      return name;
-    };
-    if (action === 'status') return { status: await services.status(checkName()) };
+    if (action === 'status') return { status: await services.status(requireAllowedService(services.allowList, name)) };
     if (context === undefined) throw invalidArgument('op', `is required for ${action.toUpperCase()}`);
     const operation = await this.journaled(context, `service.${action}`, { name, action }, async () => {
-      const service = checkName();
+      const service = requireAllowedService(services.allowList, name);
       return async () => ({ ...(await services.control(service, action)), serviceStatus: await services.status(service) });
     });
     return { operation, status: operation.result.serviceStatus ?? { name, enabled: false, running: false } };
@@ -120,7 +95,7 @@ export class AgentService {
     return this.deps.cluster.status();
   }
 
-  mirrorStatus(resource: string): Promise<MirrorStatus[]> {
+  async mirrorStatus(resource: string): Promise<MirrorStatus[]> {
     return this.deps.cluster.mirrors(optionalName('resource', resource));
   }
 
@@ -151,10 +126,19 @@ export class AgentService {
     return begun.operation;
   }
 
-  getOperation(opId: string): Operation {
+  async getOperation(opId: string): Promise<Operation> {
     requireText('op_id', opId, 256);
     if (opId === '') throw invalidArgument('op_id', 'is required');
     return this.deps.journal.get(opId) ?? unknownOperation(opId);
+  }
+
+  /** The file's real path (path guard) or a well-formed name; FORCE only with DOWNGRADE. */
+  private async checkPackageRequest(request: PackageRequest): Promise<PackageRequest> {
+    const testOnly = request.testOnly ?? false;
+    if (request.action === 'remove') return { action: 'remove', name: requireName('name', request.name), testOnly };
+    const force = request.force ?? false;
+    if (force && request.action !== 'downgrade') throw invalidArgument('force', 'applies to DOWNGRADE only');
+    return { action: request.action, path: await this.deps.pathGuard.check('path', request.path), testOnly, force };
   }
 
   private async runReboot(context: OpContext): Promise<void> {
@@ -224,6 +208,16 @@ export function validateContext(context: OpContext): void {
   if (context.runId === '') throw invalidArgument('op.run_id', 'is required for a mutating request');
   requireText('op.run_id', context.runId, 256);
   if (!Number.isSafeInteger(context.epoch) || context.epoch < 1) throw invalidArgument('op.epoch', `must be a positive integer, got ${context.epoch}`);
+}
+
+/**
+ * The request as the journal digests it to recognise a repeat: every field, in the order the
+ * agent has always written them, so that a journal kept by an earlier agent still matches.
+ */
+function journalRecord(request: PackageRequest): { action: string; path: string; name: string; testOnly: boolean; force: boolean } {
+  const testOnly = request.testOnly ?? false;
+  if (request.action === 'remove') return { action: request.action, path: '', name: request.name, testOnly, force: false };
+  return { action: request.action, path: request.path, name: '', testOnly, force: request.force ?? false };
 }
 
 function sha256File(path: string): Promise<string> {

@@ -130,7 +130,7 @@ describe('emulated rpm through the real RpmDriver', () => {
       stderr: 'error: "clusterpro" specifies multiple packages:\n',
     });
     expect((await run('server1', 'rpm', '-e', 'clusterpro-2.0.0')).exitCode).toBe(0);
-    const removal = await driver().apply({ action: 'remove', name: 'clusterpro', testOnly: false, force: false });
+    const removal = await driver().apply({ action: 'remove', name: 'clusterpro', testOnly: false });
     expect(removal).toMatchObject({ ok: true });
     expect(await run('server1', 'rpm', '-e', 'clusterpro')).toMatchObject({ exitCode: 1, stderr: 'error: package clusterpro is not installed\n' });
     expect(await run('server1', 'rpm', '-U', join(lab, 'nope.rpm'))).toMatchObject({ exitCode: 1, stderr: `error: open of ${join(lab, 'nope.rpm')} failed: No such file or directory\n` });
