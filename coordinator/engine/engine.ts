@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { LockstepError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
-import { compileSubmission, readSubmission } from '../plan/compile-runbook.js';
+import { compileSubmission, readSubmission } from '../procedures/compile-runbook.js';
 import type { ClusterFacts } from '../plan/cluster-facts.js';
 import { gatherFacts } from './gather-facts.js';
 import { rollbackRunbook } from './rollback.js';

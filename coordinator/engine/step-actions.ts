@@ -5,7 +5,8 @@ import type { ClusterAction, ClusterActionKind } from '../../shared/domain/clust
 import type { OpContext, Operation } from '../../shared/domain/operation.js';
 import { isLockstepError } from '../../shared/errors.js';
 import type { AgentClient } from '../../shared/wire/agent-client.js';
-import type { NodeStepKind, StepParams } from '../plan/plan.js';
+import type { NodeStepKind } from '../runbook/step-kinds.js';
+import type { StepParams } from '../runbook/step-params.js';
 
 export interface StepOutcome {
   ok: boolean;

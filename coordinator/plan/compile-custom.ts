@@ -5,7 +5,8 @@
 import { LockstepError, invalidArgument } from '../../shared/errors.js';
 import { CUSTOM_PROCEDURE, type Runbook } from '../runbook/runbook-schema.js';
 import type { RunbookStep, StepTarget } from '../runbook/step-schema.js';
-import { DEFAULT_STEP_TIMEOUT_MS, isNodeStepKind, type NodeTask, type Plan, type Stage } from './plan.js';
+import { isNodeStepKind } from '../runbook/step-kinds.js';
+import { DEFAULT_STEP_TIMEOUT_MS, type NodeTask, type Plan, type Stage } from './plan.js';
 import { describeTask } from './task-description.js';
 
 export interface CompileOptions {

@@ -7,8 +7,9 @@
 import type Database from 'better-sqlite3';
 import { LockstepError } from '../../shared/errors.js';
 import { openDatabase } from '../../shared/sqlite.js';
-import type { NodeStepKind, Plan } from '../plan/plan.js';
-import type { Blocker, RunEvent, RunState, StepState } from '../engine/run-types.js';
+import type { Blocker, RunEvent, RunState, StepState } from '../../shared/domain/run.js';
+import type { Plan } from '../plan/plan.js';
+import type { NodeStepKind } from '../runbook/step-kinds.js';
 import { MIGRATIONS } from './migrations.js';
 
 export interface RunRow {

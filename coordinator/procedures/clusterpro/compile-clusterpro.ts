@@ -5,9 +5,11 @@
 // every stage boundary is a barrier.
 import { LockstepError } from '../../../shared/errors.js';
 import type { ClusterFacts } from '../../plan/cluster-facts.js';
-import { DEFAULT_STEP_TIMEOUT_MS, type NodeStepKind, type NodeTask, type Plan, type Stage, type StepParams } from '../../plan/plan.js';
+import { DEFAULT_STEP_TIMEOUT_MS, type NodeTask, type Plan, type Stage } from '../../plan/plan.js';
 import { describeTask } from '../../plan/task-description.js';
 import type { Runbook } from '../../runbook/runbook-schema.js';
+import type { NodeStepKind } from '../../runbook/step-kinds.js';
+import type { StepParams } from '../../runbook/step-params.js';
 import { assertAvailable } from './availability.js';
 import { loadBundle, quote, type Bundle, type WordingKey } from './bundle.js';
 import { defaultOrder, placementOf, planMoves, type GroupPlacement } from './group-placement.js';
