@@ -55,3 +55,8 @@ export interface Plan {
 }
 
 export const DEFAULT_STEP_TIMEOUT_MS = 10 * 60_000;
+
+/** A gate, or a barrier that demands a person: the run waits there for `lockstep approve`. */
+export function awaitsApproval(stage: Stage): boolean {
+  return stage.type === 'gate' || (stage.type === 'barrier' && stage.confirm);
+}

@@ -158,7 +158,9 @@ function lanesOf(step: NodeStep, scope: Scope): Record<string, NodeTask[]> {
   }
   const targets = step.on === 'all' ? scope.nodes : step.on === 'one' ? [scope.lead] : scope.batch;
   const params = actionParams(step.do, scope);
-  return Object.fromEntries(targets.map((node) => [node, [task(id, step.do.kind, params)]]));
+  // A node is in one batch only, so on the batch's own nodes the node names the task already.
+  const taskId = step.on === 'batch' ? step.id : id;
+  return Object.fromEntries(targets.map((node) => [node, [task(taskId, step.do.kind, params)]]));
 }
 
 function actionParams(action: Action, scope: Scope): Omit<StepParams, 'timeoutMs'> {
@@ -199,7 +201,7 @@ function holds(condition: Condition, scope: Scope): boolean {
   return condition === 'replicator' ? scope.replicator : scope.params[condition];
 }
 
-/** Inside a rolling batch, ids carry the batch's servers: step ids stay unique per node within the plan. */
+/** Inside a rolling batch, ids carry the batch's servers: stage ids stay unique within the plan, and so do the ids of tasks on nodes outside the batch. */
 function scoped(id: string, scope: Scope): string {
   return scope.batch.length === 0 ? id : `${id}@${scope.batch.join('+')}`;
 }
