@@ -38,6 +38,9 @@ export type Stage =
   /** A point where a maintenance window may pause the run (between servers of a rolling update). */
   | { type: 'safe-point'; id: string };
 
+/** A stage the coordinator itself passes: no node runs anything in it. */
+export type CoordinatorStage = Exclude<Stage, { type: 'tasks' }>;
+
 export interface PlanNode {
   name: string;
   address: string;
