@@ -11,18 +11,33 @@ export const DEFAULT_COORDINATOR_DB = '/var/lib/lockstep-coordinator/runs.sqlite
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const hostPort = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'expected HOST:PORT, e.g. 127.0.0.1:7450');
+const file = z.string().min(1);
+
+/** One setting: its check, and how it reads as a flag (`--KEY`). */
+export interface CoordinatorSetting {
+  schema: z.ZodType;
+  help: string;
+  /** The value's name in --help; a setting without one is a yes/no flag. */
+  arg?: string;
+  choices?: readonly string[];
+}
+
+/** Every setting once: the config file's key, the flag's name, its check and its help (coordinator-flags.ts). */
+export const COORDINATOR_SETTINGS = {
+  listen: { schema: hostPort, arg: '<host:port>', help: `gRPC API for the CLI (default ${DEFAULT_COORDINATOR_LISTEN}; non-loopback needs --tls-*)` },
+  http: { schema: hostPort, arg: '<host:port>', help: `HTTP endpoint for /healthz (default ${DEFAULT_COORDINATOR_HTTP})` },
+  db: { schema: file, arg: '<file>', help: `the SQLite run journal (default ${DEFAULT_COORDINATOR_DB})` },
+  'tls-ca': { schema: file, arg: '<file>', help: 'CA certificate that operator client certificates must chain to' },
+  'tls-cert': { schema: file, arg: '<file>', help: "the coordinator's certificate" },
+  'tls-key': { schema: file, arg: '<file>', help: "the coordinator's private key" },
+  insecure: { schema: z.boolean(), help: 'serve the API without TLS (the default on loopback; refused elsewhere)' },
+  'log-level': { schema: z.enum(LOG_LEVELS), arg: '<level>', choices: LOG_LEVELS, help: 'log level (default info)' },
+} as const satisfies Record<string, CoordinatorSetting>;
+
+type Settings = typeof COORDINATOR_SETTINGS;
 
 export const coordinatorConfigSchema = z
-  .object({
-    listen: hostPort.optional(),
-    http: hostPort.optional(),
-    db: z.string().min(1).optional(),
-    'tls-ca': z.string().min(1).optional(),
-    'tls-cert': z.string().min(1).optional(),
-    'tls-key': z.string().min(1).optional(),
-    insecure: z.boolean().optional(),
-    'log-level': z.enum(LOG_LEVELS).optional(),
-  })
+  .object(Object.fromEntries(Object.entries(COORDINATOR_SETTINGS).map(([key, setting]) => [key, setting.schema.optional()])) as { [K in keyof Settings]: z.ZodOptional<Settings[K]['schema']> })
   .strict();
 
 export type CoordinatorConfigInput = z.infer<typeof coordinatorConfigSchema>;

@@ -86,8 +86,28 @@ export function isLockstepError(error: unknown, code?: ErrorCode): error is Lock
   return error instanceof LockstepError && (code === undefined || error.code === code);
 }
 
-/** The message of any thrown value, for logs and operator-facing text. */
+/**
+ * The message of any thrown value and of its causes, for logs and operator-facing text. A
+ * cause the text already quotes is not repeated, nor a gRPC error's status line around the
+ * details that its translation (shared/wire/grpc-errors.ts) carries.
+ */
 export function describeError(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  return String(error);
+  let text = error instanceof Error ? error.message : String(error);
+  const seen = new Set<unknown>([error]);
+  for (let cause = causeOf(error); cause !== undefined && !seen.has(cause); cause = causeOf(cause)) {
+    seen.add(cause);
+    const own = causeText(cause);
+    if (own !== '' && !text.includes(own)) text = `${text}: ${own}`;
+  }
+  return text;
+}
+
+function causeOf(error: unknown): unknown {
+  return error instanceof Error ? error.cause : undefined;
+}
+
+function causeText(cause: unknown): string {
+  if (!(cause instanceof Error)) return String(cause);
+  const details = (cause as { details?: unknown }).details;
+  return typeof details === 'string' ? details : cause.message;
 }

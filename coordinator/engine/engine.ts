@@ -3,22 +3,26 @@
 import { randomBytes } from 'node:crypto';
 import { LockstepError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
-import { compileSubmission, readSubmission } from '../plan/compile-runbook.js';
+import { compileSubmission, readSubmission } from '../procedures/compile-runbook.js';
 import type { ClusterFacts } from '../plan/cluster-facts.js';
 import { gatherFacts } from './gather-facts.js';
 import { rollbackRunbook } from './rollback.js';
 import { planHash } from '../plan/plan-hash.js';
-import type { Plan } from '../plan/plan.js';
+import { awaitsApproval, type Plan } from '../plan/plan.js';
 import { RunStore, type RunRow } from '../store/run-store.js';
-import { AgentPool } from './agent-pool.js';
 import { RunDriver } from './run-driver.js';
+import { connectOverTls, type ConnectAgents, type RunAgents } from './run-agents.js';
 import { FINAL_RUN_STATES, type NodeView, type RunEvent, type RunService, type RunView, type StepView, type SubmitInput, type SubmitResult } from './run-types.js';
 
-export interface EngineOptions {
-  dbFile: string;
+/** What the engine is built from; each part has the production default (Temporal's `options.connection ?? Connection.lazy()`). */
+export type EngineOptions = {
   logger: Logger;
+  /** How the engine reaches a run's agents: over mTLS by default (run-agents.ts). */
+  connect?: ConnectAgents;
+  /** The clock of the journal's timestamps and the run ids. */
+  now?: () => number;
   sleep?: (ms: number) => Promise<void>;
-}
+} & ({ dbFile: string; store?: undefined } | { store: RunStore; dbFile?: undefined });
 
 export type Engine = RunService & { readonly epoch: number; close(): Promise<void> };
 
@@ -28,19 +32,30 @@ const PREFLIGHT_DEADLINE_MS = 5_000;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function createEngine(options: EngineOptions): Promise<Engine> {
-  const engine = new RunEngine(new RunStore(options.dbFile), options.logger, options.sleep ?? sleep);
+  const now = options.now ?? Date.now;
+  const store = options.store ?? new RunStore(options.dbFile, now);
+  const engine = new RunEngine(store, { logger: options.logger, connect: options.connect ?? connectOverTls, now, sleep: options.sleep ?? sleep });
   await engine.resumeAll();
   return engine;
 }
 
+interface EngineParts {
+  logger: Logger;
+  connect: ConnectAgents;
+  now: () => number;
+  sleep: (ms: number) => Promise<void>;
+}
+
 class RunEngine implements Engine {
   private readonly drivers = new Map<string, RunDriver>();
+  private readonly logger: Logger;
 
   constructor(
     private readonly store: RunStore,
-    private readonly logger: Logger,
-    private readonly sleep: (ms: number) => Promise<void>,
-  ) {}
+    private readonly parts: EngineParts,
+  ) {
+    this.logger = parts.logger;
+  }
 
   get epoch(): number {
     return this.store.epoch;
@@ -57,7 +72,7 @@ class RunEngine implements Engine {
   async submit(input: SubmitInput): Promise<SubmitResult> {
     const submission = readSubmission(input.runbookYaml, input.runbookPath);
     // The preflight's connections are handed to the run, so a thousand nodes are not dialled twice.
-    const pool = await AgentPool.connect(submission.runbook.nodes, submission.tls, PREFLIGHT_DEADLINE_MS);
+    const pool = await this.parts.connect(submission.runbook.nodes, submission.tls, PREFLIGHT_DEADLINE_MS);
     let handedOver = false;
     try {
       const facts = await gatherFacts(pool, submission.runbook.nodes, submission.facts);
@@ -69,7 +84,7 @@ class RunEngine implements Engine {
       const tls = submission.tls;
       const hash = planHash(plan);
       if (input.dryRun) return { planHash: hash, plan };
-      const id = newRunId();
+      const id = newRunId(this.parts.now());
       const run = this.store.createRun({ id, plan, planHash: hash, runbookPath: input.runbookPath, runbookYaml: input.runbookYaml, tls, autoApprove: input.autoApprove, requestedBy: input.requestedBy });
       this.logger.info({ run: id, procedure: plan.procedure, nodes: plan.nodes.length }, 'run created');
       const reuse = pool.serves(plan.nodes);
@@ -105,9 +120,8 @@ class RunEngine implements Engine {
 
   approve(runId: string, gate: string, operator: string, comment: string): RunView {
     const run = this.store.getRun(runId);
-    const stage = run.plan.stages.find((candidate) => candidate.id === gate);
-    if (stage === undefined || !(stage.type === 'gate' || (stage.type === 'barrier' && stage.confirm))) {
-      const gates = run.plan.stages.filter((candidate) => candidate.type === 'gate' || (candidate.type === 'barrier' && candidate.confirm)).map((candidate) => candidate.id);
+    const gates = run.plan.stages.filter(awaitsApproval).map((stage) => stage.id);
+    if (!gates.includes(gate)) {
       throw new LockstepError('LOCKSTEP_E_INVALID_ARGUMENT', `gate: run ${runId} has no gate "${gate}" (its gates: ${gates.join(', ') || 'none'})`, { field: 'gate' });
     }
     this.store.approve(runId, gate, operator, comment);
@@ -162,7 +176,7 @@ class RunEngine implements Engine {
     if (!FINAL_RUN_STATES.has(run.state) && run.state !== 'blocked') {
       throw new LockstepError('LOCKSTEP_E_UNSUPPORTED', `cannot roll back run ${runId} while it is ${run.state}: cancel it first, or wait until it ends`);
     }
-    const pool = await AgentPool.connect(run.plan.nodes, run.tls, 15_000);
+    const pool = await this.parts.connect(run.plan.nodes, run.tls, 15_000);
     let runbookYaml: string;
     try {
       runbookYaml = await rollbackRunbook({ run, tasks: this.store.tasks(runId), pool });
@@ -193,17 +207,17 @@ class RunEngine implements Engine {
     this.store.close();
   }
 
-  private async drive(run: RunRow, preflightPool?: AgentPool): Promise<void> {
-    const pool = preflightPool ?? (await AgentPool.connect(run.plan.nodes, run.tls, maxTimeout(run.plan)));
+  private async drive(run: RunRow, preflightPool?: RunAgents): Promise<void> {
+    const pool = preflightPool ?? (await this.parts.connect(run.plan.nodes, run.tls, maxTimeout(run.plan)));
     pool.setDeadline(maxTimeout(run.plan));
-    const driver = new RunDriver(run.id, { store: this.store, pool, logger: this.logger, sleep: this.sleep });
+    const driver = new RunDriver(run.id, { store: this.store, pool, logger: this.logger, sleep: this.parts.sleep });
     this.drivers.set(run.id, driver);
     void driver.finished.then(() => this.drivers.delete(run.id));
   }
 
   /** Read-only: what the nodes report, over connections that check each node's certificate. */
   private async readFacts(submission: ReturnType<typeof readSubmission>): Promise<ClusterFacts> {
-    const pool = await AgentPool.connect(submission.runbook.nodes, submission.tls, PREFLIGHT_DEADLINE_MS);
+    const pool = await this.parts.connect(submission.runbook.nodes, submission.tls, PREFLIGHT_DEADLINE_MS);
     try {
       return await gatherFacts(pool, submission.runbook.nodes, submission.facts);
     } finally {
@@ -248,7 +262,7 @@ class RunEngine implements Engine {
       return [{ id: stage.id, kind: stage.type, node: '', state, attempt: 0, opId: '', message: 'message' in stage ? stage.message : '', outputTail: '', startedAtMs: 0, finishedAtMs: 0 }];
     });
     const current = run.plan.stages[run.stageIndex];
-    const needsApproval = current !== undefined && (current.type === 'gate' || (current.type === 'barrier' && current.confirm)) && !approvals.has(current.id);
+    const needsApproval = current !== undefined && awaitsApproval(current) && !approvals.has(current.id);
     return {
       id: run.id,
       cluster: run.cluster,
@@ -264,8 +278,8 @@ class RunEngine implements Engine {
   }
 }
 
-function newRunId(): string {
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
+function newRunId(atMs: number): string {
+  const stamp = new Date(atMs).toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
   return `run-${stamp}-${randomBytes(2).toString('hex')}`;
 }
 

@@ -2,7 +2,7 @@
 import { describeError } from '../../shared/errors.js';
 import type { ClusterFacts, FactsRequest, NodeFacts } from '../plan/cluster-facts.js';
 import type { PlanNode } from '../plan/plan.js';
-import type { AgentPool } from './agent-pool.js';
+import type { RunAgents } from './run-agents.js';
 
 /**
  * How many nodes are read at once. Each first call opens a TLS connection; a thousand
@@ -10,7 +10,7 @@ import type { AgentPool } from './agent-pool.js';
  */
 const CONCURRENT_READS = 64;
 
-export async function gatherFacts(pool: AgentPool, nodes: readonly PlanNode[], request: FactsRequest): Promise<ClusterFacts> {
+export async function gatherFacts(pool: RunAgents, nodes: readonly PlanNode[], request: FactsRequest): Promise<ClusterFacts> {
   const facts = await mapBounded(nodes, CONCURRENT_READS, (node) => readNode(pool, node, request));
   const first = facts.find((node) => node.reachable);
   if (!request.cluster || first === undefined) return { nodes: facts, mirrors: [] };
@@ -19,7 +19,7 @@ export async function gatherFacts(pool: AgentPool, nodes: readonly PlanNode[], r
   return { nodes: facts, cluster, mirrors };
 }
 
-async function readNode(pool: AgentPool, node: PlanNode, request: FactsRequest): Promise<NodeFacts> {
+async function readNode(pool: RunAgents, node: PlanNode, request: FactsRequest): Promise<NodeFacts> {
   const agent = pool.client(node.name);
   try {
     const info = await agent.nodeInfo();

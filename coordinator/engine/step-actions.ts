@@ -8,7 +8,8 @@ import type { OpContext, Operation } from '../../shared/domain/operation.js';
 import type { PackageAction } from '../../shared/domain/package.js';
 import type { ServiceAction } from '../../shared/domain/service.js';
 import { isLockstepError } from '../../shared/errors.js';
-import type { NodeStepKind, StepParams } from '../plan/plan.js';
+import type { NodeStepKind } from '../runbook/step-kinds.js';
+import type { StepParams } from '../runbook/step-params.js';
 
 export interface StepOutcome {
   ok: boolean;

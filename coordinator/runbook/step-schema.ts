@@ -2,7 +2,8 @@
 // (`with`). The kind decides which `with` keys exist and whether `on`, `confirm`, `timeout`
 // and `description` make sense, so those are checked once the kind is known.
 import { z } from 'zod';
-import { STEP_KINDS, isNodeStepKind, type StepKind, type StepParams } from '../plan/plan.js';
+import { STEP_KINDS, isNodeStepKind, type StepKind } from './step-kinds.js';
+import type { StepParams } from './step-params.js';
 import {
   absolutePath,
   expecting,

@@ -7,8 +7,9 @@
 import type Database from 'better-sqlite3';
 import { LockstepError } from '../../shared/errors.js';
 import { openDatabase } from '../../shared/sqlite.js';
-import type { NodeStepKind, Plan } from '../plan/plan.js';
-import type { Blocker, RunEvent, RunState, StepState } from '../engine/run-types.js';
+import type { Blocker, RunEvent, RunState, StepState } from '../../shared/domain/run.js';
+import type { Plan } from '../plan/plan.js';
+import type { NodeStepKind } from '../runbook/step-kinds.js';
 import { MIGRATIONS } from './migrations.js';
 
 export interface RunRow {
@@ -367,13 +368,13 @@ export class RunStore {
     });
   }
 
-  /** The stage has passed: every node that had to do it has done it. */
-  passStage(runId: string, stageIndex: number, type: string, stageId: string, message: string): RunRow {
+  /** The stage has passed (every node that had to do it has done it): the run moves past it, with the event that says so, or none when the next stage will say it. */
+  passStage(runId: string, stageIndex: number, event: EventInput | undefined): RunRow {
     const at = this.now();
     const events = this.db.transaction(() => {
       const changed = this.statement(`UPDATE runs SET stage_index = ?, updated_at_ms = ? WHERE id = ? AND stage_index = ?`).run(stageIndex + 1, at, runId, stageIndex).changes;
       if (changed !== 1) throw new LockstepError('LOCKSTEP_E_INTERNAL', `run ${runId} is not at stage ${stageIndex}`);
-      return [this.insertEvent(runId, at, { type: `${type}.passed`, stepId: stageId, node: '', message })];
+      return event === undefined ? [] : [this.insertEvent(runId, at, event)];
     })();
     this.publish(events);
     return this.getRun(runId);

@@ -110,7 +110,7 @@ describe('2 servers with Replicator: rolling update (3.1.3), downgrade (6), full
     expect(move).toBeGreaterThan(history.findLastIndex((entry) => entry.node === 'server2' && isReboot(entry)));
     expect(move).toBeGreaterThan(first(history, 'server2', 'clpmdstat'));
     expect(move).toBeLessThan(first(history, 'server1', 'chkconfig --del'));
-    expect(view.steps.map((step) => step.id)).toContain('mirrors-green@server1');
+    expect(view.steps.map((step) => `${step.id} on ${step.node}`)).toContain('mirrors-green on server1');
     expect(sampleViolations(samples, history, 1)).toEqual([]);
     expect(historyViolations(history, 1)).toEqual([]);
     expect(samples.length).toBeGreaterThan(20);

@@ -1,14 +1,15 @@
 // From runbook text to an immutable plan. Reading the runbook and compiling it are two steps
 // because the built-in procedures compile from facts the coordinator reads from the nodes
-// in between (cluster-facts.ts).
+// in between (cluster-facts.ts). It sits above both compilers: a runbook names either its own
+// steps (`custom`, plan/compile-custom.ts) or a built-in procedure (registry.ts).
 import { ConfigError } from '../../shared/config-file.js';
 import type { TlsPaths } from '../../shared/tls.js';
-import { BUILT_IN_PROCEDURES } from '../procedures/registry.js';
+import type { ClusterFacts, FactsRequest } from '../plan/cluster-facts.js';
+import { compileCustom } from '../plan/compile-custom.js';
+import type { Plan } from '../plan/plan.js';
 import { parseRunbook, resolveRunbookPaths } from '../runbook/load-runbook.js';
 import { CUSTOM_PROCEDURE, type Runbook } from '../runbook/runbook-schema.js';
-import type { ClusterFacts, FactsRequest } from './cluster-facts.js';
-import { compileCustom } from './compile-custom.js';
-import type { Plan } from './plan.js';
+import { BUILT_IN_PROCEDURES } from './registry.js';
 
 export interface Submission {
   runbook: Runbook;
