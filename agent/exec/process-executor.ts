@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
+import { LockstepError } from '../../shared/errors.js';
 import { DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_TIMEOUT_MS } from '../../shared/command-limits.js';
 import type { ExecRequest, ExecResult, Executor } from './executor.js';
 
@@ -45,7 +46,7 @@ export class ProcessExecutor implements Executor {
 
   run(request: ExecRequest): Promise<ExecResult> {
     const [program, ...args] = request.argv;
-    if (program === undefined) return Promise.reject(new Error('ProcessExecutor: argv is empty'));
+    if (program === undefined) return Promise.reject(new LockstepError('LOCKSTEP_E_INTERNAL', 'ProcessExecutor: argv is empty'));
     const timeoutMs = request.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const limit = request.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
     const started = performance.now();

@@ -7,7 +7,7 @@ import type { ClusterAction, ClusterActionKind } from '../../shared/domain/clust
 import type { OpContext, Operation } from '../../shared/domain/operation.js';
 import type { PackageAction } from '../../shared/domain/package.js';
 import type { ServiceAction } from '../../shared/domain/service.js';
-import { isLockstepError } from '../../shared/errors.js';
+import { isLockstepError, LockstepError } from '../../shared/errors.js';
 import type { NodeStepKind } from '../runbook/step-kinds.js';
 import type { StepParams } from '../runbook/step-params.js';
 
@@ -128,7 +128,7 @@ const CLUSTER_KINDS: Partial<Record<NodeStepKind, ClusterActionKind>> = {
 
 function clusterActionFor(kind: NodeStepKind, params: StepParams): ClusterAction {
   const action = CLUSTER_KINDS[kind];
-  if (action === undefined) throw new Error(`no agent action for step kind ${kind}`);
+  if (action === undefined) throw new LockstepError('LOCKSTEP_E_INTERNAL', `no agent action for step kind ${kind}`);
   const fields: Omit<ClusterAction, 'kind'> = {
     group: params.group,
     server: params.to,
@@ -201,10 +201,6 @@ async function controlServices(kind: ServiceStepKind, context: StepContext): Pro
 }
 
 /**
- * Sends the reboot (or shutdown) and waits until every node whose boot id was recorded at
- * dispatch answers with a new one.
- */
-/**
  * The node still answers with its old boot id: normally its reboot is a moment away. But an
  * agent killed between answering and rebooting comes back under the same boot id with the op
  * INTERRUPTED: the node will not go down for it, and waiting would only end at the step's
@@ -218,6 +214,10 @@ async function stalledReboot(context: StepContext, send: () => Promise<Operation
   return done(false, 'the agent restarted before the node went down (operation INTERRUPTED, boot id unchanged): the node did not reboot; retry the step to reboot it');
 }
 
+/**
+ * Sends the reboot (or shutdown) and waits until every node whose boot id was recorded at
+ * dispatch answers with a new one.
+ */
 async function rebootAndWait(context: StepContext, send: () => Promise<Operation>): Promise<StepOutcome> {
   const waiting = new Map(
     Object.entries(context.recorded)

@@ -3,6 +3,7 @@
 // so nodes changing cluster.json at the same time never lose an update. The cluster model's
 // clock runs on every access: a resync that is due has finished, whoever looks.
 import { existsSync } from 'node:fs';
+import { LockstepError } from '../../shared/errors.js';
 import { advance } from '../clusterpro/cluster-model.js';
 import {
   labPaths,
@@ -57,7 +58,7 @@ export class LabStore {
         return state;
       };
       const node = load(this.nodeName);
-      if (node === undefined) throw new Error(`simulated node ${this.nodeName}: ${labPaths(this.labDir).node(this.nodeName).state} does not exist`);
+      if (node === undefined) throw new LockstepError('LOCKSTEP_E_INTERNAL', `simulated node ${this.nodeName}: ${labPaths(this.labDir).node(this.nodeName).state} does not exist`);
       const view: LabView = { cluster: advance(storedCluster, this.now()), node, otherNode: load };
       const result = change(view);
       if (JSON.stringify(view.cluster) !== JSON.stringify(storedCluster)) writeClusterState(this.labDir, view.cluster);

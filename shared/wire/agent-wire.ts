@@ -6,7 +6,7 @@ import type { NodeInfo } from '../domain/node.js';
 import type { CommandRecord, OpContext, Operation, OperationState } from '../domain/operation.js';
 import type { PackageAction, PackageInfo, PackageRequest } from '../domain/package.js';
 import type { ServiceAction, ServiceStatus } from '../domain/service.js';
-import { invalidArgument } from '../errors.js';
+import { invalidArgument, LockstepError } from '../errors.js';
 import { EnumMap } from './enum-map.js';
 
 export { pb };
@@ -178,7 +178,7 @@ export function operationToWire(operation: Operation): pb.Operation {
 }
 
 export function operationFromWire(operation: pb.Operation | undefined): Operation {
-  if (operation === undefined) throw new Error('the agent answered without an operation');
+  if (operation === undefined) throw new LockstepError('LOCKSTEP_E_INTERNAL', 'the agent answered without an operation');
   const state = operationStates.toDomainOr(operation.state, 'UNKNOWN');
   return {
     opId: operation.opId,
