@@ -20,6 +20,7 @@ export const coordinatorConfigSchema = z
     'tls-ca': z.string().min(1).optional(),
     'tls-cert': z.string().min(1).optional(),
     'tls-key': z.string().min(1).optional(),
+    'tls-crl': z.string().min(1).optional(),
     insecure: z.boolean().optional(),
     'log-level': z.enum(LOG_LEVELS).optional(),
   })
@@ -35,6 +36,8 @@ export interface CoordinatorConfig {
   dbFile: string;
   /** Set: the API serves mTLS and the operator is the client certificate's CN. */
   tls: TlsPaths | undefined;
+  /** --tls-crl: refused in the API's handshake and in every dial to an agent, whatever the runbook says. */
+  tlsCrl?: string;
   logLevel: string;
 }
 
@@ -55,7 +58,8 @@ export function resolveCoordinatorConfig(file: string | undefined, flags: Coordi
     listen,
     http: merged.http ?? DEFAULT_COORDINATOR_HTTP,
     dbFile: merged.db ?? DEFAULT_COORDINATOR_DB,
-    tls,
+    tls: tls === undefined || merged['tls-crl'] === undefined ? tls : { ...tls, crl: merged['tls-crl'] },
+    ...(merged['tls-crl'] !== undefined && { tlsCrl: merged['tls-crl'] }),
     logLevel: merged['log-level'] ?? 'info',
   };
 }

@@ -25,6 +25,7 @@ const program = new Command('lockstep-coordinator')
   .option('--tls-ca <file>', 'CA certificate that operator client certificates must chain to')
   .option('--tls-cert <file>', "the coordinator's certificate")
   .option('--tls-key <file>', "the coordinator's private key")
+  .option('--tls-crl <file>', 'CRL (PEM, from lockstep certs revoke): refuse the operator and agent certificates it lists')
   .option('--insecure', 'serve the API without TLS (the default on loopback; refused elsewhere)')
   .addOption(new Option('--log-level <level>', 'log level (default info)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
   .showHelpAfterError()
@@ -41,6 +42,7 @@ async function main(): Promise<void> {
     'tls-ca': flags.tlsCa as string | undefined,
     'tls-cert': flags.tlsCert as string | undefined,
     'tls-key': flags.tlsKey as string | undefined,
+    'tls-crl': flags.tlsCrl as string | undefined,
     insecure: flags.insecure as boolean | undefined,
     'log-level': flags.logLevel as CoordinatorConfigInput['log-level'],
   });

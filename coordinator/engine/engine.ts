@@ -8,7 +8,8 @@ import type { ClusterFacts } from '../plan/cluster-facts.js';
 import { gatherFacts } from './gather-facts.js';
 import { rollbackRunbook } from './rollback.js';
 import { planHash } from '../plan/plan-hash.js';
-import type { Plan } from '../plan/plan.js';
+import type { Plan, PlanNode } from '../plan/plan.js';
+import type { TlsPaths } from '../../shared/tls.js';
 import { RunStore, type RunRow } from '../store/run-store.js';
 import { AgentPool } from './agent-pool.js';
 import { RunDriver } from './run-driver.js';
@@ -18,6 +19,8 @@ export interface EngineOptions {
   dbFile: string;
   logger: Logger;
   sleep?: (ms: number) => Promise<void>;
+  /** --tls-crl: every dial to an agent refuses the certificates it lists, whatever the runbook's tls says. */
+  agentCrl?: string;
 }
 
 export type Engine = RunService & { readonly epoch: number; close(): Promise<void> };
@@ -28,7 +31,7 @@ const PREFLIGHT_DEADLINE_MS = 5_000;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function createEngine(options: EngineOptions): Promise<Engine> {
-  const engine = new RunEngine(new RunStore(options.dbFile), options.logger, options.sleep ?? sleep);
+  const engine = new RunEngine(new RunStore(options.dbFile), options.logger, options.sleep ?? sleep, options.agentCrl);
   await engine.resumeAll();
   return engine;
 }
@@ -40,7 +43,13 @@ class RunEngine implements Engine {
     private readonly store: RunStore,
     private readonly logger: Logger,
     private readonly sleep: (ms: number) => Promise<void>,
+    private readonly agentCrl: string | undefined,
   ) {}
+
+  /** The runbook's (or stored run's) TLS files, with the coordinator's CRL when it has one. */
+  private connect(nodes: readonly PlanNode[], tls: TlsPaths, deadlineMs: number): Promise<AgentPool> {
+    return AgentPool.connect(nodes, this.agentCrl === undefined ? tls : { ...tls, crl: this.agentCrl }, deadlineMs);
+  }
 
   get epoch(): number {
     return this.store.epoch;
@@ -57,7 +66,7 @@ class RunEngine implements Engine {
   async submit(input: SubmitInput): Promise<SubmitResult> {
     const submission = readSubmission(input.runbookYaml, input.runbookPath);
     // The preflight's connections are handed to the run, so a thousand nodes are not dialled twice.
-    const pool = await AgentPool.connect(submission.runbook.nodes, submission.tls, PREFLIGHT_DEADLINE_MS);
+    const pool = await this.connect(submission.runbook.nodes, submission.tls, PREFLIGHT_DEADLINE_MS);
     let handedOver = false;
     try {
       const facts = await gatherFacts(pool, submission.runbook.nodes, submission.facts);
@@ -162,7 +171,7 @@ class RunEngine implements Engine {
     if (!FINAL_RUN_STATES.has(run.state) && run.state !== 'blocked') {
       throw new LockstepError('LOCKSTEP_E_UNSUPPORTED', `cannot roll back run ${runId} while it is ${run.state}: cancel it first, or wait until it ends`);
     }
-    const pool = await AgentPool.connect(run.plan.nodes, run.tls, 15_000);
+    const pool = await this.connect(run.plan.nodes, run.tls, 15_000);
     let runbookYaml: string;
     try {
       runbookYaml = await rollbackRunbook({ run, tasks: this.store.tasks(runId), pool });
@@ -194,7 +203,7 @@ class RunEngine implements Engine {
   }
 
   private async drive(run: RunRow, preflightPool?: AgentPool): Promise<void> {
-    const pool = preflightPool ?? (await AgentPool.connect(run.plan.nodes, run.tls, maxTimeout(run.plan)));
+    const pool = preflightPool ?? (await this.connect(run.plan.nodes, run.tls, maxTimeout(run.plan)));
     pool.setDeadline(maxTimeout(run.plan));
     const driver = new RunDriver(run.id, { store: this.store, pool, logger: this.logger, sleep: this.sleep });
     this.drivers.set(run.id, driver);
@@ -203,7 +212,7 @@ class RunEngine implements Engine {
 
   /** Read-only: what the nodes report, over connections that check each node's certificate. */
   private async readFacts(submission: ReturnType<typeof readSubmission>): Promise<ClusterFacts> {
-    const pool = await AgentPool.connect(submission.runbook.nodes, submission.tls, PREFLIGHT_DEADLINE_MS);
+    const pool = await this.connect(submission.runbook.nodes, submission.tls, PREFLIGHT_DEADLINE_MS);
     try {
       return await gatherFacts(pool, submission.runbook.nodes, submission.facts);
     } finally {
