@@ -52,7 +52,7 @@ function registerRenew(certs: Command): void {
     .option('--agents <names>', 'comma-separated agents to renew (agents/NAME.pem)')
     .option('--coordinator', "renew the coordinator's certificate")
     .option('--all', 'renew the coordinator and every agent in --dir')
-    .option('--days <n>', `validity of the new certificates, in days (default ${DEFAULT_LEAF_DAYS})`, wholeDays)
+    .option('--days <n>', "validity of the new certificates, in days (default: that of the certificate each replaces)", wholeDays)
     .action(async (flags: RenewFlags) => {
       await report('renew', async () => {
         const { files, renewed } = await renewCertificates({
@@ -76,23 +76,23 @@ function registerRenew(certs: Command): void {
 
 interface RevokeFlags {
   dir: string;
-  agent: string[];
+  agent?: string[];
   coordinator?: boolean;
-  serial: string[];
+  serial?: string[];
 }
 
 function registerRevoke(certs: Command): void {
-  const collect = (value: string, previous: string[]): string[] => [...previous, value];
+  const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
   certs
     .command('revoke')
     .description('add certificates to --dir/crl.pem (signed by the CA); agents and the coordinator given it with --tls-crl refuse them')
     .requiredOption('--dir <dir>', 'the directory certs init wrote (its ca.key signs the CRL)')
-    .option('--agent <name>', "revoke this agent's current certificate (agents/NAME.pem); repeat for more", collect, [])
+    .option('--agent <name>', "revoke this agent's current certificate (agents/NAME.pem); repeat for more", collect)
     .option('--coordinator', "revoke the coordinator's current certificate")
-    .option('--serial <hex>', 'revoke the certificate with this serial number, e.g. one certs renew replaced; repeat for more', collect, [])
+    .option('--serial <hex>', 'revoke the certificate with this serial number, e.g. one certs renew replaced; repeat for more', collect)
     .action(async (flags: RevokeFlags) => {
       await report('revoke', async () => {
-        const result = await revokeCertificates({ dir: flags.dir, agents: flags.agent, coordinator: flags.coordinator === true, serials: flags.serial });
+        const result = await revokeCertificates({ dir: flags.dir, agents: flags.agent ?? [], coordinator: flags.coordinator === true, serials: flags.serial ?? [] });
         return [
           ...result.added.map((label) => `revoked ${label}`),
           ...result.already.map((label) => `already revoked: ${label}`),

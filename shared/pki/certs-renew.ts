@@ -16,7 +16,7 @@ export interface CertsRenewOptions {
   coordinator?: boolean;
   /** The coordinator and every agent under agents/. */
   all?: boolean;
-  /** Validity of the new certificates in days (default DEFAULT_LEAF_DAYS). */
+  /** Validity of the new certificates in days (default: each replaced certificate's). */
   days?: number;
 }
 
@@ -27,6 +27,8 @@ export interface RenewedCertificate {
   oldSerial: string;
   oldNotAfter: string;
 }
+
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 interface Target {
   role: CertificateRole;
@@ -47,11 +49,16 @@ export async function renewCertificates(opts: CertsRenewOptions): Promise<Writte
     if (identity.role !== target.role) {
       throw new LockstepError('LOCKSTEP_E_CONFIG', `${target.paths.cert} is not a ${target.role} certificate (role ${identity.role}); not renewing it`, { field: '--dir' });
     }
-    const options = { validityDays: opts.days, loopbackNames: identity.dnsNames.includes('localhost') };
+    const options = { validityDays: opts.days ?? lifetimeDays(old), loopbackNames: identity.dnsNames.includes('localhost') };
     leaves.push({ paths: target.paths, pair: await issue(ca, target.role, identity.commonName, options) });
     renewed.push({ name: identity.commonName, role: target.role, oldSerial: old.serialNumber, oldNotAfter: new Date(old.validTo).toISOString() });
   }
   return { files: await writeLeaves(opts.dir, leaves), renewed };
+}
+
+/** The days a certificate was issued for (its notBefore carries an hour of clock slack). */
+function lifetimeDays(cert: X509Certificate): number {
+  return Math.max(1, Math.round((Date.parse(cert.validTo) - Date.parse(cert.validFrom)) / DAY_MS));
 }
 
 function issue(ca: KeyAndCertificate, role: CertificateRole, name: string, options: { validityDays?: number; loopbackNames: boolean }): Promise<KeyAndCertificate> {

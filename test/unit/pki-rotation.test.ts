@@ -73,6 +73,20 @@ describe('certs renew', () => {
     expect(readCertificateIdentity((await cert('coordinator.pem')).raw).role).toBe('coordinator');
   });
 
+  it('keeps the validity the replaced certificate was issued for, unless --days says otherwise', async () => {
+    const short = makeTempDir('lockstep-rotation-short-');
+    try {
+      await initCertificates({ dir: short.dir, coordinator: 'admin1', agents: ['server1'], days: 30 });
+      await renewCertificates({ dir: short.dir, all: true });
+      for (const file of ['coordinator.pem', 'agents/server1.pem']) {
+        const renewed = new X509Certificate(await readFile(join(short.dir, file)));
+        expect(Math.round((Date.parse(renewed.validTo) - Date.now()) / DAY_MS), file).toBe(30);
+      }
+    } finally {
+      short.remove();
+    }
+  });
+
   it('keeps the loopback names of a lab certificate', async () => {
     const lab = makeTempDir('lockstep-rotation-lab-');
     try {
