@@ -19,6 +19,8 @@ export interface AgentConfigInput {
   'tls-ca'?: string;
   'tls-cert'?: string;
   'tls-key'?: string;
+  /** A CRL from `lockstep certs revoke`: a coordinator certificate it lists is refused. */
+  'tls-crl'?: string;
   insecure?: boolean;
   'insecure-allow-remote'?: boolean;
   /** Services ControlService may touch (the driver's allow-list). */
@@ -72,6 +74,7 @@ export const AGENT_SETTINGS: { readonly [K in keyof Required<AgentConfigInput>]:
   'tls-ca': { rule: text, arg: '<file>', help: 'CA certificate that client certificates must chain to' },
   'tls-cert': { rule: text, arg: '<file>', help: "this agent's certificate (SAN = node name)" },
   'tls-key': { rule: text, arg: '<file>', help: "this agent's private key" },
+  'tls-crl': { rule: text, arg: '<file>', help: 'CRL (PEM, from lockstep certs revoke): refuse the certificates it lists' },
   insecure: { rule: yesNo, help: 'serve without TLS (refused on non-loopback addresses)' },
   'insecure-allow-remote': { rule: yesNo, help: 'allow --insecure on a non-loopback address' },
   services: {
@@ -113,7 +116,7 @@ export interface AgentConfig {
   stateDir: string;
   packageDirs: string[];
   hooksDir: string | undefined;
-  tls: { ca: string; cert: string; key: string } | undefined;
+  tls: { ca: string; cert: string; key: string; crl?: string } | undefined;
   insecureAllowRemote: boolean;
   services: string[];
   serviceManager: 'auto' | 'sysv' | 'systemd';
@@ -131,6 +134,7 @@ export async function resolveAgentConfig(file: string | undefined, flags: AgentC
   const tlsFiles = [merged['tls-ca'], merged['tls-cert'], merged['tls-key']];
   const tlsGiven = tlsFiles.filter((value) => value !== undefined).length;
   if (merged.insecure && tlsGiven > 0) throw configError('--insecure', 'cannot be combined with --tls-ca/--tls-cert/--tls-key');
+  if (merged.insecure && merged['tls-crl'] !== undefined) throw configError('--tls-crl', 'revokes certificates, and --insecure checks none: drop one of them');
   if (!merged.insecure && tlsGiven !== 3) {
     throw configError('--tls-ca', 'the agent serves mTLS only: give --tls-ca, --tls-cert and --tls-key (or --insecure on a loopback address, for tests)');
   }
@@ -139,7 +143,9 @@ export async function resolveAgentConfig(file: string | undefined, flags: AgentC
     stateDir: merged['state-dir'] ?? '/var/lib/lockstep-agent',
     packageDirs: merged['package-dir'] ?? [],
     hooksDir: merged['hooks-dir'],
-    tls: merged.insecure ? undefined : { ca: tlsFiles[0] as string, cert: tlsFiles[1] as string, key: tlsFiles[2] as string },
+    tls: merged.insecure
+      ? undefined
+      : { ca: tlsFiles[0] as string, cert: tlsFiles[1] as string, key: tlsFiles[2] as string, ...(merged['tls-crl'] !== undefined && { crl: merged['tls-crl'] }) },
     insecureAllowRemote: merged['insecure-allow-remote'] ?? false,
     services: merged.services ?? [...CLUSTERPRO_SERVICES],
     serviceManager: merged['service-manager'] ?? 'auto',

@@ -30,6 +30,7 @@ export const COORDINATOR_SETTINGS = {
   'tls-ca': { schema: file, arg: '<file>', help: 'CA certificate that operator client certificates must chain to' },
   'tls-cert': { schema: file, arg: '<file>', help: "the coordinator's certificate" },
   'tls-key': { schema: file, arg: '<file>', help: "the coordinator's private key" },
+  'tls-crl': { schema: file, arg: '<file>', help: 'a CRL (PEM) from lockstep certs revoke: revoked operator and agent certificates are refused' },
   insecure: { schema: z.boolean(), help: 'serve the API without TLS (the default on loopback; refused elsewhere)' },
   'log-level': { schema: z.enum(LOG_LEVELS), arg: '<level>', choices: LOG_LEVELS, help: 'log level (default info)' },
 } as const satisfies Record<string, CoordinatorSetting>;
@@ -50,6 +51,8 @@ export interface CoordinatorConfig {
   dbFile: string;
   /** Set: the API serves mTLS and the operator is the client certificate's CN. */
   tls: TlsPaths | undefined;
+  /** --tls-crl: refused in the API's handshake and in every dial to an agent, whatever the runbook says. */
+  tlsCrl?: string;
   logLevel: string;
 }
 
@@ -70,7 +73,8 @@ export function resolveCoordinatorConfig(file: string | undefined, flags: Coordi
     listen,
     http: merged.http ?? DEFAULT_COORDINATOR_HTTP,
     dbFile: merged.db ?? DEFAULT_COORDINATOR_DB,
-    tls,
+    tls: tls === undefined || merged['tls-crl'] === undefined ? tls : { ...tls, crl: merged['tls-crl'] },
+    ...(merged['tls-crl'] !== undefined && { tlsCrl: merged['tls-crl'] }),
     logLevel: merged['log-level'] ?? 'info',
   };
 }

@@ -23,7 +23,7 @@ export type ClosableRunService = RunService & { close(): Promise<void> };
 
 export interface CoordinatorParts {
   /** The engine in production (coordinator/engine/engine.ts), a fake in tests. */
-  createRunService(options: { dbFile: string; logger: Logger }): Promise<ClosableRunService>;
+  createRunService(options: { dbFile: string; logger: Logger; agentCrl?: string }): Promise<ClosableRunService>;
 }
 
 export interface RunningCoordinator {
@@ -38,7 +38,7 @@ export interface RunningCoordinator {
 export async function startCoordinator(config: CoordinatorConfig, logger: Logger, parts: CoordinatorParts): Promise<RunningCoordinator> {
   const credentials = config.tls === undefined ? grpc.ServerCredentials.createInsecure() : serverCredentials(await loadTlsMaterial(config.tls));
   mkdirSync(dirname(config.dbFile), { recursive: true, mode: 0o700 });
-  const service = await parts.createRunService({ dbFile: config.dbFile, logger });
+  const service = await parts.createRunService({ dbFile: config.dbFile, logger, ...(config.tlsCrl !== undefined && { agentCrl: config.tlsCrl }) });
 
   const server = new grpc.Server({ 'grpc.max_receive_message_length': 4 * 1024 * 1024 });
   server.addService(pb.CoordinatorService, createCoordinatorGrpcService(service, { logger, operatorOf: operatorPolicy(config.tls !== undefined) }));

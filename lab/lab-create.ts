@@ -162,7 +162,8 @@ async function layOut(options: CheckedOptions, rpmMode: RpmMode): Promise<Lab> {
   const nodes = labNodes(options.nodeCount, options.portBase);
   const names = nodes.map((node) => node.name);
   await mkdir(paths.nodesDir, { recursive: true });
-  await initCertificates({ dir: paths.pki, coordinator: 'coordinator', agents: names });
+  // Every lab node is on this host: its certificates name loopback too (never those of certs init).
+  await initCertificates({ dir: paths.pki, coordinator: 'coordinator', agents: names, loopbackNames: true });
   const [installed, target] = await writePackages(paths, options, rpmMode);
   for (const node of nodes) await createNode(paths, options, node, rpmMode, installed);
   const cluster = initialClusterState({

@@ -22,6 +22,8 @@ export type EngineOptions = {
   /** The clock of the journal's timestamps and the run ids. */
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
+  /** --tls-crl: every dial to an agent refuses the certificates it lists, whatever the runbook's tls says. */
+  agentCrl?: string;
 } & ({ dbFile: string; store?: undefined } | { store: RunStore; dbFile?: undefined });
 
 export type Engine = RunService & { readonly epoch: number; close(): Promise<void> };
@@ -34,7 +36,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 export async function createEngine(options: EngineOptions): Promise<Engine> {
   const now = options.now ?? Date.now;
   const store = options.store ?? new RunStore(options.dbFile, now);
-  const engine = new RunEngine(store, { logger: options.logger, connect: options.connect ?? connectOverTls, now, sleep: options.sleep ?? sleep });
+  const engine = new RunEngine(store, { logger: options.logger, connect: withCrl(options.connect ?? connectOverTls, options.agentCrl), now, sleep: options.sleep ?? sleep });
   await engine.resumeAll();
   return engine;
 }
@@ -44,6 +46,11 @@ interface EngineParts {
   connect: ConnectAgents;
   now: () => number;
   sleep: (ms: number) => Promise<void>;
+}
+
+/** The runbook's (or stored run's) TLS files, with the coordinator's CRL when it has one. */
+function withCrl(connect: ConnectAgents, crl: string | undefined): ConnectAgents {
+  return crl === undefined ? connect : (nodes, tls, deadlineMs) => connect(nodes, { ...tls, crl }, deadlineMs);
 }
 
 class RunEngine implements Engine {

@@ -575,6 +575,15 @@ describe('who approves (SPEC §8)', () => {
     }
   });
 
+  it('takes --tls-crl for its API under TLS and for every dial to an agent, with or without API TLS', () => {
+    const tlsFiles = { 'tls-ca': '/etc/lockstep/ca.pem', 'tls-cert': '/etc/lockstep/admin1.pem', 'tls-key': '/etc/lockstep/admin1.key' };
+    expect(resolveCoordinatorConfig(undefined, { 'tls-crl': '/etc/lockstep/crl.pem' })).toMatchObject({ tls: undefined, tlsCrl: '/etc/lockstep/crl.pem' });
+    expect(resolveCoordinatorConfig(undefined, { ...tlsFiles, 'tls-crl': '/etc/lockstep/crl.pem' })).toMatchObject({
+      tls: { ca: tlsFiles['tls-ca'], cert: tlsFiles['tls-cert'], key: tlsFiles['tls-key'], crl: '/etc/lockstep/crl.pem' },
+      tlsCrl: '/etc/lockstep/crl.pem',
+    });
+  });
+
   it('refuses to serve beyond loopback without TLS', () => {
     expect(() => resolveCoordinatorConfig(undefined, { listen: '0.0.0.0:7450' })).toThrow(/not a loopback address.*--tls-ca/);
     expect(resolveCoordinatorConfig(undefined, {})).toMatchObject({ listen: '127.0.0.1:7450', http: '127.0.0.1:7452', dbFile: '/var/lib/lockstep-coordinator/runs.sqlite', tls: undefined });
