@@ -51,6 +51,7 @@ function upgradeWith(channel: ChannelCredentials, node = 'server1'): Promise<Ser
     name: '',
     testOnly: false,
     force: false,
+    expectedSha256: '',
   };
   return new Promise((resolve) => {
     client.applyPackage(request, new Metadata(), { deadline: new Date(Date.now() + 5_000) }, (error) => {
