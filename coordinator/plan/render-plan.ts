@@ -53,13 +53,18 @@ function renderLanes(lanes: Record<string, NodeTask[]>, plan: Plan): string[] {
     (lanes[name] ?? []).map((task, index) => {
       const node = index === 0 ? name : '';
       const number = `${String(index + 1).padStart(numberWidth)}.`;
-      return `   ${node.padEnd(nodeWidth)}  ${number} ${task.stepId.padEnd(idWidth)}  ${task.description}${timeoutNote(task)}`.trimEnd();
+      return `   ${node.padEnd(nodeWidth)}  ${number} ${task.stepId.padEnd(idWidth)}  ${task.description}${digestNote(task)}${timeoutNote(task)}`.trimEnd();
     }),
   );
 }
 
 function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+/** The pinned package, short as git shows a commit; `plan --json` has it whole. */
+function digestNote(task: NodeTask): string {
+  return task.params.sha256 === undefined ? '' : ` (sha256 ${task.params.sha256.slice(0, 12)})`;
 }
 
 function timeoutNote(task: NodeTask): string {
