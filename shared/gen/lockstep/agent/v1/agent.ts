@@ -4555,7 +4555,10 @@ export const AgentService = {
       Buffer.from(QueryPackageResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): QueryPackageResponse => QueryPackageResponse.decode(value),
   },
-  /** The header of a package file (`rpm -qp --queryformat`), its size and sha256. */
+  /**
+   * The header of a package file (`rpm -qp --queryformat`), its size and sha256, all read from
+   * one copy of the file that the agent made from a single open of it.
+   */
   inspectPackageFile: {
     path: "/lockstep.agent.v1.Agent/InspectPackageFile" as const,
     requestStream: false as const,
@@ -4666,7 +4669,10 @@ export interface AgentServer extends UntypedServiceImplementation {
   getNodeInfo: handleUnaryCall<GetNodeInfoRequest, GetNodeInfoResponse>;
   /** One installed package, read with `rpm -q --queryformat`. */
   queryPackage: handleUnaryCall<QueryPackageRequest, QueryPackageResponse>;
-  /** The header of a package file (`rpm -qp --queryformat`), its size and sha256. */
+  /**
+   * The header of a package file (`rpm -qp --queryformat`), its size and sha256, all read from
+   * one copy of the file that the agent made from a single open of it.
+   */
   inspectPackageFile: handleUnaryCall<InspectPackageFileRequest, InspectPackageFileResponse>;
   /** Install, upgrade, downgrade or remove a package (mutating, journaled). */
   applyPackage: handleUnaryCall<ApplyPackageRequest, ApplyPackageResponse>;
@@ -4722,7 +4728,10 @@ export interface AgentClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: QueryPackageResponse) => void,
   ): ClientUnaryCall;
-  /** The header of a package file (`rpm -qp --queryformat`), its size and sha256. */
+  /**
+   * The header of a package file (`rpm -qp --queryformat`), its size and sha256, all read from
+   * one copy of the file that the agent made from a single open of it.
+   */
   inspectPackageFile(
     request: InspectPackageFileRequest,
     callback: (error: ServiceError | null, response: InspectPackageFileResponse) => void,
