@@ -58,7 +58,6 @@ export class ConnectionGate {
     this.injector = options.server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
     this.tls = options.credentials._isSecure() ? this.tlsServer(options.credentials) : undefined;
     this.listener = createServer((socket) => this.accept(socket));
-    this.listener.on('error', (error) => this.refuse('accept-failed', error.message));
   }
 
   /** Listens on HOST:PORT; resolves to the port bound (the real one when 0 was asked for). */
@@ -68,6 +67,8 @@ export class ConnectionGate {
       this.listener.once('error', failed);
       this.listener.listen({ host: host.replace(/^\[(.*)\]$/, '$1'), port }, () => {
         this.listener.off('error', failed);
+        // From now on an error is a failed accept (EMFILE): counted and logged, never fatal.
+        this.listener.on('error', (error) => this.refuse('accept-failed', error.message));
         const address = this.listener.address();
         resolve(typeof address === 'object' && address !== null ? address.port : port);
       });
