@@ -17,11 +17,13 @@ import { SysvDriver } from './drivers/service/sysv-driver.js';
 import type { Executor } from './exec/executor.js';
 import { ProcessExecutor } from './exec/process-executor.js';
 import { createAgentGrpcService } from './grpc/agent-grpc-service.js';
+import { ConnectionGate, type ConnectionLimits, type RefusalReason } from './grpc/connection-gate.js';
 import { HealthImplementation } from './grpc/health-implementation.js';
 import { HookRunner } from './hook-runner.js';
 import { HostFacts, type NodeFacts } from './node-facts.js';
 import { OpJournal } from './op-journal.js';
 import { PackagePathGuard } from './package-path-guard.js';
+import { PackageStaging } from './package-staging.js';
 import { Rebooter } from './rebooter.js';
 import { LOCKSTEP_VERSION } from '../shared/package-version.js';
 
@@ -31,6 +33,8 @@ export const AGENT_VERSION = LOCKSTEP_VERSION;
 export interface AgentEnvironment {
   executor?: Executor;
   facts?: NodeFacts;
+  /** Limits on connections still in their TLS handshake; DEFAULT_CONNECTION_LIMITS otherwise. */
+  connectionLimits?: ConnectionLimits;
 }
 
 export interface RunningAgent {
@@ -38,6 +42,8 @@ export interface RunningAgent {
   address: string;
   port: number;
   journal: OpJournal;
+  /** Connections refused before authentication, by reason, since start. */
+  refusedConnections: Readonly<Record<RefusalReason, number>>;
   stop(): Promise<void>;
 }
 
@@ -50,6 +56,10 @@ export async function startAgent(config: AgentConfig, logger: Logger, environmen
   const facts = environment.facts ?? new HostFacts();
   mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
   const bootId = await facts.bootId();
+  const pathGuard = new PackagePathGuard(config.packageDirs);
+  await pathGuard.verifyDirectories();
+  const staging = new PackageStaging(pathGuard, config.stateDir);
+  await staging.prepare();
   const journal = new OpJournal(join(config.stateDir, 'journal.sqlite'), bootId);
   const recovery = journal.recoverAfterStart();
   if (recovery.interrupted.length + recovery.rebootsCompleted.length > 0) logger.warn({ ...recovery, bootId }, 'journal recovered after restart');
@@ -60,7 +70,7 @@ export async function startAgent(config: AgentConfig, logger: Logger, environmen
     packages: new RpmDriver({ executor, ...(config.rpmDbPath !== undefined && { dbPath: config.rpmDbPath }) }),
     services: serviceDriver(config, executor),
     cluster: new ClusterproDriver({ executor }),
-    pathGuard: new PackagePathGuard(config.packageDirs),
+    staging,
     hooks: new HookRunner({ executor, hooksDir: config.hooksDir }),
     rebooter: new Rebooter(executor),
     logger,
@@ -77,16 +87,19 @@ export async function startAgent(config: AgentConfig, logger: Logger, environmen
   server.addService(pb.AgentService, createAgentGrpcService(service, { logger }));
   const health = new HealthImplementation({ '': true, 'lockstep.agent.v1.Agent': true });
   health.addToServer(server);
-  const port = await bind(server, config.listen, credentials);
   const host = config.listen.slice(0, config.listen.lastIndexOf(':'));
+  const gate = new ConnectionGate({ server, credentials, logger, ...(environment.connectionLimits !== undefined && { limits: environment.connectionLimits }) });
+  const port = await listen(gate, config.listen, host);
   logger.info({ listen: `${host}:${port}`, tls: config.tls !== undefined, bootId }, 'agent listening');
 
   return {
     address: `${host}:${port}`,
     port,
     journal,
+    refusedConnections: gate.refused,
     stop: async () => {
       health.shutdown();
+      await gate.close();
       await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
       journal.close();
     },
@@ -99,11 +112,10 @@ function serviceDriver(config: AgentConfig, executor: Executor): ServiceDriver {
   return manager === 'systemd' ? new SystemdDriver(options) : new SysvDriver(options);
 }
 
-function bind(server: grpc.Server, listen: string, credentials: grpc.ServerCredentials): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.bindAsync(listen, credentials, (error, port) => {
-      if (error) reject(new LockstepError('LOCKSTEP_E_CONFIG', `--listen: cannot listen on ${listen}: ${error.message}`, { field: '--listen', cause: error }));
-      else resolve(port);
-    });
-  });
+async function listen(gate: ConnectionGate, address: string, host: string): Promise<number> {
+  try {
+    return await gate.listen(host, Number(address.slice(address.lastIndexOf(':') + 1)));
+  } catch (error) {
+    throw new LockstepError('LOCKSTEP_E_CONFIG', `--listen: cannot listen on ${address}: ${(error as Error).message}`, { field: '--listen', cause: error });
+  }
 }

@@ -22,6 +22,14 @@ export const ERROR_CODES = {
     status: 'FAILED_PRECONDITION',
     summary: "The vendor's manual forbids this update on these nodes (version, platform, package or options); nothing was started.",
   },
+  LOCKSTEP_E_UNTRUSTED_PATH: {
+    status: 'FAILED_PRECONDITION',
+    summary: 'A directory or file the agent installs or runs from (package directory, hooks) can be changed by a user other than root; nothing was run.',
+  },
+  LOCKSTEP_E_DIGEST_MISMATCH: {
+    status: 'FAILED_PRECONDITION',
+    summary: "The package file's sha256 differs from the one the plan recorded: it changed after the plan; nothing was run.",
+  },
   LOCKSTEP_E_NOT_FOUND: {
     status: 'NOT_FOUND',
     summary: 'The named thing (file, hook, run) does not exist.',
