@@ -119,6 +119,7 @@ function cachedIdentity(raw: Buffer): CertificateIdentity {
   if (known !== undefined) return known;
   const identity = readCertificateIdentity(raw);
   Object.freeze(identity.dnsNames);
+  Object.freeze(identity.operatorRoles);
   Object.freeze(identity);
   if (identities.size >= IDENTITY_CACHE_SIZE) identities.delete(identities.keys().next().value as string);
   identities.set(key, identity);

@@ -2,6 +2,8 @@
 import type { Command } from 'commander';
 import { describeError } from '../../shared/errors.js';
 import { initCertificates } from '../../shared/pki/certs-init.js';
+import { issueOperatorCertificates } from '../../shared/pki/operator-certificates.js';
+import { OPERATOR_ROLES, parseRoles } from '../../shared/pki/roles.js';
 
 // SPEC §7: bad input, nothing done.
 const EXIT_BAD_INPUT = 2;
@@ -23,6 +25,23 @@ export function registerCertsCommand(program: Command): void {
     .requiredOption('--agents <names>', 'comma-separated node names, one certificate each (SAN = node name)')
     .option('--force', 'replace an existing CA; every certificate it signed stops being trusted')
     .action(runInit);
+  certs
+    .command('issue')
+    .description("sign an operator's client certificate for the coordinator's TLS API with the CA in --dir")
+    .requiredOption('--dir <dir>', 'the directory of certs init; writes operators/NAME.pem and operators/NAME.key')
+    .requiredOption('--operator <name>', 'who holds it: the name the coordinator journals (certificate CN)')
+    .requiredOption('--roles <roles>', `comma-separated roles on the coordinator's API: ${OPERATOR_ROLES.join(', ')}`)
+    .action(runIssue);
+}
+
+async function runIssue(flags: { dir: string; operator: string; roles: string }): Promise<void> {
+  try {
+    const { files } = await issueOperatorCertificates({ dir: flags.dir, operator: flags.operator, roles: parseRoles(flags.roles, '--roles') });
+    process.stdout.write(files.map((file) => `wrote ${file}\n`).join(''));
+  } catch (error) {
+    process.stderr.write(`lockstep certs issue: ${describeError(error)}\n`);
+    process.exitCode = EXIT_BAD_INPUT;
+  }
 }
 
 async function runInit(flags: InitFlags): Promise<void> {

@@ -15,7 +15,7 @@ export async function withCoordinator(command: Command, body: (client: Coordinat
   const program = `lockstep ${command.name()}`;
   let client: CoordinatorClient | undefined;
   try {
-    const address = command.optsWithGlobals<{ coordinator: string }>().coordinator;
+    const address = dialAddress(command.optsWithGlobals<{ coordinator: string }>().coordinator);
     const serverName = process.env.LOCKSTEP_COORDINATOR_NAME || undefined;
     client = new CoordinatorClient(address, await credentialsFromEnvironment(), { ...(serverName !== undefined && { serverName }) });
     const code = await body(client);
@@ -27,9 +27,19 @@ export async function withCoordinator(command: Command, body: (client: Coordinat
   }
 }
 
+/** The coordinator's Unix socket (SPEC §8): the kernel tells it who we are. */
+export const DEFAULT_COORDINATOR_ADDRESS = 'unix:/run/lockstep/coordinator.sock';
+
+/** `unix:PATH` and HOST:PORT as grpc-js takes them; a bare absolute path is a socket too. */
+function dialAddress(address: string): string {
+  return address.startsWith('/') ? `unix:${address}` : address;
+}
+
 function withHint(error: unknown): unknown {
   if (!isLockstepError(error, 'LOCKSTEP_E_UNAVAILABLE')) return error;
-  const hint = 'Is lockstep-coordinator running there? Name it with --coordinator HOST:PORT or LOCKSTEP_COORDINATOR.';
+  const hint =
+    'Is lockstep-coordinator running there, and may you use its socket (group lockstep)? ' +
+    'Name it with --coordinator unix:PATH or HOST:PORT, or LOCKSTEP_COORDINATOR.';
   return new LockstepError('LOCKSTEP_E_UNAVAILABLE', `${error.message.trim()}\n${hint}`, { cause: error });
 }
 

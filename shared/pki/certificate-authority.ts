@@ -5,7 +5,7 @@ import { webcrypto } from 'node:crypto';
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { LockstepError } from '../errors.js';
-import type { CertificateRole } from './certificate-identity.js';
+import { roleUnits, type OperatorRole } from './roles.js';
 
 /** A certificate and its private key, both PEM (the key as PKCS#8). */
 export interface KeyAndCertificate {
@@ -48,7 +48,7 @@ export async function createCertificateAuthority(commonName: string): Promise<Ke
 
 /** clientAuth to call the agents; serverAuth too, so the coordinator's own API can serve with it. */
 export function issueCoordinatorCertificate(ca: KeyAndCertificate, name: string): Promise<KeyAndCertificate> {
-  return issueLeaf(ca, name, 'coordinator', [x509.ExtendedKeyUsage.clientAuth, x509.ExtendedKeyUsage.serverAuth]);
+  return issueLeaf(ca, name, ['coordinator'], [x509.ExtendedKeyUsage.clientAuth, x509.ExtendedKeyUsage.serverAuth]);
 }
 
 /**
@@ -56,13 +56,18 @@ export function issueCoordinatorCertificate(ca: KeyAndCertificate, name: string)
  * TLS client, so one compromised node cannot drive the others.
  */
 export function issueAgentCertificate(ca: KeyAndCertificate, nodeName: string): Promise<KeyAndCertificate> {
-  return issueLeaf(ca, nodeName, 'agent', [x509.ExtendedKeyUsage.serverAuth]);
+  return issueLeaf(ca, nodeName, ['agent'], [x509.ExtendedKeyUsage.serverAuth]);
+}
+
+/** clientAuth only, and the person's roles on the coordinator's API as OU values (roles.ts): an agent refuses it. */
+export function issueOperatorCertificate(ca: KeyAndCertificate, name: string, roles: readonly OperatorRole[]): Promise<KeyAndCertificate> {
+  return issueLeaf(ca, name, roleUnits(roles), [x509.ExtendedKeyUsage.clientAuth]);
 }
 
 async function issueLeaf(
   ca: KeyAndCertificate,
   name: string,
-  role: CertificateRole,
+  units: string[],
   usages: x509.ExtendedKeyUsage[],
 ): Promise<KeyAndCertificate> {
   const caCert = new x509.X509Certificate(ca.certPem);
@@ -71,7 +76,7 @@ async function issueLeaf(
   // No serialNumber: the generator draws 16 random bytes, as RFC 5280 §4.1.2.2 advises.
   const cert = await x509.X509CertificateGenerator.create(
     {
-      subject: [{ CN: [name] }, { OU: [role] }],
+      subject: [{ CN: [name] }, ...units.map((unit) => ({ OU: [unit] }))],
       issuer: caCert.subjectName,
       ...validity(LEAF_LIFETIME_MS),
       signingAlgorithm: SIGNING_ALGORITHM,

@@ -69,7 +69,7 @@ export async function addAgentCertificates(dir: string, agentNames: string[]): P
   return { files: await writeLeaves(dir, await signAgents(await readCertificateAuthority(dir), agents)) };
 }
 
-interface PairPaths {
+export interface PairPaths {
   cert: string;
   key: string;
 }
@@ -84,7 +84,7 @@ interface SignedLeaf {
   pair: KeyAndCertificate;
 }
 
-function pairPaths(dir: string, base: string): PairPaths {
+export function pairPaths(dir: string, base: string): PairPaths {
   return { cert: join(dir, `${base}.pem`), key: join(dir, `${base}.key`) };
 }
 
@@ -122,7 +122,7 @@ function requireNodeNames(values: string[]): string[] {
   return values.map((value) => requireNodeName('--agents', value));
 }
 
-async function readCertificateAuthority(dir: string): Promise<KeyAndCertificate> {
+export async function readCertificateAuthority(dir: string): Promise<KeyAndCertificate> {
   const paths = pairPaths(dir, 'ca');
   try {
     return { certPem: await readFile(paths.cert, 'utf8'), keyPem: await readFile(paths.key, 'utf8') };
@@ -134,7 +134,7 @@ async function readCertificateAuthority(dir: string): Promise<KeyAndCertificate>
   }
 }
 
-async function firstExisting(paths: string[]): Promise<string | undefined> {
+export async function firstExisting(paths: string[]): Promise<string | undefined> {
   for (const path of paths) {
     if (await access(path).then(() => true, () => false)) return path;
   }
@@ -148,7 +148,7 @@ async function writeLeaves(dir: string, leaves: SignedLeaf[]): Promise<string[]>
   return files;
 }
 
-async function writePair(paths: PairPaths, pair: KeyAndCertificate): Promise<string[]> {
+export async function writePair(paths: PairPaths, pair: KeyAndCertificate): Promise<string[]> {
   await writeFileAtomically(paths.key, pair.keyPem, KEY_MODE);
   await writeFileAtomically(paths.cert, pair.certPem, CERT_MODE);
   return [paths.cert, paths.key];
