@@ -61,8 +61,9 @@ export async function serveLocalSocket(server: grpc.Server, options: LocalSocket
     Object.defineProperty(socket, 'remoteAddress', { value: key });
     injector.injectConnection(socket);
   };
-  // Paused until handed over, so no byte is read before the caller is known.
-  const listener = createServer({ pauseOnConnect: true }, (socket) => void accept(socket));
+  // Bytes that arrive while the caller is looked up wait in the socket's buffer, and HTTP/2 reads
+  // them once handed over; a socket paused on connect is never resumed by it (the call hangs).
+  const listener = createServer((socket) => void accept(socket));
   await listenPrivately(listener, options.path);
   chownSync(options.path, 0, gid);
   chmodSync(options.path, 0o660);

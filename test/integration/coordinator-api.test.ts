@@ -20,7 +20,7 @@ import { issueOperatorCertificates } from '../../shared/pki/operator-certificate
 import { clientCredentials, loadTlsMaterial } from '../../shared/tls.js';
 import { CoordinatorClient } from '../../shared/wire/coordinator-client.js';
 import { makePki } from '../support/agent-harness.js';
-import { builtProgram, freePort, waitFor } from '../support/processes.js';
+import { builtProgram, freePort, spawnNode, waitFor } from '../support/processes.js';
 import { makeTempDir } from '../support/temp-dir.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -606,6 +606,15 @@ describe('who approves (SPEC §8)', () => {
     await untilState(runId, 'awaiting-approval');
     await client.approve(runId, 'kernel', { operator: 'dave' });
     expect(fake.approvals.at(-1)).toMatchObject({ runId, operator: 'dave (unauthenticated)' });
+  });
+
+  it.each([
+    [['--listen', '127.0.0.1:0'], /--listen: 127\.0\.0\.1:0 without TLS .*--insecure on a loopback address/],
+    [['--listen', '0.0.0.0:0', '--insecure'], /--insecure: refuses 0\.0\.0\.0:0, which is not a loopback address/],
+  ])('lockstep-coordinator %j refuses to start (exit 2), saying what to use', async (args, message) => {
+    const started = spawnNode(builtProgram('coordinator/main.js'), [...args, '--db', join(temp.dir, 'refused', 'runs.sqlite')]);
+    expect((await started.exited).code).toBe(2);
+    expect(started.output()).toMatch(message);
   });
 
   it('serves TCP only with TLS, or with --insecure on loopback; the Unix socket otherwise', () => {
