@@ -588,6 +588,16 @@ describe('who approves (SPEC §8)', () => {
       const noRole = await coordinatorCert.listRuns().catch((thrown: unknown) => thrown);
       coordinatorCert.close();
       expect(isLockstepError(noRole, 'LOCKSTEP_E_PERMISSION_DENIED')).toBe(true);
+      // The client checks the server's role too (issue 21 §4): a coordinator is no agent, and vice versa.
+      const material = await loadTlsMaterial({ ca: pki.ca, cert: join(pki.dir, 'operators', 'alice.pem'), key: join(pki.dir, 'operators', 'alice.key') });
+      const wantsAgent = new CoordinatorClient(tlsCoordinator.address, clientCredentials(material, { expectedServerName: 'coordinator', requiredRole: 'agent' }), { deadlineMs: 5_000, serverName: 'coordinator' });
+      const notAgent = await wantsAgent.listRuns().catch((thrown: unknown) => thrown);
+      wantsAgent.close();
+      expect(isLockstepError(notAgent, 'LOCKSTEP_E_UNAVAILABLE')).toBe(true);
+      expect((notAgent as Error).message).toMatch(/role coordinator\) is not a certificate of the agent role/);
+      const wantsCoordinator = new CoordinatorClient(tlsCoordinator.address, clientCredentials(material, { expectedServerName: 'coordinator', requiredRole: 'coordinator' }), { deadlineMs: 5_000, serverName: 'coordinator' });
+      await expect(wantsCoordinator.listRuns()).resolves.toBeInstanceOf(Array);
+      wantsCoordinator.close();
       // A plaintext client is refused in the handshake.
       const plaintext = new CoordinatorClient(tlsCoordinator.address, credentials.createInsecure(), { deadlineMs: 5_000 });
       const error = await plaintext.listRuns().catch((thrown: unknown) => thrown);
