@@ -1,4 +1,4 @@
-// The coordinator's API on a Unix socket (SPEC §8): mode 0660, owned by root and --socket-group,
+// The coordinator's API on a Unix socket (SPEC §8): mode 0660, group --socket-group,
 // so the kernel decides who may connect at all; each connection's caller is the OS user behind
 // it (SO_PEERCRED), with roles from that user's groups. grpc-js serves the connections we accept
 // and hand it, and each call finds its caller by the peer key its connection carries.
@@ -65,7 +65,8 @@ export async function serveLocalSocket(server: grpc.Server, options: LocalSocket
   // them once handed over; a socket paused on connect is never resumed by it (the call hangs).
   const listener = createServer((socket) => void accept(socket));
   await listenPrivately(listener, options.path);
-  chownSync(options.path, 0, gid);
+  // Owned by the coordinator's own user (root, or `lockstep` under the shipped unit) and the group.
+  chownSync(options.path, process.getuid?.() ?? 0, gid);
   chmodSync(options.path, 0o660);
 
   return {
