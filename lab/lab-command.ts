@@ -111,6 +111,9 @@ function printReady(lab: Lab, began: number): void {
     `lab up in ${((Date.now() - began) / 1000).toFixed(1)} s: ${lab.root}`,
     `runbook ${lab.runbook}`,
     ...lab.nodes.map((node) => `${node.name} ${node.address} log ${labPaths(lab.root).node(node.name).log}`),
+    // The coordinator reads the runbook's credentials only from its --credentials-dir (docs/security.md).
+    `coordinator: lockstep-coordinator --listen 127.0.0.1:7450 --insecure --credentials-dir ${join(lab.root, 'pki')} --db ${join(lab.root, 'coordinator.sqlite')}`,
+    `then:        lockstep --coordinator 127.0.0.1:7450 apply ${lab.runbook} --wait --yes`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -9,13 +9,14 @@ export const EXIT = {
   waitingForOperator: 4,
 } as const;
 
-/** The exit code for an error that ended a program: bad input 2, unreachable 3, else 1. */
+/** The exit code for an error that ended a program: bad input or refused (nothing done) 2, unreachable 3, else 1. */
 export function exitCodeFor(error: unknown): number {
   if (isLockstepError(error, 'LOCKSTEP_E_UNAVAILABLE')) return EXIT.unreachable;
   if (
     isLockstepError(error, 'LOCKSTEP_E_CONFIG') ||
     isLockstepError(error, 'LOCKSTEP_E_INVALID_ARGUMENT') ||
     isLockstepError(error, 'LOCKSTEP_E_TLS') ||
+    isLockstepError(error, 'LOCKSTEP_E_PERMISSION_DENIED') ||
     isLockstepError(error, 'LOCKSTEP_E_PREFLIGHT') ||
     isLockstepError(error, 'LOCKSTEP_E_NOT_FOUND')
   ) {

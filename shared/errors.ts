@@ -50,6 +50,10 @@ export const ERROR_CODES = {
     status: 'UNAUTHENTICATED',
     summary: 'Certificates are missing, unreadable, or do not fit together.',
   },
+  LOCKSTEP_E_PERMISSION_DENIED: {
+    status: 'PERMISSION_DENIED',
+    summary: "The caller lacks the role the call needs, or a four-eyes policy forbids it; nothing was done.",
+  },
   LOCKSTEP_E_UNAVAILABLE: {
     status: 'UNAVAILABLE',
     summary: 'A peer (agent or coordinator) could not be reached.',

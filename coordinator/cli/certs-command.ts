@@ -7,6 +7,8 @@ import { DEFAULT_CA_DAYS, DEFAULT_LEAF_DAYS } from '../../shared/pki/certificate
 import { initCertificates } from '../../shared/pki/certs-init.js';
 import { renewCertificates } from '../../shared/pki/certs-renew.js';
 import { CRL_FILE, revokeCertificates } from '../../shared/pki/certs-revoke.js';
+import { issueOperatorCertificates } from '../../shared/pki/operator-certificates.js';
+import { OPERATOR_ROLES, parseRoles } from '../../shared/pki/roles.js';
 
 // SPEC §7: bad input, nothing done.
 const EXIT_BAD_INPUT = 2;
@@ -34,6 +36,27 @@ export function registerCertsCommand(program: Command): void {
     .action(runInit);
   registerRenew(certs);
   registerRevoke(certs);
+  registerIssue(certs);
+}
+
+function registerIssue(certs: Command): void {
+  certs
+    .command('issue')
+    .description("sign an operator's client certificate for the coordinator's TLS API with the CA in --dir")
+    .requiredOption('--dir <dir>', 'the directory of certs init; writes operators/NAME.pem and operators/NAME.key')
+    .requiredOption('--operator <name>', 'who holds it: the name the coordinator journals (certificate CN)')
+    .requiredOption('--roles <roles>', `comma-separated roles on the coordinator's API: ${OPERATOR_ROLES.join(', ')}`)
+    .action(runIssue);
+}
+
+async function runIssue(flags: { dir: string; operator: string; roles: string }): Promise<void> {
+  try {
+    const { files } = await issueOperatorCertificates({ dir: flags.dir, operator: flags.operator, roles: parseRoles(flags.roles, '--roles') });
+    process.stdout.write(files.map((file) => `wrote ${file}\n`).join(''));
+  } catch (error) {
+    process.stderr.write(`lockstep certs issue: ${describeError(error)}\n`);
+    process.exitCode = EXIT_BAD_INPUT;
+  }
 }
 
 interface RenewFlags {

@@ -10,15 +10,20 @@ import { rollbackRunbook } from './rollback.js';
 import { planHash } from '../plan/plan-hash.js';
 import { awaitsApproval, type Plan } from '../plan/plan.js';
 import { RunStore, type RunRow } from '../store/run-store.js';
+import { CredentialsDirs } from './credentials-dirs.js';
 import { RunDriver } from './run-driver.js';
 import { connectOverTls, type ConnectAgents, type RunAgents } from './run-agents.js';
-import { FINAL_RUN_STATES, type NodeView, type RunEvent, type RunService, type RunView, type StepView, type SubmitInput, type SubmitResult } from './run-types.js';
+import { FINAL_RUN_STATES, type AuditEntry, type NodeView, type RunEvent, type RunService, type RunView, type StepView, type SubmitInput, type SubmitResult } from './run-types.js';
 
 /** What the engine is built from; each part has the production default (Temporal's `options.connection ?? Connection.lazy()`). */
 export type EngineOptions = {
   logger: Logger;
   /** How the engine reaches a run's agents: over mTLS by default (run-agents.ts). */
   connect?: ConnectAgents;
+  /** The only directories a runbook's tls: files may come from (credentials-dirs.ts). */
+  credentialsDirs: readonly string[];
+  /** Every run needs an approver other than its submitter (--four-eyes). */
+  fourEyes?: boolean;
   /** The clock of the journal's timestamps and the run ids. */
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
@@ -36,13 +41,19 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 export async function createEngine(options: EngineOptions): Promise<Engine> {
   const now = options.now ?? Date.now;
   const store = options.store ?? new RunStore(options.dbFile, now);
-  const engine = new RunEngine(store, { logger: options.logger, connect: withCrl(options.connect ?? connectOverTls, options.agentCrl), now, sleep: options.sleep ?? sleep });
+  const connect = withCrl(options.connect ?? connectOverTls, options.agentCrl);
+  const credentials = new CredentialsDirs(options.credentialsDirs);
+  // Every connection, the preflight's, a run's, one resumed after a restart, reads only confined
+  // paths; the coordinator's own CRL is added after the runbook's paths are confined.
+  const confinedConnect: ConnectAgents = (nodes, tls, deadlineMs) => connect(nodes, credentials.confine(tls), deadlineMs);
+  const engine = new RunEngine(store, { logger: options.logger, connect: confinedConnect, now, sleep: options.sleep ?? sleep, fourEyes: options.fourEyes === true });
   await engine.resumeAll();
   return engine;
 }
 
 interface EngineParts {
   logger: Logger;
+  fourEyes: boolean;
   connect: ConnectAgents;
   now: () => number;
   sleep: (ms: number) => Promise<void>;
@@ -78,6 +89,10 @@ class RunEngine implements Engine {
 
   async submit(input: SubmitInput): Promise<SubmitResult> {
     const submission = readSubmission(input.runbookYaml, input.runbookPath);
+    const distinctApprover = this.parts.fourEyes || submission.runbook.approvals?.['distinct-from-submitter'] === true;
+    if (distinctApprover && input.autoApprove && !input.dryRun) {
+      throw new LockstepError('LOCKSTEP_E_PERMISSION_DENIED', 'apply --yes: this run needs its gates approved by someone other than its submitter (four-eyes: approvals.distinct-from-submitter or --four-eyes); apply without --yes and ask an approver', { field: 'yes' });
+    }
     // The preflight's connections are handed to the run, so a thousand nodes are not dialled twice.
     const pool = await this.parts.connect(submission.runbook.nodes, submission.tls, PREFLIGHT_DEADLINE_MS);
     let handedOver = false;
@@ -87,7 +102,7 @@ class RunEngine implements Engine {
       if (unreachable.length > 0) {
         throw new LockstepError('LOCKSTEP_E_UNAVAILABLE', `preflight: ${unreachable.map((node) => `${node.name} (${node.address}): ${node.error}`).join('; ')}`);
       }
-      const plan = compileSubmission(submission, facts);
+      const plan = { ...compileSubmission(submission, facts), ...(distinctApprover && { distinctApprover: true as const }) };
       const tls = submission.tls;
       const hash = planHash(plan);
       if (input.dryRun) return { planHash: hash, plan };
@@ -125,11 +140,18 @@ class RunEngine implements Engine {
     return unsubscribe;
   }
 
+  recordAudit(entry: AuditEntry): void {
+    this.store.recordAudit(entry);
+  }
+
   approve(runId: string, gate: string, operator: string, comment: string): RunView {
     const run = this.store.getRun(runId);
     const gates = run.plan.stages.filter(awaitsApproval).map((stage) => stage.id);
     if (!gates.includes(gate)) {
       throw new LockstepError('LOCKSTEP_E_INVALID_ARGUMENT', `gate: run ${runId} has no gate "${gate}" (its gates: ${gates.join(', ') || 'none'})`, { field: 'gate' });
+    }
+    if (run.plan.distinctApprover === true && operator === run.requestedBy) {
+      throw new LockstepError('LOCKSTEP_E_PERMISSION_DENIED', `four-eyes: ${operator} submitted run ${runId} and may not approve its gates; another approver must`, { field: 'operator' });
     }
     this.store.approve(runId, gate, operator, comment);
     this.drivers.get(runId)?.notify();

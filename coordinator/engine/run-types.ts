@@ -2,6 +2,9 @@
 // speak these types (SPEC §7 `status --json`).
 import type { NodeView, RunEvent, RunView, SubmitInput } from '../../shared/domain/run.js';
 import type { Plan } from '../plan/plan.js';
+import type { AuditEntry } from '../store/run-store.js';
+
+export type { AuditEntry } from '../store/run-store.js';
 
 // The pure data types live in shared/ so the wire converters can speak them too.
 export {
@@ -39,4 +42,6 @@ export interface RunService {
   listNodes(runbookYaml: string, runbookPath: string): Promise<NodeView[]>;
   /** Starts the run that undoes `runId`'s changes (SPEC §5.5). */
   rollback(runId: string, requestedBy: string): Promise<SubmitResult>;
+  /** Journals a decision of the API's access check (docs/security.md). */
+  recordAudit(entry: AuditEntry): void;
 }

@@ -52,6 +52,16 @@ export interface TaskRow {
   finishedAtMs: number;
 }
 
+/** One decision on an API call: who (as the transport proved it), which call, the role it needs, and the answer. */
+export interface AuditEntry {
+  caller: string;
+  transport: string;
+  rpc: string;
+  role: string;
+  allowed: boolean;
+  detail: string;
+}
+
 export interface Approval {
   gateId: string;
   operator: string;
@@ -277,6 +287,18 @@ export class RunStore {
     return (this.statement(`SELECT gate_id, operator, comment, at_ms FROM approvals WHERE run_id = ? ORDER BY at_ms`).all(runId) as Array<{ gate_id: string; operator: string; comment: string; at_ms: number }>).map(
       (row) => ({ gateId: row.gate_id, operator: row.operator, comment: row.comment, atMs: row.at_ms }),
     );
+  }
+
+  recordAudit(entry: AuditEntry): void {
+    this.statement(`INSERT INTO audit (at_ms, caller, transport, rpc, role, allowed, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`).run(
+      this.now(), entry.caller, entry.transport, entry.rpc, entry.role, entry.allowed ? 1 : 0, entry.detail,
+    );
+  }
+
+  /** The newest `limit` audit entries, oldest first. */
+  auditEntries(limit: number): Array<AuditEntry & { atMs: number }> {
+    const rows = this.statement(`SELECT * FROM (SELECT * FROM audit ORDER BY seq DESC LIMIT ?) ORDER BY seq`).all(limit) as Array<{ at_ms: number; caller: string; transport: string; rpc: string; role: string; allowed: number; detail: string }>;
+    return rows.map((row) => ({ atMs: row.at_ms, caller: row.caller, transport: row.transport, rpc: row.rpc, role: row.role, allowed: row.allowed === 1, detail: row.detail }));
   }
 
   events(runId: string, fromSeq: number): RunEvent[] {

@@ -145,7 +145,7 @@ export async function readCertificateAuthority(dir: string): Promise<KeyAndCerti
   }
 }
 
-async function firstExisting(paths: string[]): Promise<string | undefined> {
+export async function firstExisting(paths: string[]): Promise<string | undefined> {
   for (const path of paths) {
     if (await access(path).then(() => true, () => false)) return path;
   }
@@ -159,7 +159,7 @@ export async function writeLeaves(dir: string, leaves: SignedLeaf[]): Promise<st
   return files;
 }
 
-async function writePair(paths: PairPaths, pair: KeyAndCertificate): Promise<string[]> {
+export async function writePair(paths: PairPaths, pair: KeyAndCertificate): Promise<string[]> {
   await writeFileAtomically(paths.key, pair.keyPem, KEY_MODE);
   await writeFileAtomically(paths.cert, pair.certPem, CERT_MODE);
   return [paths.cert, paths.key];

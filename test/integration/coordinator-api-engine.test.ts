@@ -89,7 +89,7 @@ beforeAll(async () => {
   cli = builtProgram('coordinator/cli/main.js');
   temp = makeTempDir('lockstep-api-engine-');
   sim = await startSimAgents(temp.dir, SERVERS);
-  const config = { listen: '127.0.0.1:0', http: '127.0.0.1:0', dbFile: join(temp.dir, 'db', 'runs.sqlite'), tls: undefined, logLevel: 'silent' };
+  const config = { listen: '127.0.0.1:0', socket: undefined, http: '127.0.0.1:0', dbFile: join(temp.dir, 'db', 'runs.sqlite'), tls: undefined, credentialsDirs: [join(temp.dir, 'pki')], fourEyes: false, logLevel: 'silent' };
   coordinator = await startCoordinator(config, silentLogger(), { createRunService: (options) => createEngine(options) });
   client = new CoordinatorClient(coordinator.address, credentials.createInsecure(), { deadlineMs: 10_000 });
 }, 60_000);
@@ -146,7 +146,7 @@ describe('the coordinator API on the real engine', () => {
     expect(result.code, result.stderr).toBe(0);
     await untilState(runId, ['succeeded']);
     const approved = (await events(runId)).filter((event) => event.type === 'gate.approved');
-    expect(approved.map((event) => `${event.stepId}: ${event.message}`)).toEqual(['kernel: approved by alice: kernel 5.14 on both']);
+    expect(approved.map((event) => `${event.stepId}: ${event.message}`)).toEqual(['kernel: approved by alice (unauthenticated): kernel 5.14 on both']);
   });
 
   it('apply --wait --yes approves the gates in the invoking user\'s name and exits 0', async () => {

@@ -20,7 +20,7 @@ let labNodes: Array<{ name: string; address: string }>;
 let targetPackage: string;
 
 function startCoordinator(): Spawned {
-  coordinator = spawnNode(builtProgram('coordinator/main.js'), ['--listen', address, '--http', `127.0.0.1:${httpPort}`, '--db', join(lab.dir, 'coordinator.sqlite'), '--log-level', 'warn']);
+  coordinator = spawnNode(builtProgram('coordinator/main.js'), ['--listen', address, '--insecure', '--credentials-dir', lab.dir, '--http', `127.0.0.1:${httpPort}`, '--db', join(lab.dir, 'coordinator.sqlite'), '--log-level', 'warn']);
   return coordinator;
 }
 

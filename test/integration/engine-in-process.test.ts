@@ -51,7 +51,7 @@ beforeAll(async () => {
     connects.push(nodes.map((node) => node.name));
     return connectOverTls(nodes, tls, deadlineMs);
   };
-  engine = await createEngine({ store: new RunStore(join(temp.dir, 'runs.sqlite')), connect, logger: silentLogger(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.min(ms, 20))) });
+  engine = await createEngine({ store: new RunStore(join(temp.dir, 'runs.sqlite')), connect, credentialsDirs: [join(temp.dir, 'pki')], logger: silentLogger(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.min(ms, 20))) });
 }, 60_000);
 
 afterAll(async () => {

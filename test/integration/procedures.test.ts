@@ -29,7 +29,7 @@ interface LabRun {
 async function openLab(nodes: number, replicator: boolean): Promise<LabRun> {
   const lab = await startLab({ nodes, replicator });
   const runbook = parseYaml(readFileSync(lab.runbook, 'utf8')) as { nodes: LabRun['nodes']; params: { package: string } };
-  const engine = await createEngine({ dbFile: join(lab.dir, 'coordinator.sqlite'), logger: silentLogger() });
+  const engine = await createEngine({ dbFile: join(lab.dir, 'coordinator.sqlite'), logger: silentLogger(), credentialsDirs: [lab.dir] });
   const update = runbook.params.package;
   return { lab, engine, nodes: runbook.nodes, update, older: join(dirname(update), 'clusterpro-2.0.0-1.x86_64.rpm') };
 }

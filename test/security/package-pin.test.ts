@@ -23,7 +23,7 @@ beforeAll(async () => {
   const runbook = parseYaml(readFileSync(lab.runbook, 'utf8')) as { nodes: typeof nodes; params: { package: string } };
   nodes = runbook.nodes;
   target = runbook.params.package;
-  engine = await createEngine({ dbFile: join(lab.dir, 'coordinator.sqlite'), logger: silentLogger() });
+  engine = await createEngine({ dbFile: join(lab.dir, 'coordinator.sqlite'), credentialsDirs: [join(lab.dir, 'pki')], logger: silentLogger() });
 }, 120_000);
 
 afterAll(async () => {
