@@ -1,10 +1,11 @@
 // The agent's composition root below main: builds the journal, drivers and service from a
 // configuration and serves them over gRPC. Tests start agents through this same function.
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { LockstepError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
+import { preparePrivateDir, warnIfKeyExposed } from '../shared/private-dir.js';
 import { pb } from '../shared/wire/agent-wire.js';
 import { assertInsecureAllowed, loadTlsMaterial, requirePeerRole, serverCredentials } from '../shared/tls.js';
 import type { AgentConfig } from './agent-config.js';
@@ -48,7 +49,9 @@ export async function startAgent(config: AgentConfig, logger: Logger, environmen
 
   const executor = environment.executor ?? new ProcessExecutor();
   const facts = environment.facts ?? new HostFacts();
-  mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
+  if (config.tls !== undefined) warnIfKeyExposed(config.tls.key, logger);
+  // The journal says what already ran: nobody but us may write its directory.
+  preparePrivateDir(config.stateDir, { field: '--state-dir', followSymlink: true, repair: (message) => logger.warn(message) });
   const bootId = await facts.bootId();
   const journal = new OpJournal(join(config.stateDir, 'journal.sqlite'), bootId);
   const recovery = journal.recoverAfterStart();

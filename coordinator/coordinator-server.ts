@@ -1,11 +1,11 @@
 // The coordinator's composition root below main: builds the run service from a configuration,
 // serves it over gRPC for the CLI and over HTTP. Tests start coordinators through this same
 // function with their own RunService.
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { invalidArgument, LockstepError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
+import { preparePrivateDir, warnIfKeyExposed } from '../shared/private-dir.js';
 import { loadTlsMaterial, peerIdentity, serverCredentials } from '../shared/tls.js';
 import { pb } from '../shared/wire/coordinator-wire.js';
 import type { CoordinatorConfig } from './coordinator-config.js';
@@ -37,7 +37,9 @@ export interface RunningCoordinator {
 
 export async function startCoordinator(config: CoordinatorConfig, logger: Logger, parts: CoordinatorParts): Promise<RunningCoordinator> {
   const credentials = config.tls === undefined ? grpc.ServerCredentials.createInsecure() : serverCredentials(await loadTlsMaterial(config.tls));
-  mkdirSync(dirname(config.dbFile), { recursive: true, mode: 0o700 });
+  if (config.tls !== undefined) warnIfKeyExposed(config.tls.key, logger);
+  // The journal decides what runs on every node: nobody but us may write its directory.
+  preparePrivateDir(dirname(config.dbFile), { field: '--db', followSymlink: true, repair: (message) => logger.warn(message) });
   const service = await parts.createRunService({ dbFile: config.dbFile, logger });
 
   const server = new grpc.Server({ 'grpc.max_receive_message_length': 4 * 1024 * 1024 });

@@ -39,7 +39,7 @@ export function registerLabCommand(program: Command): void {
   lab
     .command('up')
     .description('create a lab in --dir and supervise its agents (in the foreground unless --detach)')
-    .requiredOption('--dir <dir>', 'an empty or new directory for the lab')
+    .requiredOption('--dir <dir>', 'a new directory for the lab (created 0700), or an empty one of yours that only you may write')
     .requiredOption('--nodes <n>', 'how many nodes (server1..serverN)')
     .option('--platform <platform>', `${LAB_PLATFORMS.join(', ')} (default x86_64)`)
     .option('--version <version-release>', 'CLUSTERPRO version installed on every node (default 2.0.0-1)')

@@ -18,7 +18,7 @@ export function registerCertsCommand(program: Command): void {
   certs
     .command('init')
     .description('create a CA, a coordinator certificate and one certificate per agent in --dir')
-    .requiredOption('--dir <dir>', 'directory to write ca.pem, coordinator.pem and agents/NAME.pem (with their .key files) into')
+    .requiredOption('--dir <dir>', 'directory to write ca.pem, coordinator.pem and agents/NAME.pem (with their .key files) into: created 0700, or an existing one of yours that only you may write')
     .requiredOption('--coordinator <name>', 'name of the coordinator (its certificate CN and SAN)')
     .requiredOption('--agents <names>', 'comma-separated node names, one certificate each (SAN = node name)')
     .option('--force', 'replace an existing CA; every certificate it signed stops being trusted')
