@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { exitCodeFor } from '../shared/cli-exit.js';
 import { LockstepError, describeError } from '../shared/errors.js';
+import { terminalText } from '../shared/terminal-text.js';
 import { labPaths } from './state/lab-state.js';
 import { createLogger } from '../shared/logger.js';
 import { checkOptions, createLab, labNodes, type Lab, type LabOptions } from './lab-create.js';
@@ -163,7 +164,7 @@ async function reportFailure(command: string, body: () => Promise<void>): Promis
   try {
     await body();
   } catch (error) {
-    process.stderr.write(`lockstep ${command}: ${describeError(error)}\n`);
+    process.stderr.write(`lockstep ${command}: ${terminalText(describeError(error))}\n`);
     process.exitCode = exitCodeFor(error);
   }
 }

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { describeError } from '../../shared/errors.js';
 import { initCertificates } from '../../shared/pki/certs-init.js';
+import { terminalText } from '../../shared/terminal-text.js';
 
 // SPEC §7: bad input, nothing done.
 const EXIT_BAD_INPUT = 2;
@@ -35,7 +36,7 @@ async function runInit(flags: InitFlags): Promise<void> {
     });
     process.stdout.write(files.map((file) => `wrote ${file}\n`).join(''));
   } catch (error) {
-    process.stderr.write(`lockstep certs init: ${describeError(error)}\n`);
+    process.stderr.write(`lockstep certs init: ${terminalText(describeError(error))}\n`);
     process.exitCode = EXIT_BAD_INPUT;
   }
 }
