@@ -12,7 +12,8 @@ import { awaitsApproval, type Plan } from '../plan/plan.js';
 import { RunStore, type RunRow } from '../store/run-store.js';
 import { RunDriver } from './run-driver.js';
 import { connectOverTls, type ConnectAgents, type RunAgents } from './run-agents.js';
-import { FINAL_RUN_STATES, type NodeView, type RunEvent, type RunService, type RunView, type StepView, type SubmitInput, type SubmitResult } from './run-types.js';
+import { watchRunEvents } from './event-feed.js';
+import { FINAL_RUN_STATES, type EventSink, type NodeView, type RunService, type RunWatch, type RunView, type StepView, type SubmitInput, type SubmitResult } from './run-types.js';
 
 /** What the engine is built from; each part has the production default (Temporal's `options.connection ?? Connection.lazy()`). */
 export type EngineOptions = {
@@ -105,17 +106,8 @@ class RunEngine implements Engine {
     return this.store.listRuns(limit > 0 ? limit : 50).map((run) => this.view(run));
   }
 
-  watch(runId: string, fromSeq: number, onEvent: (event: RunEvent) => void): () => void {
-    this.store.getRun(runId);
-    let last = fromSeq - 1;
-    const deliver = (event: RunEvent): void => {
-      if (event.runId !== runId || event.seq <= last) return;
-      last = event.seq;
-      onEvent(event);
-    };
-    const unsubscribe = this.store.onEvent(deliver);
-    for (const event of this.store.events(runId, fromSeq)) deliver(event);
-    return unsubscribe;
+  watch(runId: string, fromSeq: number, sink: EventSink): RunWatch {
+    return watchRunEvents(this.store, runId, fromSeq, sink);
   }
 
   approve(runId: string, gate: string, operator: string, comment: string): RunView {

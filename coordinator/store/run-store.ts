@@ -279,8 +279,9 @@ export class RunStore {
     );
   }
 
-  events(runId: string, fromSeq: number): RunEvent[] {
-    return (this.statement(`SELECT * FROM events WHERE run_id = ? AND seq >= ? ORDER BY seq`).all(runId, fromSeq) as EventRecord[]).map(toEvent);
+  /** At most `limit` of the run's events from `fromSeq` on, oldest first: a run's history is read a page at a time. */
+  events(runId: string, fromSeq: number, limit: number): RunEvent[] {
+    return (this.statement(`SELECT * FROM events WHERE run_id = ? AND seq >= ? ORDER BY seq LIMIT ?`).all(runId, fromSeq, limit) as EventRecord[]).map(toEvent);
   }
 
   /**
