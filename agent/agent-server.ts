@@ -6,6 +6,7 @@ import * as grpc from '@grpc/grpc-js';
 import { LockstepError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { preparePrivateDir, warnIfKeyExposed } from '../shared/private-dir.js';
+import { scheduleRetention } from '../shared/retention.js';
 import { pb } from '../shared/wire/agent-wire.js';
 import { assertInsecureAllowed, loadTlsMaterial, requirePeerRole, serverCredentials } from '../shared/tls.js';
 import type { AgentConfig } from './agent-config.js';
@@ -56,6 +57,7 @@ export async function startAgent(config: AgentConfig, logger: Logger, environmen
   const journal = new OpJournal(join(config.stateDir, 'journal.sqlite'), bootId);
   const recovery = journal.recoverAfterStart();
   if (recovery.interrupted.length + recovery.rebootsCompleted.length > 0) logger.warn({ ...recovery, bootId }, 'journal recovered after restart');
+  const stopRetention = scheduleRetention(config.retainMs, (cutoffMs) => journal.deleteFinishedBefore(cutoffMs), logger);
 
   const service = new AgentService({
     journal,
@@ -89,6 +91,7 @@ export async function startAgent(config: AgentConfig, logger: Logger, environmen
     port,
     journal,
     stop: async () => {
+      stopRetention();
       health.shutdown();
       await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
       journal.close();

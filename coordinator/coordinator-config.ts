@@ -3,6 +3,8 @@
 import { z } from 'zod';
 import { loadYamlFile } from '../shared/config-file.js';
 import { checkFlags, configError } from '../shared/config-flags.js';
+import { parseDuration } from '../shared/duration.js';
+import { DEFAULT_RETAIN } from '../shared/retention.js';
 import { isLoopbackAddress, type TlsPaths } from '../shared/tls.js';
 
 export const DEFAULT_COORDINATOR_LISTEN = '127.0.0.1:7450';
@@ -12,6 +14,7 @@ export const DEFAULT_COORDINATOR_DB = '/var/lib/lockstep-coordinator/runs.sqlite
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const hostPort = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'expected HOST:PORT, e.g. 127.0.0.1:7450');
 const file = z.string().min(1);
+const duration = z.string().refine((value) => (parseDuration(value) ?? 0) > 0, 'expected a duration such as 90d, 12h or 1d12h');
 
 /** One setting: its check, and how it reads as a flag (`--KEY`). */
 export interface CoordinatorSetting {
@@ -32,6 +35,11 @@ export const COORDINATOR_SETTINGS = {
   'tls-key': { schema: file, arg: '<file>', help: "the coordinator's private key" },
   insecure: { schema: z.boolean(), help: 'serve the API without TLS (the default on loopback; refused elsewhere)' },
   'log-level': { schema: z.enum(LOG_LEVELS), arg: '<level>', choices: LOG_LEVELS, help: 'log level (default info)' },
+  retain: {
+    schema: duration,
+    arg: '<duration>',
+    help: `delete finished runs (with their steps, approvals and events) unchanged for this long, at start and hourly; unfinished runs are kept (default ${DEFAULT_RETAIN})`,
+  },
 } as const satisfies Record<string, CoordinatorSetting>;
 
 type Settings = typeof COORDINATOR_SETTINGS;
@@ -51,6 +59,8 @@ export interface CoordinatorConfig {
   /** Set: the API serves mTLS and the operator is the client certificate's CN. */
   tls: TlsPaths | undefined;
   logLevel: string;
+  /** Finished runs unchanged for longer are deleted; undefined: kept for ever (tests, the demo). */
+  retainMs?: number;
 }
 
 /** Merges the file (if any) and the flags (which win) into a complete configuration. */
@@ -72,6 +82,7 @@ export function resolveCoordinatorConfig(file: string | undefined, flags: Coordi
     dbFile: merged.db ?? DEFAULT_COORDINATOR_DB,
     tls,
     logLevel: merged['log-level'] ?? 'info',
+    retainMs: parseDuration(merged.retain ?? DEFAULT_RETAIN),
   };
 }
 

@@ -23,7 +23,7 @@ export type ClosableRunService = RunService & { close(): Promise<void> };
 
 export interface CoordinatorParts {
   /** The engine in production (coordinator/engine/engine.ts), a fake in tests. */
-  createRunService(options: { dbFile: string; logger: Logger }): Promise<ClosableRunService>;
+  createRunService(options: { dbFile: string; logger: Logger; retainMs?: number }): Promise<ClosableRunService>;
 }
 
 export interface RunningCoordinator {
@@ -40,7 +40,7 @@ export async function startCoordinator(config: CoordinatorConfig, logger: Logger
   if (config.tls !== undefined) warnIfKeyExposed(config.tls.key, logger);
   // The journal decides what runs on every node: nobody but us may write its directory.
   preparePrivateDir(dirname(config.dbFile), { field: '--db', followSymlink: true, repair: (message) => logger.warn(message) });
-  const service = await parts.createRunService({ dbFile: config.dbFile, logger });
+  const service = await parts.createRunService({ dbFile: config.dbFile, logger, ...(config.retainMs !== undefined && { retainMs: config.retainMs }) });
 
   const server = new grpc.Server({ 'grpc.max_receive_message_length': 4 * 1024 * 1024 });
   server.addService(pb.CoordinatorService, createCoordinatorGrpcService(service, { logger, operatorOf: operatorPolicy(config.tls !== undefined) }));

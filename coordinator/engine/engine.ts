@@ -12,6 +12,7 @@ import { awaitsApproval, type Plan } from '../plan/plan.js';
 import { RunStore, type RunRow } from '../store/run-store.js';
 import { RunDriver } from './run-driver.js';
 import { connectOverTls, type ConnectAgents, type RunAgents } from './run-agents.js';
+import { scheduleRetention } from '../../shared/retention.js';
 import { watchRunEvents } from './event-feed.js';
 import { FINAL_RUN_STATES, type EventSink, type NodeView, type RunService, type RunWatch, type RunView, type StepView, type SubmitInput, type SubmitResult } from './run-types.js';
 
@@ -23,6 +24,8 @@ export type EngineOptions = {
   /** The clock of the journal's timestamps and the run ids. */
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
+  /** Finished runs unchanged for longer are deleted, at start and hourly (shared/retention.ts); undefined: never. */
+  retainMs?: number;
 } & ({ dbFile: string; store?: undefined } | { store: RunStore; dbFile?: undefined });
 
 export type Engine = RunService & { readonly epoch: number; close(): Promise<void> };
@@ -35,7 +38,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 export async function createEngine(options: EngineOptions): Promise<Engine> {
   const now = options.now ?? Date.now;
   const store = options.store ?? new RunStore(options.dbFile, now);
-  const engine = new RunEngine(store, { logger: options.logger, connect: options.connect ?? connectOverTls, now, sleep: options.sleep ?? sleep });
+  const engine = new RunEngine(store, { logger: options.logger, connect: options.connect ?? connectOverTls, now, sleep: options.sleep ?? sleep, retainMs: options.retainMs });
   await engine.resumeAll();
   return engine;
 }
@@ -45,17 +48,20 @@ interface EngineParts {
   connect: ConnectAgents;
   now: () => number;
   sleep: (ms: number) => Promise<void>;
+  retainMs: number | undefined;
 }
 
 class RunEngine implements Engine {
   private readonly drivers = new Map<string, RunDriver>();
   private readonly logger: Logger;
+  private readonly stopRetention: (() => void) | undefined;
 
   constructor(
     private readonly store: RunStore,
     private readonly parts: EngineParts,
   ) {
     this.logger = parts.logger;
+    this.stopRetention = parts.retainMs === undefined ? undefined : scheduleRetention(parts.retainMs, (cutoffMs) => store.deleteFinishedRunsBefore(cutoffMs), parts.logger, parts.now);
   }
 
   get epoch(): number {
@@ -194,6 +200,7 @@ class RunEngine implements Engine {
   }
 
   async close(): Promise<void> {
+    this.stopRetention?.();
     for (const driver of this.drivers.values()) driver.stop();
     await Promise.all([...this.drivers.values()].map((driver) => driver.finished));
     this.store.close();
