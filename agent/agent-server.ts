@@ -1,10 +1,12 @@
 // The agent's composition root below main: builds the journal, drivers and service from a
 // configuration and serves them over gRPC. Tests start agents through this same function.
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { LockstepError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
+import { preparePrivateDir, warnIfKeyExposed } from '../shared/private-dir.js';
+import { scheduleRetention } from '../shared/retention.js';
 import { pb } from '../shared/wire/agent-wire.js';
 import { assertInsecureAllowed, loadTlsMaterial, requirePeerRole, serverCredentials } from '../shared/tls.js';
 import type { AgentConfig } from './agent-config.js';
@@ -54,7 +56,9 @@ export async function startAgent(config: AgentConfig, logger: Logger, environmen
 
   const executor = environment.executor ?? new ProcessExecutor();
   const facts = environment.facts ?? new HostFacts();
-  mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
+  if (config.tls !== undefined) warnIfKeyExposed(config.tls.key, logger);
+  // The journal says what already ran: nobody but us may write its directory.
+  preparePrivateDir(config.stateDir, { field: '--state-dir', followSymlink: true, repair: (message) => logger.warn(message) });
   const bootId = await facts.bootId();
   const pathGuard = new PackagePathGuard(config.packageDirs);
   await pathGuard.verifyDirectories();
@@ -63,6 +67,7 @@ export async function startAgent(config: AgentConfig, logger: Logger, environmen
   const journal = new OpJournal(join(config.stateDir, 'journal.sqlite'), bootId);
   const recovery = journal.recoverAfterStart();
   if (recovery.interrupted.length + recovery.rebootsCompleted.length > 0) logger.warn({ ...recovery, bootId }, 'journal recovered after restart');
+  const stopRetention = scheduleRetention(config.retainMs, (cutoffMs) => journal.deleteFinishedBefore(cutoffMs), logger);
 
   const service = new AgentService({
     journal,
@@ -98,6 +103,7 @@ export async function startAgent(config: AgentConfig, logger: Logger, environmen
     journal,
     refusedConnections: gate.refused,
     stop: async () => {
+      stopRetention();
       health.shutdown();
       await gate.close();
       await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));

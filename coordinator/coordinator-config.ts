@@ -4,6 +4,8 @@ import { z } from 'zod';
 import { loadYamlFile } from '../shared/config-file.js';
 import { checkFlags, configError } from '../shared/config-flags.js';
 import { OPERATOR_ROLES, type OperatorRole } from '../shared/pki/roles.js';
+import { parseDuration } from '../shared/duration.js';
+import { DEFAULT_RETAIN } from '../shared/retention.js';
 import { isLoopbackAddress, type TlsPaths } from '../shared/tls.js';
 
 export const DEFAULT_COORDINATOR_SOCKET = '/run/lockstep/coordinator.sock';
@@ -17,6 +19,7 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 const hostPort = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'expected HOST:PORT, e.g. 127.0.0.1:7450');
 const file = z.string().min(1);
 const groupName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/, 'expected a group name');
+const duration = z.string().refine((value) => (parseDuration(value) ?? 0) > 0, 'expected a duration such as 90d, 12h or 1d12h');
 
 /** One setting: its check, and how it reads as a flag (`--KEY`). */
 export interface CoordinatorSetting {
@@ -47,6 +50,11 @@ export const COORDINATOR_SETTINGS = {
   'tls-crl': { schema: file, arg: '<file>', help: 'a CRL (PEM) from lockstep certs revoke: revoked operator and agent certificates are refused' },
   insecure: { schema: z.boolean(), help: 'serve --listen without TLS, every caller holding every role: loopback only (labs, tests)' },
   'log-level': { schema: z.enum(LOG_LEVELS), arg: '<level>', choices: LOG_LEVELS, help: 'log level (default info)' },
+  retain: {
+    schema: duration,
+    arg: '<duration>',
+    help: `delete finished runs (with their steps, approvals and events) unchanged for this long, at start and hourly; unfinished runs are kept (default ${DEFAULT_RETAIN})`,
+  },
 } as const satisfies Record<string, CoordinatorSetting>;
 
 type Settings = typeof COORDINATOR_SETTINGS;
@@ -80,6 +88,8 @@ export interface CoordinatorConfig {
   /** Every run's gates need an approver other than its submitter. */
   fourEyes: boolean;
   logLevel: string;
+  /** Finished runs unchanged for longer are deleted; undefined: kept for ever (tests, the demo). */
+  retainMs?: number;
 }
 
 /** Merges the file (if any) and the flags (which win) into a complete configuration. */
@@ -100,6 +110,7 @@ export function resolveCoordinatorConfig(file: string | undefined, flags: Coordi
     credentialsDirs: merged['credentials-dir'] ?? [DEFAULT_CREDENTIALS_DIR],
     fourEyes: merged['four-eyes'] === true,
     logLevel: merged['log-level'] ?? 'info',
+    retainMs: parseDuration(merged.retain ?? DEFAULT_RETAIN),
   };
 }
 

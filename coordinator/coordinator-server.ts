@@ -1,12 +1,12 @@
 // The coordinator's composition root below main: builds the run service from a configuration,
 // serves it over gRPC for the CLI and over HTTP. Tests start coordinators through this same
 // function with their own RunService.
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { LockstepError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
-import { loadTlsMaterial, serverCredentials } from '../shared/tls.js';
+import { preparePrivateDir, warnIfKeyExposed } from '../shared/private-dir.js';
+import { loadTlsMaterial, peerIdentity, serverCredentials } from '../shared/tls.js';
 import { pb } from '../shared/wire/coordinator-wire.js';
 import type { CoordinatorConfig } from './coordinator-config.js';
 import type { RunService } from './engine/run-types.js';
@@ -26,7 +26,7 @@ export type ClosableRunService = RunService & { close(): Promise<void> };
 
 export interface CoordinatorParts {
   /** The engine in production (coordinator/engine/engine.ts), a fake in tests. */
-  createRunService(options: { dbFile: string; logger: Logger; credentialsDirs: readonly string[]; fourEyes: boolean; agentCrl?: string }): Promise<ClosableRunService>;
+  createRunService(options: { dbFile: string; logger: Logger; credentialsDirs: readonly string[]; fourEyes: boolean; agentCrl?: string; retainMs?: number }): Promise<ClosableRunService>;
 }
 
 export interface RunningCoordinator {
@@ -42,8 +42,17 @@ export interface RunningCoordinator {
 
 export async function startCoordinator(config: CoordinatorConfig, logger: Logger, parts: CoordinatorParts): Promise<RunningCoordinator> {
   const credentials = config.tls === undefined ? grpc.ServerCredentials.createInsecure() : serverCredentials(await loadTlsMaterial(config.tls));
-  mkdirSync(dirname(config.dbFile), { recursive: true, mode: 0o700 });
-  const service = await parts.createRunService({ dbFile: config.dbFile, logger, credentialsDirs: config.credentialsDirs, fourEyes: config.fourEyes, ...(config.tlsCrl !== undefined && { agentCrl: config.tlsCrl }) });
+  if (config.tls !== undefined) warnIfKeyExposed(config.tls.key, logger);
+  // The journal decides what runs on every node: nobody but us may write its directory.
+  preparePrivateDir(dirname(config.dbFile), { field: '--db', followSymlink: true, repair: (message) => logger.warn(message) });
+  const service = await parts.createRunService({
+    dbFile: config.dbFile,
+    logger,
+    credentialsDirs: config.credentialsDirs,
+    fourEyes: config.fourEyes,
+    ...(config.tlsCrl !== undefined && { agentCrl: config.tlsCrl }),
+    ...(config.retainMs !== undefined && { retainMs: config.retainMs }),
+  });
 
   let socket: LocalSocket | undefined;
   const callerOf = callerResolver({

@@ -1,5 +1,6 @@
 // Exit codes shared by the three programs (SPEC §7).
 import { isLockstepError, describeError } from './errors.js';
+import { terminalText } from './terminal-text.js';
 
 export const EXIT = {
   ok: 0,
@@ -28,6 +29,7 @@ export function exitCodeFor(error: unknown): number {
 /** Prints the error for a person (no stack unless LOCKSTEP_DEBUG is set) and exits. */
 export function failAndExit(program: string, error: unknown): never {
   const detail = process.env.LOCKSTEP_DEBUG && error instanceof Error ? error.stack : describeError(error);
-  process.stderr.write(`${program}: ${detail}\n`);
+  // A coordinator's error may quote a runbook or a node's answer.
+  process.stderr.write(`${program}: ${terminalText(detail ?? '')}\n`);
   process.exit(exitCodeFor(error));
 }

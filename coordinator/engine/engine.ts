@@ -13,7 +13,9 @@ import { RunStore, type RunRow } from '../store/run-store.js';
 import { CredentialsDirs } from './credentials-dirs.js';
 import { RunDriver } from './run-driver.js';
 import { connectOverTls, type ConnectAgents, type RunAgents } from './run-agents.js';
-import { FINAL_RUN_STATES, type AuditEntry, type NodeView, type RunEvent, type RunService, type RunView, type StepView, type SubmitInput, type SubmitResult } from './run-types.js';
+import { scheduleRetention } from '../../shared/retention.js';
+import { watchRunEvents } from './event-feed.js';
+import { FINAL_RUN_STATES, type AuditEntry, type EventSink, type NodeView, type RunService, type RunWatch, type RunView, type StepView, type SubmitInput, type SubmitResult } from './run-types.js';
 
 /** What the engine is built from; each part has the production default (Temporal's `options.connection ?? Connection.lazy()`). */
 export type EngineOptions = {
@@ -29,6 +31,8 @@ export type EngineOptions = {
   sleep?: (ms: number) => Promise<void>;
   /** --tls-crl: every dial to an agent refuses the certificates it lists, whatever the runbook's tls says. */
   agentCrl?: string;
+  /** Finished runs unchanged for longer are deleted, at start and hourly (shared/retention.ts); undefined: never. */
+  retainMs?: number;
 } & ({ dbFile: string; store?: undefined } | { store: RunStore; dbFile?: undefined });
 
 export type Engine = RunService & { readonly epoch: number; close(): Promise<void> };
@@ -46,7 +50,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   // Every connection, the preflight's, a run's, one resumed after a restart, reads only confined
   // paths; the coordinator's own CRL is added after the runbook's paths are confined.
   const confinedConnect: ConnectAgents = (nodes, tls, deadlineMs) => connect(nodes, credentials.confine(tls), deadlineMs);
-  const engine = new RunEngine(store, { logger: options.logger, connect: confinedConnect, now, sleep: options.sleep ?? sleep, fourEyes: options.fourEyes === true });
+  const engine = new RunEngine(store, { logger: options.logger, connect: confinedConnect, now, sleep: options.sleep ?? sleep, fourEyes: options.fourEyes === true, retainMs: options.retainMs });
   await engine.resumeAll();
   return engine;
 }
@@ -57,6 +61,7 @@ interface EngineParts {
   connect: ConnectAgents;
   now: () => number;
   sleep: (ms: number) => Promise<void>;
+  retainMs: number | undefined;
 }
 
 /** The runbook's (or stored run's) TLS files, with the coordinator's CRL when it has one. */
@@ -67,12 +72,14 @@ function withCrl(connect: ConnectAgents, crl: string | undefined): ConnectAgents
 class RunEngine implements Engine {
   private readonly drivers = new Map<string, RunDriver>();
   private readonly logger: Logger;
+  private readonly stopRetention: (() => void) | undefined;
 
   constructor(
     private readonly store: RunStore,
     private readonly parts: EngineParts,
   ) {
     this.logger = parts.logger;
+    this.stopRetention = parts.retainMs === undefined ? undefined : scheduleRetention(parts.retainMs, (cutoffMs) => store.deleteFinishedRunsBefore(cutoffMs), parts.logger, parts.now);
   }
 
   get epoch(): number {
@@ -127,17 +134,8 @@ class RunEngine implements Engine {
     return this.store.listRuns(limit > 0 ? limit : 50).map((run) => this.view(run));
   }
 
-  watch(runId: string, fromSeq: number, onEvent: (event: RunEvent) => void): () => void {
-    this.store.getRun(runId);
-    let last = fromSeq - 1;
-    const deliver = (event: RunEvent): void => {
-      if (event.runId !== runId || event.seq <= last) return;
-      last = event.seq;
-      onEvent(event);
-    };
-    const unsubscribe = this.store.onEvent(deliver);
-    for (const event of this.store.events(runId, fromSeq)) deliver(event);
-    return unsubscribe;
+  watch(runId: string, fromSeq: number, sink: EventSink): RunWatch {
+    return watchRunEvents(this.store, runId, fromSeq, sink);
   }
 
   recordAudit(entry: AuditEntry): void {
@@ -231,6 +229,7 @@ class RunEngine implements Engine {
   }
 
   async close(): Promise<void> {
+    this.stopRetention?.();
     for (const driver of this.drivers.values()) driver.stop();
     await Promise.all([...this.drivers.values()].map((driver) => driver.finished));
     this.store.close();

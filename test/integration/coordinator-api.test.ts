@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { followRun, untilFinal, type Screen } from '../../coordinator/cli/run-follower.js';
 import { resolveCoordinatorConfig } from '../../coordinator/coordinator-config.js';
 import { startCoordinator, type ClosableRunService, type RunningCoordinator } from '../../coordinator/coordinator-server.js';
-import type { AuditEntry, SubmitResult } from '../../coordinator/engine/run-types.js';
+import type { AuditEntry, EventSink, RunWatch, SubmitResult } from '../../coordinator/engine/run-types.js';
 import type { Plan } from '../../coordinator/plan/plan.js';
 import { parseYamlWith } from '../../shared/config-file.js';
 import { FINAL_RUN_STATES, type NodeView, type RunEvent, type RunState, type RunView, type StepView, type SubmitInput } from '../../shared/domain/run.js';
@@ -92,11 +92,20 @@ class FakeRuns implements ClosableRunService {
     return [...this.runs.values()].reverse().slice(0, limit || undefined).map((run) => structuredClone(run.view));
   }
 
-  watch(runId: string, fromSeq: number, onEvent: (event: RunEvent) => void): () => void {
+  /** As the engine does: the replay in a later turn, then live events (no backpressure here: event-feed.test.ts has it). */
+  watch(runId: string, fromSeq: number, sink: EventSink): RunWatch {
     const run = this.find(runId);
-    for (const event of run.events) if (event.seq >= fromSeq) onEvent(event);
-    run.listeners.add(onEvent);
-    return () => run.listeners.delete(onEvent);
+    let replayed = false;
+    const listener = (event: RunEvent): void => {
+      if (replayed) sink.event(event);
+    };
+    run.listeners.add(listener);
+    setImmediate(() => {
+      for (const event of run.events) if (event.seq >= fromSeq && run.listeners.has(listener)) sink.event(event);
+      replayed = true;
+      if (run.listeners.has(listener)) sink.caughtUp();
+    });
+    return { resume: () => undefined, stop: () => run.listeners.delete(listener) };
   }
 
   approve(runId: string, gate: string, operator: string, comment: string): RunView {

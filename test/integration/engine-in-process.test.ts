@@ -38,10 +38,18 @@ function until(runId: string, states: RunView['state'][]): Promise<RunView> {
   }, 30_000, 20);
 }
 
-function events(runId: string): RunEvent[] {
+/** The run's whole history, as a watcher replays it. */
+function events(runId: string): Promise<RunEvent[]> {
   const seen: RunEvent[] = [];
-  engine.watch(runId, 0, (event) => seen.push(event))();
-  return seen;
+  return new Promise((resolve) => {
+    const watch = engine.watch(runId, 0, {
+      event: (event) => seen.push(event) > 0,
+      caughtUp: () => {
+        watch.stop();
+        resolve(seen);
+      },
+    });
+  });
 }
 
 beforeAll(async () => {
@@ -85,7 +93,7 @@ describe('the engine on in-process agents', () => {
       { id: 'query-again', kind: 'package.query', with: { name: 'clusterpro' } },
     ]);
     await until(runId, ['succeeded']);
-    const passed = events(runId).filter((event) => event.type.endsWith('.passed'));
+    const passed = (await events(runId)).filter((event) => event.type.endsWith('.passed'));
     expect(passed.map((event) => `${event.type} ${event.stepId}`)).toEqual(['barrier.passed queried', 'barrier.passed query-again']);
   });
 
@@ -98,7 +106,7 @@ describe('the engine on in-process agents', () => {
     expect(() => engine.approve(runId, 'nope', 'alice', '')).toThrow('has no gate "nope" (its gates: kernel)');
     engine.approve(runId, 'kernel', 'alice', 'done');
     await until(runId, ['succeeded']);
-    const succeeded = events(runId).filter((event) => event.type === 'step.succeeded');
+    const succeeded = (await events(runId)).filter((event) => event.type === 'step.succeeded');
     expect(succeeded.map((event) => `${event.stepId} on ${event.node}`)).toEqual(['query on server1', 'query on server2']);
   });
 });

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makePki, startTestAgent, type TestAgent } from '../support/agent-harness.js';
 import { makeTempDir } from '../support/temp-dir.js';
-import { canActAsAnotherUser, createUser, type LocalUser } from '../support/unprivileged-user.js';
+import { canCreateUsers, createUnprivilegedUser, type UnprivilegedUser } from '../support/unprivileged-user.js';
 
 let temp: ReturnType<typeof makeTempDir>;
 let base: string;
@@ -47,13 +47,13 @@ describe('a hook the agent trusts', () => {
   });
 });
 
-describe.skipIf(!canActAsAnotherUser())('hooks a local user can change (as mallory)', () => {
-  let mallory: LocalUser;
+describe.skipIf(!canCreateUsers())('hooks a local user can change (as mallory)', () => {
+  let mallory: UnprivilegedUser;
   const pwned = (): string => join(temp.dir, 'pwned');
   const untrusted = (pattern: RegExp) => expect.objectContaining({ code: 'LOCKSTEP_E_UNTRUSTED_PATH', message: expect.stringMatching(pattern) });
 
   beforeAll(() => {
-    mallory = createUser();
+    mallory = createUnprivilegedUser();
   });
 
   afterAll(() => {

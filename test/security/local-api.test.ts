@@ -135,7 +135,7 @@ describe.skipIf(!canRun())('the local API on a Unix socket (issue 20)', () => {
     expect(result.code, result.stderr).toBe(0);
     const runId = result.stdout.trim().split('\n').at(-1) ?? '';
     expect(store.getRun(runId).requestedBy).toBe(USERS.olga.name);
-    expect(store.events(runId, 0)[0]?.message).toMatch(new RegExp(`requested by ${USERS.olga.name}$`));
+    expect(store.events(runId, 0, 1)[0]?.message).toMatch(new RegExp(`requested by ${USERS.olga.name}$`));
     await cliAs('olga', ['cancel', runId]);
   });
 

@@ -16,7 +16,7 @@ import { RecordingExecutor } from '../support/recording-executor.js';
 import { haveTools } from '../support/require-tool.js';
 import { buildClusterproRpms, initRpmDb } from '../support/rpm-packages.js';
 import { makeTempDir } from '../support/temp-dir.js';
-import { canActAsAnotherUser, createUser, type LocalUser } from '../support/unprivileged-user.js';
+import { canCreateUsers, createUnprivilegedUser, type UnprivilegedUser } from '../support/unprivileged-user.js';
 
 const sha256 = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
 let step = 0;
@@ -114,16 +114,16 @@ describe.skipIf(!haveTools('rpm', 'rpmbuild'))('package files: opened once, rpm 
   });
 });
 
-describe.skipIf(!canActAsAnotherUser())('package directories a local user can change (as mallory)', () => {
+describe.skipIf(!canCreateUsers())('package directories a local user can change (as mallory)', () => {
   let temp: ReturnType<typeof makeTempDir>;
   let pki: Pki;
-  let mallory: LocalUser;
+  let mallory: UnprivilegedUser;
 
   beforeAll(async () => {
     temp = makeTempDir();
     chmodSync(temp.dir, 0o755);
     pki = await makePki(join(temp.dir, 'pki'));
-    mallory = createUser();
+    mallory = createUnprivilegedUser();
   });
 
   afterAll(() => {
