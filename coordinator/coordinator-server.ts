@@ -6,7 +6,7 @@ import * as grpc from '@grpc/grpc-js';
 import { LockstepError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { preparePrivateDir, warnIfKeyExposed } from '../shared/private-dir.js';
-import { loadTlsMaterial, peerIdentity, serverCredentials } from '../shared/tls.js';
+import { loadTlsMaterial, serverCredentials } from '../shared/tls.js';
 import { pb } from '../shared/wire/coordinator-wire.js';
 import type { CoordinatorConfig } from './coordinator-config.js';
 import type { RunService } from './engine/run-types.js';
