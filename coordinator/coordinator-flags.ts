@@ -16,6 +16,7 @@ export function parseCoordinatorCommandLine(argv: string[], version: string): Co
   const options = (Object.entries(COORDINATOR_SETTINGS) as Array<[keyof CoordinatorConfigInput, CoordinatorSetting]>).map(([key, setting]) => {
     const option = new Option(`--${key}${setting.arg === undefined ? '' : ` ${setting.arg}`}`, setting.help);
     if (setting.choices !== undefined) option.choices(setting.choices);
+    if (setting.repeatable === true) option.argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
     program.addOption(option);
     return [key, option] as const;
   });

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { exitCodeFor } from '../shared/cli-exit.js';
 import { LockstepError, describeError } from '../shared/errors.js';
+import { terminalText } from '../shared/terminal-text.js';
 import { labPaths } from './state/lab-state.js';
 import { createLogger } from '../shared/logger.js';
 import { checkOptions, createLab, labNodes, type Lab, type LabOptions } from './lab-create.js';
@@ -39,7 +40,7 @@ export function registerLabCommand(program: Command): void {
   lab
     .command('up')
     .description('create a lab in --dir and supervise its agents (in the foreground unless --detach)')
-    .requiredOption('--dir <dir>', 'an empty or new directory for the lab')
+    .requiredOption('--dir <dir>', 'a new directory for the lab (created 0700), or an empty one of yours that only you may write')
     .requiredOption('--nodes <n>', 'how many nodes (server1..serverN)')
     .option('--platform <platform>', `${LAB_PLATFORMS.join(', ')} (default x86_64)`)
     .option('--version <version-release>', 'CLUSTERPRO version installed on every node (default 2.0.0-1)')
@@ -111,6 +112,9 @@ function printReady(lab: Lab, began: number): void {
     `lab up in ${((Date.now() - began) / 1000).toFixed(1)} s: ${lab.root}`,
     `runbook ${lab.runbook}`,
     ...lab.nodes.map((node) => `${node.name} ${node.address} log ${labPaths(lab.root).node(node.name).log}`),
+    // The coordinator reads the runbook's credentials only from its --credentials-dir (docs/security.md).
+    `coordinator: lockstep-coordinator --listen 127.0.0.1:7450 --insecure --credentials-dir ${join(lab.root, 'pki')} --db ${join(lab.root, 'coordinator.sqlite')}`,
+    `then:        lockstep --coordinator 127.0.0.1:7450 apply ${lab.runbook} --wait --yes`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }
@@ -163,7 +167,7 @@ async function reportFailure(command: string, body: () => Promise<void>): Promis
   try {
     await body();
   } catch (error) {
-    process.stderr.write(`lockstep ${command}: ${describeError(error)}\n`);
+    process.stderr.write(`lockstep ${command}: ${terminalText(describeError(error))}\n`);
     process.exitCode = exitCodeFor(error);
   }
 }

@@ -3,9 +3,11 @@
 // runbook and an empty history. Nothing runs yet; the supervisor starts the agents.
 import { CLUSTERPRO_2X_SERVICES } from '../shared/domain/clusterpro.js';
 import { randomUUID } from 'node:crypto';
+import { chmodSync } from 'node:fs';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { LockstepError, describeError } from '../shared/errors.js';
+import { preparePrivateDir } from '../shared/private-dir.js';
 import { labPaths, writeClusterState, writeNodeState, type LabPaths, type NodeState } from './state/lab-state.js';
 import { initCertificates } from '../shared/pki/certs-init.js';
 import { isLabPlatform, LAB_PLATFORMS, packageFileName, platformFacts, productSummary, type LabPlatform } from './clusterpro/lab-platforms.js';
@@ -80,10 +82,13 @@ interface InstalledPackage {
   path: string;
 }
 
-/** Creates the lab in `options.dir`, which must be empty or absent; on failure leaves it as it was. */
+/**
+ * Creates the lab in `options.dir`, which must be absent (it is created 0700) or an empty
+ * directory of this user that nobody else may write; on failure leaves it as it was.
+ */
 export async function createLab(options: LabOptions): Promise<Lab> {
   const checked = checkOptions(options);
-  await requireEmptyDir(checked.root);
+  await prepareLabDir(checked.root);
   const rpmMode = await chooseRpmMode(checked.rpm);
   try {
     return await layOut(checked, rpmMode);
@@ -144,12 +149,18 @@ function checkDuration(field: string, value: number): number {
   return value;
 }
 
-async function requireEmptyDir(root: string): Promise<void> {
+/**
+ * Root later installs the lab's packages and trusts its CA: a directory another user made, or
+ * may write, would let them swap either (docs/security.md). The lab's files are written with
+ * the umask's modes, so the directory itself is closed to group and others.
+ */
+async function prepareLabDir(root: string): Promise<void> {
+  preparePrivateDir(root, { field: '--dir' });
+  chmodSync(root, 0o700);
   let entries: string[];
   try {
     entries = await readdir(root);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw badInput('--dir', `cannot read ${root}: ${describeError(error)}`);
   }
   if (entries.length > 0) {

@@ -70,8 +70,9 @@ export async function initRpmDb(dbPath: string): Promise<void> {
 /** A fresh rpm database in `dbPath` with `packageFile` installed, as `rpm -i` leaves it. */
 export async function installIntoNewDb(dbPath: string, packageFile: string): Promise<void> {
   await initRpmDb(dbPath);
-  // ia64 and ppc64 cannot install on this machine's architecture without --ignorearch.
-  await rpm(['-i', '--dbpath', dbPath, '--ignorearch', packageFile]);
+  // ia64 and ppc64 cannot install on this machine's architecture without --ignorearch; only
+  // the node's database changes, never the host (docs/security.md).
+  await rpm(['-i', '--dbpath', dbPath, '--ignorearch', '--justdb', '--noscripts', '--notriggers', packageFile]);
 }
 
 async function buildOne(topdir: string, packageDir: string, spec: LabRpm): Promise<string> {

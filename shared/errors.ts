@@ -22,6 +22,14 @@ export const ERROR_CODES = {
     status: 'FAILED_PRECONDITION',
     summary: "The vendor's manual forbids this update on these nodes (version, platform, package or options); nothing was started.",
   },
+  LOCKSTEP_E_UNTRUSTED_PATH: {
+    status: 'FAILED_PRECONDITION',
+    summary: 'A directory or file the agent installs or runs from (package directory, hooks) can be changed by a user other than root; nothing was run.',
+  },
+  LOCKSTEP_E_DIGEST_MISMATCH: {
+    status: 'FAILED_PRECONDITION',
+    summary: "The package file's sha256 differs from the one the plan recorded: it changed after the plan; nothing was run.",
+  },
   LOCKSTEP_E_NOT_FOUND: {
     status: 'NOT_FOUND',
     summary: 'The named thing (file, hook, run) does not exist.',
@@ -41,6 +49,10 @@ export const ERROR_CODES = {
   LOCKSTEP_E_TLS: {
     status: 'UNAUTHENTICATED',
     summary: 'Certificates are missing, unreadable, or do not fit together.',
+  },
+  LOCKSTEP_E_PERMISSION_DENIED: {
+    status: 'PERMISSION_DENIED',
+    summary: "The caller lacks the role the call needs, or a four-eyes policy forbids it; nothing was done.",
   },
   LOCKSTEP_E_UNAVAILABLE: {
     status: 'UNAVAILABLE',

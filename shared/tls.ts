@@ -112,10 +112,12 @@ export interface ClientTlsOptions {
    * the runbook says which node sits at an address, and another node's certificate is refused.
    */
   expectedServerName?: string;
+  /** The role the server's certificate must carry: the CLI talks only to a coordinator. */
+  requiredRole?: CertificateRole;
 }
 
 export function clientCredentials(material: TlsMaterial, options: ClientTlsOptions = {}): grpc.ChannelCredentials {
-  return clientCredentialsFactory(material)(options.expectedServerName);
+  return clientCredentialsFactory(material, options.requiredRole)(options.expectedServerName);
 }
 
 /**
@@ -123,13 +125,22 @@ export function clientCredentials(material: TlsMaterial, options: ClientTlsOptio
  * parsed once, not once per node (at a thousand nodes, 1.5 s of CPU and 50 MB), while each
  * node's credentials still refuse any certificate but the one naming that node.
  */
-export function clientCredentialsFactory(material: TlsMaterial): (expectedServerName?: string) => grpc.ChannelCredentials {
+export function clientCredentialsFactory(material: TlsMaterial, requiredRole?: CertificateRole): (expectedServerName?: string) => grpc.ChannelCredentials {
   const context = createSecureContext({ ca: material.ca, key: material.key, cert: material.cert, ...(material.crl !== undefined && { crl: material.crl }) });
   return (expected) =>
     grpc.credentials.createFromSecureContext(
       context,
-      expected === undefined ? {} : { checkServerIdentity: (_host: string, cert: PeerCertificate) => checkServerIdentity(expected, cert) },
+      expected === undefined && requiredRole === undefined
+        ? {}
+        : { checkServerIdentity: (host: string, cert: PeerCertificate) => checkServerIdentity(expected ?? host, cert) ?? roleMismatch(cert, requiredRole) },
     );
+}
+
+/** Issue 21 §4: a certificate from our CA is not enough; it must be the kind of peer we meant to reach. */
+function roleMismatch(cert: PeerCertificate, role: CertificateRole | undefined): Error | undefined {
+  if (role === undefined) return undefined;
+  const identity = readCertificateIdentity(cert.raw);
+  return identity.role === role ? undefined : new Error(`the server's certificate (CN=${identity.commonName}, role ${identity.role}) is not a certificate of the ${role} role`);
 }
 
 /**
@@ -160,6 +171,7 @@ function cachedIdentity(raw: Buffer): CertificateIdentity {
   if (known !== undefined) return known;
   const identity = readCertificateIdentity(raw);
   Object.freeze(identity.dnsNames);
+  Object.freeze(identity.operatorRoles);
   Object.freeze(identity);
   if (identities.size >= IDENTITY_CACHE_SIZE) identities.delete(identities.keys().next().value as string);
   identities.set(key, identity);

@@ -4,6 +4,12 @@
 export interface ExecRequest {
   /** argv[0] is the program (absolute path or a name looked up on PATH); never a shell line. */
   argv: readonly string[];
+  /**
+   * The file to execute when it is not argv[0]: `/proc/PID/fd/N` of a descriptor the caller
+   * opened and checked (hook-runner), so that what runs is what was checked. argv[0] is still
+   * what the program is told and what the record shows.
+   */
+  execPath?: string;
   /** Killed with SIGKILL after this long (DEFAULT_TIMEOUT_MS, shared/command-limits.ts, when absent). */
   timeoutMs?: number;
   /** stdout and stderr are each cut to this many bytes, the tail kept (DEFAULT_MAX_OUTPUT_BYTES when absent). */

@@ -57,7 +57,7 @@ export class ProcessExecutor implements Executor {
     return new Promise((resolve) => {
       let timedOut = false;
       let settled = false;
-      const child = spawn(program, args, { shell: false, env, cwd: request.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(request.execPath ?? program, args, { argv0: program, shell: false, env, cwd: request.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
       const timer = setTimeout(() => {
         timedOut = true;
         child.kill('SIGKILL');

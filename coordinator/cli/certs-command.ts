@@ -7,6 +7,9 @@ import { DEFAULT_CA_DAYS, DEFAULT_LEAF_DAYS } from '../../shared/pki/certificate
 import { initCertificates } from '../../shared/pki/certs-init.js';
 import { renewCertificates } from '../../shared/pki/certs-renew.js';
 import { CRL_FILE, revokeCertificates } from '../../shared/pki/certs-revoke.js';
+import { issueOperatorCertificates } from '../../shared/pki/operator-certificates.js';
+import { OPERATOR_ROLES, parseRoles } from '../../shared/pki/roles.js';
+import { terminalText } from '../../shared/terminal-text.js';
 
 // SPEC §7: bad input, nothing done.
 const EXIT_BAD_INPUT = 2;
@@ -25,7 +28,7 @@ export function registerCertsCommand(program: Command): void {
   certs
     .command('init')
     .description('create a CA, a coordinator certificate and one certificate per agent in --dir')
-    .requiredOption('--dir <dir>', 'directory to write ca.pem, coordinator.pem and agents/NAME.pem (with their .key files) into')
+    .requiredOption('--dir <dir>', 'directory to write ca.pem, coordinator.pem and agents/NAME.pem (with their .key files) into: created 0700, or an existing one of yours that only you may write')
     .requiredOption('--coordinator <name>', 'name of the coordinator (its certificate CN and SAN)')
     .requiredOption('--agents <names>', 'comma-separated node names, one certificate each (SAN = node name)')
     .option('--force', 'replace an existing CA; every certificate it signed stops being trusted')
@@ -34,6 +37,27 @@ export function registerCertsCommand(program: Command): void {
     .action(runInit);
   registerRenew(certs);
   registerRevoke(certs);
+  registerIssue(certs);
+}
+
+function registerIssue(certs: Command): void {
+  certs
+    .command('issue')
+    .description("sign an operator's client certificate for the coordinator's TLS API with the CA in --dir")
+    .requiredOption('--dir <dir>', 'the directory of certs init; writes operators/NAME.pem and operators/NAME.key')
+    .requiredOption('--operator <name>', 'who holds it: the name the coordinator journals (certificate CN)')
+    .requiredOption('--roles <roles>', `comma-separated roles on the coordinator's API: ${OPERATOR_ROLES.join(', ')}`)
+    .action(runIssue);
+}
+
+async function runIssue(flags: { dir: string; operator: string; roles: string }): Promise<void> {
+  try {
+    const { files } = await issueOperatorCertificates({ dir: flags.dir, operator: flags.operator, roles: parseRoles(flags.roles, '--roles') });
+    process.stdout.write(files.map((file) => `wrote ${file}\n`).join(''));
+  } catch (error) {
+    process.stderr.write(`lockstep certs issue: ${terminalText(describeError(error))}\n`);
+    process.exitCode = EXIT_BAD_INPUT;
+  }
 }
 
 interface RenewFlags {
@@ -107,7 +131,7 @@ async function report(command: string, body: () => Promise<string[]>): Promise<v
   try {
     process.stdout.write((await body()).map((line) => `${line}\n`).join(''));
   } catch (error) {
-    process.stderr.write(`lockstep certs ${command}: ${describeError(error)}\n`);
+    process.stderr.write(`lockstep certs ${command}: ${terminalText(describeError(error))}\n`);
     process.exitCode = EXIT_BAD_INPUT;
   }
 }
@@ -129,7 +153,7 @@ async function runInit(flags: InitFlags): Promise<void> {
     });
     process.stdout.write(files.map((file) => `wrote ${file}\n`).join(''));
   } catch (error) {
-    process.stderr.write(`lockstep certs init: ${describeError(error)}\n`);
+    process.stderr.write(`lockstep certs init: ${terminalText(describeError(error))}\n`);
     process.exitCode = EXIT_BAD_INPUT;
   }
 }

@@ -43,7 +43,8 @@ async function runDemo(keep: boolean): Promise<number> {
     cleanups.push(() => supervisor.stop());
     await waitUntilLabReady({ root: lab.root, nodes: lab.nodes, timeoutMs: 60_000 });
     const coordinator = await startCoordinator(
-      { listen: '127.0.0.1:0', http: '127.0.0.1:0', dbFile: join(root, 'coordinator.sqlite'), tls: undefined, logLevel: 'silent' },
+      // The demo's own coordinator, for this process alone: --insecure on loopback, the lab's pki its credentials directory.
+      { socket: undefined, listen: '127.0.0.1:0', http: '127.0.0.1:0', dbFile: join(root, 'coordinator.sqlite'), tls: undefined, credentialsDirs: [join(lab.root, 'pki')], fourEyes: false, logLevel: 'silent' },
       silentLogger(),
       { createRunService: createEngine },
     );

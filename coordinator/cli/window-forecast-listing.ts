@@ -2,7 +2,7 @@
 // duration and where the prediction comes from, the total, and how many windows the run is
 // predicted to take.
 import type { WindowForecast } from '../../shared/domain/run.js';
-import { formatDuration } from '../runbook/duration.js';
+import { formatDuration } from '../../shared/duration.js';
 import { describeInstant } from '../schedule/window-time-text.js';
 import { renderTable } from './text-table.js';
 

@@ -35,7 +35,8 @@ export class AgentPool {
 
   /** Channels connect on their first call; one TLS context serves them all. */
   static async connect(nodes: readonly PlanNode[], tls: TlsPaths, deadlineMs = 15_000): Promise<AgentPool> {
-    const credentialsFor = clientCredentialsFactory(await loadTlsMaterial(tls));
+    // Only agents: a coordinator's or an operator's certificate from the same CA is refused in the handshake.
+    const credentialsFor = clientCredentialsFactory(await loadTlsMaterial(tls), 'agent');
     const factories = new Map<string, (deadlineMs: number) => AgentClient>();
     for (const node of nodes) {
       const credentials = credentialsFor(node.name);

@@ -10,24 +10,33 @@ import { rollbackRunbook } from './rollback.js';
 import { planHash } from '../plan/plan-hash.js';
 import { awaitsApproval, type Plan } from '../plan/plan.js';
 import { RunStore, type RunRow } from '../store/run-store.js';
+import { CredentialsDirs } from './credentials-dirs.js';
 import { RunDriver } from './run-driver.js';
 import { runWindowOf, type RunWindow } from './run-window.js';
 import { windowForecast } from './window-forecast.js';
 import { parseRunbook } from '../runbook/load-runbook.js';
 import { describeInstant } from '../schedule/window-time-text.js';
 import { connectOverTls, type ConnectAgents, type RunAgents } from './run-agents.js';
-import { FINAL_RUN_STATES, type NodeView, type RunEvent, type RunService, type RunView, type StepView, type SubmitInput, type SubmitResult } from './run-types.js';
+import { scheduleRetention } from '../../shared/retention.js';
+import { watchRunEvents } from './event-feed.js';
+import { FINAL_RUN_STATES, type AuditEntry, type EventSink, type NodeView, type RunService, type RunWatch, type RunView, type StepView, type SubmitInput, type SubmitResult } from './run-types.js';
 
 /** What the engine is built from; each part has the production default (Temporal's `options.connection ?? Connection.lazy()`). */
 export type EngineOptions = {
   logger: Logger;
   /** How the engine reaches a run's agents: over mTLS by default (run-agents.ts). */
   connect?: ConnectAgents;
+  /** The only directories a runbook's tls: files may come from (credentials-dirs.ts). */
+  credentialsDirs: readonly string[];
+  /** Every run needs an approver other than its submitter (--four-eyes). */
+  fourEyes?: boolean;
   /** The clock of the journal's timestamps, the run ids and the maintenance windows (step deadlines use Date.now()). */
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
   /** --tls-crl: every dial to an agent refuses the certificates it lists, whatever the runbook's tls says. */
   agentCrl?: string;
+  /** Finished runs unchanged for longer are deleted, at start and hourly (shared/retention.ts); undefined: never. */
+  retainMs?: number;
 } & ({ dbFile: string; store?: undefined } | { store: RunStore; dbFile?: undefined });
 
 export type Engine = RunService & { readonly epoch: number; close(): Promise<void> };
@@ -40,16 +49,23 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 export async function createEngine(options: EngineOptions): Promise<Engine> {
   const now = options.now ?? Date.now;
   const store = options.store ?? new RunStore(options.dbFile, now);
-  const engine = new RunEngine(store, { logger: options.logger, connect: withCrl(options.connect ?? connectOverTls, options.agentCrl), now, sleep: options.sleep ?? sleep });
+  const connect = withCrl(options.connect ?? connectOverTls, options.agentCrl);
+  const credentials = new CredentialsDirs(options.credentialsDirs);
+  // Every connection, the preflight's, a run's, one resumed after a restart, reads only confined
+  // paths; the coordinator's own CRL is added after the runbook's paths are confined.
+  const confinedConnect: ConnectAgents = (nodes, tls, deadlineMs) => connect(nodes, credentials.confine(tls), deadlineMs);
+  const engine = new RunEngine(store, { logger: options.logger, connect: confinedConnect, now, sleep: options.sleep ?? sleep, fourEyes: options.fourEyes === true, retainMs: options.retainMs });
   await engine.resumeAll();
   return engine;
 }
 
 interface EngineParts {
   logger: Logger;
+  fourEyes: boolean;
   connect: ConnectAgents;
   now: () => number;
   sleep: (ms: number) => Promise<void>;
+  retainMs: number | undefined;
 }
 
 /** The runbook's (or stored run's) TLS files, with the coordinator's CRL when it has one. */
@@ -62,12 +78,14 @@ class RunEngine implements Engine {
   /** Windowed runs that are not final: their schedule, read once from the journaled runbook. */
   private readonly windows = new Map<string, RunWindow>();
   private readonly logger: Logger;
+  private readonly stopRetention: (() => void) | undefined;
 
   constructor(
     private readonly store: RunStore,
     private readonly parts: EngineParts,
   ) {
     this.logger = parts.logger;
+    this.stopRetention = parts.retainMs === undefined ? undefined : scheduleRetention(parts.retainMs, (cutoffMs) => store.deleteFinishedRunsBefore(cutoffMs), parts.logger, parts.now);
   }
 
   get epoch(): number {
@@ -84,6 +102,10 @@ class RunEngine implements Engine {
 
   async submit(input: SubmitInput): Promise<SubmitResult> {
     const submission = readSubmission(input.runbookYaml, input.runbookPath);
+    const distinctApprover = this.parts.fourEyes || submission.runbook.approvals?.['distinct-from-submitter'] === true;
+    if (distinctApprover && input.autoApprove && !input.dryRun) {
+      throw new LockstepError('LOCKSTEP_E_PERMISSION_DENIED', 'apply --yes: this run needs its gates approved by someone other than its submitter (four-eyes: approvals.distinct-from-submitter or --four-eyes); apply without --yes and ask an approver', { field: 'yes' });
+    }
     // The preflight's connections are handed to the run, so a thousand nodes are not dialled twice.
     const pool = await this.parts.connect(submission.runbook.nodes, submission.tls, PREFLIGHT_DEADLINE_MS);
     let handedOver = false;
@@ -93,7 +115,7 @@ class RunEngine implements Engine {
       if (unreachable.length > 0) {
         throw new LockstepError('LOCKSTEP_E_UNAVAILABLE', `preflight: ${unreachable.map((node) => `${node.name} (${node.address}): ${node.error}`).join('; ')}`);
       }
-      const plan = compileSubmission(submission, facts);
+      const plan = { ...compileSubmission(submission, facts), ...(distinctApprover && { distinctApprover: true as const }) };
       const tls = submission.tls;
       const hash = planHash(plan);
       // SPEC §4.4: a segment no window can hold is refused here, before a run exists.
@@ -120,17 +142,12 @@ class RunEngine implements Engine {
     return this.store.listRuns(limit > 0 ? limit : 50).map((run) => this.view(run));
   }
 
-  watch(runId: string, fromSeq: number, onEvent: (event: RunEvent) => void): () => void {
-    this.store.getRun(runId);
-    let last = fromSeq - 1;
-    const deliver = (event: RunEvent): void => {
-      if (event.runId !== runId || event.seq <= last) return;
-      last = event.seq;
-      onEvent(event);
-    };
-    const unsubscribe = this.store.onEvent(deliver);
-    for (const event of this.store.events(runId, fromSeq)) deliver(event);
-    return unsubscribe;
+  watch(runId: string, fromSeq: number, sink: EventSink): RunWatch {
+    return watchRunEvents(this.store, runId, fromSeq, sink);
+  }
+
+  recordAudit(entry: AuditEntry): void {
+    this.store.recordAudit(entry);
   }
 
   approve(runId: string, gate: string, operator: string, comment: string): RunView {
@@ -138,6 +155,9 @@ class RunEngine implements Engine {
     const gates = run.plan.stages.filter(awaitsApproval).map((stage) => stage.id);
     if (!gates.includes(gate)) {
       throw new LockstepError('LOCKSTEP_E_INVALID_ARGUMENT', `gate: run ${runId} has no gate "${gate}" (its gates: ${gates.join(', ') || 'none'})`, { field: 'gate' });
+    }
+    if (run.plan.distinctApprover === true && operator === run.requestedBy) {
+      throw new LockstepError('LOCKSTEP_E_PERMISSION_DENIED', `four-eyes: ${operator} submitted run ${runId} and may not approve its gates; another approver must`, { field: 'operator' });
     }
     this.store.approve(runId, gate, operator, comment);
     this.drivers.get(runId)?.notify();
@@ -232,6 +252,7 @@ class RunEngine implements Engine {
   }
 
   async close(): Promise<void> {
+    this.stopRetention?.();
     for (const driver of this.drivers.values()) driver.stop();
     await Promise.all([...this.drivers.values()].map((driver) => driver.finished));
     this.store.close();

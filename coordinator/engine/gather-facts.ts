@@ -25,12 +25,22 @@ async function readNode(pool: RunAgents, node: PlanNode, request: FactsRequest):
     const info = await agent.nodeInfo();
     const facts: NodeFacts = { name: node.name, address: node.address, reachable: true, error: '', hostname: info.hostname, agentVersion: info.agentVersion, machine: info.platform, bootId: info.bootId };
     if (request.productPackage !== undefined) facts.installed = await agent.queryPackage(request.productPackage);
+    const digests: NonNullable<NodeFacts['packageDigests']> = {};
     if (request.packageFile !== undefined) {
-      facts.packageFile = await agent.inspectPackageFile(request.packageFile).then(
-        (file) => ({ package: file.package, sha256: file.sha256 }),
+      const file = await agent.inspectPackageFile(request.packageFile).then(
+        (inspected) => ({ package: inspected.package, sha256: inspected.sha256 }),
+        (error: unknown) => ({ missing: describeError(error) }),
+      );
+      facts.packageFile = file;
+      digests[request.packageFile] = 'sha256' in file ? { sha256: file.sha256 } : file;
+    }
+    for (const path of request.packageFiles ?? []) {
+      digests[path] ??= await agent.inspectPackageFile(path).then(
+        (inspected) => ({ sha256: inspected.sha256 }),
         (error: unknown) => ({ missing: describeError(error) }),
       );
     }
+    facts.packageDigests = digests;
     return facts;
   } catch (error) {
     return { name: node.name, address: node.address, reachable: false, error: describeError(error), hostname: '', agentVersion: '', machine: '', bootId: '' };

@@ -10,7 +10,7 @@ import type { RunAgents } from './run-agents.js';
 import { FINAL_RUN_STATES } from './run-types.js';
 import type { RunWindow } from './run-window.js';
 import { decideFit } from '../schedule/window-fit.js';
-import { formatDuration } from '../runbook/duration.js';
+import { formatDuration } from '../../shared/duration.js';
 import { performStep, prepareDispatch, type StepOutcome } from './step-actions.js';
 
 type StageResult = 'passed' | 'waiting' | 'blocked';

@@ -50,7 +50,8 @@ export async function performStep(kind: NodeStepKind, context: StepContext): Pro
     case 'package.install':
     case 'package.upgrade':
     case 'package.downgrade': {
-      const operation = await agent.applyPackage(op, { action: PACKAGE_KINDS[kind], path: params.package as string, force: params.force ?? false });
+      const request = { action: PACKAGE_KINDS[kind], path: params.package as string, force: params.force ?? false };
+      const operation = await agent.applyPackage(op, params.sha256 === undefined ? request : { ...request, expectedSha256: params.sha256 });
       return settle(operation, context, () => packageMatchesFile(agent, params.package as string));
     }
     case 'package.remove': {

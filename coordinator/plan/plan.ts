@@ -55,6 +55,8 @@ export interface Plan {
   stages: Stage[];
   /** Warnings a person should read before applying (e.g. the Replicator double resync). */
   warnings: string[];
+  /** Four-eyes (runbook `approvals: {distinct-from-submitter: true}` or the coordinator's --four-eyes): set only when required. */
+  distinctApprover?: true;
 }
 
 export const DEFAULT_STEP_TIMEOUT_MS = 10 * 60_000;

@@ -10,6 +10,7 @@ import type { Plan } from '../plan/plan.js';
 import { parseRunbook, resolveRunbookPaths } from '../runbook/load-runbook.js';
 import { CUSTOM_PROCEDURE, type Runbook } from '../runbook/runbook-schema.js';
 import { BUILT_IN_PROCEDURES } from './registry.js';
+import { pinPackageDigests, runbookPackageFiles } from '../plan/pin-package-digests.js';
 
 export interface Submission {
   runbook: Runbook;
@@ -23,7 +24,7 @@ export function readSubmission(runbookYaml: string, runbookPath: string): Submis
   if (runbook.tls === undefined) {
     throw new ConfigError(runbookPath, [{ line: undefined, field: 'tls', message: 'is required: the coordinator talks to agents over mTLS only (tls: {ca, cert, key})' }]);
   }
-  if (runbook.procedure === CUSTOM_PROCEDURE) return { runbook, tls: runbook.tls, facts: { cluster: false } };
+  if (runbook.procedure === CUSTOM_PROCEDURE) return { runbook, tls: runbook.tls, facts: { cluster: false, packageFiles: runbookPackageFiles(runbook) } };
   const procedure = BUILT_IN_PROCEDURES.get(runbook.procedure);
   if (procedure === undefined) {
     const known = [CUSTOM_PROCEDURE, ...BUILT_IN_PROCEDURES.keys()].join(', ');
@@ -32,8 +33,9 @@ export function readSubmission(runbookYaml: string, runbookPath: string): Submis
   return { runbook, tls: runbook.tls, facts: procedure.facts(runbook) };
 }
 
+/** The plan, its package tasks pinned to the digests the nodes reported. */
 export function compileSubmission(submission: Submission, facts: ClusterFacts): Plan {
   const { runbook } = submission;
-  if (runbook.procedure === CUSTOM_PROCEDURE) return compileCustom(runbook);
-  return (BUILT_IN_PROCEDURES.get(runbook.procedure) as NonNullable<ReturnType<typeof BUILT_IN_PROCEDURES.get>>).compile(runbook, facts);
+  if (runbook.procedure === CUSTOM_PROCEDURE) return pinPackageDigests(compileCustom(runbook), facts);
+  return pinPackageDigests((BUILT_IN_PROCEDURES.get(runbook.procedure) as NonNullable<ReturnType<typeof BUILT_IN_PROCEDURES.get>>).compile(runbook, facts), facts);
 }

@@ -5,7 +5,7 @@ import { posix } from 'node:path';
 import { z } from 'zod';
 import { MAX_TEXT_LENGTH, NAME_PATTERN, truncateForMessage } from '../../shared/names.js';
 import { reservedNodeNameReason } from '../../shared/reserved-node-names.js';
-import { parseDuration } from './duration.js';
+import { parseDuration } from '../../shared/duration.js';
 
 /** What zod passes to an error function; only the input matters to our messages. */
 interface RawIssue {

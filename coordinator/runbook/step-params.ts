@@ -9,6 +9,11 @@ export interface StepParams {
   name?: string;
   /** verify.package-version: the version-release every node must have, e.g. "2.1.3-1". */
   version?: string;
+  /**
+   * package.install|upgrade|downgrade: the file's sha256 as this node reported it when the plan
+   * was made (pin-package-digests.ts); the agent refuses the file if it has changed since.
+   */
+  sha256?: string;
   /** package.downgrade: rpm -U --force instead of --oldpackage (the manual's section 6). */
   force?: boolean;
   /** service.*: in the order given (the manual's order matters). */

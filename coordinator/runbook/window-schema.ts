@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { CronOpenings } from '../schedule/cron-openings.js';
 import type { MaintenanceWindow } from '../schedule/window-schedule.js';
 import { isTimeZone } from '../schedule/wall-clock.js';
-import { parseDuration } from './duration.js';
+import { parseDuration } from '../../shared/duration.js';
 import { expecting, strictMap } from './runbook-fields.js';
 import { STEP_KINDS, isNodeStepKind, type NodeStepKind } from './step-kinds.js';
 

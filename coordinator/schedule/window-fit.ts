@@ -2,7 +2,7 @@
 // ends before the window closes; otherwise the run waits at this safe point for the next
 // opening. A segment longer than any window could never start: plan/apply refuse it, and one
 // whose history has since grown past the window starts at an opening rather than never.
-import { formatDuration } from '../runbook/duration.js';
+import { formatDuration } from '../../shared/duration.js';
 import type { SegmentPrediction } from './plan-segments.js';
 import type { WindowSchedule } from './window-schedule.js';
 import { describeInstant, roughDuration } from './window-time-text.js';

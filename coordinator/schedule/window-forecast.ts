@@ -2,7 +2,7 @@
 // how many windows the run is predicted to take — the fit rule played forward from now with
 // each segment taking its p90 — and which segment no window can hold.
 import { invalidArgument } from '../../shared/errors.js';
-import { formatDuration } from '../runbook/duration.js';
+import { formatDuration } from '../../shared/duration.js';
 import type { Segment, SegmentPrediction } from './plan-segments.js';
 import { neededMs } from './window-fit.js';
 import type { WindowSchedule } from './window-schedule.js';

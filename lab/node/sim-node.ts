@@ -16,7 +16,7 @@ import { SimFacts } from './sim-facts.js';
 export interface SimNode {
   labDir: string;
   node: string;
-  environment: Required<AgentEnvironment>;
+  environment: Required<Pick<AgentEnvironment, 'executor' | 'facts'>>;
   /** Calls `onDown` once when the node is powered off from elsewhere (clpstdn on another server). */
   watchPowerOff(onDown: () => void): () => void;
 }

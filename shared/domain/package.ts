@@ -29,6 +29,11 @@ export type PackageRequest =
       testOnly?: boolean;
       /** downgrade only: `--force` (the manual's section 6) instead of `--oldpackage`. */
       force?: boolean;
+      /**
+       * The file's sha256 when the plan was made (InspectPackageFile): the agent refuses a file
+       * that differs (LOCKSTEP_E_DIGEST_MISMATCH). Absent: not pinned (a plan made before pins).
+       */
+      expectedSha256?: string;
     }
   | { action: 'remove'; name: string; testOnly?: boolean };
 

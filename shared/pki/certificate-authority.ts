@@ -5,7 +5,7 @@ import { webcrypto } from 'node:crypto';
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { LockstepError } from '../errors.js';
-import type { CertificateRole } from './certificate-identity.js';
+import { roleUnits, type OperatorRole } from './roles.js';
 
 /** A certificate and its private key, both PEM (the key as PKCS#8). */
 export interface KeyAndCertificate {
@@ -66,7 +66,7 @@ export async function createCertificateAuthority(commonName: string, options: Pi
 
 /** clientAuth to call the agents; serverAuth too, so the coordinator's own API can serve with it. */
 export function issueCoordinatorCertificate(ca: KeyAndCertificate, name: string, options: CertificateOptions = {}): Promise<KeyAndCertificate> {
-  return issueLeaf(ca, name, 'coordinator', [x509.ExtendedKeyUsage.clientAuth, x509.ExtendedKeyUsage.serverAuth], options);
+  return issueLeaf(ca, name, ['coordinator'], [x509.ExtendedKeyUsage.clientAuth, x509.ExtendedKeyUsage.serverAuth], options);
 }
 
 /**
@@ -74,13 +74,18 @@ export function issueCoordinatorCertificate(ca: KeyAndCertificate, name: string,
  * TLS client, so one compromised node cannot drive the others.
  */
 export function issueAgentCertificate(ca: KeyAndCertificate, nodeName: string, options: CertificateOptions = {}): Promise<KeyAndCertificate> {
-  return issueLeaf(ca, nodeName, 'agent', [x509.ExtendedKeyUsage.serverAuth], options);
+  return issueLeaf(ca, nodeName, ['agent'], [x509.ExtendedKeyUsage.serverAuth], options);
+}
+
+/** clientAuth only, and the person's roles on the coordinator's API as OU values (roles.ts): an agent refuses it. */
+export function issueOperatorCertificate(ca: KeyAndCertificate, name: string, roles: readonly OperatorRole[], options: CertificateOptions = {}): Promise<KeyAndCertificate> {
+  return issueLeaf(ca, name, roleUnits(roles), [x509.ExtendedKeyUsage.clientAuth], options);
 }
 
 async function issueLeaf(
   ca: KeyAndCertificate,
   name: string,
-  role: CertificateRole,
+  units: string[],
   usages: x509.ExtendedKeyUsage[],
   options: CertificateOptions,
 ): Promise<KeyAndCertificate> {
@@ -92,7 +97,7 @@ async function issueLeaf(
   // No serialNumber: the generator draws 16 random bytes, as RFC 5280 §4.1.2.2 advises.
   const cert = await x509.X509CertificateGenerator.create(
     {
-      subject: [{ CN: [name] }, { OU: [role] }],
+      subject: [{ CN: [name] }, ...units.map((unit) => ({ OU: [unit] }))],
       issuer: caCert.subjectName,
       ...dates,
       signingAlgorithm: SIGNING_ALGORITHM,

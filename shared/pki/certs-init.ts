@@ -1,11 +1,12 @@
 // SPEC §8 `lockstep certs init`: a CA, the coordinator's certificate and one per agent, laid
 // out as D/ca.pem, D/ca.key, D/coordinator.pem, D/coordinator.key, D/agents/NAME.{pem,key}.
 import { randomBytes } from 'node:crypto';
-import { access, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { access, open, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { LockstepError, describeError } from '../errors.js';
 import { truncateForMessage } from '../names.js';
 import { reservedNodeNameReason } from '../reserved-node-names.js';
+import { preparePrivateDir } from '../private-dir.js';
 import {
   createCertificateAuthority,
   issueAgentCertificate,
@@ -37,12 +38,11 @@ export interface WrittenFiles {
 
 const KEY_MODE = 0o600;
 const CERT_MODE = 0o644;
-// The directory holds the CA key: only its owner may list or enter it.
-const DIR_MODE = 0o700;
 
 export async function initCertificates(opts: CertsInitOptions): Promise<WrittenFiles> {
   const coordinator = requireNodeName('--coordinator', opts.coordinator);
   const agents = requireNodeNames(opts.agents);
+  preparePrivateDir(opts.dir, { field: '--dir' });
   const caPaths = pairPaths(opts.dir, 'ca');
   const existingCa = opts.force ? undefined : await firstExisting([caPaths.cert, caPaths.key]);
   if (existingCa !== undefined) {
@@ -69,6 +69,7 @@ export async function initCertificates(opts: CertsInitOptions): Promise<WrittenF
 /** Signs certificates for more agents with the CA that `initCertificates` left in `dir`. */
 export async function addAgentCertificates(dir: string, agentNames: string[], options: CertificateOptions = {}): Promise<WrittenFiles> {
   const agents = agentPaths(dir, requireNodeNames(agentNames));
+  preparePrivateDir(dir, { field: '--dir' });
   const existing = await firstExisting(agents.flatMap((agent) => [agent.paths.cert, agent.paths.key]));
   if (existing !== undefined) {
     throw new LockstepError('LOCKSTEP_E_CONFIG', `--agents: ${existing} already exists; remove it first to sign a new one`, {
@@ -145,7 +146,7 @@ export async function readCertificateAuthority(dir: string): Promise<KeyAndCerti
   }
 }
 
-async function firstExisting(paths: string[]): Promise<string | undefined> {
+export async function firstExisting(paths: string[]): Promise<string | undefined> {
   for (const path of paths) {
     if (await access(path).then(() => true, () => false)) return path;
   }
@@ -153,13 +154,14 @@ async function firstExisting(paths: string[]): Promise<string | undefined> {
 }
 
 export async function writeLeaves(dir: string, leaves: SignedLeaf[]): Promise<string[]> {
-  await mkdir(join(dir, 'agents'), { recursive: true, mode: DIR_MODE });
+  // Another user's agents/ would let them swap a certificate between our writes (docs/security.md).
+  preparePrivateDir(join(dir, 'agents'), { field: '--dir' });
   const files: string[] = [];
   for (const leaf of leaves) files.push(...(await writePair(leaf.paths, leaf.pair)));
   return files;
 }
 
-async function writePair(paths: PairPaths, pair: KeyAndCertificate): Promise<string[]> {
+export async function writePair(paths: PairPaths, pair: KeyAndCertificate): Promise<string[]> {
   await writeFileAtomically(paths.key, pair.keyPem, KEY_MODE);
   await writeFileAtomically(paths.cert, pair.certPem, CERT_MODE);
   return [paths.cert, paths.key];

@@ -114,11 +114,14 @@ export function nodeInfoFromWire(info: pb.GetNodeInfoResponse): NodeInfo {
 export function packageRequestFromWire(request: pb.ApplyPackageRequest): PackageRequest {
   const action = packageActions.toDomain('action', request.action);
   if (action === 'remove') return { action, name: request.name, testOnly: request.testOnly };
-  return { action, path: request.path, testOnly: request.testOnly, force: request.force };
+  return { action, path: request.path, testOnly: request.testOnly, force: request.force, ...(request.expectedSha256 !== '' && { expectedSha256: request.expectedSha256 }) };
 }
 
 export function packageRequestToWire(op: OpContext, request: PackageRequest): pb.ApplyPackageRequest {
-  const file = request.action === 'remove' ? { path: '', name: request.name, force: false } : { path: request.path, name: '', force: request.force ?? false };
+  const file =
+    request.action === 'remove'
+      ? { path: '', name: request.name, force: false, expectedSha256: '' }
+      : { path: request.path, name: '', force: request.force ?? false, expectedSha256: request.expectedSha256 ?? '' };
   return { op: opContextToWire(op), action: packageActions.toWire(request.action), ...file, testOnly: request.testOnly ?? false };
 }
 

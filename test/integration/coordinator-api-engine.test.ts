@@ -11,32 +11,26 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { startCoordinator, type RunningCoordinator } from '../../coordinator/coordinator-server.js';
 import { createEngine } from '../../coordinator/engine/engine.js';
-import { SimExecutor } from '../../lab/node/sim-executor.js';
-import { SimFacts } from '../../lab/node/sim-facts.js';
 import { readHistory } from '../../lab/state/lab-state.js';
 import { FINAL_RUN_STATES, type RunEvent, type RunState } from '../../shared/domain/run.js';
 import { isLockstepError } from '../../shared/errors.js';
 import { silentLogger } from '../../shared/logger.js';
 import { CoordinatorClient } from '../../shared/wire/coordinator-client.js';
-import { makePki, startTestAgent, type Pki, type TestAgent } from '../support/agent-harness.js';
 import { builtProgram, waitFor } from '../support/processes.js';
-import { writeSimLab } from '../support/sim-lab.js';
+import { startSimAgents, type SimAgents } from '../support/sim-agents.js';
 import { makeTempDir } from '../support/temp-dir.js';
 
 const SERVERS = ['server1', 'server2'];
 const SERVICE = 'clusterpro_alertsync';
 
 let temp: ReturnType<typeof makeTempDir>;
-let lab: string;
-let pki: Pki;
-let agents: TestAgent[];
+let sim: SimAgents;
 let coordinator: RunningCoordinator;
 let client: CoordinatorClient;
 let cli: string;
 
 /** Stop a service everywhere, a barrier, then (optionally) a gate, then start it node by node. */
 function runbookFile(name: string, withGate: boolean): string {
-  const nodes = agents.map((agent, index) => ({ name: SERVERS[index], address: `127.0.0.1:${agent.agent.port}` }));
   const steps = [
     { id: 'stop', kind: 'service.stop', with: { services: [SERVICE] } },
     { id: 'stopped', kind: 'barrier' },
@@ -44,7 +38,7 @@ function runbookFile(name: string, withGate: boolean): string {
     { id: 'start', kind: 'service.start', on: { rolling: SERVERS }, with: { services: [SERVICE] } },
   ];
   const path = join(temp.dir, name);
-  writeFileSync(path, stringify({ cluster: 'lab', nodes, procedure: 'custom', tls: { ca: pki.ca, ...pki.coordinator }, steps }));
+  writeFileSync(path, stringify({ cluster: 'lab', nodes: sim.nodes(), procedure: 'custom', tls: sim.tls(), steps }));
   return path;
 }
 
@@ -94,16 +88,8 @@ function lockstep(args: string[], onStdout?: (text: string) => void): Promise<Cl
 beforeAll(async () => {
   cli = builtProgram('coordinator/cli/main.js');
   temp = makeTempDir('lockstep-api-engine-');
-  lab = join(temp.dir, 'lab');
-  writeSimLab(lab, SERVERS);
-  pki = await makePki(join(temp.dir, 'pki'), SERVERS);
-  agents = await Promise.all(
-    SERVERS.map((node) => {
-      const executor = new SimExecutor({ labDir: lab, node, exitProcess: async (powerOff) => powerOff() });
-      return startTestAgent({ root: temp.dir, pki, node, environment: { executor, facts: new SimFacts(lab, node) } });
-    }),
-  );
-  const config = { listen: '127.0.0.1:0', http: '127.0.0.1:0', dbFile: join(temp.dir, 'db', 'runs.sqlite'), tls: undefined, logLevel: 'silent' };
+  sim = await startSimAgents(temp.dir, SERVERS);
+  const config = { listen: '127.0.0.1:0', socket: undefined, http: '127.0.0.1:0', dbFile: join(temp.dir, 'db', 'runs.sqlite'), tls: undefined, credentialsDirs: [join(temp.dir, 'pki')], fourEyes: false, logLevel: 'silent' };
   coordinator = await startCoordinator(config, silentLogger(), { createRunService: (options) => createEngine(options) });
   client = new CoordinatorClient(coordinator.address, credentials.createInsecure(), { deadlineMs: 10_000 });
 }, 60_000);
@@ -111,7 +97,7 @@ beforeAll(async () => {
 afterAll(async () => {
   client?.close();
   await coordinator?.stop();
-  await Promise.all((agents ?? []).map((agent) => agent.stop()));
+  await sim?.stop();
   temp?.remove();
 });
 
@@ -125,7 +111,7 @@ describe('the coordinator API on the real engine', () => {
     expect(new Set(seqs).size).toBe(seqs.length);
     expect(streamed.at(-1)).toMatchObject({ type: 'run.succeeded', runState: 'succeeded' });
     // What the stream said happened is what the nodes did: every stop before any start.
-    const history = readHistory(lab).map((entry) => entry.argv.join(' '));
+    const history = readHistory(sim.lab).map((entry) => entry.argv.join(' '));
     expect(history.lastIndexOf(`/etc/init.d/${SERVICE} stop`)).toBeLessThan(history.indexOf(`/etc/init.d/${SERVICE} start`));
   });
 
@@ -191,7 +177,7 @@ describe('the coordinator API on the real engine', () => {
     expect(result.code, result.stderr).toBe(0);
     await untilState(runId, ['succeeded']);
     const approved = (await events(runId)).filter((event) => event.type === 'gate.approved');
-    expect(approved.map((event) => `${event.stepId}: ${event.message}`)).toEqual(['kernel: approved by alice: kernel 5.14 on both']);
+    expect(approved.map((event) => `${event.stepId}: ${event.message}`)).toEqual(['kernel: approved by alice (unauthenticated): kernel 5.14 on both']);
   });
 
   it('apply --wait --yes approves the gates in the invoking user\'s name and exits 0', async () => {
@@ -225,7 +211,7 @@ describe('the coordinator API on the real engine', () => {
     expect((await events(runId)).map((event) => event.type)).toEqual(expect.arrayContaining(['run.pause-requested', 'run.pause-withdrawn']));
     expect(FINAL_RUN_STATES.has((await client.getRun(runId)).state)).toBe(true);
     // Nothing past the gate ran.
-    const started = readHistory(lab).filter((entry) => entry.argv.join(' ') === `/etc/init.d/${SERVICE} start`).length;
+    const started = readHistory(sim.lab).filter((entry) => entry.argv.join(' ') === `/etc/init.d/${SERVICE} start`).length;
     const runsThatStarted = (await client.listRuns()).filter((run) => run.state === 'succeeded').length;
     expect(started).toBe(runsThatStarted * SERVERS.length);
   });

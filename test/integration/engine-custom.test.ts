@@ -46,7 +46,7 @@ beforeAll(async () => {
   const labRunbook = parseYaml(readFileSync(lab.runbook, 'utf8')) as { nodes: typeof labNodes; params: { package: string } };
   labNodes = labRunbook.nodes;
   targetPackage = labRunbook.params.package;
-  engine = await createEngine({ dbFile: join(lab.dir, 'coordinator.sqlite'), logger: silentLogger() });
+  engine = await createEngine({ dbFile: join(lab.dir, 'coordinator.sqlite'), logger: silentLogger(), credentialsDirs: [lab.dir] });
 }, 120_000);
 
 afterAll(async () => {

@@ -4,8 +4,6 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { SimExecutor } from '../../lab/node/sim-executor.js';
-import { SimFacts } from '../../lab/node/sim-facts.js';
 import { createEngine, type Engine } from '../../coordinator/engine/engine.js';
 import { connectOverTls, type ConnectAgents } from '../../coordinator/engine/run-agents.js';
 import type { RunView } from '../../coordinator/engine/run-types.js';
@@ -13,24 +11,19 @@ import { RunStore } from '../../coordinator/store/run-store.js';
 import type { RunEvent } from '../../shared/domain/run.js';
 import { readHistory } from '../../lab/state/lab-state.js';
 import { silentLogger } from '../../shared/logger.js';
-import { makePki, startTestAgent, type Pki, type TestAgent } from '../support/agent-harness.js';
 import { waitFor } from '../support/processes.js';
-import { writeSimLab } from '../support/sim-lab.js';
+import { startSimAgents, type SimAgents } from '../support/sim-agents.js';
 import { makeTempDir } from '../support/temp-dir.js';
 
 const SERVERS = ['server1', 'server2'];
 
 let temp: ReturnType<typeof makeTempDir>;
-let lab: string;
-let pki: Pki;
-let agents: TestAgent[];
+let sim: SimAgents;
 let engine: Engine;
 const connects: string[][] = [];
 
 function runbook(steps: unknown[]): { runbookYaml: string; runbookPath: string } {
-  const nodes = agents.map((agent, index) => ({ name: SERVERS[index], address: `127.0.0.1:${agent.agent.port}` }));
-  const tls = { ca: pki.ca, ...pki.coordinator };
-  return { runbookYaml: stringify({ cluster: 'lab', nodes, procedure: 'custom', tls, steps }), runbookPath: join(temp.dir, 'runbook.yaml') };
+  return { runbookYaml: stringify({ cluster: 'lab', nodes: sim.nodes(), procedure: 'custom', tls: sim.tls(), steps }), runbookPath: join(temp.dir, 'runbook.yaml') };
 }
 
 async function apply(steps: unknown[]): Promise<string> {
@@ -45,33 +38,33 @@ function until(runId: string, states: RunView['state'][]): Promise<RunView> {
   }, 30_000, 20);
 }
 
-function events(runId: string): RunEvent[] {
+/** The run's whole history, as a watcher replays it. */
+function events(runId: string): Promise<RunEvent[]> {
   const seen: RunEvent[] = [];
-  engine.watch(runId, 0, (event) => seen.push(event))();
-  return seen;
+  return new Promise((resolve) => {
+    const watch = engine.watch(runId, 0, {
+      event: (event) => seen.push(event) > 0,
+      caughtUp: () => {
+        watch.stop();
+        resolve(seen);
+      },
+    });
+  });
 }
 
 beforeAll(async () => {
   temp = makeTempDir('lockstep-engine-');
-  lab = join(temp.dir, 'lab');
-  writeSimLab(lab, SERVERS);
-  pki = await makePki(join(temp.dir, 'pki'), SERVERS);
-  agents = await Promise.all(
-    SERVERS.map((node) => {
-      const executor = new SimExecutor({ labDir: lab, node, exitProcess: async (powerOff) => powerOff() });
-      return startTestAgent({ root: temp.dir, pki, node, environment: { executor, facts: new SimFacts(lab, node) } });
-    }),
-  );
+  sim = await startSimAgents(temp.dir, SERVERS);
   const connect: ConnectAgents = (nodes, tls, deadlineMs) => {
     connects.push(nodes.map((node) => node.name));
     return connectOverTls(nodes, tls, deadlineMs);
   };
-  engine = await createEngine({ store: new RunStore(join(temp.dir, 'runs.sqlite')), connect, logger: silentLogger(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.min(ms, 20))) });
+  engine = await createEngine({ store: new RunStore(join(temp.dir, 'runs.sqlite')), connect, credentialsDirs: [join(temp.dir, 'pki')], logger: silentLogger(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.min(ms, 20))) });
 }, 60_000);
 
 afterAll(async () => {
   await engine?.close();
-  await Promise.all((agents ?? []).map((agent) => agent.stop()));
+  await sim?.stop();
   temp?.remove();
 });
 
@@ -83,7 +76,7 @@ describe('the engine on in-process agents', () => {
       { id: 'start', kind: 'service.start', on: { rolling: ['server2', 'server1'] }, with: { services: ['clusterpro_alertsync'] } },
     ]);
     expect((await until(runId, ['succeeded', 'blocked'])).state).toBe('succeeded');
-    const history = readHistory(lab).map((entry) => `${entry.node} ${entry.argv.join(' ')}`);
+    const history = readHistory(sim.lab).map((entry) => `${entry.node} ${entry.argv.join(' ')}`);
     const stops = SERVERS.map((node) => history.indexOf(`${node} /etc/init.d/clusterpro_alertsync stop`));
     const starts = ['server2', 'server1'].map((node) => history.indexOf(`${node} /etc/init.d/clusterpro_alertsync start`));
     expect(Math.min(...stops, ...starts)).toBeGreaterThan(-1);
@@ -100,7 +93,7 @@ describe('the engine on in-process agents', () => {
       { id: 'query-again', kind: 'package.query', with: { name: 'clusterpro' } },
     ]);
     await until(runId, ['succeeded']);
-    const passed = events(runId).filter((event) => event.type.endsWith('.passed'));
+    const passed = (await events(runId)).filter((event) => event.type.endsWith('.passed'));
     expect(passed.map((event) => `${event.type} ${event.stepId}`)).toEqual(['barrier.passed queried', 'barrier.passed query-again']);
   });
 
@@ -113,7 +106,7 @@ describe('the engine on in-process agents', () => {
     expect(() => engine.approve(runId, 'nope', 'alice', '')).toThrow('has no gate "nope" (its gates: kernel)');
     engine.approve(runId, 'kernel', 'alice', 'done');
     await until(runId, ['succeeded']);
-    const succeeded = events(runId).filter((event) => event.type === 'step.succeeded');
+    const succeeded = (await events(runId)).filter((event) => event.type === 'step.succeeded');
     expect(succeeded.map((event) => `${event.stepId} on ${event.node}`)).toEqual(['query on server1', 'query on server2']);
   });
 });

@@ -38,7 +38,7 @@ function runbook(steps: unknown[], extra: Record<string, unknown> = { window: WI
 const ROLLING = [{ id: 'query', kind: 'package.query', on: { rolling: ['server1', 'server2'] }, with: { name: 'clusterpro' } }];
 
 async function start(dbFile = join(temp.dir, 'runs.sqlite')): Promise<Engine> {
-  engine = await createEngine({ dbFile, logger: silentLogger(), now: () => clock, sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.min(ms, 20))) });
+  engine = await createEngine({ dbFile, credentialsDirs: [join(temp.dir, 'pki')], logger: silentLogger(), now: () => clock, sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.min(ms, 20))) });
   return engine;
 }
 
@@ -59,17 +59,30 @@ function nodeSteps(run: RunView): RunView['steps'] {
   return run.steps.filter((step) => step.node !== '');
 }
 
-function events(runId: string): RunEvent[] {
+/** The run's whole history, as a watcher replays it. */
+function events(runId: string): Promise<RunEvent[]> {
   const seen: RunEvent[] = [];
-  (engine as Engine).watch(runId, 0, (event) => seen.push(event))();
-  return seen;
+  return new Promise((resolve) => {
+    const watch = (engine as Engine).watch(runId, 0, {
+      event: (event) => seen.push(event) > 0,
+      caughtUp: () => {
+        watch.stop();
+        resolve(seen);
+      },
+    });
+  });
 }
 
 /** Moves the clock the moment `step` succeeds on `node` — before the engine looks at the next segment. */
 function onSucceeded(runId: string, step: string, node: string, to: number): () => void {
-  return (engine as Engine).watch(runId, 0, (event) => {
-    if (event.type === 'step.succeeded' && event.stepId === step && event.node === node) clock = to;
+  const watch = (engine as Engine).watch(runId, 0, {
+    event: (event) => {
+      if (event.type === 'step.succeeded' && event.stepId === step && event.node === node) clock = to;
+      return true;
+    },
+    caughtUp: () => undefined,
   });
+  return () => watch.stop();
 }
 
 beforeAll(async () => {
@@ -104,7 +117,7 @@ describe('a windowed run', () => {
     expect(scheduled.state).toBe('scheduled');
     expect(scheduled.nextWindowAtMs).toBe(at('2026-12-05T01:00:00Z'));
     expect(scheduled.windowClosesAtMs).toBeUndefined();
-    expect(events(runId).map((event) => event.type)).not.toContain('step.dispatched');
+    expect((await events(runId)).map((event) => event.type)).not.toContain('step.dispatched');
 
     // server1 finishes with 30 s of the window left: server2 needs 1m + margin.
     const stop = onSucceeded(runId, 'query', 'server1', at('2026-12-05T01:02:30Z'));
@@ -112,14 +125,14 @@ describe('a windowed run', () => {
     const waiting = await until(runId, ['waiting-window']);
     stop();
     expect(waiting.nextWindowAtMs).toBe(at('2026-12-06T01:00:00Z'));
-    const why = events(runId).find((event) => event.type === 'run.waiting-window');
+    const why = (await events(runId)).find((event) => event.type === 'run.waiting-window');
     expect(why?.message).toBe('segment 2: server2 would need ~1m (expect), 30s left; resumes at Sun 2026-12-06 01:00 UTC');
     expect(waiting.steps.filter((step) => step.node === 'server2').map((step) => step.state)).toEqual(['pending']);
 
     clock = at('2026-12-06T01:00:00Z');
     const done = await until(runId, ['succeeded']);
     expect(nodeSteps(done).map((step) => `${step.node} ${step.state} ${step.attempt}`)).toEqual(['server1 succeeded 1', 'server2 succeeded 1']);
-    const dispatched = events(runId).filter((event) => event.type === 'step.dispatched').map((event) => `${event.node}@${new Date(event.atMs).toISOString()}`);
+    const dispatched = (await events(runId)).filter((event) => event.type === 'step.dispatched').map((event) => `${event.node}@${new Date(event.atMs).toISOString()}`);
     expect(dispatched).toEqual(['server1@2026-12-05T01:00:00.000Z', 'server2@2026-12-06T01:00:00.000Z']);
   });
 
@@ -135,7 +148,7 @@ describe('a windowed run', () => {
     stop();
     expect(waiting.steps.filter((step) => step.node === 'server1').map((step) => `${step.id} ${step.state}`)).toEqual(['before succeeded', 'after succeeded']);
     expect(waiting.steps.filter((step) => step.node === 'server2').every((step) => step.state === 'pending')).toBe(true);
-    const overrun = events(runId).find((event) => event.type === 'window.overrun');
+    const overrun = (await events(runId)).find((event) => event.type === 'window.overrun');
     expect(overrun?.message).toBe('segment 1 (server1) ended 7m after its window closed; the run waits at this safe point for the next window');
     await (engine as Engine).cancel(runId);
   });
@@ -166,7 +179,7 @@ describe('a windowed run', () => {
     const run = (engine as Engine).getRun(runId);
     expect(run.state).toBe('scheduled');
     expect(run.nextWindowAtMs).toBe(at('2026-12-06T01:00:00Z'));
-    expect(events(runId).filter((event) => event.type === 'step.dispatched')).toEqual([]);
+    expect((await events(runId)).filter((event) => event.type === 'step.dispatched')).toEqual([]);
     (engine as Engine).cancel(runId);
   });
 

@@ -240,7 +240,8 @@ describe('the nodes, through the agent API over mTLS', () => {
     const upgrades = readHistory(lab.root).filter((line) => line.node === 'server3' && line.argv[0] === 'rpm' && line.argv.includes('-U'));
     expect(upgrades).toHaveLength(1);
     expect(upgrades[0]).toMatchObject({ exit: 0 });
-    expect(upgrades[0]?.argv).toContain(path);
+    // rpm reads the agent's checked copy, under the package's own name (docs/security.md §2).
+    expect(upgrades[0]?.argv.at(-1)).toMatch(/\/staging\/[0-9a-f]{24}\/clusterpro-2\.1\.3-1\.x86_64\.rpm$/);
   });
 
   it('reboot: a new boot id; the disabled service stays stopped, the enabled ones run', async () => {

@@ -98,7 +98,7 @@ describe('agent side: the per-call role check', () => {
     };
     const address = await startAgent(pki.server1, [record, requirePeerRole('coordinator')]);
     expect(await checkHealth(address, clientCredentials(pki.coordinator, ASKING_SERVER1), agentChannelOptions('server1'))).toBe('SERVING');
-    expect(seen).toEqual([{ commonName: 'admin1', role: 'coordinator', dnsNames: ['admin1'] }]);
+    expect(seen).toEqual([{ commonName: 'admin1', role: 'coordinator', dnsNames: ['admin1'], operatorRoles: [] }]);
   });
 
   it('denies a client certificate from our CA that does not carry the coordinator role', async () => {
@@ -121,7 +121,7 @@ describe('agent side: the per-call role check', () => {
     });
     for (let round = 0; round < 2; round++) {
       expect(peerIdentity(callWith(pki.coordinator.cert))?.role).toBe('coordinator');
-      expect(peerIdentity(callWith(impostor.cert))).toEqual({ commonName: 'admin1', role: 'unknown', dnsNames: [] });
+      expect(peerIdentity(callWith(impostor.cert))).toEqual({ commonName: 'admin1', role: 'unknown', dnsNames: [], operatorRoles: [] });
     }
   });
 });

@@ -2,7 +2,7 @@
 // CRL given with --tls-crl is enforced in the TLS handshake over real gRPC: an agent refuses a
 // revoked coordinator certificate, and the coordinator's dial refuses a revoked agent.
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startAgent, type RunningAgent } from '../../agent/agent-server.js';
 import { AgentPool } from '../../coordinator/engine/agent-pool.js';
@@ -100,7 +100,7 @@ describe("the coordinator's dial and a revoked agent certificate", () => {
       'steps: [{id: hello, kind: hook.run, with: {hook: hello}}]',
     ].join('\n');
     const plan = async (agentCrl?: string): Promise<unknown> => {
-      const engine = await createEngine({ dbFile: join(temp.dir, 'engine', 'runs.sqlite'), logger: silentLogger(), ...(agentCrl !== undefined && { agentCrl }) });
+      const engine = await createEngine({ dbFile: join(temp.dir, 'engine', 'runs.sqlite'), credentialsDirs: [dirname(pki.ca)], logger: silentLogger(), ...(agentCrl !== undefined && { agentCrl }) });
       try {
         return await engine.submit({ runbookYaml, runbookPath: join(temp.dir, 'runbook.yaml'), dryRun: true, autoApprove: false, requestedBy: 'test' }).catch((error: unknown) => error);
       } finally {

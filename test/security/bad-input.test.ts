@@ -65,6 +65,7 @@ const upgrade = (overrides: Partial<pb.ApplyPackageRequest>): pb.ApplyPackageReq
   name: '',
   testOnly: false,
   force: false,
+  expectedSha256: '',
   ...overrides,
 });
 

@@ -12,6 +12,7 @@ import { HookRunner } from '../../agent/hook-runner.js';
 import type { NodeFacts } from '../../agent/node-facts.js';
 import { OpJournal } from '../../agent/op-journal.js';
 import { PackagePathGuard } from '../../agent/package-path-guard.js';
+import { PackageStaging } from '../../agent/package-staging.js';
 import { Rebooter } from '../../agent/rebooter.js';
 import { CLUSTERPRO_SERVICES } from '../../shared/domain/clusterpro.js';
 import { silentLogger } from '../../shared/logger.js';
@@ -48,7 +49,7 @@ export function inProcessAgent(options: InProcessAgentOptions): InProcessAgent {
     packages: new RpmDriver({ executor }),
     services: options.serviceManager === 'systemd' ? new SystemdDriver(serviceOptions) : new SysvDriver(serviceOptions),
     cluster: new ClusterproDriver({ executor }),
-    pathGuard: new PackagePathGuard(options.packageDirs ?? [options.dir]),
+    staging: new PackageStaging(new PackagePathGuard(options.packageDirs ?? [options.dir]), options.dir),
     hooks: new HookRunner({ executor, hooksDir: undefined }),
     rebooter: new Rebooter(executor),
     logger: silentLogger(),

@@ -59,7 +59,7 @@ describe('certs renew', () => {
     expect(after.serialNumber).not.toBe(before.cert.serialNumber);
     expect(await readFile(join(dir, 'agents/server1.key'), 'utf8')).not.toBe(before.key);
     expect(after.checkIssued(ca) && after.verify(ca.publicKey)).toBe(true);
-    expect(readCertificateIdentity(after.raw)).toEqual({ commonName: 'server1', role: 'agent', dnsNames: ['server1'] });
+    expect(readCertificateIdentity(after.raw)).toEqual({ commonName: 'server1', role: 'agent', dnsNames: ['server1'], operatorRoles: [] });
     expect(after.subjectAltName).toBe(before.cert.subjectAltName);
     expect(Math.round((Date.parse(after.validTo) - Date.now()) / DAY_MS)).toBe(90);
     expect(await readFile(join(dir, 'agents/server2.pem'), 'utf8')).toBe(untouched);

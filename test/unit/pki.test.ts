@@ -8,6 +8,8 @@ import { registerCertsCommand } from '../../coordinator/cli/certs-command.js';
 import { isLockstepError } from '../../shared/errors.js';
 import { readCertificateIdentity } from '../../shared/pki/certificate-identity.js';
 import { addAgentCertificates, initCertificates } from '../../shared/pki/certs-init.js';
+import { issueOperatorCertificates } from '../../shared/pki/operator-certificates.js';
+import { parseRoles } from '../../shared/pki/roles.js';
 
 const SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
 const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
@@ -95,13 +97,27 @@ describe('certs init (SPEC §8)', () => {
       commonName: 'admin1',
       role: 'coordinator',
       dnsNames: ['admin1'],
+      operatorRoles: [],
     });
     expect(readCertificateIdentity((await readCert('agents/server1.pem')).raw)).toEqual({
       commonName: 'server1',
       role: 'agent',
       dnsNames: ['server1'],
+      operatorRoles: [],
     });
     expect(readCertificateIdentity((await readCert('ca.pem')).raw).role).toBe('unknown');
+  });
+
+  it('issues an operator certificate that carries its roles, with which no agent would let it in', async () => {
+    await initCertificates({ dir, coordinator: 'admin1', agents: ['server1'] });
+    const { files } = await issueOperatorCertificates({ dir, operator: 'alice', roles: parseRoles('approver, operator', '--roles') });
+    expect(files).toEqual([join(dir, 'operators', 'alice.pem'), join(dir, 'operators', 'alice.key')]);
+    expect((await stat(join(dir, 'operators', 'alice.key'))).mode & 0o777).toBe(0o600);
+    const identity = readCertificateIdentity((await readCert('operators/alice.pem')).raw);
+    expect(identity).toMatchObject({ commonName: 'alice', role: 'unknown', operatorRoles: ['operator', 'approver'] });
+    expect(() => parseRoles('operator,root', '--roles')).toThrow(/--roles: "root" is not a role \(roles: viewer, operator, approver\)/);
+    await expect(issueOperatorCertificates({ dir, operator: 'alice', roles: ['viewer'] })).rejects.toThrow(/--operator: .*alice.pem already exists/);
+    await expect(issueOperatorCertificates({ dir, operator: '-rf', roles: ['viewer'] })).rejects.toThrow(/--operator: "-rf" is not a valid name/);
   });
 
   it('signs every leaf with the CA, which is a CA, with the documented validity', async () => {

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { renderLabRunbook } from '../../lab/clusterpro/lab-runbook.js';
 import { loadRunbook, parseRunbook, resolveRunbookPaths } from '../../coordinator/runbook/load-runbook.js';
-import { parseDuration, formatDuration } from '../../coordinator/runbook/duration.js';
+import { parseDuration, formatDuration } from '../../shared/duration.js';
 import { isLockstepError } from '../../shared/errors.js';
 import { readFixture } from '../support/fixture.js';
 import { makeTempDir } from '../support/temp-dir.js';

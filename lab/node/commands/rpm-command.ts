@@ -6,6 +6,12 @@ import { failed, type CommandOutput, type RealRpm, type SimCommand, type SimCont
 import { DEFAULT_QUERY_FORMAT, emulateRpm, type RpmRequest } from './rpm-emulator.js';
 
 const TRANSACTION_MODES: ReadonlySet<string> = new Set(['-i', '--install', '-U', '--upgrade']);
+const ERASE_MODES: ReadonlySet<string> = new Set(['-e', '--erase']);
+/**
+ * The lab's rpm runs on the host, often as root: a package's files and scriptlets must reach
+ * the node's database only, never the host (docs/security.md, "Directories someone else made").
+ */
+const DATABASE_ONLY = ['--justdb', '--noscripts', '--notriggers'];
 
 const rpmCommand: SimCommand = (argv, context) => {
   const node = context.store.readNode();
@@ -17,15 +23,23 @@ const rpmCommand: SimCommand = (argv, context) => {
 export const RPM_COMMANDS: ReadonlyMap<string, SimCommand> = new Map([['rpm', rpmCommand]]);
 
 /**
- * The node's own database unless the caller named one, and --ignorearch on transactions:
- * the lab installs ia64 and ppc64 packages on an x86_64 machine (REFERENCE.md, rpm).
+ * The node's own database, whatever database the caller named; on transactions and erases
+ * nothing but that database changes (no files, scriptlets or triggers on the host); and
+ * --ignorearch on transactions: the lab installs ia64 and ppc64 packages on an x86_64 machine
+ * (REFERENCE.md, rpm).
  */
 export function realRpmArgs(args: readonly string[], dbPath: string): string[] {
-  const database = args.includes('--dbpath') ? [] : ['--dbpath', dbPath];
-  const modeAt = args.findIndex((arg) => TRANSACTION_MODES.has(arg));
-  const ignoreArch = modeAt >= 0 && !args.includes('--ignorearch');
-  const withArch = ignoreArch ? [...args.slice(0, modeAt + 1), '--ignorearch', ...args.slice(modeAt + 1)] : [...args];
-  return [...database, ...withArch];
+  const own = withoutDbPath(args);
+  const modeAt = own.findIndex((arg) => TRANSACTION_MODES.has(arg) || ERASE_MODES.has(arg));
+  if (modeAt < 0) return ['--dbpath', dbPath, ...own];
+  const extra = [...DATABASE_ONLY, ...(TRANSACTION_MODES.has(own[modeAt] as string) ? ['--ignorearch'] : [])].filter((flag) => !own.includes(flag));
+  return ['--dbpath', dbPath, ...own.slice(0, modeAt + 1), ...extra, ...own.slice(modeAt + 1)];
+}
+
+/** The argv without a `--dbpath DIR` of the caller's: a node's rpm has one database, its own. */
+function withoutDbPath(args: readonly string[]): string[] {
+  const at = args.indexOf('--dbpath');
+  return at < 0 ? [...args] : [...args.slice(0, at), ...args.slice(at + 2)];
 }
 
 async function runRealRpm(args: readonly string[], node: NodeState, rpm: RealRpm, context: SimContext): Promise<CommandOutput> {

@@ -1,4 +1,4 @@
-// Durations as operators write them in runbooks: "30s", "10m", "2h", "1h30m", "500ms", "1d".
+// Durations as operators write them in runbooks and flags: "30s", "10m", "2h", "1h30m", "500ms", "90d".
 // A tiny parser of our own: the format is small and fixed, and bounds are checked by callers.
 
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
