@@ -6,6 +6,7 @@ import { terminalLine } from '../../shared/terminal-text.js';
 import { invokingUser, withCoordinator } from './coordinator-connection.js';
 import { blockedOnly, followRun, waitingForOperator } from './run-follower.js';
 import { readRunbookFile } from './runbook-file.js';
+import { windowSummary } from './window-summary.js';
 
 interface ApplyFlags {
   wait?: boolean;
@@ -15,7 +16,7 @@ interface ApplyFlags {
 export function registerApplyCommand(program: Command): void {
   program
     .command('apply')
-    .description('start a run of a runbook')
+    .description('start a run of a runbook (with window:, outside its window the run is scheduled and this returns at once)')
     .argument('<runbook>', 'the runbook YAML file')
     .option('--wait', 'follow the run; exit 0 succeeded, 1 failed or cancelled, 4 waiting for an operator')
     .option('--yes', 'approve every gate and operator-confirmed barrier of this run in your name (rehearsals, unattended windows)')
@@ -31,6 +32,9 @@ export function registerApplyCommand(program: Command): void {
         });
         const runId = submitted.runId ?? '';
         const shownId = terminalLine(runId);
+        // SPEC §4.4: a windowed run outside its window is created scheduled; say until when.
+        const window = submitted.windowForecast === undefined ? undefined : windowSummary(await client.getRun(runId), Date.now());
+        if (window !== undefined) process.stdout.write(`run ${shownId}: ${terminalLine(window)}\n`);
         if (flags.wait !== true) {
           process.stdout.write(`started a run of ${terminalLine(runbook.path)} (plan ${terminalLine(submitted.planHash)}, ${submitted.steps.length} steps)\n`);
           process.stdout.write(`follow it with: lockstep watch ${shownId}\n${shownId}\n`);

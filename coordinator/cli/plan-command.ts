@@ -5,17 +5,19 @@ import { EXIT } from '../../shared/cli-exit.js';
 import { invokingUser, withCoordinator } from './coordinator-connection.js';
 import { renderPlannedSteps } from './plan-listing.js';
 import { readRunbookFile } from './runbook-file.js';
+import { renderWindowForecast } from './window-forecast-listing.js';
 
 export function registerPlanCommand(program: Command): void {
   program
     .command('plan')
-    .description('compile a runbook, check it against the agents and print its steps; changes nothing')
+    .description("compile a runbook, check it against the agents and print its steps (with window:, each segment's predicted duration and the windows it needs); changes nothing")
     .argument('<runbook>', 'the runbook YAML file')
     .action((file: string, _flags: object, command: Command) =>
       withCoordinator(command, async (client) => {
         const runbook = await readRunbookFile(file);
         const plan = await client.submit({ runbookYaml: runbook.yaml, runbookPath: runbook.path, dryRun: true, autoApprove: false, requestedBy: invokingUser() });
         process.stdout.write(renderPlannedSteps(plan.planHash, plan.steps, plan.warnings));
+        if (plan.windowForecast !== undefined) process.stdout.write(renderWindowForecast(plan.windowForecast));
         return EXIT.ok;
       }),
     );

@@ -1,6 +1,7 @@
 // The node × step grid of SPEC §10, as `status`, `watch` and `apply --wait` show it: one row
 // per step, one column per node, then what the run is waiting for. Pure: RunView in, text out.
 import type { Blocker, RunView, StepState, StepView } from '../../shared/domain/run.js';
+import { windowSummary } from './window-summary.js';
 import { terminalLines, terminalText } from '../../shared/terminal-text.js';
 
 export interface GridOptions {
@@ -8,6 +9,8 @@ export interface GridOptions {
   width?: number;
   /** ANSI colours for a terminal. */
   color?: boolean;
+  /** The instant "in 3d 14h" and "4m left" are counted from; default: now. */
+  nowMs?: number;
 }
 
 const CELL_WORDS: Record<StepState, string> = {
@@ -37,7 +40,7 @@ interface Row {
 
 export function renderRunGrid(received: RunView, options: GridOptions = {}): string {
   const run = terminalSafeRun(received);
-  const lines = [headerLine(run), '', ...gridLines(run, options.color ?? false), ...footerLines(run)];
+  const lines = [headerLine(run), '', ...gridLines(run, options.color ?? false), ...footerLines(run, options.nowMs ?? Date.now())];
   const width = options.width;
   return `${(width === undefined ? lines : lines.map((line) => cut(line, width))).join('\n')}\n`;
 }
@@ -113,11 +116,12 @@ function paint(text: string, state: StepState, color: boolean): string {
   return color && code !== undefined ? `\u001b[${code}m${text}\u001b[0m` : text;
 }
 
-function footerLines(run: RunView): string[] {
+function footerLines(run: RunView, nowMs: number): string[] {
   const lines: string[] = [];
   if (run.blocker) lines.push('', ...blockerLines(run.id, run.blocker));
   if (run.pendingGates.length > 0) lines.push('', 'waiting for approval:', ...run.pendingGates.map((gate) => `  lockstep approve ${run.id} ${gate}`));
-  if (run.nextWindowAtMs !== undefined) lines.push('', `next maintenance window opens at ${new Date(run.nextWindowAtMs).toISOString()}`);
+  const window = windowSummary(run, nowMs);
+  if (window !== undefined) lines.push('', window);
   return lines;
 }
 

@@ -4,6 +4,7 @@ import { EXIT } from '../../shared/cli-exit.js';
 import type { RunView } from '../../shared/domain/run.js';
 import { withCoordinator } from './coordinator-connection.js';
 import { renderTable } from './text-table.js';
+import { windowCell } from './window-summary.js';
 
 export function registerRunsCommand(program: Command): void {
   program
@@ -18,11 +19,12 @@ export function registerRunsCommand(program: Command): void {
     );
 }
 
-export function renderRunList(runs: readonly RunView[]): string {
+export function renderRunList(runs: readonly RunView[], nowMs = Date.now()): string {
   if (runs.length === 0) return 'no runs\n';
   return renderTable(
-    ['RUN', 'STATE', 'CLUSTER', 'PROCEDURE', 'CREATED', 'UPDATED'],
-    runs.map((run) => [run.id, run.state, run.cluster, run.procedure, new Date(run.createdAtMs).toISOString(), new Date(run.updatedAtMs).toISOString()]),
+    // WINDOW last: it has spaces, and the columns before it stay where awk finds them.
+    ['RUN', 'STATE', 'CLUSTER', 'PROCEDURE', 'CREATED', 'UPDATED', 'WINDOW'],
+    runs.map((run) => [run.id, run.state, run.cluster, run.procedure, new Date(run.createdAtMs).toISOString(), new Date(run.updatedAtMs).toISOString(), windowCell(run, nowMs)]),
   );
 }
 

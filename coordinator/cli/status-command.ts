@@ -36,5 +36,7 @@ export function runJson(run: RunView): Record<string, unknown> {
     createdAtMs: run.createdAtMs,
     updatedAtMs: run.updatedAtMs,
     nextWindowAtMs: run.nextWindowAtMs ?? null,
+    windowClosesAtMs: run.windowClosesAtMs ?? null,
+    windowTimezone: run.windowTimezone ?? null,
   };
 }

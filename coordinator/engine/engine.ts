@@ -12,6 +12,10 @@ import { awaitsApproval, type Plan } from '../plan/plan.js';
 import { RunStore, type RunRow } from '../store/run-store.js';
 import { CredentialsDirs } from './credentials-dirs.js';
 import { RunDriver } from './run-driver.js';
+import { runWindowOf, type RunWindow } from './run-window.js';
+import { windowForecast } from './window-forecast.js';
+import { parseRunbook } from '../runbook/load-runbook.js';
+import { describeInstant } from '../schedule/window-time-text.js';
 import { connectOverTls, type ConnectAgents, type RunAgents } from './run-agents.js';
 import { scheduleRetention } from '../../shared/retention.js';
 import { watchRunEvents } from './event-feed.js';
@@ -26,7 +30,7 @@ export type EngineOptions = {
   credentialsDirs: readonly string[];
   /** Every run needs an approver other than its submitter (--four-eyes). */
   fourEyes?: boolean;
-  /** The clock of the journal's timestamps and the run ids. */
+  /** The clock of the journal's timestamps, the run ids and the maintenance windows (step deadlines use Date.now()). */
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
   /** --tls-crl: every dial to an agent refuses the certificates it lists, whatever the runbook's tls says. */
@@ -71,6 +75,8 @@ function withCrl(connect: ConnectAgents, crl: string | undefined): ConnectAgents
 
 class RunEngine implements Engine {
   private readonly drivers = new Map<string, RunDriver>();
+  /** Windowed runs that are not final: their schedule, read once from the journaled runbook. */
+  private readonly windows = new Map<string, RunWindow>();
   private readonly logger: Logger;
   private readonly stopRetention: (() => void) | undefined;
 
@@ -112,7 +118,9 @@ class RunEngine implements Engine {
       const plan = { ...compileSubmission(submission, facts), ...(distinctApprover && { distinctApprover: true as const }) };
       const tls = submission.tls;
       const hash = planHash(plan);
-      if (input.dryRun) return { planHash: hash, plan };
+      // SPEC §4.4: a segment no window can hold is refused here, before a run exists.
+      const forecast = windowForecast(runWindowOf(submission.runbook, plan, this.store.stepDurations(plan.cluster, this.parts.now())), this.parts.now());
+      if (input.dryRun) return { planHash: hash, plan, ...(forecast && { windowForecast: forecast }) };
       const id = newRunId(this.parts.now());
       const run = this.store.createRun({ id, plan, planHash: hash, runbookPath: input.runbookPath, runbookYaml: input.runbookYaml, tls, autoApprove: input.autoApprove, requestedBy: input.requestedBy });
       this.logger.info({ run: id, procedure: plan.procedure, nodes: plan.nodes.length }, 'run created');
@@ -120,7 +128,7 @@ class RunEngine implements Engine {
       await this.drive(run, reuse ? pool : undefined);
       // From here the run's driver owns the pool (and closes it when the run ends).
       handedOver = reuse;
-      return { runId: id, planHash: hash, plan };
+      return { runId: id, planHash: hash, plan, ...(forecast && { windowForecast: forecast }) };
     } finally {
       if (!handedOver) pool.close();
     }
@@ -157,6 +165,13 @@ class RunEngine implements Engine {
   }
 
   pause(runId: string): RunView {
+    const waiting = this.store.getRun(runId);
+    if (waiting.state === 'scheduled' || waiting.state === 'waiting-window') {
+      // Waiting for a window is waiting at a safe point: nothing of the next segment has started.
+      this.store.setState(runId, 'paused', { type: 'run.paused', stepId: '', node: '', message: `paused while ${waiting.state}; \`lockstep resume\` waits for the window again` });
+      this.drivers.get(runId)?.notify();
+      return this.getRun(runId);
+    }
     const run = this.requireState(runId, ['running', 'awaiting-approval'], 'pause');
     const ahead = run.plan.stages.slice(run.stageIndex).find((stage) => stage.type === 'safe-point');
     if (ahead === undefined) throw new LockstepError('LOCKSTEP_E_UNSUPPORTED', `run ${runId} has no safe point ahead: it can only be cancelled, not paused`);
@@ -168,7 +183,15 @@ class RunEngine implements Engine {
   resume(runId: string): RunView {
     const run = this.store.getRun(runId);
     if (run.state === 'paused') {
-      this.store.setState(runId, 'running', { type: 'run.resumed', stepId: '', node: '', message: 'resumed by the operator' });
+      // SPEC §4.4: resumed outside its window, a windowed run waits for the window again.
+      const window = this.windows.get(runId);
+      const now = this.parts.now();
+      const next = window !== undefined && window.schedule.closesAt(now) === undefined ? window.schedule.nextOpening(now) : undefined;
+      if (next !== undefined && window !== undefined) {
+        this.store.setState(runId, 'waiting-window', { type: 'run.resumed', stepId: '', node: '', message: `resumed by the operator outside its window: waits for the window that opens ${describeInstant(next, window.schedule.timezone)}` });
+      } else {
+        this.store.setState(runId, 'running', { type: 'run.resumed', stepId: '', node: '', message: 'resumed by the operator' });
+      }
       this.drivers.get(runId)?.notify();
     } else if (run.pauseRequested) {
       this.store.setPauseRequested(runId, false);
@@ -238,9 +261,19 @@ class RunEngine implements Engine {
   private async drive(run: RunRow, preflightPool?: RunAgents): Promise<void> {
     const pool = preflightPool ?? (await this.parts.connect(run.plan.nodes, run.tls, maxTimeout(run.plan)));
     pool.setDeadline(maxTimeout(run.plan));
-    const driver = new RunDriver(run.id, { store: this.store, pool, logger: this.logger, sleep: this.parts.sleep });
+    const window = this.windowOf(run);
+    if (window !== undefined) this.windows.set(run.id, window);
+    const driver = new RunDriver(run.id, { store: this.store, pool, logger: this.logger, sleep: this.parts.sleep, now: this.parts.now, ...(window && { window }) });
     this.drivers.set(run.id, driver);
-    void driver.finished.then(() => this.drivers.delete(run.id));
+    void driver.finished.then(() => {
+      this.drivers.delete(run.id);
+      this.windows.delete(run.id);
+    });
+  }
+
+  /** The run's windows, from the runbook it was created from; predictions from the runs before it. */
+  private windowOf(run: RunRow): RunWindow | undefined {
+    return runWindowOf(parseRunbook(run.runbookPath, run.runbookYaml), run.plan, this.store.stepDurations(run.cluster, run.createdAtMs));
   }
 
   /** Read-only: what the nodes report, over connections that check each node's certificate. */
@@ -302,7 +335,16 @@ class RunEngine implements Engine {
       createdAtMs: run.createdAtMs,
       updatedAtMs: run.updatedAtMs,
       pendingGates: needsApproval && run.state === 'awaiting-approval' ? [current.id] : [],
+      ...this.windowFields(run.id),
     };
+  }
+
+  /** SPEC §4.4: when the window closes (inside one) and when the next opens, read now. */
+  private windowFields(runId: string): Pick<RunView, 'nextWindowAtMs' | 'windowClosesAtMs' | 'windowTimezone'> {
+    const window = this.windows.get(runId);
+    if (window === undefined) return {};
+    const { closesAtMs, nextOpeningAtMs, timezone } = window.schedule.at(this.parts.now());
+    return { windowTimezone: timezone, ...(closesAtMs !== undefined && { windowClosesAtMs: closesAtMs }), ...(nextOpeningAtMs !== undefined && { nextWindowAtMs: nextOpeningAtMs }) };
   }
 }
 

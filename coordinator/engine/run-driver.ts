@@ -8,6 +8,9 @@ import { awaitsApproval, type NodeTask, type Stage } from '../plan/plan.js';
 import type { RunRow, RunStore, TaskRow } from '../store/run-store.js';
 import type { RunAgents } from './run-agents.js';
 import { FINAL_RUN_STATES } from './run-types.js';
+import type { RunWindow } from './run-window.js';
+import { decideFit } from '../schedule/window-fit.js';
+import { formatDuration } from '../../shared/duration.js';
 import { performStep, prepareDispatch, type StepOutcome } from './step-actions.js';
 
 type StageResult = 'passed' | 'waiting' | 'blocked';
@@ -15,12 +18,22 @@ type StageResult = 'passed' | 'waiting' | 'blocked';
 const RETRY_BACKOFF_MS = [100, 200, 300, 500];
 /** How long a reachability probe of an unreachable node may take. */
 const PROBE_DEADLINE_MS = 2_000;
+/**
+ * A run waiting for its window looks again at least this often: the opening is computed from
+ * the cron expression at each look, so a clock that jumped, or a timer that fired late, costs
+ * at most this much.
+ */
+const WINDOW_NAP_MS = 1_000;
 
 export interface RunDriverDeps {
   store: RunStore;
   pool: RunAgents;
   logger: Logger;
   sleep: (ms: number) => Promise<void>;
+  /** The run's maintenance windows (SPEC §4.4); absent: no window, go at once. */
+  window?: RunWindow;
+  /** The clock windows are read at (the engine's `now`). */
+  now: () => number;
 }
 
 export class RunDriver {
@@ -31,6 +44,11 @@ export class RunDriver {
   private readonly unreachable = new Set<string>();
   /** The run's node names (the plan never changes), built on first use. */
   private names: readonly string[] | undefined;
+  /** The segment admitted by the window fit (1-based), and when its window closes; kept in memory: after a restart a segment that had started is found by its dispatched tasks. */
+  private admitted: { segment: number; closesAtMs: number } | undefined;
+  /** The last wait recorded, so that a wait is one event, not one per look. */
+  private lastHold = '';
+  private napTimer: NodeJS.Timeout | undefined;
   readonly finished: Promise<void>;
 
   constructor(
@@ -62,6 +80,14 @@ export class RunDriver {
         await this.waitForChange();
         continue;
       }
+      if (this.deps.window !== undefined) {
+        this.noteOverrun(run, this.deps.window);
+        const napMs = this.windowHold(run, this.deps.window);
+        if (napMs !== undefined) {
+          await this.waitForChange(napMs);
+          continue;
+        }
+      }
       const stage = run.plan.stages[run.stageIndex];
       if (stage === undefined) {
         this.deps.store.setState(run.id, 'succeeded', { type: 'run.succeeded', stepId: '', node: '', message: 'every step succeeded on every node' });
@@ -74,18 +100,72 @@ export class RunDriver {
     this.deps.pool.close();
   }
 
-  private waitForChange(): Promise<void> {
+  /** Until notify() — or `napMs` has passed, for a run waiting for its window. */
+  private waitForChange(napMs?: number): Promise<void> {
     if (this.changed) {
       this.changed = false;
       return Promise.resolve();
     }
     return new Promise((resolve) => {
       this.wakeUp = () => {
+        clearTimeout(this.napTimer);
         this.wakeUp = undefined;
         this.changed = false;
         resolve();
       };
+      if (napMs !== undefined) this.napTimer = setTimeout(() => this.wakeUp?.(), napMs);
     });
+  }
+
+  /**
+   * SPEC §4.4, at the first stage of a segment that has not started (a gate there included:
+   * approved outside the window, it waits for the window): start it if its predicted
+   * p90 and a margin end before the window closes; otherwise wait here — `scheduled` before the
+   * first segment, `waiting-window` at a later safe point — and return how long to nap before
+   * looking again. A segment that has started is never held: a window stops a run only between
+   * two segments (between servers), never between disable and enable auto-start on a node.
+   */
+  private windowHold(run: RunRow, window: RunWindow): number | undefined {
+    if (run.state === 'blocked' || run.state === 'paused') return undefined;
+    const segment = window.segments.find((candidate) => candidate.firstStage === run.stageIndex);
+    if (segment === undefined) return undefined;
+    const { store, now } = this.deps;
+    const started = store.tasks(run.id, run.stageIndex).some((task) => task.state !== 'pending');
+    const at = now();
+    const decision = decideFit(window.schedule, at, segment.label, window.predict(segment));
+    if (started || decision.fits) {
+      const known = this.admitted?.segment === segment.number;
+      if (!known) this.admitted = { segment: segment.number, closesAtMs: decision.fits ? decision.closesAtMs : Number.POSITIVE_INFINITY };
+      this.lastHold = '';
+      const message = started ? `segment ${segment.number} (${segment.label}) had started before the coordinator restarted: it goes on whatever the window` : `segment ${segment.number}: ${decision.message}`;
+      if (run.state === 'scheduled' || run.state === 'waiting-window') store.setState(run.id, 'running', { type: 'window.opened', stepId: '', node: '', message });
+      else if (!known) store.recordEvent(run.id, { type: 'window.segment', stepId: '', node: '', message });
+      return undefined;
+    }
+    const state = segment.number === 1 ? 'scheduled' : 'waiting-window';
+    const hold = `${state}|${decision.nextOpeningAtMs}`;
+    if (run.state !== state || hold !== this.lastHold) {
+      this.lastHold = hold;
+      store.setState(run.id, state, { type: `run.${state}`, stepId: '', node: '', message: `segment ${segment.number}: ${decision.message}` });
+    }
+    return Math.max(0, Math.min(WINDOW_NAP_MS, (decision.nextOpeningAtMs ?? at + WINDOW_NAP_MS) - at));
+  }
+
+  /** At the end of an admitted segment: says by how much it ran past its window, if it did. */
+  private noteOverrun(run: RunRow, window: RunWindow): void {
+    if (this.admitted === undefined) return;
+    const segment = window.segments[this.admitted.segment - 1];
+    if (segment === undefined || run.stageIndex < segment.endStage) return;
+    const over = this.deps.now() - this.admitted.closesAtMs;
+    if (over > 0) {
+      this.deps.store.recordEvent(run.id, {
+        type: 'window.overrun',
+        stepId: '',
+        node: '',
+        message: `segment ${segment.number} (${segment.label}) ended ${formatDuration(over)} after its window closed; the run waits at this safe point for the next window`,
+      });
+    }
+    this.admitted = undefined;
   }
 
   private passStage(run: RunRow, stage: Stage): void {

@@ -1,6 +1,6 @@
 // What the engine tells the world about runs: the API adapter, the CLI and the dashboard
 // speak these types (SPEC §7 `status --json`).
-import type { NodeView, RunEvent, RunView, SubmitInput } from '../../shared/domain/run.js';
+import type { NodeView, RunEvent, RunView, SubmitInput, WindowForecast } from '../../shared/domain/run.js';
 import type { Plan } from '../plan/plan.js';
 import type { AuditEntry } from '../store/run-store.js';
 
@@ -19,12 +19,15 @@ export {
   type StepState,
   type StepView,
   type SubmitInput,
+  type WindowForecast,
 } from '../../shared/domain/run.js';
 
 export interface SubmitResult {
   runId?: string;
   planHash: string;
   plan: Plan;
+  /** Windowed runbooks only: predicted segments and windows (SPEC §4.4). */
+  windowForecast?: WindowForecast;
 }
 
 /** Where a watch delivers a run's events. */

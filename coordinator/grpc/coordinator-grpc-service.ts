@@ -3,7 +3,7 @@
 import type { sendUnaryData, ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
 import { FINAL_RUN_STATES } from '../../shared/domain/run.js';
 import type { Logger } from '../../shared/logger.js';
-import { nodeViewToWire, pb, plannedStepToWire, runEventToWire, runToWire } from '../../shared/wire/coordinator-wire.js';
+import { nodeViewToWire, pb, plannedStepToWire, runEventToWire, runToWire, windowForecastToWire } from '../../shared/wire/coordinator-wire.js';
 import { toStatus } from '../../shared/wire/grpc-errors.js';
 import type { RunService, RunWatch } from '../engine/run-types.js';
 import { plannedSteps } from './planned-steps.js';
@@ -42,7 +42,13 @@ export function createCoordinatorGrpcService(service: RunService, options: Coord
       const { runbookYaml, runbookPath, dryRun, autoApprove } = request;
       const result = await service.submit({ runbookYaml, runbookPath, dryRun, autoApprove, requestedBy });
       logger.info({ run: result.runId, planHash: result.planHash, dryRun: request.dryRun, requestedBy }, request.dryRun ? 'plan compiled' : 'run submitted');
-      return { runId: result.runId ?? '', planHash: result.planHash, steps: plannedSteps(result.plan).map(plannedStepToWire), warnings: result.plan.warnings };
+      return {
+        runId: result.runId ?? '',
+        planHash: result.planHash,
+        steps: plannedSteps(result.plan).map(plannedStepToWire),
+        warnings: result.plan.warnings,
+        windowForecast: result.windowForecast && windowForecastToWire(result.windowForecast),
+      };
     }),
     getRun: unary('GetRun', (request: pb.GetRunRequest): pb.GetRunResponse => ({ run: runToWire(service.getRun(request.runId)) })),
     listRuns: unary('ListRuns', (request: pb.ListRunsRequest): pb.ListRunsResponse => ({ runs: service.listRuns(request.limit).map(runToWire) })),

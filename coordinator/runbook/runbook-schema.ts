@@ -4,6 +4,8 @@
 import { z } from 'zod';
 import { expecting, flag, hostPort, localPath, name, nodeName, patterned, strictMap } from './runbook-fields.js';
 import { stepSchema, type RunbookStep, type StepTarget } from './step-schema.js';
+import type { MaintenanceWindow } from '../schedule/window-schedule.js';
+import { expectSchema, windowSchema, type ExpectedDurations } from './window-schema.js';
 
 export const CUSTOM_PROCEDURE = 'custom';
 
@@ -32,17 +34,15 @@ export interface Runbook {
   tls?: RunbookTls;
   /** Risks the operator has read about and accepts, e.g. `replicator-double-resync`. */
   acknowledge?: string[];
+  /** SPEC §4.4: the run starts, pauses at safe points and resumes in these windows; absent: any time. */
+  window?: MaintenanceWindow[];
+  /** How long each step kind takes on this cluster: the window fit's first source of prediction. */
+  expect?: ExpectedDurations;
   /** Four-eyes: the submitter of a run may not approve its gates (nor apply --yes). */
   approvals?: { 'distinct-from-submitter'?: boolean };
 }
 
 const node = strictMap({ name: nodeName, address: hostPort }, 'a node: {name: NAME, address: HOST:PORT}');
-
-// SPEC §4.4: this build's engine cannot open runs at windows nor pause at safe points for
-// them; a run that silently ignored `window:` would start outside it, so it is refused.
-const windowRefused = z.custom<never>(() => false, {
-  error: 'maintenance windows are not enforced by this build: remove "window" and start the run (lockstep apply) inside the window',
-});
 
 const runbookFields = strictMap(
   {
@@ -55,7 +55,8 @@ const runbookFields = strictMap(
     bundle: name.optional(),
     params: z.record(z.string(), z.unknown(), { error: expecting("a map of the procedure's parameters") }).optional(),
     steps: z.array(stepSchema, { error: expecting('a list of steps') }).max(10_000, { error: 'expected at most 10000 steps' }).optional(),
-    window: windowRefused.optional(),
+    window: windowSchema.optional(),
+    expect: expectSchema.optional(),
     tls: strictMap(
       {
         ca: localPath('the CA certificate (PEM) agents are signed by'),

@@ -276,6 +276,28 @@ export class RunStore {
     return records.map(toTaskRow);
   }
 
+  /**
+   * How long each step kind took when it succeeded, on the cluster's last `runs` runs created
+   * before `beforeMs` (the window fit's predictions, SPEC §4.4), with how many runs each kind's
+   * durations come from. Read through the runs' primary keys: no scan of every task.
+   */
+  stepDurations(cluster: string, beforeMs: number, runs = 20): Map<string, { durationsMs: number[]; runs: number }> {
+    const rows = this.statement(
+      `SELECT t.kind AS kind, t.run_id AS run_id, t.finished_at_ms - t.started_at_ms AS duration_ms
+         FROM (SELECT id FROM runs WHERE cluster = ? AND created_at_ms < ? ORDER BY created_at_ms DESC LIMIT ?) AS r
+         JOIN tasks t ON t.run_id = r.id
+        WHERE t.state = 'succeeded' AND t.started_at_ms > 0 AND t.finished_at_ms >= t.started_at_ms`,
+    ).all(cluster, beforeMs, runs) as Array<{ kind: string; run_id: string; duration_ms: number }>;
+    const byKind = new Map<string, { durationsMs: number[]; runIds: Set<string> }>();
+    for (const row of rows) {
+      const entry = byKind.get(row.kind) ?? { durationsMs: [], runIds: new Set<string>() };
+      entry.durationsMs.push(row.duration_ms);
+      entry.runIds.add(row.run_id);
+      byKind.set(row.kind, entry);
+    }
+    return new Map([...byKind].map(([kind, entry]) => [kind, { durationsMs: entry.durationsMs, runs: entry.runIds.size }]));
+  }
+
   /** A stage's tasks that have neither succeeded nor been skipped: none once its barrier may pass. */
   unfinishedTasks(runId: string, stageIndex: number): TaskRow[] {
     return (

@@ -11,6 +11,26 @@ export interface LabRunbookInput {
   replicator: boolean;
 }
 
+/**
+ * SPEC §4.4: how long each step takes in this lab (measured: a simulated shutdown or reboot
+ * takes 3-4 s, every other step well under one), rounded up, so that adding a `window:` to a
+ * lab runbook rehearses maintenance windows in seconds rather than with the production
+ * defaults of minutes.
+ */
+export const LAB_EXPECT: Readonly<Record<string, string>> = {
+  'server.shutdown': '5s',
+  'node.reboot': '4s',
+  'cluster.shutdown': '5s',
+  'cluster.wait-healthy': '1s',
+  'mirror.wait-green': '5s',
+  'mirror.recover': '1s',
+  'package.upgrade': '1s',
+  'service.disable': '1s',
+  'service.enable': '1s',
+  'group.move': '1s',
+  'verify.package-version': '1s',
+};
+
 export function renderLabRunbook(input: LabRunbookInput): string {
   const doc = new Document({
     cluster: input.cluster,
@@ -22,6 +42,7 @@ export function renderLabRunbook(input: LabRunbookInput): string {
     // SPEC §5.2: with Replicator the manual recommends the full-stop update; the lab's
     // runbook acknowledges the double resync so that the rolling update runs as written.
     ...(input.replicator && { acknowledge: ['replicator-double-resync'] }),
+    expect: LAB_EXPECT,
   });
   doc.commentBefore = ' Written by `lockstep lab up`: a rolling update of this lab (CPRO-XL050-06 3.1.3).';
   return doc.toString();

@@ -43,7 +43,12 @@ export interface RunView {
   blocker?: Blocker;
   createdAtMs: number;
   updatedAtMs: number;
+  /** SPEC §4.4, windowed runs that are not final: when the next window opens (after the current one, inside a window). */
   nextWindowAtMs?: number;
+  /** Inside a window: when it closes. */
+  windowClosesAtMs?: number;
+  /** The zone the window instants are read in (the runbook's first window's). */
+  windowTimezone?: string;
   pendingGates: string[];
 }
 
@@ -79,12 +84,33 @@ export interface PlannedStep {
   stage: string;
 }
 
+/** One segment of a windowed plan (the work between two safe points) and its predicted duration. */
+export interface SegmentForecast {
+  number: number;
+  /** Who works in it: "server2", or "every node". */
+  label: string;
+  medianMs: number;
+  p90Ms: number;
+  /** "expect", "p90 of 3 earlier runs", "defaults", or several joined with " + ". */
+  source: string;
+}
+
+/** SPEC §4.4, what `lockstep plan` says of a windowed runbook. */
+export interface WindowForecast {
+  timezone: string;
+  segments: SegmentForecast[];
+  /** When the run is predicted to start in each window it uses: its length is how many windows it takes. */
+  windowStartsMs: number[];
+}
+
 /** A submitted runbook as the API answers it: the run (absent for a dry run) and its plan, step by step. */
 export interface SubmittedRun {
   runId?: string;
   planHash: string;
   steps: PlannedStep[];
   warnings: string[];
+  /** Windowed runbooks only. */
+  windowForecast?: WindowForecast;
 }
 
 export interface NodeView {

@@ -1,7 +1,7 @@
 // proto <-> domain for the coordinator service. Used by the coordinator's gRPC adapter and by
 // the client the CLI and the tests use; nothing else sees generated types.
 import * as pb from '../gen/lockstep/coordinator/v1/coordinator.js';
-import type { Blocker, NodeView, PlannedStep, RunEvent, RunState, RunView, StepState, StepView, SubmittedRun } from '../domain/run.js';
+import type { Blocker, NodeView, PlannedStep, RunEvent, RunState, RunView, StepState, StepView, SubmittedRun, WindowForecast } from '../domain/run.js';
 import { EnumMap } from './enum-map.js';
 
 export { pb };
@@ -68,6 +68,8 @@ export function runToWire(run: RunView): pb.Run {
     // proto3 has no absent int64: 0 means "no window pending".
     nextWindowAtMs: run.nextWindowAtMs ?? 0,
     pendingGates: [...run.pendingGates],
+    windowClosesAtMs: run.windowClosesAtMs ?? 0,
+    windowTimezone: run.windowTimezone ?? '',
   };
 }
 
@@ -85,6 +87,8 @@ export function runFromWire(run: pb.Run | undefined): RunView {
     updatedAtMs: value.updatedAtMs,
     ...(value.nextWindowAtMs !== 0 && { nextWindowAtMs: value.nextWindowAtMs }),
     pendingGates: [...value.pendingGates],
+    ...(value.windowClosesAtMs !== 0 && { windowClosesAtMs: value.windowClosesAtMs }),
+    ...(value.windowTimezone !== '' && { windowTimezone: value.windowTimezone }),
   };
 }
 
@@ -120,6 +124,19 @@ export function submittedRunFromWire(response: pb.SubmitRunResponse): SubmittedR
     planHash: response.planHash,
     steps: response.steps.map(plannedStepFromWire),
     warnings: [...response.warnings],
+    ...(response.windowForecast && { windowForecast: windowForecastFromWire(response.windowForecast) }),
+  };
+}
+
+export function windowForecastToWire(forecast: WindowForecast): pb.WindowForecast {
+  return { timezone: forecast.timezone, segments: forecast.segments.map((segment) => ({ ...segment })), windowStartsMs: [...forecast.windowStartsMs] };
+}
+
+export function windowForecastFromWire(forecast: pb.WindowForecast): WindowForecast {
+  return {
+    timezone: forecast.timezone,
+    segments: forecast.segments.map((segment) => ({ number: segment.number, label: segment.label, medianMs: segment.medianMs, p90Ms: segment.p90Ms, source: segment.source })),
+    windowStartsMs: [...forecast.windowStartsMs],
   };
 }
 

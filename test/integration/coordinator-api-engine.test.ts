@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { credentials } from '@grpc/grpc-js';
+import { credentials, status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { startCoordinator, type RunningCoordinator } from '../../coordinator/coordinator-server.js';
@@ -126,6 +126,37 @@ describe('the coordinator API on the real engine', () => {
     const none: RunEvent[] = [];
     await client.watch(runId, last + 1, (event) => none.push(event));
     expect(none).toEqual([]);
+  });
+
+  it('refuses a bad maintenance window through SubmitRun (INVALID_ARGUMENT) and the CLI (exit 2), naming the field; no run is created', async () => {
+    const before = (await client.listRuns(100)).length;
+    const path = runbookFile('bad-window.yaml', false);
+    writeFileSync(path, `${readFileSync(path, 'utf8')}window: {cron: "0 1 * * 6", duration: 4h, timezone: Asia/Tokio}\n`);
+    const error = await client.submit({ runbookYaml: readFileSync(path, 'utf8'), runbookPath: path, dryRun: false, autoApprove: false, requestedBy: 'alice' }).catch((thrown: unknown) => thrown);
+    // On the wire INVALID_ARGUMENT; the client gives back the engine's own code.
+    expect(((error as Error).cause as { code?: number } | undefined)?.code).toBe(status.INVALID_ARGUMENT);
+    expect(isLockstepError(error, 'LOCKSTEP_E_CONFIG')).toBe(true);
+    expect(String(error)).toContain('window.timezone: expected an IANA time zone such as Asia/Tokyo or UTC, got "Asia/Tokio"');
+    writeFileSync(path, readFileSync(path, 'utf8').replace('Asia/Tokio', 'Asia/Tokyo').replace('"0 1 * * 6"', '"0 1 * * 8"'));
+    const refused = await lockstep(['apply', path]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/bad-window\.yaml:\d+: window\.cron: expected a cron expression/);
+    expect((await client.listRuns(100)).length).toBe(before);
+  });
+
+  it('apply of a windowed runbook outside its window creates the run scheduled and says when the window opens', async () => {
+    const path = runbookFile('windowed.yaml', false);
+    // Midnight on 31 December, for a second: outside it nearly always (and so the run's next window is named).
+    writeFileSync(path, `${readFileSync(path, 'utf8')}window: {cron: "0 0 31 12 *", duration: 1s, timezone: Asia/Tokyo}\n`);
+    const applied = await lockstep(['apply', path]);
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(applied.stdout).toMatch(/waiting for the window that opens Thu 2026-12-31 00:00 JST \(in \d+d \d+h\)|waiting for the window that opens \w{3} \d{4}-12-31 00:00 JST/);
+    const runId = applied.stdout.trim().split('\n').pop() as string;
+    const status = await lockstep(['status', runId, '--json']);
+    expect(JSON.parse(status.stdout)).toMatchObject({ state: 'scheduled', windowTimezone: 'Asia/Tokyo', windowClosesAtMs: null, nextWindowAtMs: expect.any(Number) });
+    const listed = await lockstep(['runs']);
+    expect(listed.stdout).toMatch(new RegExp(`${runId}\\s+scheduled .* opens in \\d+d \\d+h`));
+    await client.cancel(runId);
   });
 
   it('answers an unknown run with NOT_FOUND, as the engine said it', async () => {

@@ -6,7 +6,7 @@ import { plannedSteps } from '../../coordinator/grpc/planned-steps.js';
 import type { Plan } from '../../coordinator/plan/plan.js';
 import { RUN_STATES, STEP_STATES, type RunEvent, type RunView } from '../../shared/domain/run.js';
 import { isLockstepError } from '../../shared/errors.js';
-import { pb, runEventFromWire, runEventToWire, runFromWire, runStates, runToWire, stepStates, submittedRunFromWire } from '../../shared/wire/coordinator-wire.js';
+import { pb, runEventFromWire, runEventToWire, runFromWire, runStates, runToWire, stepStates, submittedRunFromWire, windowForecastToWire } from '../../shared/wire/coordinator-wire.js';
 
 const run: RunView = {
   id: 'r-1',
@@ -22,6 +22,8 @@ const run: RunView = {
   createdAtMs: 1_700_000_000_000,
   updatedAtMs: 1_700_000_002_000,
   nextWindowAtMs: 1_700_003_600_000,
+  windowClosesAtMs: 1_700_001_800_000,
+  windowTimezone: 'Asia/Tokyo',
   pendingGates: ['kernel'],
 };
 
@@ -36,10 +38,12 @@ describe('coordinator wire', () => {
   });
 
   it('keeps an absent blocker and window absent', () => {
-    const { blocker: _blocker, nextWindowAtMs: _window, ...plain } = run;
+    const { blocker: _blocker, nextWindowAtMs: _window, windowClosesAtMs: _closes, windowTimezone: _zone, ...plain } = run;
     const back = overTheWire({ ...plain, state: 'running' });
     expect(back).not.toHaveProperty('blocker');
     expect(back).not.toHaveProperty('nextWindowAtMs');
+    expect(back).not.toHaveProperty('windowClosesAtMs');
+    expect(back).not.toHaveProperty('windowTimezone');
   });
 
   it.each(RUN_STATES)('run state %s crosses both ways', (state) => {
@@ -73,7 +77,13 @@ describe('coordinator wire', () => {
   });
 
   it('reads a dry run as a plan without a run id', () => {
-    expect(submittedRunFromWire({ runId: '', planHash: 'h', steps: [], warnings: ['read this'] })).toEqual({ planHash: 'h', steps: [], warnings: ['read this'] });
+    expect(submittedRunFromWire({ runId: '', planHash: 'h', steps: [], warnings: ['read this'], windowForecast: undefined })).toEqual({ planHash: 'h', steps: [], warnings: ['read this'] });
+  });
+
+  it("carries a windowed plan's forecast through the encoding", () => {
+    const windowForecast = { timezone: 'Asia/Tokyo', segments: [{ number: 1, label: 'server1', medianMs: 360_000, p90Ms: 432_000, source: 'p90 of 3 earlier runs' }], windowStartsMs: [1_796_400_000_000] };
+    const wire = pb.SubmitRunResponse.decode(pb.SubmitRunResponse.encode({ runId: 'r-1', planHash: 'h', steps: [], warnings: [], windowForecast: windowForecastToWire(windowForecast) }).finish());
+    expect(submittedRunFromWire(wire)).toEqual({ runId: 'r-1', planHash: 'h', steps: [], warnings: [], windowForecast });
   });
 });
 

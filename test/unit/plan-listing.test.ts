@@ -2,6 +2,7 @@
 // PlannedStep list: every stage in order and, for each group of nodes, what it will do.
 import { describe, expect, it } from 'vitest';
 import { renderPlannedSteps } from '../../coordinator/cli/plan-listing.js';
+import { renderWindowForecast } from '../../coordinator/cli/window-forecast-listing.js';
 import { plannedSteps } from '../../coordinator/grpc/planned-steps.js';
 import { compileCustom, DEFAULT_BARRIER_MESSAGE } from '../../coordinator/plan/compile-custom.js';
 import { planHash } from '../../coordinator/plan/plan-hash.js';
@@ -48,5 +49,24 @@ describe('rendering for `lockstep plan`', () => {
     expect(rendered).toMatch(new RegExp(`upgrade\\s+package\\.upgrade\\s+rpm -U ${RPM}\\n\\non server1:\\n\\s+reboot\\s+node\\.reboot\\s+reboot, wait for the new boot id\\n`));
     expect(rendered).toContain(`── barrier done: ${DEFAULT_BARRIER_MESSAGE} (an operator confirms)`);
     expect(listing(custom('{id: only, kind: node.reboot, on: one}'))).toContain('WARNING: node server2 is in the runbook but no step runs on it\n');
+  });
+});
+
+describe('the maintenance-window forecast of `lockstep plan`', () => {
+  const segments = [
+    { number: 1, label: 'server1', medianMs: 360_000, p90Ms: 432_000, source: 'p90 of 3 earlier runs' },
+    { number: 2, label: 'server2', medianMs: 120_000, p90Ms: 120_000, source: 'expect' },
+  ];
+
+  it('shows each segment, its prediction and source, and the total', () => {
+    const text = renderWindowForecast({ timezone: 'Asia/Tokyo', segments, windowStartsMs: [Date.UTC(2026, 11, 4, 16)] }, Date.UTC(2026, 11, 1));
+    expect(text).toContain('1        server1  ~6m        7m12s  p90 of 3 earlier runs');
+    expect(text).toContain('total             ~8m        9m12s');
+    expect(text).toContain('fits in 1 window: Sat 2026-12-05 01:00 JST');
+  });
+
+  it('names every window a run needs', () => {
+    const text = renderWindowForecast({ timezone: 'Asia/Tokyo', segments, windowStartsMs: [Date.UTC(2026, 11, 1), Date.UTC(2026, 11, 4, 16)] }, Date.UTC(2026, 11, 1));
+    expect(text).toContain('needs 2 windows: now (inside a window), Sat 2026-12-05 01:00 JST');
   });
 });

@@ -76,10 +76,14 @@ describe('the run grid', () => {
     expect(text).toContain('waiting for approval:\n  lockstep approve r-42 kernel\n');
   });
 
-  it('says when the next maintenance window opens', () => {
-    expect(renderRunGrid({ ...base, state: 'waiting-window', nextWindowAtMs: Date.UTC(2024, 0, 13, 1) })).toContain(
-      'next maintenance window opens at 2024-01-13T01:00:00.000Z',
-    );
+  it('says when the next maintenance window opens, in its zone, and in how long', () => {
+    const waiting: RunView = { ...base, state: 'waiting-window', nextWindowAtMs: Date.UTC(2026, 11, 4, 16), windowTimezone: 'Asia/Tokyo' };
+    expect(renderRunGrid(waiting, { nowMs: Date.UTC(2026, 11, 1, 2) })).toContain('waiting for the window that opens Sat 2026-12-05 01:00 JST (in 3d 14h)');
+  });
+
+  it('says how long the current window has left', () => {
+    const running: RunView = { ...base, state: 'running', windowClosesAtMs: Date.UTC(2026, 11, 4, 20), nextWindowAtMs: Date.UTC(2026, 11, 11, 16), windowTimezone: 'Asia/Tokyo' };
+    expect(renderRunGrid(running, { nowMs: Date.UTC(2026, 11, 4, 19, 55, 55) })).toContain('in a window until Sat 2026-12-05 05:00 JST (4m 5s left)');
   });
 
   it('cuts lines to the terminal width, colour codes not counted', () => {

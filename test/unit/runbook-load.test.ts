@@ -120,7 +120,10 @@ describe('valid runbooks', () => {
       order: ['server2', 'server1'],
       replicator: true,
     });
-    expect(parseRunbook('LAB/runbook.yaml', text).tls).toEqual({ ca: 'pki/ca.pem', cert: 'pki/coordinator.pem', key: 'pki/coordinator.key' });
+    const runbook = parseRunbook('LAB/runbook.yaml', text);
+    expect(runbook.tls).toEqual({ ca: 'pki/ca.pem', cert: 'pki/coordinator.pem', key: 'pki/coordinator.key' });
+    // SPEC §4.4: the lab's simulated timings, so that a window: rehearses in seconds.
+    expect(runbook.expect?.['node.reboot']).toBe(4000);
   });
 });
 

@@ -208,6 +208,10 @@ export interface Run {
   nextWindowAtMs: number;
   /** Gates waiting for `lockstep approve`. */
   pendingGates: string[];
+  /** Inside a maintenance window: when it closes (0 outside, or without windows). */
+  windowClosesAtMs: number;
+  /** The IANA zone the window instants are read in; empty without windows. */
+  windowTimezone: string;
 }
 
 export interface SubmitRunRequest {
@@ -229,6 +233,25 @@ export interface PlannedStep {
   stage: string;
 }
 
+/** One segment of a windowed plan (the work between two safe points) and its predicted duration. */
+export interface SegmentForecast {
+  number: number;
+  /** Who works in it: "server2", or "every node". */
+  label: string;
+  medianMs: number;
+  p90Ms: number;
+  /** "expect", "p90 of 3 earlier runs", "defaults", or several joined with " + ". */
+  source: string;
+}
+
+/** What a windowed runbook is predicted to need (SPEC §4.4). */
+export interface WindowForecast {
+  timezone: string;
+  segments: SegmentForecast[];
+  /** When the run is predicted to start in each window it uses. */
+  windowStartsMs: number[];
+}
+
 export interface SubmitRunResponse {
   /** Empty for a dry run. */
   runId: string;
@@ -236,6 +259,8 @@ export interface SubmitRunResponse {
   steps: PlannedStep[];
   /** What the operator should read before applying (e.g. Replicator's double resync). */
   warnings: string[];
+  /** Windowed runbooks only. */
+  windowForecast: WindowForecast | undefined;
 }
 
 export interface GetRunRequest {
@@ -746,6 +771,8 @@ function createBaseRun(): Run {
     updatedAtMs: 0,
     nextWindowAtMs: 0,
     pendingGates: [],
+    windowClosesAtMs: 0,
+    windowTimezone: "",
   };
 }
 
@@ -783,6 +810,12 @@ export const Run: MessageFns<Run> = {
     }
     for (const v of message.pendingGates) {
       writer.uint32(90).string(v!);
+    }
+    if (message.windowClosesAtMs !== 0) {
+      writer.uint32(96).int64(message.windowClosesAtMs);
+    }
+    if (message.windowTimezone !== "") {
+      writer.uint32(106).string(message.windowTimezone);
     }
     return writer;
   },
@@ -888,6 +921,22 @@ export const Run: MessageFns<Run> = {
             message.pendingGates.push(reader.string());
             continue;
           }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.windowClosesAtMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.windowTimezone = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -933,6 +982,16 @@ export const Run: MessageFns<Run> = {
         : globalThis.Array.isArray(object?.pending_gates)
         ? object.pending_gates.map((e: any) => globalThis.String(e))
         : [],
+      windowClosesAtMs: isSet(object.windowClosesAtMs)
+        ? globalThis.Number(object.windowClosesAtMs)
+        : isSet(object.window_closes_at_ms)
+        ? globalThis.Number(object.window_closes_at_ms)
+        : 0,
+      windowTimezone: isSet(object.windowTimezone)
+        ? globalThis.String(object.windowTimezone)
+        : isSet(object.window_timezone)
+        ? globalThis.String(object.window_timezone)
+        : "",
     };
   },
 
@@ -971,6 +1030,12 @@ export const Run: MessageFns<Run> = {
     if (message.pendingGates?.length) {
       obj.pendingGates = message.pendingGates;
     }
+    if (message.windowClosesAtMs !== 0) {
+      obj.windowClosesAtMs = Math.round(message.windowClosesAtMs);
+    }
+    if (message.windowTimezone !== "") {
+      obj.windowTimezone = message.windowTimezone;
+    }
     return obj;
   },
 
@@ -992,6 +1057,8 @@ export const Run: MessageFns<Run> = {
     message.updatedAtMs = object.updatedAtMs ?? 0;
     message.nextWindowAtMs = object.nextWindowAtMs ?? 0;
     message.pendingGates = object.pendingGates?.map((e) => e) || [];
+    message.windowClosesAtMs = object.windowClosesAtMs ?? 0;
+    message.windowTimezone = object.windowTimezone ?? "";
     return message;
   },
 };
@@ -1282,8 +1349,270 @@ export const PlannedStep: MessageFns<PlannedStep> = {
   },
 };
 
+function createBaseSegmentForecast(): SegmentForecast {
+  return { number: 0, label: "", medianMs: 0, p90Ms: 0, source: "" };
+}
+
+export const SegmentForecast: MessageFns<SegmentForecast> = {
+  encode(message: SegmentForecast, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.number !== 0) {
+      writer.uint32(8).uint32(message.number);
+    }
+    if (message.label !== "") {
+      writer.uint32(18).string(message.label);
+    }
+    if (message.medianMs !== 0) {
+      writer.uint32(24).int64(message.medianMs);
+    }
+    if (message.p90Ms !== 0) {
+      writer.uint32(32).int64(message.p90Ms);
+    }
+    if (message.source !== "") {
+      writer.uint32(42).string(message.source);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SegmentForecast {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSegmentForecast();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.number = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.label = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.medianMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.p90Ms = longToNumber(reader.int64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.source = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SegmentForecast {
+    return {
+      number: isSet(object.number) ? globalThis.Number(object.number) : 0,
+      label: isSet(object.label) ? globalThis.String(object.label) : "",
+      medianMs: isSet(object.medianMs)
+        ? globalThis.Number(object.medianMs)
+        : isSet(object.median_ms)
+        ? globalThis.Number(object.median_ms)
+        : 0,
+      p90Ms: isSet(object.p90Ms)
+        ? globalThis.Number(object.p90Ms)
+        : isSet(object.p90_ms)
+        ? globalThis.Number(object.p90_ms)
+        : 0,
+      source: isSet(object.source) ? globalThis.String(object.source) : "",
+    };
+  },
+
+  toJSON(message: SegmentForecast): unknown {
+    const obj: any = {};
+    if (message.number !== 0) {
+      obj.number = Math.round(message.number);
+    }
+    if (message.label !== "") {
+      obj.label = message.label;
+    }
+    if (message.medianMs !== 0) {
+      obj.medianMs = Math.round(message.medianMs);
+    }
+    if (message.p90Ms !== 0) {
+      obj.p90Ms = Math.round(message.p90Ms);
+    }
+    if (message.source !== "") {
+      obj.source = message.source;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SegmentForecast>): SegmentForecast {
+    return SegmentForecast.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SegmentForecast>): SegmentForecast {
+    const message = createBaseSegmentForecast();
+    message.number = object.number ?? 0;
+    message.label = object.label ?? "";
+    message.medianMs = object.medianMs ?? 0;
+    message.p90Ms = object.p90Ms ?? 0;
+    message.source = object.source ?? "";
+    return message;
+  },
+};
+
+function createBaseWindowForecast(): WindowForecast {
+  return { timezone: "", segments: [], windowStartsMs: [] };
+}
+
+export const WindowForecast: MessageFns<WindowForecast> = {
+  encode(message: WindowForecast, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.timezone !== "") {
+      writer.uint32(10).string(message.timezone);
+    }
+    for (const v of message.segments) {
+      SegmentForecast.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.windowStartsMs.length !== 0) {
+      writer.uint32(26).fork();
+      for (const v of message.windowStartsMs) {
+        writer.int64(v);
+      }
+      writer.join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WindowForecast {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWindowForecast();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.timezone = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.segments.push(SegmentForecast.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag === 24) {
+              message.windowStartsMs.push(longToNumber(reader.int64()));
+
+              continue;
+            }
+
+            if (tag === 26) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.windowStartsMs.push(longToNumber(reader.int64()));
+              }
+
+              continue;
+            }
+
+            break;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WindowForecast {
+    return {
+      timezone: isSet(object.timezone) ? globalThis.String(object.timezone) : "",
+      segments: globalThis.Array.isArray(object?.segments)
+        ? object.segments.map((e: any) => SegmentForecast.fromJSON(e))
+        : [],
+      windowStartsMs: globalThis.Array.isArray(object?.windowStartsMs)
+        ? object.windowStartsMs.map((e: any) => globalThis.Number(e))
+        : globalThis.Array.isArray(object?.window_starts_ms)
+        ? object.window_starts_ms.map((e: any) => globalThis.Number(e))
+        : [],
+    };
+  },
+
+  toJSON(message: WindowForecast): unknown {
+    const obj: any = {};
+    if (message.timezone !== "") {
+      obj.timezone = message.timezone;
+    }
+    if (message.segments?.length) {
+      obj.segments = message.segments.map((e) => SegmentForecast.toJSON(e));
+    }
+    if (message.windowStartsMs?.length) {
+      obj.windowStartsMs = message.windowStartsMs.map((e) => Math.round(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<WindowForecast>): WindowForecast {
+    return WindowForecast.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<WindowForecast>): WindowForecast {
+    const message = createBaseWindowForecast();
+    message.timezone = object.timezone ?? "";
+    message.segments = object.segments?.map((e) => SegmentForecast.fromPartial(e)) || [];
+    message.windowStartsMs = object.windowStartsMs?.map((e) => e) || [];
+    return message;
+  },
+};
+
 function createBaseSubmitRunResponse(): SubmitRunResponse {
-  return { runId: "", planHash: "", steps: [], warnings: [] };
+  return { runId: "", planHash: "", steps: [], warnings: [], windowForecast: undefined };
 }
 
 export const SubmitRunResponse: MessageFns<SubmitRunResponse> = {
@@ -1299,6 +1628,9 @@ export const SubmitRunResponse: MessageFns<SubmitRunResponse> = {
     }
     for (const v of message.warnings) {
       writer.uint32(34).string(v!);
+    }
+    if (message.windowForecast !== undefined) {
+      WindowForecast.encode(message.windowForecast, writer.uint32(42).fork()).join();
     }
     return writer;
   },
@@ -1348,6 +1680,14 @@ export const SubmitRunResponse: MessageFns<SubmitRunResponse> = {
             message.warnings.push(reader.string());
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.windowForecast = WindowForecast.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1374,6 +1714,11 @@ export const SubmitRunResponse: MessageFns<SubmitRunResponse> = {
         : "",
       steps: globalThis.Array.isArray(object?.steps) ? object.steps.map((e: any) => PlannedStep.fromJSON(e)) : [],
       warnings: globalThis.Array.isArray(object?.warnings) ? object.warnings.map((e: any) => globalThis.String(e)) : [],
+      windowForecast: isSet(object.windowForecast)
+        ? WindowForecast.fromJSON(object.windowForecast)
+        : isSet(object.window_forecast)
+        ? WindowForecast.fromJSON(object.window_forecast)
+        : undefined,
     };
   },
 
@@ -1391,6 +1736,9 @@ export const SubmitRunResponse: MessageFns<SubmitRunResponse> = {
     if (message.warnings?.length) {
       obj.warnings = message.warnings;
     }
+    if (message.windowForecast !== undefined) {
+      obj.windowForecast = WindowForecast.toJSON(message.windowForecast);
+    }
     return obj;
   },
 
@@ -1403,6 +1751,9 @@ export const SubmitRunResponse: MessageFns<SubmitRunResponse> = {
     message.planHash = object.planHash ?? "";
     message.steps = object.steps?.map((e) => PlannedStep.fromPartial(e)) || [];
     message.warnings = object.warnings?.map((e) => e) || [];
+    message.windowForecast = (object.windowForecast !== undefined && object.windowForecast !== null)
+      ? WindowForecast.fromPartial(object.windowForecast)
+      : undefined;
     return message;
   },
 };
