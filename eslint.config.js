@@ -7,7 +7,7 @@ const GENERATED = { regex: '(^|/)gen/(lockstep|grpc)/', message: 'Only the gRPC 
 const restrict = (...patterns) => ({ 'no-restricted-imports': ['error', { patterns }] });
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'shared/gen/**', 'coverage/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'shared/gen/**', 'coverage/**', 'out/**'] },
   js.configs.recommended,
   {
     files: ['**/*.js', '**/*.mjs'],
