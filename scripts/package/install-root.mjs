@@ -7,8 +7,8 @@ import { dirname, join, relative } from 'node:path';
 
 const HERE = dirname(new URL(import.meta.url).pathname);
 
-/** Fills `root` with `definition`'s files from the production tree `production`. */
-export function layOutInstallRoot(definition, production, repo, root) {
+/** Fills `root` with `definition`'s files: the production tree's, and the unit from `source`. */
+export function layOutInstallRoot(definition, production, source, root) {
   const lib = join(root, definition.libDir);
   for (const entry of definition.tree) cpSync(join(production, entry), join(lib, entry), { recursive: true, verbatimSymlinks: true });
   const { bin } = JSON.parse(readFileSync(join(production, 'package.json'), 'utf8'));
@@ -20,7 +20,7 @@ export function layOutInstallRoot(definition, production, repo, root) {
     chmodSync(target, 0o755);
   }
   mkdirSync(join(root, 'usr/lib/systemd/system'), { recursive: true });
-  cpSync(join(repo, 'systemd', definition.unit), join(root, 'usr/lib/systemd/system', definition.unit));
+  cpSync(join(source, 'systemd', definition.unit), join(root, 'usr/lib/systemd/system', definition.unit));
   mkdirSync(join(root, 'etc/lockstep'), { recursive: true });
   cpSync(join(HERE, 'etc', definition.config), join(root, 'etc/lockstep', definition.config));
   mkdirSync(join(root, definition.stateDir), { recursive: true });

@@ -16,9 +16,10 @@ const outDir = resolve(process.argv[2] ?? join(repo, 'out'));
 const { name, version } = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8'));
 // Inside out/: a build that was killed leaves nothing elsewhere, and the next one removes it.
 const workDir = join(outDir, '.work');
+const BUILDERS = { rpm: buildRpm, deb: buildDeb };
 
 try {
-  rmSync(outDir, { recursive: true, force: true });
+  rmSync(workDir, { recursive: true, force: true });
   mkdirSync(workDir, { recursive: true });
   const source = join(workDir, 'source');
   copySourceTree(repo, source);
@@ -30,9 +31,8 @@ try {
   buildProductionTree(tarball, join(source, 'package-lock.json'), production);
   for (const definition of PACKAGES) {
     const root = join(workDir, 'root', definition.name);
-    layOutInstallRoot(definition, production, repo, root);
-    const built = { rpm: buildRpm, deb: buildDeb };
-    for (const format of definition.formats) console.log(`built ${built[format](definition, { version, root, workDir, outDir })}`);
+    layOutInstallRoot(definition, production, source, root);
+    for (const format of definition.formats) console.log(`built ${BUILDERS[format](definition, { version, root, workDir, outDir })}`);
   }
 } finally {
   rmSync(workDir, { recursive: true, force: true });

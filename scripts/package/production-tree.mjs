@@ -60,6 +60,8 @@ function removeUnusedFiles(dir, packageRoot = false) {
     else if (stat.isDirectory()) removeUnusedFiles(path, isPackagesDir(dir));
     else if (UNUSED_FILE.test(entry)) rmSync(path);
   }
+  // A directory that held only TypeScript sources (zod's src/) is left with nothing.
+  if (readdirSync(dir).length === 0) rmSync(dir, { recursive: true });
 }
 
 /** node_modules, or a @scope inside one: its subdirectories are packages. */
