@@ -5,6 +5,8 @@
 import type { ConfigSchema, SchemaIssue } from '../shared/config-file.js';
 import { checkFlags, configError } from '../shared/config-flags.js';
 import { CLUSTERPRO_SERVICES } from '../shared/domain/clusterpro.js';
+import { parseDuration } from '../shared/duration.js';
+import { DEFAULT_RETAIN } from '../shared/retention.js';
 
 export const DEFAULT_AGENT_LISTEN = '0.0.0.0:7451';
 
@@ -19,6 +21,8 @@ export interface AgentConfigInput {
   'tls-ca'?: string;
   'tls-cert'?: string;
   'tls-key'?: string;
+  /** A CRL from `lockstep certs revoke`: a coordinator certificate it lists is refused. */
+  'tls-crl'?: string;
   insecure?: boolean;
   'insecure-allow-remote'?: boolean;
   /** Services ControlService may touch (the driver's allow-list). */
@@ -27,6 +31,8 @@ export interface AgentConfigInput {
   /** A private rpm database (rpm --dbpath), for rehearsals. */
   'rpm-dbpath'?: string;
   'log-level'?: (typeof LOG_LEVELS)[number];
+  /** Finished journal rows older than this are deleted, e.g. 90d. */
+  retain?: string;
   /** A simulated node's directory, LAB/nodes/NAME (SPEC §9). */
   sim?: string;
 }
@@ -46,6 +52,7 @@ const isText = (value: unknown): value is string => typeof value === 'string';
 const text = rule((value) => isText(value) && value !== '', 'a non-empty string');
 const yesNo = rule((value) => typeof value === 'boolean', 'true or false');
 const matching = (pattern: RegExp, expected: string) => rule((value) => isText(value) && pattern.test(value), expected);
+const duration = rule((value) => isText(value) && (parseDuration(value) ?? 0) > 0, 'a duration such as 90d, 12h or 1d12h');
 const oneOf = (choices: readonly string[]) => rule((value) => isText(value) && choices.includes(value), `one of ${choices.join(', ')}`);
 
 /** One setting: its check, and how it reads as a flag (`--KEY`, or `--FLAG` where named). */
@@ -67,11 +74,12 @@ export const AGENT_SETTINGS: { readonly [K in keyof Required<AgentConfigInput>]:
     help: `address to serve on (default ${DEFAULT_AGENT_LISTEN})`,
   },
   'state-dir': { rule: text, arg: '<dir>', help: 'where the operation journal lives (default /var/lib/lockstep-agent)' },
-  'package-dir': { rule: listOf(text), arg: '<dir>', repeats: true, help: 'a directory package files may come from; repeat for more' },
-  'hooks-dir': { rule: text, arg: '<dir>', help: 'the only directory RunHook may run executables from' },
+  'package-dir': { rule: listOf(text), arg: '<dir>', repeats: true, help: 'a directory package files may come from (root-owned, not group/other-writable); repeat for more' },
+  'hooks-dir': { rule: text, arg: '<dir>', help: 'the only directory RunHook may run executables from (it, its parents and hooks root-owned, not group/other-writable)' },
   'tls-ca': { rule: text, arg: '<file>', help: 'CA certificate that client certificates must chain to' },
   'tls-cert': { rule: text, arg: '<file>', help: "this agent's certificate (SAN = node name)" },
   'tls-key': { rule: text, arg: '<file>', help: "this agent's private key" },
+  'tls-crl': { rule: text, arg: '<file>', help: 'CRL (PEM, from lockstep certs revoke): refuse the certificates it lists' },
   insecure: { rule: yesNo, help: 'serve without TLS (refused on non-loopback addresses)' },
   'insecure-allow-remote': { rule: yesNo, help: 'allow --insecure on a non-loopback address' },
   services: {
@@ -84,6 +92,11 @@ export const AGENT_SETTINGS: { readonly [K in keyof Required<AgentConfigInput>]:
   'service-manager': { rule: oneOf(SERVICE_MANAGERS), arg: '<kind>', help: `how services are controlled: ${SERVICE_MANAGERS.join(', ')} (default auto)` },
   'rpm-dbpath': { rule: text, arg: '<dir>', help: 'use a private rpm database (rpm --dbpath), for rehearsals' },
   'log-level': { rule: oneOf(LOG_LEVELS), arg: '<level>', help: `${LOG_LEVELS.join(', ')} (default info)` },
+  retain: {
+    rule: duration,
+    arg: '<duration>',
+    help: `delete finished operations from the journal after this long, at start and hourly; a RUNNING one is kept (default ${DEFAULT_RETAIN})`,
+  },
   sim: { rule: text, arg: '<node-dir>', help: 'run on a simulated node, LAB/nodes/NAME (lockstep lab)' },
 };
 
@@ -113,12 +126,14 @@ export interface AgentConfig {
   stateDir: string;
   packageDirs: string[];
   hooksDir: string | undefined;
-  tls: { ca: string; cert: string; key: string } | undefined;
+  tls: { ca: string; cert: string; key: string; crl?: string } | undefined;
   insecureAllowRemote: boolean;
   services: string[];
   serviceManager: 'auto' | 'sysv' | 'systemd';
   rpmDbPath: string | undefined;
   logLevel: string;
+  /** Finished journal rows older than this are deleted (shared/retention.ts). */
+  retainMs: number;
   /** Set: the agent runs on this simulated node (LAB/nodes/NAME) instead of the host. */
   sim?: string;
 }
@@ -131,6 +146,7 @@ export async function resolveAgentConfig(file: string | undefined, flags: AgentC
   const tlsFiles = [merged['tls-ca'], merged['tls-cert'], merged['tls-key']];
   const tlsGiven = tlsFiles.filter((value) => value !== undefined).length;
   if (merged.insecure && tlsGiven > 0) throw configError('--insecure', 'cannot be combined with --tls-ca/--tls-cert/--tls-key');
+  if (merged.insecure && merged['tls-crl'] !== undefined) throw configError('--tls-crl', 'revokes certificates, and --insecure checks none: drop one of them');
   if (!merged.insecure && tlsGiven !== 3) {
     throw configError('--tls-ca', 'the agent serves mTLS only: give --tls-ca, --tls-cert and --tls-key (or --insecure on a loopback address, for tests)');
   }
@@ -139,12 +155,15 @@ export async function resolveAgentConfig(file: string | undefined, flags: AgentC
     stateDir: merged['state-dir'] ?? '/var/lib/lockstep-agent',
     packageDirs: merged['package-dir'] ?? [],
     hooksDir: merged['hooks-dir'],
-    tls: merged.insecure ? undefined : { ca: tlsFiles[0] as string, cert: tlsFiles[1] as string, key: tlsFiles[2] as string },
+    tls: merged.insecure
+      ? undefined
+      : { ca: tlsFiles[0] as string, cert: tlsFiles[1] as string, key: tlsFiles[2] as string, ...(merged['tls-crl'] !== undefined && { crl: merged['tls-crl'] }) },
     insecureAllowRemote: merged['insecure-allow-remote'] ?? false,
     services: merged.services ?? [...CLUSTERPRO_SERVICES],
     serviceManager: merged['service-manager'] ?? 'auto',
     rpmDbPath: merged['rpm-dbpath'],
     logLevel: merged['log-level'] ?? 'info',
+    retainMs: parseDuration(merged.retain ?? DEFAULT_RETAIN) as number,
     sim: merged.sim,
   };
 }

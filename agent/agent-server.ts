@@ -1,10 +1,12 @@
 // The agent's composition root below main: builds the journal, drivers and service from a
 // configuration and serves them over gRPC. Tests start agents through this same function.
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { LockstepError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
+import { preparePrivateDir, warnIfKeyExposed } from '../shared/private-dir.js';
+import { scheduleRetention } from '../shared/retention.js';
 import { pb } from '../shared/wire/agent-wire.js';
 import { assertInsecureAllowed, loadTlsMaterial, requirePeerRole, serverCredentials } from '../shared/tls.js';
 import type { AgentConfig } from './agent-config.js';
@@ -17,11 +19,13 @@ import { SysvDriver } from './drivers/service/sysv-driver.js';
 import type { Executor } from './exec/executor.js';
 import { ProcessExecutor } from './exec/process-executor.js';
 import { createAgentGrpcService } from './grpc/agent-grpc-service.js';
+import { ConnectionGate, type ConnectionLimits, type RefusalReason } from './grpc/connection-gate.js';
 import { HealthImplementation } from './grpc/health-implementation.js';
 import { HookRunner } from './hook-runner.js';
 import { HostFacts, type NodeFacts } from './node-facts.js';
 import { OpJournal } from './op-journal.js';
 import { PackagePathGuard } from './package-path-guard.js';
+import { PackageStaging } from './package-staging.js';
 import { Rebooter } from './rebooter.js';
 import { LOCKSTEP_VERSION } from '../shared/package-version.js';
 
@@ -31,6 +35,8 @@ export const AGENT_VERSION = LOCKSTEP_VERSION;
 export interface AgentEnvironment {
   executor?: Executor;
   facts?: NodeFacts;
+  /** Limits on connections still in their TLS handshake; DEFAULT_CONNECTION_LIMITS otherwise. */
+  connectionLimits?: ConnectionLimits;
 }
 
 export interface RunningAgent {
@@ -38,6 +44,8 @@ export interface RunningAgent {
   address: string;
   port: number;
   journal: OpJournal;
+  /** Connections refused before authentication, by reason, since start. */
+  refusedConnections: Readonly<Record<RefusalReason, number>>;
   stop(): Promise<void>;
 }
 
@@ -48,11 +56,18 @@ export async function startAgent(config: AgentConfig, logger: Logger, environmen
 
   const executor = environment.executor ?? new ProcessExecutor();
   const facts = environment.facts ?? new HostFacts();
-  mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
+  if (config.tls !== undefined) warnIfKeyExposed(config.tls.key, logger);
+  // The journal says what already ran: nobody but us may write its directory.
+  preparePrivateDir(config.stateDir, { field: '--state-dir', followSymlink: true, repair: (message) => logger.warn(message) });
   const bootId = await facts.bootId();
+  const pathGuard = new PackagePathGuard(config.packageDirs);
+  await pathGuard.verifyDirectories();
+  const staging = new PackageStaging(pathGuard, config.stateDir);
+  await staging.prepare();
   const journal = new OpJournal(join(config.stateDir, 'journal.sqlite'), bootId);
   const recovery = journal.recoverAfterStart();
   if (recovery.interrupted.length + recovery.rebootsCompleted.length > 0) logger.warn({ ...recovery, bootId }, 'journal recovered after restart');
+  const stopRetention = scheduleRetention(config.retainMs, (cutoffMs) => journal.deleteFinishedBefore(cutoffMs), logger);
 
   const service = new AgentService({
     journal,
@@ -60,7 +75,7 @@ export async function startAgent(config: AgentConfig, logger: Logger, environmen
     packages: new RpmDriver({ executor, ...(config.rpmDbPath !== undefined && { dbPath: config.rpmDbPath }) }),
     services: serviceDriver(config, executor),
     cluster: new ClusterproDriver({ executor }),
-    pathGuard: new PackagePathGuard(config.packageDirs),
+    staging,
     hooks: new HookRunner({ executor, hooksDir: config.hooksDir }),
     rebooter: new Rebooter(executor),
     logger,
@@ -77,16 +92,20 @@ export async function startAgent(config: AgentConfig, logger: Logger, environmen
   server.addService(pb.AgentService, createAgentGrpcService(service, { logger }));
   const health = new HealthImplementation({ '': true, 'lockstep.agent.v1.Agent': true });
   health.addToServer(server);
-  const port = await bind(server, config.listen, credentials);
   const host = config.listen.slice(0, config.listen.lastIndexOf(':'));
+  const gate = new ConnectionGate({ server, credentials, logger, ...(environment.connectionLimits !== undefined && { limits: environment.connectionLimits }) });
+  const port = await listen(gate, config.listen, host);
   logger.info({ listen: `${host}:${port}`, tls: config.tls !== undefined, bootId }, 'agent listening');
 
   return {
     address: `${host}:${port}`,
     port,
     journal,
+    refusedConnections: gate.refused,
     stop: async () => {
+      stopRetention();
       health.shutdown();
+      await gate.close();
       await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
       journal.close();
     },
@@ -99,11 +118,10 @@ function serviceDriver(config: AgentConfig, executor: Executor): ServiceDriver {
   return manager === 'systemd' ? new SystemdDriver(options) : new SysvDriver(options);
 }
 
-function bind(server: grpc.Server, listen: string, credentials: grpc.ServerCredentials): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.bindAsync(listen, credentials, (error, port) => {
-      if (error) reject(new LockstepError('LOCKSTEP_E_CONFIG', `--listen: cannot listen on ${listen}: ${error.message}`, { field: '--listen', cause: error }));
-      else resolve(port);
-    });
-  });
+async function listen(gate: ConnectionGate, address: string, host: string): Promise<number> {
+  try {
+    return await gate.listen(host, Number(address.slice(address.lastIndexOf(':') + 1)));
+  } catch (error) {
+    throw new LockstepError('LOCKSTEP_E_CONFIG', `--listen: cannot listen on ${address}: ${(error as Error).message}`, { field: '--listen', cause: error });
+  }
 }

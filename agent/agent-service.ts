@@ -1,43 +1,25 @@
-// The agent's operations in domain terms. The gRPC adapter (agent/grpc) converts the wire
-// to these calls; every mutating one goes through the journal so it runs at most once.
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+// The agent's operations (shared/agent-api.ts) on this node. Every request is checked here,
+// once, so the drivers receive values that are already valid; every mutating call goes
+// through the journal so it runs at most once. The gRPC adapter (agent/grpc) maps the wire.
+import type { AgentApi, ServiceControlAnswer } from '../shared/agent-api.js';
 import type { ClusterAction, ClusterStatus, MirrorStatus } from '../shared/domain/cluster.js';
+import type { NodeInfo } from '../shared/domain/node.js';
 import type { OpContext, Operation, OperationResult } from '../shared/domain/operation.js';
 import { unknownOperation } from '../shared/domain/operation.js';
-import type { PackageAction, PackageInfo } from '../shared/domain/package.js';
-import type { ServiceAction, ServiceStatus } from '../shared/domain/service.js';
-import { describeError, invalidArgument } from '../shared/errors.js';
+import type { PackageFile, PackageInfo, PackageRequest } from '../shared/domain/package.js';
+import type { ServiceAction } from '../shared/domain/service.js';
+import { describeError, invalidArgument, LockstepError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { optionalName, requireName, requireText } from '../shared/names.js';
 import { operationResult } from './drivers/command-outcome.js';
 import { checkClusterAction } from './cluster-action-rules.js';
 import type { ClusterDriver, PackageDriver, ServiceDriver } from './drivers/driver.js';
+import { requireAllowedService } from './drivers/service/service-allow-list.js';
 import type { HookRunner } from './hook-runner.js';
 import type { NodeFacts } from './node-facts.js';
 import { REBOOT_KIND, type OpJournal } from './op-journal.js';
-import type { PackagePathGuard } from './package-path-guard.js';
+import type { PackageStaging } from './package-staging.js';
 import type { Rebooter } from './rebooter.js';
-
-export interface NodeInfo {
-  hostname: string;
-  platform: string;
-  kernelRelease: string;
-  bootId: string;
-  agentVersion: string;
-  drivers: Array<{ role: 'package' | 'service' | 'cluster'; name: string }>;
-  uptimeSeconds: number;
-  os: 'linux' | 'solaris';
-}
-
-export interface PackageRequest {
-  action: PackageAction;
-  path: string;
-  name: string;
-  testOnly: boolean;
-  force: boolean;
-}
 
 export interface AgentServiceDeps {
   journal: OpJournal;
@@ -45,7 +27,8 @@ export interface AgentServiceDeps {
   packages: PackageDriver;
   services: ServiceDriver;
   cluster: ClusterDriver;
-  pathGuard: PackagePathGuard;
+  /** Opens, checks and copies package files; rpm reads only the copies. */
+  staging: PackageStaging;
   hooks: HookRunner;
   rebooter: Rebooter;
   logger: Logger;
@@ -54,7 +37,7 @@ export interface AgentServiceDeps {
   rebootDelayMs?: number;
 }
 
-export class AgentService {
+export class AgentService implements AgentApi {
   /** Operations executing now, so a duplicate that arrives meanwhile waits for the result. */
   private readonly inFlight = new Map<string, Promise<Operation>>();
 
@@ -78,40 +61,31 @@ export class AgentService {
     };
   }
 
-  queryPackage(name: string): Promise<PackageInfo> {
+  async queryPackage(name: string): Promise<PackageInfo> {
     return this.deps.packages.query(requireName('name', name));
   }
 
-  async inspectPackageFile(path: string): Promise<{ package: PackageInfo; size: number; sha256: string }> {
-    const real = await this.deps.pathGuard.check('path', path);
-    const [info, size, sha256] = await Promise.all([this.deps.packages.inspectFile(real), stat(real).then((s) => s.size), sha256File(real)]);
-    return { package: info, size, sha256 };
+  /** The header, size and digest of one copy of the file: what rpm reads is what is hashed. */
+  async inspectPackageFile(path: string): Promise<PackageFile> {
+    const staged = await this.deps.staging.stage('path', path);
+    try {
+      return { package: await this.deps.packages.inspectFile(staged.path), size: staged.size, sha256: staged.sha256 };
+    } finally {
+      await staged.remove();
+    }
   }
 
   applyPackage(context: OpContext, request: PackageRequest): Promise<Operation> {
-    return this.journaled(context, `package.${request.action}`, request, async () => {
-      if (request.action === 'remove') {
-        const name = requireName('name', request.name);
-        return () => this.deps.packages.apply({ action: 'remove', name, testOnly: request.testOnly, force: false });
-      }
-      if (request.force && request.action !== 'downgrade') throw invalidArgument('force', 'applies to DOWNGRADE only');
-      const path = await this.deps.pathGuard.check('path', request.path);
-      return () => this.deps.packages.apply({ action: request.action, path, testOnly: request.testOnly, force: request.force });
-    });
+    return this.journaled(context, `package.${request.action}`, journalRecord(request), () => this.preparePackage(request));
   }
 
-  async controlService(context: OpContext | undefined, name: string, action: ServiceAction): Promise<{ operation?: Operation; status: ServiceStatus }> {
+  async controlService(context: OpContext | undefined, name: string, action: ServiceAction): Promise<ServiceControlAnswer> {
     const { services } = this.deps;
-    const checkName = (): string => {
-      requireName('name', name);
-      if (!services.allowList.has(name)) throw invalidArgument('name', `service "${name}" is not on this agent's allow-list (${[...services.allowList].join(', ')})`);
-      return name;
-    };
-    if (action === 'status') return { status: await services.status(checkName()) };
+    if (action === 'status') return { status: await services.status(requireAllowedService(services.allowList, name)) };
     if (context === undefined) throw invalidArgument('op', `is required for ${action.toUpperCase()}`);
     const operation = await this.journaled(context, `service.${action}`, { name, action }, async () => {
-      const service = checkName();
-      return async () => ({ ...(await services.control(service, action)), serviceStatus: await services.status(service) });
+      const service = requireAllowedService(services.allowList, name);
+      return { run: async () => ({ ...(await services.control(service, action)), serviceStatus: await services.status(service) }) };
     });
     return { operation, status: operation.result.serviceStatus ?? { name, enabled: false, running: false } };
   }
@@ -120,21 +94,21 @@ export class AgentService {
     return this.deps.cluster.status();
   }
 
-  mirrorStatus(resource: string): Promise<MirrorStatus[]> {
+  async mirrorStatus(resource: string): Promise<MirrorStatus[]> {
     return this.deps.cluster.mirrors(optionalName('resource', resource));
   }
 
   clusterAction(context: OpContext, action: ClusterAction): Promise<Operation> {
     return this.journaled(context, `cluster.${action.kind}`, action, async () => {
       const checked = checkClusterAction(action);
-      return () => this.deps.cluster.act(checked);
+      return { run: () => this.deps.cluster.act(checked) };
     });
   }
 
   runHook(context: OpContext, name: string, args: readonly string[]): Promise<Operation> {
     return this.journaled(context, 'hook.run', { name, args }, async () => {
-      const file = await this.deps.hooks.resolve(name, args);
-      return () => this.deps.hooks.run(file, args);
+      const hook = await this.deps.hooks.open(name, args);
+      return { run: () => this.deps.hooks.run(hook, args), release: () => hook.close() };
     });
   }
 
@@ -151,10 +125,35 @@ export class AgentService {
     return begun.operation;
   }
 
-  getOperation(opId: string): Operation {
+  async getOperation(opId: string): Promise<Operation> {
     requireText('op_id', opId, 256);
     if (opId === '') throw invalidArgument('op_id', 'is required');
     return this.deps.journal.get(opId) ?? unknownOperation(opId);
+  }
+
+  /**
+   * A removal needs a well-formed name. A file is copied (package-staging) and rpm gets the
+   * copy, once its digest is the one the plan recorded; FORCE only with DOWNGRADE.
+   */
+  private async preparePackage(request: PackageRequest): Promise<Prepared> {
+    const testOnly = request.testOnly ?? false;
+    if (request.action === 'remove') {
+      const name = requireName('name', request.name);
+      return { run: () => this.deps.packages.apply({ action: 'remove', name, testOnly }) };
+    }
+    const force = request.force ?? false;
+    if (force && request.action !== 'downgrade') throw invalidArgument('force', 'applies to DOWNGRADE only');
+    const expected = optionalDigest(request.expectedSha256);
+    const staged = await this.deps.staging.stage('path', request.path);
+    if (expected !== undefined && staged.sha256 !== expected) {
+      await staged.remove();
+      throw new LockstepError(
+        'LOCKSTEP_E_DIGEST_MISMATCH',
+        `sha256: ${request.path} is now ${staged.sha256}, not ${expected} as when the plan was made: the file changed after the plan; nothing was run — check the file, then plan again`,
+        { field: 'sha256' },
+      );
+    }
+    return { run: () => this.deps.packages.apply({ action: request.action, path: staged.path, testOnly, force }), release: staged.remove };
   }
 
   private async runReboot(context: OpContext): Promise<void> {
@@ -168,9 +167,10 @@ export class AgentService {
   /**
    * The at-most-once wrapper. A known op_id answers from the journal. Otherwise `prepare`
    * validates (throwing INVALID_ARGUMENT before anything is written) and returns the action,
-   * which runs once between the RUNNING row and the result row.
+   * which runs once between the RUNNING row and the result row; what it holds (a staged copy,
+   * an open hook) is released afterwards, whether it ran or not.
    */
-  private async journaled(context: OpContext, kind: string, request: unknown, prepare: () => Promise<() => Promise<OperationResult>>): Promise<Operation> {
+  private async journaled(context: OpContext, kind: string, request: unknown, prepare: () => Promise<Prepared>): Promise<Operation> {
     validateContext(context);
     const running = this.inFlight.get(context.opId);
     if (running !== undefined) {
@@ -179,15 +179,19 @@ export class AgentService {
     }
     const known = this.deps.journal.get(context.opId);
     if (known !== undefined) return this.answerKnown(context, kind, request);
-    const action = await prepare();
-    const begun = this.deps.journal.begin(context, kind, request);
-    if (!begun.started) return this.answerKnown(context, kind, request);
-    const execution = this.execute(context, kind, action);
-    this.inFlight.set(context.opId, execution);
+    const prepared = await prepare();
     try {
-      return await execution;
+      const begun = this.deps.journal.begin(context, kind, request);
+      if (!begun.started) return await this.answerKnown(context, kind, request);
+      const execution = this.execute(context, kind, prepared.run);
+      this.inFlight.set(context.opId, execution);
+      try {
+        return await execution;
+      } finally {
+        this.inFlight.delete(context.opId);
+      }
     } finally {
-      this.inFlight.delete(context.opId);
+      await prepared.release?.();
     }
   }
 
@@ -212,6 +216,12 @@ export class AgentService {
   }
 }
 
+/** A checked request, ready to run, and what to let go of once it has (or has not) run. */
+interface Prepared {
+  run: () => Promise<OperationResult>;
+  release?: () => Promise<void>;
+}
+
 // Fields on each log line rather than a child logger per operation: a pino child costs more
 // to build than the two lines it would write.
 function logFields(context: OpContext): { op_id: string; run: string; epoch: number } {
@@ -226,12 +236,21 @@ export function validateContext(context: OpContext): void {
   if (!Number.isSafeInteger(context.epoch) || context.epoch < 1) throw invalidArgument('op.epoch', `must be a positive integer, got ${context.epoch}`);
 }
 
-function sha256File(path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash('sha256');
-    createReadStream(path)
-      .on('data', (chunk) => hash.update(chunk))
-      .on('error', reject)
-      .on('end', () => resolve(hash.digest('hex')));
-  });
+/**
+ * The request as the journal digests it to recognise a repeat: every field, in the order the
+ * agent has always written them, so that a journal kept by an earlier agent still matches.
+ */
+function journalRecord(request: PackageRequest): { action: string; path: string; name: string; testOnly: boolean; force: boolean; expectedSha256?: string } {
+  const testOnly = request.testOnly ?? false;
+  if (request.action === 'remove') return { action: request.action, path: '', name: request.name, testOnly, force: false };
+  // The pinned digest goes last, and only when there is one: a request without it digests as before.
+  const pinned = request.expectedSha256 ? { expectedSha256: request.expectedSha256 } : {};
+  return { action: request.action, path: request.path, name: '', testOnly, force: request.force ?? false, ...pinned };
+}
+
+/** A sha256 as the plan records it (64 lowercase hex digits), or undefined when the request pins none. */
+function optionalDigest(value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (!/^[0-9a-f]{64}$/.test(value)) throw invalidArgument('expected_sha256', `"${value.slice(0, 80)}" is not a sha256 (64 lowercase hex digits)`);
+  return value;
 }

@@ -1,15 +1,20 @@
 // RunHook runs an executable from the agent's hooks directory only: the site's own steps
-// (kernel update, application checks). The name is a plain file name, never a path.
+// (kernel update, application checks). The name is a plain file name, never a path. A hook runs
+// as root, so, as cron and sudo demand of their files, the directory, every directory above it
+// and the hook are root's alone; the hook is opened once without following a symlink, checked
+// on that descriptor, and executed through it (docs/security.md §3).
+import type { Stats } from 'node:fs';
 import { constants } from 'node:fs';
-import { access, realpath, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { lstat, open, realpath, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { OperationResult } from '../shared/domain/operation.js';
 import { invalidArgument, LockstepError } from '../shared/errors.js';
-import { requireName, requireText } from '../shared/names.js';
+import { MAX_HOOK_ARG_LENGTH, MAX_HOOK_ARGS, requireName, requireText } from '../shared/names.js';
 import { operationResult } from './drivers/command-outcome.js';
 import type { Executor } from './exec/executor.js';
+import { assertTrustedDirectory, assertTrustedEntry } from './trusted-path.js';
 
-export const MAX_HOOK_ARGS = 64;
+const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY;
 
 export interface HookRunnerOptions {
   executor: Executor;
@@ -21,36 +26,55 @@ export interface HookRunnerOptions {
   timeoutMs?: number;
 }
 
+/** A hook opened and checked; `close` once it has run. */
+export interface OpenHook {
+  /** Its path in the hooks directory: argv[0], and what the journal shows. */
+  file: string;
+  handle: FileHandle;
+  close(): Promise<void>;
+}
+
 export class HookRunner {
   private realHooksDir: string | undefined;
 
   constructor(private readonly options: HookRunnerOptions) {}
 
-  /** Checks the request; throws INVALID_ARGUMENT / NOT_FOUND before anything runs. */
-  async resolve(name: string, args: readonly string[]): Promise<string> {
+  /** Checks the request and opens the hook; throws INVALID_ARGUMENT / NOT_FOUND / UNTRUSTED_PATH before anything runs. */
+  async open(name: string, args: readonly string[]): Promise<OpenHook> {
     requireName('name', name);
     if (args.length > MAX_HOOK_ARGS) throw invalidArgument('args', `has ${args.length} entries; at most ${MAX_HOOK_ARGS} are allowed`);
-    args.forEach((arg, index) => requireText(`args[${index}]`, arg, 1024));
+    args.forEach((arg, index) => requireText(`args[${index}]`, arg, MAX_HOOK_ARG_LENGTH));
     const dir = this.options.hooksDir;
     if (dir === undefined) throw invalidArgument('name', 'no hooks directory is configured on this agent (--hooks-dir)');
     const realDir = (this.realHooksDir ??= await realpath(dir));
-    let file: string;
-    try {
-      file = await realpath(join(realDir, name));
-    } catch {
+    await assertTrustedDirectory('--hooks-dir', realDir);
+    const file = join(realDir, name);
+    const checked = await lstat(file).catch(() => {
       throw new LockstepError('LOCKSTEP_E_NOT_FOUND', `name: no hook "${name}" in ${dir}`, { field: 'name' });
-    }
-    if (dirname(file) !== realDir) throw invalidArgument('name', `hook "${name}" resolves outside the hooks directory`);
-    if (!(await stat(file)).isFile()) throw invalidArgument('name', `hook "${name}" is not a regular file`);
+    });
+    if (checked.isSymbolicLink()) throw invalidArgument('name', `hook "${name}" is a symbolic link; a hook must be a file in the hooks directory itself`);
+    if (!checked.isFile()) throw invalidArgument('name', `hook "${name}" is not a regular file`);
+    const handle = await open(file, OPEN_FLAGS);
     try {
-      await access(file, constants.X_OK);
-    } catch {
-      throw invalidArgument('name', `hook "${name}" is not executable`);
+      checkOpened(name, file, checked, await handle.stat());
+    } catch (error) {
+      await handle.close();
+      throw error;
     }
-    return file;
+    return { file, handle, close: () => handle.close() };
   }
 
-  async run(file: string, args: readonly string[]): Promise<OperationResult> {
-    return operationResult(await this.options.executor.run({ argv: [file, ...args], timeoutMs: this.options.timeoutMs ?? 30 * 60_000 }));
+  /** Executes the descriptor `open` checked (through /proc), not the path, which may name another file by now. */
+  async run(hook: OpenHook, args: readonly string[]): Promise<OperationResult> {
+    const execPath = `/proc/${process.pid}/fd/${hook.handle.fd}`;
+    // A script's $0 is then that /proc path; LOCKSTEP_HOOK says where the hook lives.
+    const env = { LOCKSTEP_HOOK: hook.file };
+    return operationResult(await this.options.executor.run({ argv: [hook.file, ...args], execPath, env, timeoutMs: this.options.timeoutMs ?? 30 * 60_000 }));
   }
+}
+
+function checkOpened(name: string, file: string, checked: Stats, opened: Stats): void {
+  if (opened.dev !== checked.dev || opened.ino !== checked.ino || !opened.isFile()) throw invalidArgument('name', `hook "${name}" was replaced while it was being opened`);
+  assertTrustedEntry('name', file, opened);
+  if ((opened.mode & 0o111) === 0) throw invalidArgument('name', `hook "${name}" is not executable`);
 }

@@ -6,6 +6,7 @@ import { createLogger } from '../shared/logger.js';
 import { resolveAgentConfig } from './agent-config.js';
 import { parseAgentCommandLine } from './agent-flags.js';
 import { AGENT_VERSION, startAgent } from './agent-server.js';
+import { ProcessExecutor } from './exec/process-executor.js';
 
 async function main(): Promise<void> {
   const commandLine = parseAgentCommandLine(process.argv.slice(2), AGENT_VERSION);
@@ -15,8 +16,9 @@ async function main(): Promise<void> {
   }
   const config = await resolveAgentConfig(commandLine.config, commandLine.flags);
   const logger = createLogger({ name: 'lockstep-agent', level: config.logLevel });
-  // The simulated node (and what it needs: zod, lock files) is loaded only for `lockstep lab`.
-  const sim = config.sim === undefined ? undefined : await (await import('./sim/sim-node.js')).prepareSimNode(config.sim, logger);
+  // The simulated node (lab/node, and what it needs: zod, lock files) is loaded only for
+  // `lockstep lab`: the one place agent/ reaches into lab/, so a production agent never loads it.
+  const sim = config.sim === undefined ? undefined : await (await import('../lab/node/sim-node.js')).prepareSimNode(config.sim, logger, new ProcessExecutor());
   const agent = await startAgent(config, logger, sim?.environment);
   // A node powered off from elsewhere (clpstdn on another server) goes at once, as a real one.
   sim?.watchPowerOff(() => {

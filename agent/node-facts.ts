@@ -1,5 +1,5 @@
 // What the agent reports about its node. Read through an interface because the simulated
-// node (agent/sim) answers these from its own state: a simulated reboot must show a new
+// node (lab/node) answers these from its own state: a simulated reboot must show a new
 // boot id exactly as a real one does.
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';

@@ -113,6 +113,14 @@ export class OpJournal {
     return report;
   }
 
+  /**
+   * Deletes the operations that ended before `cutoffMs` (never a RUNNING one); returns how many.
+   * An op_id asked about after that is UNKNOWN, as one never seen.
+   */
+  deleteFinishedBefore(cutoffMs: number): number {
+    return this.db.prepare(`DELETE FROM operations WHERE state <> 'RUNNING' AND MAX(finished_at_ms, started_at_ms) < ?`).run(cutoffMs).changes;
+  }
+
   get(opId: string): Operation | undefined {
     const row = this.selectOperation.get(opId);
     return row === undefined ? undefined : toOperation(row);

@@ -1,42 +1,116 @@
 // SPEC §3.3: a package path must be absolute, normalised, inside a configured package
-// directory, a regular file ending in .rpm. Symlinks are resolved before the check, and the
-// resolved path is what the driver gets, so a link swapped afterwards changes nothing.
-import { realpath, stat } from 'node:fs/promises';
-import { isAbsolute, normalize, sep } from 'node:path';
-import { invalidArgument } from '../shared/errors.js';
+// directory, a regular file ending in .rpm. The file is opened once, with no symlink followed
+// anywhere below the package directory, and that descriptor is all the agent reads: rpm never
+// sees the path (package-staging.ts), because rpm re-opens and even glob-expands its file
+// arguments (docs/security.md §2).
+import { constants, type Stats } from 'node:fs';
+import { lstat, open, realpath, type FileHandle } from 'node:fs/promises';
+import { isAbsolute, join, normalize, sep } from 'node:path';
+import { invalidArgument, LockstepError } from '../shared/errors.js';
 import { requireText } from '../shared/names.js';
+import { assertTrustedDirectory, assertTrustedEntry } from './trusted-path.js';
+
+/** Larger than any vendor update rpm; the copy in the state directory is bounded by it. */
+export const MAX_PACKAGE_BYTES = 1024 * 1024 * 1024;
+
+/** rpm glob-expands `*?[]{}` in file arguments; whitespace and control characters only mislead. */
+const UNSAFE_CHARACTERS = /[*?[\]{}\s\p{Cc}]/u;
+const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY;
+
+/** A package file opened for reading; the caller closes `handle`. */
+export interface OpenedPackage {
+  handle: FileHandle;
+  /** The file's real path, for messages. */
+  path: string;
+  size: number;
+}
+
+interface PackageDir {
+  given: string;
+  real: string;
+}
 
 export class PackagePathGuard {
-  private resolvedDirs: Promise<string[]> | undefined;
+  private resolvedDirs: Promise<PackageDir[]> | undefined;
 
   constructor(private readonly packageDirs: readonly string[]) {}
 
-  /** The real path of an acceptable package file, or INVALID_ARGUMENT naming `field`. */
-  async check(field: string, path: string): Promise<string> {
-    if (path === '') throw invalidArgument(field, 'is required: the absolute path of an .rpm file on the node');
-    requireText(field, path, 1024);
-    if (!isAbsolute(path)) throw invalidArgument(field, `"${path}" is not absolute`);
-    if (normalize(path) !== path || path.endsWith(sep)) throw invalidArgument(field, `"${path}" is not normalised (expected ${normalize(path).replace(/\/$/, '')})`);
-    if (!path.endsWith('.rpm')) throw invalidArgument(field, `"${path}" does not end in .rpm`);
-    const dirs = await this.dirs();
-    if (dirs.length === 0) throw invalidArgument(field, 'no package directory is configured on this agent (--package-dir)');
-    let real: string;
-    try {
-      real = await realpath(path);
-    } catch {
-      throw invalidArgument(field, `"${path}" does not exist on this node`);
+  /** At start: every configured directory that exists, and each one above it, can be changed by root alone. */
+  async verifyDirectories(): Promise<void> {
+    for (const dir of await this.dirs()) {
+      const exists = await lstat(dir.real).then(
+        () => true,
+        () => false,
+      );
+      if (exists) await assertTrustedDirectory('--package-dir', dir.real);
     }
-    if (!dirs.some((dir) => real.startsWith(dir + sep))) {
-      throw invalidArgument(field, `"${path}" resolves to "${real}", outside the package directories (${dirs.join(', ')})`);
-    }
-    if (!real.endsWith('.rpm')) throw invalidArgument(field, `"${path}" resolves to "${real}", which does not end in .rpm`);
-    if (!(await stat(real)).isFile()) throw invalidArgument(field, `"${path}" is not a regular file`);
-    return real;
   }
 
-  private dirs(): Promise<string[]> {
+  /** Opens an acceptable package file, or refuses (INVALID_ARGUMENT / UNTRUSTED_PATH) naming `field`. */
+  async open(field: string, path: string): Promise<OpenedPackage> {
+    checkSyntax(field, path);
+    const dirs = await this.dirs();
+    if (dirs.length === 0) throw invalidArgument(field, 'no package directory is configured on this agent (--package-dir)');
+    const dir = dirs.find((each) => path.startsWith(each.given + sep) || path.startsWith(each.real + sep));
+    if (dir === undefined) throw invalidArgument(field, `"${path}" is outside the package directories (${dirs.map((each) => each.given).join(', ')})`);
+    await assertTrustedDirectory(field, dir.real);
+    const below = path.slice((path.startsWith(dir.given + sep) ? dir.given : dir.real).length + 1).split(sep);
+    let real = dir.real;
+    let stats: Stats | undefined;
+    for (const [index, name] of below.entries()) {
+      real = join(real, name);
+      stats = await lstatEntry(field, path, real);
+      if (stats.isSymbolicLink()) throw invalidArgument(field, `"${path}": ${real} is a symbolic link; symbolic links are not followed in a package directory, give the file itself`);
+      if (index < below.length - 1) {
+        if (!stats.isDirectory()) throw invalidArgument(field, `"${path}": ${real} is not a directory`);
+        assertTrustedEntry(field, real, stats);
+      } else if (!stats.isFile()) throw invalidArgument(field, `"${path}" is not a regular file`);
+    }
+    return openChecked(field, real, stats as Stats);
+  }
+
+  private dirs(): Promise<PackageDir[]> {
     // Resolved once: the directories are configuration, not request input.
-    this.resolvedDirs ??= Promise.all(this.packageDirs.map((dir) => realpath(dir).catch(() => normalize(dir))));
+    this.resolvedDirs ??= Promise.all(
+      this.packageDirs.map(async (dir) => ({ given: normalize(dir).replace(/\/$/, ''), real: await realpath(dir).catch(() => normalize(dir).replace(/\/$/, '')) })),
+    );
     return this.resolvedDirs;
+  }
+}
+
+function checkSyntax(field: string, path: string): void {
+  if (path === '') throw invalidArgument(field, 'is required: the absolute path of an .rpm file on the node');
+  requireText(field, path, 1024);
+  const unsafe = UNSAFE_CHARACTERS.exec(path);
+  if (unsafe !== null) throw invalidArgument(field, `"${JSON.stringify(path).slice(1, -1)}" contains ${JSON.stringify(unsafe[0])}: package paths may not contain * ? [ ] { }, whitespace or control characters`);
+  if (!isAbsolute(path)) throw invalidArgument(field, `"${path}" is not absolute`);
+  if (normalize(path) !== path || path.endsWith(sep)) throw invalidArgument(field, `"${path}" is not normalised (expected ${normalize(path).replace(/\/$/, '')})`);
+  if (!path.endsWith('.rpm')) throw invalidArgument(field, `"${path}" does not end in .rpm`);
+}
+
+async function lstatEntry(field: string, path: string, real: string): Promise<Stats> {
+  try {
+    return await lstat(real);
+  } catch {
+    throw invalidArgument(field, `"${path}" does not exist on this node`);
+  }
+}
+
+/** O_NOFOLLOW, then fstat on the descriptor: the file read is the one checked, whatever the path names meanwhile. */
+async function openChecked(field: string, real: string, checked: Stats): Promise<OpenedPackage> {
+  let handle: FileHandle;
+  try {
+    handle = await open(real, OPEN_FLAGS);
+  } catch (error) {
+    throw new LockstepError('LOCKSTEP_E_INVALID_ARGUMENT', `${field}: "${real}" cannot be opened: ${(error as Error).message}`, { field, cause: error });
+  }
+  try {
+    const stats = await handle.stat();
+    if (!stats.isFile() || stats.dev !== checked.dev || stats.ino !== checked.ino) throw invalidArgument(field, `"${real}" was replaced while it was being opened`);
+    if (stats.size > MAX_PACKAGE_BYTES) throw invalidArgument(field, `"${real}" is ${stats.size} bytes; at most ${MAX_PACKAGE_BYTES} are accepted`);
+    return { handle, path: real, size: stats.size };
+  } catch (error) {
+    await handle.close();
+    throw error;
   }
 }

@@ -35,7 +35,7 @@ async function measure(nodes) {
     }
   });
   await lockstep(['lab', 'up', '--dir', dir, '--nodes', String(nodes), '--detach', '--port-base', String(portBase)]);
-  const engine = await createEngine({ dbFile: join(dir, 'bench.sqlite'), logger: silentLogger() });
+  const engine = await createEngine({ dbFile: join(dir, 'bench.sqlite'), logger: silentLogger(), credentialsDirs: [dir] });
   try {
     const labRunbook = parse(readFileSync(join(dir, 'runbook.yaml'), 'utf8'));
     const steps = [];

@@ -34,7 +34,7 @@ import { cpuTicksOf, loadAverage, machine, memoryOf } from './support/machine.mj
 import { round, summarize } from './support/percentiles.mjs';
 import { limitRunTime, onExit, removeAtExit } from './support/teardown.mjs';
 
-const { readNodeState, writeNodeState } = await distModule('shared/lab/lab-state.js');
+const { readNodeState, writeNodeState } = await distModule('lab/state/lab-state.js');
 const { RunStore } = await distModule('coordinator/store/run-store.js');
 const { OpJournal } = await distModule('agent/op-journal.js');
 

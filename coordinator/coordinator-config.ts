@@ -3,61 +3,135 @@
 import { z } from 'zod';
 import { loadYamlFile } from '../shared/config-file.js';
 import { checkFlags, configError } from '../shared/config-flags.js';
+import { OPERATOR_ROLES, type OperatorRole } from '../shared/pki/roles.js';
+import { parseDuration } from '../shared/duration.js';
+import { DEFAULT_RETAIN } from '../shared/retention.js';
 import { isLoopbackAddress, type TlsPaths } from '../shared/tls.js';
 
-export const DEFAULT_COORDINATOR_LISTEN = '127.0.0.1:7450';
+export const DEFAULT_COORDINATOR_SOCKET = '/run/lockstep/coordinator.sock';
+export const DEFAULT_SOCKET_GROUP = 'lockstep';
+export const DEFAULT_ROLE_GROUPS: Readonly<Record<OperatorRole, string>> = { viewer: 'lockstep', operator: 'lockstep-operator', approver: 'lockstep-approver' };
+export const DEFAULT_CREDENTIALS_DIR = '/etc/lockstep/pki';
 export const DEFAULT_COORDINATOR_HTTP = '127.0.0.1:7452';
 export const DEFAULT_COORDINATOR_DB = '/var/lib/lockstep-coordinator/runs.sqlite';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const hostPort = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'expected HOST:PORT, e.g. 127.0.0.1:7450');
+const file = z.string().min(1);
+const groupName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/, 'expected a group name');
+const duration = z.string().refine((value) => (parseDuration(value) ?? 0) > 0, 'expected a duration such as 90d, 12h or 1d12h');
+
+/** One setting: its check, and how it reads as a flag (`--KEY`). */
+export interface CoordinatorSetting {
+  schema: z.ZodType;
+  help: string;
+  /** The value's name in --help; a setting without one is a yes/no flag. */
+  arg?: string;
+  /** The flag may be given more than once; the config file's key takes a list. */
+  repeatable?: boolean;
+  choices?: readonly string[];
+}
+
+/** Every setting once: the config file's key, the flag's name, its check and its help (coordinator-flags.ts). */
+export const COORDINATOR_SETTINGS = {
+  socket: { schema: file, arg: '<path>', help: `the API's Unix socket; callers are identified by the OS (default ${DEFAULT_COORDINATOR_SOCKET} unless --listen is given)` },
+  'socket-group': { schema: groupName, arg: '<group>', help: `the group that may connect to --socket (default ${DEFAULT_SOCKET_GROUP})` },
+  'viewer-group': { schema: groupName, arg: '<group>', help: `local users in this group may read runs (default ${DEFAULT_ROLE_GROUPS.viewer})` },
+  'operator-group': { schema: groupName, arg: '<group>', help: `local users in this group may plan, apply and steer runs (default ${DEFAULT_ROLE_GROUPS.operator})` },
+  'approver-group': { schema: groupName, arg: '<group>', help: `local users in this group may approve gates (default ${DEFAULT_ROLE_GROUPS.approver})` },
+  listen: { schema: hostPort, arg: '<host:port>', help: 'also serve the API on TCP: with --tls-* (client certificates), or with --insecure on loopback only' },
+  'credentials-dir': { schema: z.array(file).min(1), arg: '<dir>', repeatable: true, help: `a runbook's tls: files must be inside one of these (repeatable; default ${DEFAULT_CREDENTIALS_DIR})` },
+  'four-eyes': { schema: z.boolean(), help: "every run's gates need an approver other than its submitter (and apply --yes is refused)" },
+  http: { schema: hostPort, arg: '<host:port>', help: `HTTP endpoint for /healthz (default ${DEFAULT_COORDINATOR_HTTP})` },
+  db: { schema: file, arg: '<file>', help: `the SQLite run journal (default ${DEFAULT_COORDINATOR_DB})` },
+  'tls-ca': { schema: file, arg: '<file>', help: 'CA certificate that operator client certificates must chain to' },
+  'tls-cert': { schema: file, arg: '<file>', help: "the coordinator's certificate" },
+  'tls-key': { schema: file, arg: '<file>', help: "the coordinator's private key" },
+  'tls-crl': { schema: file, arg: '<file>', help: 'a CRL (PEM) from lockstep certs revoke: revoked operator and agent certificates are refused' },
+  insecure: { schema: z.boolean(), help: 'serve --listen without TLS, every caller holding every role: loopback only (labs, tests)' },
+  'log-level': { schema: z.enum(LOG_LEVELS), arg: '<level>', choices: LOG_LEVELS, help: 'log level (default info)' },
+  retain: {
+    schema: duration,
+    arg: '<duration>',
+    help: `delete finished runs (with their steps, approvals and events) unchanged for this long, at start and hourly; unfinished runs are kept (default ${DEFAULT_RETAIN})`,
+  },
+} as const satisfies Record<string, CoordinatorSetting>;
+
+type Settings = typeof COORDINATOR_SETTINGS;
 
 export const coordinatorConfigSchema = z
-  .object({
-    listen: hostPort.optional(),
-    http: hostPort.optional(),
-    db: z.string().min(1).optional(),
-    'tls-ca': z.string().min(1).optional(),
-    'tls-cert': z.string().min(1).optional(),
-    'tls-key': z.string().min(1).optional(),
-    insecure: z.boolean().optional(),
-    'log-level': z.enum(LOG_LEVELS).optional(),
-  })
+  .object(Object.fromEntries(Object.entries(COORDINATOR_SETTINGS).map(([key, setting]) => [key, setting.schema.optional()])) as { [K in keyof Settings]: z.ZodOptional<Settings[K]['schema']> })
   .strict();
 
 export type CoordinatorConfigInput = z.infer<typeof coordinatorConfigSchema>;
 
+export interface LocalSocketConfig {
+  path: string;
+  group: string;
+  roleGroups: Readonly<Record<OperatorRole, string>>;
+}
+
 export interface CoordinatorConfig {
-  /** The gRPC API for the CLI. */
-  listen: string;
+  /** The API on a Unix socket, callers identified by the kernel. */
+  socket: LocalSocketConfig | undefined;
+  /** The API on TCP: TLS when `tls` is set, else --insecure on loopback. */
+  listen: string | undefined;
   /** /healthz now; the dashboard and /metrics later. */
   http: string;
   dbFile: string;
   /** Set: the API serves mTLS and the operator is the client certificate's CN. */
   tls: TlsPaths | undefined;
+  /** --tls-crl: refused in the API's handshake and in every dial to an agent, whatever the runbook says. */
+  tlsCrl?: string;
+  /** The only directories a runbook's tls: files may come from. */
+  credentialsDirs: string[];
+  /** Every run's gates need an approver other than its submitter. */
+  fourEyes: boolean;
   logLevel: string;
+  /** Finished runs unchanged for longer are deleted; undefined: kept for ever (tests, the demo). */
+  retainMs?: number;
 }
 
 /** Merges the file (if any) and the flags (which win) into a complete configuration. */
 export function resolveCoordinatorConfig(file: string | undefined, flags: CoordinatorConfigInput): CoordinatorConfig {
   const fromFile = file === undefined ? {} : loadYamlFile(file, coordinatorConfigSchema);
   const merged: CoordinatorConfigInput = { ...fromFile, ...checkFlags(coordinatorConfigSchema, flags) };
-  const listen = merged.listen ?? DEFAULT_COORDINATOR_LISTEN;
   const tls = tlsPaths(merged);
-  if (tls === undefined && !isLoopbackAddress(listen)) {
-    throw configError(
-      '--listen',
-      `${listen} is not a loopback address: the API would let anyone who can reach it approve gates and start runs. ` +
-        'Give --tls-ca, --tls-cert and --tls-key (operators then present client certificates), or listen on 127.0.0.1.',
-    );
-  }
+  const listen = merged.listen;
+  if (listen !== undefined) checkListen(listen, tls !== undefined, merged.insecure === true);
+  else if (merged.insecure) throw configError('--insecure', 'applies to --listen only; the socket is always authenticated by the OS');
   return {
+    socket: merged.socket !== undefined || listen === undefined ? socketConfig(merged) : undefined,
     listen,
     http: merged.http ?? DEFAULT_COORDINATOR_HTTP,
     dbFile: merged.db ?? DEFAULT_COORDINATOR_DB,
-    tls,
+    tls: tls === undefined || merged['tls-crl'] === undefined ? tls : { ...tls, crl: merged['tls-crl'] },
+    ...(merged['tls-crl'] !== undefined && { tlsCrl: merged['tls-crl'] }),
+    credentialsDirs: merged['credentials-dir'] ?? [DEFAULT_CREDENTIALS_DIR],
+    fourEyes: merged['four-eyes'] === true,
     logLevel: merged['log-level'] ?? 'info',
+    retainMs: parseDuration(merged.retain ?? DEFAULT_RETAIN),
   };
+}
+
+/** SPEC §8: TCP carries the API only under TLS with client certificates, or --insecure on loopback. */
+function checkListen(listen: string, tls: boolean, insecure: boolean): void {
+  if (tls) return;
+  if (!insecure) {
+    throw configError(
+      '--listen',
+      `${listen} without TLS would let anyone who can reach it start runs and approve gates. Give --tls-ca, --tls-cert and --tls-key ` +
+        '(operators then present client certificates), or --insecure on a loopback address (labs, tests), or use the Unix socket (--socket).',
+    );
+  }
+  if (!isLoopbackAddress(listen)) {
+    throw configError('--insecure', `refuses ${listen}, which is not a loopback address: give --tls-ca, --tls-cert and --tls-key, or listen on 127.0.0.1`);
+  }
+}
+
+function socketConfig(merged: CoordinatorConfigInput): LocalSocketConfig {
+  const roleGroups = Object.fromEntries(OPERATOR_ROLES.map((role) => [role, merged[`${role}-group`] ?? DEFAULT_ROLE_GROUPS[role]])) as Record<OperatorRole, string>;
+  return { path: merged.socket ?? DEFAULT_COORDINATOR_SOCKET, group: merged['socket-group'] ?? DEFAULT_SOCKET_GROUP, roleGroups };
 }
 
 function tlsPaths(merged: CoordinatorConfigInput): TlsPaths | undefined {

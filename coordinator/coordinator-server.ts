@@ -1,17 +1,20 @@
 // The coordinator's composition root below main: builds the run service from a configuration,
 // serves it over gRPC for the CLI and over HTTP. Tests start coordinators through this same
 // function with their own RunService.
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { invalidArgument, LockstepError } from '../shared/errors.js';
+import { LockstepError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
-import { loadTlsMaterial, peerIdentity, serverCredentials } from '../shared/tls.js';
+import { preparePrivateDir, warnIfKeyExposed } from '../shared/private-dir.js';
+import { loadTlsMaterial, serverCredentials } from '../shared/tls.js';
 import { pb } from '../shared/wire/coordinator-wire.js';
 import type { CoordinatorConfig } from './coordinator-config.js';
 import type { RunService } from './engine/run-types.js';
+import { authorizeCalls } from './grpc/authorize-calls.js';
+import { callerResolver, journalName } from './grpc/caller.js';
 import { createCoordinatorGrpcService } from './grpc/coordinator-grpc-service.js';
 import { startHttpServer } from './http/http-server.js';
+import { serveLocalSocket, type LocalSocket } from './local-api/local-socket.js';
 import { LOCKSTEP_VERSION } from '../shared/package-version.js';
 
 export const COORDINATOR_VERSION = LOCKSTEP_VERSION;
@@ -23,13 +26,15 @@ export type ClosableRunService = RunService & { close(): Promise<void> };
 
 export interface CoordinatorParts {
   /** The engine in production (coordinator/engine/engine.ts), a fake in tests. */
-  createRunService(options: { dbFile: string; logger: Logger }): Promise<ClosableRunService>;
+  createRunService(options: { dbFile: string; logger: Logger; credentialsDirs: readonly string[]; fourEyes: boolean; agentCrl?: string; retainMs?: number }): Promise<ClosableRunService>;
 }
 
 export interface RunningCoordinator {
-  /** HOST:PORT of the gRPC API actually bound (the real port when 0 was asked for). */
+  /** HOST:PORT of the TCP API actually bound (the real port when 0 was asked for), else `unix:SOCKET`. */
   address: string;
+  /** The TCP port, 0 without --listen. */
   port: number;
+  socketPath: string | undefined;
   httpAddress: string;
   httpPort: number;
   stop(): Promise<void>;
@@ -37,45 +42,68 @@ export interface RunningCoordinator {
 
 export async function startCoordinator(config: CoordinatorConfig, logger: Logger, parts: CoordinatorParts): Promise<RunningCoordinator> {
   const credentials = config.tls === undefined ? grpc.ServerCredentials.createInsecure() : serverCredentials(await loadTlsMaterial(config.tls));
-  mkdirSync(dirname(config.dbFile), { recursive: true, mode: 0o700 });
-  const service = await parts.createRunService({ dbFile: config.dbFile, logger });
+  if (config.tls !== undefined) warnIfKeyExposed(config.tls.key, logger);
+  // The journal decides what runs on every node: nobody but us may write its directory.
+  preparePrivateDir(dirname(config.dbFile), { field: '--db', followSymlink: true, repair: (message) => logger.warn(message) });
+  const service = await parts.createRunService({
+    dbFile: config.dbFile,
+    logger,
+    credentialsDirs: config.credentialsDirs,
+    fourEyes: config.fourEyes,
+    ...(config.tlsCrl !== undefined && { agentCrl: config.tlsCrl }),
+    ...(config.retainMs !== undefined && { retainMs: config.retainMs }),
+  });
 
-  const server = new grpc.Server({ 'grpc.max_receive_message_length': 4 * 1024 * 1024 });
-  server.addService(pb.CoordinatorService, createCoordinatorGrpcService(service, { logger, operatorOf: operatorPolicy(config.tls !== undefined) }));
-  const port = await bind(server, config.listen, credentials).catch(async (error: unknown) => {
-    await service.close();
-    throw error;
+  let socket: LocalSocket | undefined;
+  const callerOf = callerResolver({
+    socketCaller: (peer) => socket?.callerOf(peer),
+    tcp: config.listen === undefined ? 'none' : config.tls === undefined ? 'insecure' : 'tls',
   });
-  const http = await startHttpServer(config.http, logger).catch(async (error: unknown) => {
+  const server = new grpc.Server({
+    'grpc.max_receive_message_length': 4 * 1024 * 1024,
+    interceptors: [authorizeCalls({ callerOf, audit: (entry) => service.recordAudit(entry), logger })],
+  });
+  server.addService(pb.CoordinatorService, createCoordinatorGrpcService(service, { logger, operatorOf: (call, claimed) => journalName(requireCaller(callerOf(call)), claimed) }));
+  const closeAll = async (): Promise<void> => {
     server.forceShutdown();
+    await socket?.close();
     await service.close();
+  };
+  let port = 0;
+  try {
+    if (config.listen !== undefined) port = await bind(server, config.listen, credentials);
+    if (config.socket !== undefined) socket = await serveLocalSocket(server, { ...config.socket, logger });
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+  const http = await startHttpServer(config.http, logger).catch(async (error: unknown) => {
+    await closeAll();
     throw error;
   });
-  const address = `${config.listen.slice(0, config.listen.lastIndexOf(':'))}:${port}`;
-  logger.info({ listen: address, http: http.address, tls: config.tls !== undefined, db: config.dbFile }, 'coordinator listening');
+  const tcpAddress = config.listen === undefined ? undefined : `${config.listen.slice(0, config.listen.lastIndexOf(':'))}:${port}`;
+  if (tcpAddress !== undefined && config.tls === undefined) {
+    logger.warn({ listen: tcpAddress }, 'INSECURE: the API on --listen has no TLS; anyone on this host can do everything through it, under any name (--insecure, for labs and tests only)');
+  }
+  logger.info({ socket: socket?.path, listen: tcpAddress, http: http.address, tls: config.tls !== undefined, db: config.dbFile, credentialsDirs: config.credentialsDirs }, 'coordinator listening');
 
   return {
-    address,
+    address: tcpAddress ?? `unix:${socket?.path ?? ''}`,
     port,
+    socketPath: socket?.path,
     httpAddress: http.address,
     httpPort: http.port,
     stop: async () => {
-      await Promise.all([shutdown(server), http.close()]);
+      await Promise.all([shutdown(server), http.close(), socket?.close()]);
       await service.close();
     },
   };
 }
 
-/**
- * SPEC §8: under TLS the operator is the client certificate's CN, whatever the request claims;
- * on plaintext loopback the CLI's claimed name ($USER) is all there is.
- */
-function operatorPolicy(tls: boolean): (call: grpc.ServerUnaryCall<unknown, unknown>, claimed: string) => string {
-  return (call, claimed) => {
-    const name = tls ? (peerIdentity(call)?.commonName ?? '') : claimed.trim();
-    if (name === '') throw invalidArgument('operator', tls ? 'the client certificate names no CN' : 'is required: who is asking (the CLI sends $USER)');
-    return name;
-  };
+// The access check has already refused a call without a caller; this is its invariant.
+function requireCaller<T>(caller: T | undefined): T {
+  if (caller === undefined) throw new LockstepError('LOCKSTEP_E_INTERNAL', 'a call reached its handler without an identified caller');
+  return caller;
 }
 
 function bind(server: grpc.Server, listen: string, credentials: grpc.ServerCredentials): Promise<number> {

@@ -1,5 +1,6 @@
 // Exit codes shared by the three programs (SPEC §7).
 import { isLockstepError, describeError } from './errors.js';
+import { terminalText } from './terminal-text.js';
 
 export const EXIT = {
   ok: 0,
@@ -9,13 +10,14 @@ export const EXIT = {
   waitingForOperator: 4,
 } as const;
 
-/** The exit code for an error that ended a program: bad input 2, unreachable 3, else 1. */
+/** The exit code for an error that ended a program: bad input or refused (nothing done) 2, unreachable 3, else 1. */
 export function exitCodeFor(error: unknown): number {
   if (isLockstepError(error, 'LOCKSTEP_E_UNAVAILABLE')) return EXIT.unreachable;
   if (
     isLockstepError(error, 'LOCKSTEP_E_CONFIG') ||
     isLockstepError(error, 'LOCKSTEP_E_INVALID_ARGUMENT') ||
     isLockstepError(error, 'LOCKSTEP_E_TLS') ||
+    isLockstepError(error, 'LOCKSTEP_E_PERMISSION_DENIED') ||
     isLockstepError(error, 'LOCKSTEP_E_PREFLIGHT') ||
     isLockstepError(error, 'LOCKSTEP_E_NOT_FOUND')
   ) {
@@ -27,6 +29,7 @@ export function exitCodeFor(error: unknown): number {
 /** Prints the error for a person (no stack unless LOCKSTEP_DEBUG is set) and exits. */
 export function failAndExit(program: string, error: unknown): never {
   const detail = process.env.LOCKSTEP_DEBUG && error instanceof Error ? error.stack : describeError(error);
-  process.stderr.write(`${program}: ${detail}\n`);
+  // A coordinator's error may quote a runbook or a node's answer.
+  process.stderr.write(`${program}: ${terminalText(detail ?? '')}\n`);
   process.exit(exitCodeFor(error));
 }

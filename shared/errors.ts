@@ -22,6 +22,14 @@ export const ERROR_CODES = {
     status: 'FAILED_PRECONDITION',
     summary: "The vendor's manual forbids this update on these nodes (version, platform, package or options); nothing was started.",
   },
+  LOCKSTEP_E_UNTRUSTED_PATH: {
+    status: 'FAILED_PRECONDITION',
+    summary: 'A directory or file the agent installs or runs from (package directory, hooks) can be changed by a user other than root; nothing was run.',
+  },
+  LOCKSTEP_E_DIGEST_MISMATCH: {
+    status: 'FAILED_PRECONDITION',
+    summary: "The package file's sha256 differs from the one the plan recorded: it changed after the plan; nothing was run.",
+  },
   LOCKSTEP_E_NOT_FOUND: {
     status: 'NOT_FOUND',
     summary: 'The named thing (file, hook, run) does not exist.',
@@ -41,6 +49,10 @@ export const ERROR_CODES = {
   LOCKSTEP_E_TLS: {
     status: 'UNAUTHENTICATED',
     summary: 'Certificates are missing, unreadable, or do not fit together.',
+  },
+  LOCKSTEP_E_PERMISSION_DENIED: {
+    status: 'PERMISSION_DENIED',
+    summary: "The caller lacks the role the call needs, or a four-eyes policy forbids it; nothing was done.",
   },
   LOCKSTEP_E_UNAVAILABLE: {
     status: 'UNAVAILABLE',
@@ -86,8 +98,28 @@ export function isLockstepError(error: unknown, code?: ErrorCode): error is Lock
   return error instanceof LockstepError && (code === undefined || error.code === code);
 }
 
-/** The message of any thrown value, for logs and operator-facing text. */
+/**
+ * The message of any thrown value and of its causes, for logs and operator-facing text. A
+ * cause the text already quotes is not repeated, nor a gRPC error's status line around the
+ * details that its translation (shared/wire/grpc-errors.ts) carries.
+ */
 export function describeError(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  return String(error);
+  let text = error instanceof Error ? error.message : String(error);
+  const seen = new Set<unknown>([error]);
+  for (let cause = causeOf(error); cause !== undefined && !seen.has(cause); cause = causeOf(cause)) {
+    seen.add(cause);
+    const own = causeText(cause);
+    if (own !== '' && !text.includes(own)) text = `${text}: ${own}`;
+  }
+  return text;
+}
+
+function causeOf(error: unknown): unknown {
+  return error instanceof Error ? error.cause : undefined;
+}
+
+function causeText(cause: unknown): string {
+  if (!(cause instanceof Error)) return String(cause);
+  const details = (cause as { details?: unknown }).details;
+  return typeof details === 'string' ? details : cause.message;
 }

@@ -10,7 +10,10 @@ export interface LoggerSettings {
   destination?: number | string;
 }
 
-/** pino JSON logs; callers add run, step, node and op_id with `logger.child`. */
+/**
+ * pino JSON logs. Callers put run, step, node and op_id on each line rather than in a child
+ * logger per task: the engine logs a thousand tasks a round (run-driver.ts).
+ */
 export function createLogger(settings: LoggerSettings): Logger {
   const options: LoggerOptions = {
     name: settings.name,

@@ -7,6 +7,10 @@ export const NAME_PATTERN = /^[A-Za-z0-9_.@:-]{1,128}$/;
 /** Bounds every free-text input that reaches a node (arguments of hooks, ids). */
 export const MAX_TEXT_LENGTH = 4096;
 
+/** RunHook's arguments: the runbook (`with.args`) and the agent take the same bounds. */
+export const MAX_HOOK_ARGS = 64;
+export const MAX_HOOK_ARG_LENGTH = 1024;
+
 export function requireName(field: string, value: string | undefined): string {
   if (value === undefined || value === '') throw invalidArgument(field, 'is required');
   if (!NAME_PATTERN.test(value)) {

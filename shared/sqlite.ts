@@ -2,8 +2,11 @@
 // power loss, or an operation could run twice after a crash), and the schema migrated to the
 // newest version (PRAGMA user_version counts the migrations applied).
 import Database from 'better-sqlite3';
+import { preparePrivateFile } from './private-dir.js';
 
 export function openDatabase(file: string, migrations: readonly string[]): Database.Database {
+  // 0600 whatever the umask; SQLite gives the -wal and -shm files the database's mode.
+  preparePrivateFile(file, 'database');
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');

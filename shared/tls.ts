@@ -6,11 +6,14 @@ import { checkServerIdentity, createSecureContext, type PeerCertificate } from '
 import * as grpc from '@grpc/grpc-js';
 import { LockstepError, describeError } from './errors.js';
 import { readCertificateIdentity, type CertificateIdentity, type CertificateRole } from './pki/certificate-identity.js';
+import { readRevocationList, verifiedBy } from './pki/revocation-list.js';
 
 export interface TlsPaths {
   ca: string;
   cert: string;
   key: string;
+  /** A CRL signed by `ca` (--tls-crl): peers whose certificates it lists are refused in the handshake. */
+  crl?: string;
 }
 
 /** PEM contents: the CA that peers must chain to, and this program's own certificate and key. */
@@ -18,6 +21,7 @@ export interface TlsMaterial {
   ca: Buffer;
   cert: Buffer;
   key: Buffer;
+  crl?: Buffer;
 }
 
 /** Reads and cross-checks the three files, so a mistake shows at startup rather than at the first handshake. */
@@ -33,7 +37,30 @@ export async function loadTlsMaterial(paths: TlsPaths): Promise<TlsMaterial> {
   if (!cert.checkPrivateKey(key)) {
     throw new LockstepError('LOCKSTEP_E_TLS', `the private key ${paths.key} does not belong to the certificate ${paths.cert}`);
   }
-  return material;
+  if (paths.crl === undefined) return material;
+  const crl = await readTlsFile('CRL', paths.crl);
+  checkRevocationList(crl, paths, new X509Certificate(material.ca), cert);
+  return { ...material, crl };
+}
+
+/**
+ * OpenSSL refuses every peer when the CRL is not the CA's, not yet valid or expired, and its
+ * refusals reach no log: each of those, and our own certificate on the list, fails at start.
+ */
+function checkRevocationList(crl: Buffer, paths: TlsPaths, ca: X509Certificate, own: X509Certificate): void {
+  const path = paths.crl ?? '';
+  const list = readRevocationList(crl.toString('latin1'), `the TLS CRL ${path}`);
+  const now = new Date();
+  const problem = !verifiedBy(list, ca)
+    ? `is not signed by the CA ${paths.ca}`
+    : list.thisUpdate > now
+      ? `is valid only from ${list.thisUpdate.toISOString()}: is this host's clock right?`
+      : list.nextUpdate !== undefined && list.nextUpdate < now
+        ? `expired on ${list.nextUpdate.toISOString()}`
+        : list.entries.some((entry) => entry.serialNumber === own.serialNumber)
+          ? `revokes this program's own certificate ${paths.cert} (serial ${own.serialNumber}): install a renewed one (lockstep certs renew)`
+          : undefined;
+  if (problem !== undefined) throw new LockstepError('LOCKSTEP_E_TLS', `the TLS CRL ${path} ${problem}`, { field: '--tls-crl' });
 }
 
 async function readTlsFile(what: string, path: string): Promise<Buffer> {
@@ -58,11 +85,25 @@ export interface ServerTlsOptions {
 }
 
 export function serverCredentials(material: TlsMaterial, options: ServerTlsOptions = {}): grpc.ServerCredentials {
-  return grpc.ServerCredentials.createSsl(
-    material.ca,
-    [{ private_key: material.key, cert_chain: material.cert }],
-    options.requireClientCert ?? true,
-  );
+  return new RevocationAwareServerCredentials(material, options.requireClientCert ?? true);
+}
+
+/**
+ * grpc-js's createSsl takes no CRL, but its server hands these two option sets to Node's
+ * http2.createSecureServer, whose TLS context takes `crl` (and then checks every client
+ * certificate against it in the handshake). The same options createSsl sets, plus the CRL.
+ */
+class RevocationAwareServerCredentials extends grpc.ServerCredentials {
+  constructor(material: TlsMaterial, requireClientCert: boolean) {
+    super(
+      { requestCert: requireClientCert, rejectUnauthorized: true },
+      { ca: material.ca, cert: [material.cert], key: [material.key], ...(material.crl !== undefined && { crl: material.crl }) },
+    );
+  }
+
+  _equals(other: grpc.ServerCredentials): boolean {
+    return other === this;
+  }
 }
 
 export interface ClientTlsOptions {
@@ -71,10 +112,12 @@ export interface ClientTlsOptions {
    * the runbook says which node sits at an address, and another node's certificate is refused.
    */
   expectedServerName?: string;
+  /** The role the server's certificate must carry: the CLI talks only to a coordinator. */
+  requiredRole?: CertificateRole;
 }
 
 export function clientCredentials(material: TlsMaterial, options: ClientTlsOptions = {}): grpc.ChannelCredentials {
-  return clientCredentialsFactory(material)(options.expectedServerName);
+  return clientCredentialsFactory(material, options.requiredRole)(options.expectedServerName);
 }
 
 /**
@@ -82,13 +125,22 @@ export function clientCredentials(material: TlsMaterial, options: ClientTlsOptio
  * parsed once, not once per node (at a thousand nodes, 1.5 s of CPU and 50 MB), while each
  * node's credentials still refuse any certificate but the one naming that node.
  */
-export function clientCredentialsFactory(material: TlsMaterial): (expectedServerName?: string) => grpc.ChannelCredentials {
-  const context = createSecureContext({ ca: material.ca, key: material.key, cert: material.cert });
+export function clientCredentialsFactory(material: TlsMaterial, requiredRole?: CertificateRole): (expectedServerName?: string) => grpc.ChannelCredentials {
+  const context = createSecureContext({ ca: material.ca, key: material.key, cert: material.cert, ...(material.crl !== undefined && { crl: material.crl }) });
   return (expected) =>
     grpc.credentials.createFromSecureContext(
       context,
-      expected === undefined ? {} : { checkServerIdentity: (_host: string, cert: PeerCertificate) => checkServerIdentity(expected, cert) },
+      expected === undefined && requiredRole === undefined
+        ? {}
+        : { checkServerIdentity: (host: string, cert: PeerCertificate) => checkServerIdentity(expected ?? host, cert) ?? roleMismatch(cert, requiredRole) },
     );
+}
+
+/** Issue 21 §4: a certificate from our CA is not enough; it must be the kind of peer we meant to reach. */
+function roleMismatch(cert: PeerCertificate, role: CertificateRole | undefined): Error | undefined {
+  if (role === undefined) return undefined;
+  const identity = readCertificateIdentity(cert.raw);
+  return identity.role === role ? undefined : new Error(`the server's certificate (CN=${identity.commonName}, role ${identity.role}) is not a certificate of the ${role} role`);
 }
 
 /**
@@ -119,6 +171,7 @@ function cachedIdentity(raw: Buffer): CertificateIdentity {
   if (known !== undefined) return known;
   const identity = readCertificateIdentity(raw);
   Object.freeze(identity.dnsNames);
+  Object.freeze(identity.operatorRoles);
   Object.freeze(identity);
   if (identities.size >= IDENTITY_CACHE_SIZE) identities.delete(identities.keys().next().value as string);
   identities.set(key, identity);

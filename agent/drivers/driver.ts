@@ -1,32 +1,24 @@
 // The driver interfaces the agent's service calls. Each driver turns a typed request into
-// argv for one real tool, runs it through an Executor, and parses the tool's output.
+// argv for one real tool, runs it through an Executor, and parses the tool's output. The
+// service has checked every value a driver receives (names, paths, the allow-list, the
+// fields a cluster action needs): drivers do not check them again.
 import type { ClusterAction, ClusterStatus, MirrorStatus } from '../../shared/domain/cluster.js';
 import type { OperationResult } from '../../shared/domain/operation.js';
-import type { PackageAction, PackageInfo } from '../../shared/domain/package.js';
+import type { PackageInfo, PackageRequest } from '../../shared/domain/package.js';
 import type { ServiceAction, ServiceStatus } from '../../shared/domain/service.js';
-
-export interface PackageApplyRequest {
-  action: PackageAction;
-  /** The package file (install, upgrade, downgrade): absolute, already checked by the path guard. */
-  path?: string;
-  /** The package name (remove). */
-  name?: string;
-  testOnly: boolean;
-  /** downgrade: `--force` (the manual's section 6) instead of `--oldpackage`. */
-  force: boolean;
-}
 
 export interface PackageDriver {
   readonly name: string;
   query(name: string): Promise<PackageInfo>;
+  /** `path` is the file's real path, inside a package directory (package-path-guard). */
   inspectFile(path: string): Promise<PackageInfo>;
   /** Runs the transaction; the result carries before/after versions and the commands. */
-  apply(request: PackageApplyRequest): Promise<OperationResult>;
+  apply(request: PackageRequest): Promise<OperationResult>;
 }
 
 export interface ServiceDriver {
   readonly name: string;
-  /** The services this driver may touch; anything else is refused before a command runs. */
+  /** The services this driver may touch; the service refuses any other before a command runs. */
   readonly allowList: ReadonlySet<string>;
   control(name: string, action: Exclude<ServiceAction, 'status'>): Promise<OperationResult>;
   status(name: string): Promise<ServiceStatus>;

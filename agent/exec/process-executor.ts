@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
-import { DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_TIMEOUT_MS, type ExecRequest, type ExecResult, type Executor } from './executor.js';
 import { constants as osConstants } from 'node:os';
+import { LockstepError } from '../../shared/errors.js';
+import { DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_TIMEOUT_MS } from '../../shared/command-limits.js';
+import type { ExecRequest, ExecResult, Executor } from './executor.js';
 
 const BASE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -44,7 +46,7 @@ export class ProcessExecutor implements Executor {
 
   run(request: ExecRequest): Promise<ExecResult> {
     const [program, ...args] = request.argv;
-    if (program === undefined) return Promise.reject(new Error('ProcessExecutor: argv is empty'));
+    if (program === undefined) return Promise.reject(new LockstepError('LOCKSTEP_E_INTERNAL', 'ProcessExecutor: argv is empty'));
     const timeoutMs = request.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const limit = request.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
     const started = performance.now();
@@ -55,7 +57,7 @@ export class ProcessExecutor implements Executor {
     return new Promise((resolve) => {
       let timedOut = false;
       let settled = false;
-      const child = spawn(program, args, { shell: false, env, cwd: request.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(request.execPath ?? program, args, { argv0: program, shell: false, env, cwd: request.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
       const timer = setTimeout(() => {
         timedOut = true;
         child.kill('SIGKILL');

@@ -1,20 +1,22 @@
-// The gRPC adapter: wire in, domain call, wire out. Errors become gRPC statuses with the
-// field named (shared/wire/grpc-errors); generated types go no further than this file.
+// The gRPC adapter: wire in, a call of the agent's contract (shared/agent-api.ts), wire out.
+// Errors become gRPC statuses with the field named (shared/wire/grpc-errors); generated types
+// go no further than this file. Checking the request is the service's job, not this file's.
 import type { sendUnaryData, ServerUnaryCall } from '@grpc/grpc-js';
+import type { AgentApi } from '../../shared/agent-api.js';
 import type { Logger } from '../../shared/logger.js';
 import {
   clusterActionFromWire,
   clusterStatusToWire,
   mirrorToWire,
+  nodeInfoToWire,
   opContextFromWire,
   operationToWire,
-  packageActions,
   packageInfoToWire,
+  packageRequestFromWire,
   pb,
   serviceActions,
 } from '../../shared/wire/agent-wire.js';
 import { toStatus } from '../../shared/wire/grpc-errors.js';
-import type { AgentService } from '../agent-service.js';
 
 type Handler<Req, Res> = (request: Req) => Promise<Res> | Res;
 
@@ -22,7 +24,7 @@ export interface AgentGrpcOptions {
   logger: Logger;
 }
 
-export function createAgentGrpcService(service: AgentService, options: AgentGrpcOptions): pb.AgentServer {
+export function createAgentGrpcService(service: AgentApi, options: AgentGrpcOptions): pb.AgentServer {
   const unary =
     <Req, Res>(name: string, handler: Handler<Req, Res>) =>
     (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
@@ -39,7 +41,7 @@ export function createAgentGrpcService(service: AgentService, options: AgentGrpc
     };
 
   return {
-    getNodeInfo: unary('GetNodeInfo', async (): Promise<pb.GetNodeInfoResponse> => ({ ...(await service.nodeInfo()) })),
+    getNodeInfo: unary('GetNodeInfo', async (): Promise<pb.GetNodeInfoResponse> => nodeInfoToWire(await service.nodeInfo())),
     queryPackage: unary('QueryPackage', async (request: pb.QueryPackageRequest): Promise<pb.QueryPackageResponse> => ({
       package: packageInfoToWire(await service.queryPackage(request.name)),
     })),
@@ -49,9 +51,7 @@ export function createAgentGrpcService(service: AgentService, options: AgentGrpc
     }),
     applyPackage: unary('ApplyPackage', async (request: pb.ApplyPackageRequest): Promise<pb.ApplyPackageResponse> => {
       const context = opContextFromWire(request.op);
-      const action = packageActions.toDomain('action', request.action);
-      const operation = await service.applyPackage(context, { action, path: request.path, name: request.name, testOnly: request.testOnly, force: request.force });
-      return { operation: operationToWire(operation) };
+      return { operation: operationToWire(await service.applyPackage(context, packageRequestFromWire(request))) };
     }),
     controlService: unary('ControlService', async (request: pb.ControlServiceRequest): Promise<pb.ControlServiceResponse> => {
       const action = serviceActions.toDomain('action', request.action);
@@ -74,8 +74,8 @@ export function createAgentGrpcService(service: AgentService, options: AgentGrpc
       const context = opContextFromWire(request.op);
       return { operation: operationToWire(await service.runHook(context, request.name, request.args)) };
     }),
-    getOperation: unary('GetOperation', (request: pb.GetOperationRequest): pb.GetOperationResponse => ({
-      operation: operationToWire(service.getOperation(request.opId)),
+    getOperation: unary('GetOperation', async (request: pb.GetOperationRequest): Promise<pb.GetOperationResponse> => ({
+      operation: operationToWire(await service.getOperation(request.opId)),
     })),
   };
 }

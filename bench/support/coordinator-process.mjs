@@ -1,6 +1,7 @@
 // The real coordinator process (dist/coordinator/main.js) on free loopback ports, its log in
 // a file, and a CLI-side client of it. Run apart from the benchmark so that its memory and
 // CPU are its own.
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startProcess, waitFor } from './bounded-process.mjs';
 import { COORDINATOR_MAIN, distModule } from './dist-modules.mjs';
@@ -12,12 +13,13 @@ const { CoordinatorClient } = await distModule('shared/wire/coordinator-client.j
  * false: resolves once the process is spawned (a coordinator resuming a big run may be too
  * busy to answer for a while).
  */
-export async function startCoordinator({ dir, logLevel = 'info', nodeArgs = [], maxMs, dbFile = join(dir, 'coordinator.sqlite'), waitForApi = true }) {
+// `credentialsDir`: every benchmark makes its certificates under the OS temp directory.
+export async function startCoordinator({ dir, logLevel = 'info', nodeArgs = [], maxMs, dbFile = join(dir, 'coordinator.sqlite'), waitForApi = true, credentialsDir = tmpdir() }) {
   const address = `127.0.0.1:${await freePort()}`;
   const http = `127.0.0.1:${await freePort()}`;
   const client = new CoordinatorClient(address, undefined, { deadlineMs: 300_000 });
   const spawnIt = () =>
-    startProcess([process.execPath, ...nodeArgs, COORDINATOR_MAIN, '--listen', address, '--http', http, '--db', dbFile, '--log-level', logLevel], {
+    startProcess([process.execPath, ...nodeArgs, COORDINATOR_MAIN, '--listen', address, '--insecure', '--credentials-dir', credentialsDir, '--http', http, '--db', dbFile, '--log-level', logLevel], {
       timeoutMs: maxMs,
       log: join(dir, 'coordinator.log'),
     });

@@ -1,4 +1,5 @@
 // Runs a runbook on the real engine in this process and records when each barrier passed.
+import { tmpdir } from 'node:os';
 import { clearTimeout, setTimeout } from 'node:timers';
 import { stringify } from 'yaml';
 import { distModule } from './dist-modules.mjs';
@@ -27,8 +28,9 @@ export function barrierRoundSteps(rounds) {
  * (performance.now()) each watched event arrived. The listener runs right after the event's
  * transaction commits, in this process.
  */
-export async function runOnEngine({ dbFile, logFile, logLevel = 'info', yaml, runbookPath, timeoutMs, onEvent = () => {} }) {
-  const engine = await createEngine({ dbFile, logger: createLogger({ name: 'lockstep-coordinator', level: logLevel, destination: logFile }) });
+// `credentialsDir`: every benchmark makes its certificates under the OS temp directory.
+export async function runOnEngine({ dbFile, logFile, logLevel = 'info', yaml, runbookPath, timeoutMs, onEvent = () => {}, credentialsDir = tmpdir() }) {
+  const engine = await createEngine({ dbFile, credentialsDirs: [credentialsDir], logger: createLogger({ name: 'lockstep-coordinator', level: logLevel, destination: logFile }) });
   const events = [];
   try {
     const submitted = performance.now();

@@ -2,6 +2,7 @@
 // last line of the output, alone, for scripts; with --wait the exit code says how it ended.
 import type { Command } from 'commander';
 import { EXIT } from '../../shared/cli-exit.js';
+import { terminalLine } from '../../shared/terminal-text.js';
 import { invokingUser, withCoordinator } from './coordinator-connection.js';
 import { blockedOnly, followRun, waitingForOperator } from './run-follower.js';
 import { readRunbookFile } from './runbook-file.js';
@@ -29,12 +30,13 @@ export function registerApplyCommand(program: Command): void {
           requestedBy: invokingUser(),
         });
         const runId = submitted.runId ?? '';
+        const shownId = terminalLine(runId);
         if (flags.wait !== true) {
-          process.stdout.write(`started a run of ${runbook.path} (plan ${submitted.planHash}, ${submitted.steps.length} steps)\n`);
-          process.stdout.write(`follow it with: lockstep watch ${runId}\n${runId}\n`);
+          process.stdout.write(`started a run of ${terminalLine(runbook.path)} (plan ${terminalLine(submitted.planHash)}, ${submitted.steps.length} steps)\n`);
+          process.stdout.write(`follow it with: lockstep watch ${shownId}\n${shownId}\n`);
           return EXIT.ok;
         }
-        process.stdout.write(`run ${runId} started (plan ${submitted.planHash})\n`);
+        process.stdout.write(`run ${shownId} started (plan ${terminalLine(submitted.planHash)})\n`);
         return followRun(client, runId, { screen: process.stdout, stopWhen: flags.yes === true ? blockedOnly : waitingForOperator });
       }),
     );

@@ -15,9 +15,11 @@ export async function withCoordinator(command: Command, body: (client: Coordinat
   const program = `lockstep ${command.name()}`;
   let client: CoordinatorClient | undefined;
   try {
-    const address = command.optsWithGlobals<{ coordinator: string }>().coordinator;
-    const serverName = process.env.LOCKSTEP_COORDINATOR_NAME || undefined;
-    client = new CoordinatorClient(address, await credentialsFromEnvironment(), { ...(serverName !== undefined && { serverName }) });
+    const globals = command.optsWithGlobals<{ coordinator: string; coordinatorName?: string }>();
+    const address = dialAddress(globals.coordinator);
+    const serverName = globals.coordinatorName || process.env.LOCKSTEP_COORDINATOR_NAME || hostOf(address);
+    const credentials = await credentialsFromEnvironment(serverName);
+    client = new CoordinatorClient(address, credentials, credentials === undefined ? {} : { serverName });
     const code = await body(client);
     client.close();
     process.exit(code);
@@ -27,24 +29,44 @@ export async function withCoordinator(command: Command, body: (client: Coordinat
   }
 }
 
+/** The coordinator's Unix socket (SPEC §8): the kernel tells it who we are. */
+export const DEFAULT_COORDINATOR_ADDRESS = 'unix:/run/lockstep/coordinator.sock';
+
+/** `unix:PATH` and HOST:PORT as grpc-js takes them; a bare absolute path is a socket too. */
+function dialAddress(address: string): string {
+  return address.startsWith('/') ? `unix:${address}` : address;
+}
+
 function withHint(error: unknown): unknown {
   if (!isLockstepError(error, 'LOCKSTEP_E_UNAVAILABLE')) return error;
-  const hint = 'Is lockstep-coordinator running there? Name it with --coordinator HOST:PORT or LOCKSTEP_COORDINATOR.';
+  const hint =
+    'Is lockstep-coordinator running there? May you use its socket (group lockstep)? ' +
+    'Name it with --coordinator unix:PATH or HOST:PORT, or LOCKSTEP_COORDINATOR.';
   return new LockstepError('LOCKSTEP_E_UNAVAILABLE', `${error.message.trim()}\n${hint}`, { cause: error });
 }
 
 /**
  * A coordinator listening beyond loopback serves mTLS only (SPEC §8): the operator's certificate
  * comes from LOCKSTEP_TLS_CA, LOCKSTEP_TLS_CERT and LOCKSTEP_TLS_KEY; without them, plaintext.
- * LOCKSTEP_COORDINATOR_NAME is the name in the coordinator's certificate when it is dialled by address.
+ * The coordinator's certificate must carry the coordinator role and the expected name: --coordinator-name,
+ * LOCKSTEP_COORDINATOR_NAME, or the host dialled.
  */
-async function credentialsFromEnvironment(): Promise<ReturnType<typeof clientCredentials> | undefined> {
+async function credentialsFromEnvironment(serverName: string): Promise<ReturnType<typeof clientCredentials> | undefined> {
   const { LOCKSTEP_TLS_CA: ca, LOCKSTEP_TLS_CERT: cert, LOCKSTEP_TLS_KEY: key } = process.env;
   if (!ca && !cert && !key) return undefined;
   if (!ca || !cert || !key) {
     throw new LockstepError('LOCKSTEP_E_CONFIG', 'set all three of LOCKSTEP_TLS_CA, LOCKSTEP_TLS_CERT and LOCKSTEP_TLS_KEY, or none', { field: 'LOCKSTEP_TLS_CA' });
   }
-  return clientCredentials(await loadTlsMaterial({ ca, cert, key }));
+  // The server must be a coordinator, and the one we meant (issue 21 §4): another node's certificate from the same CA is refused.
+  return clientCredentials(await loadTlsMaterial({ ca, cert, key }), { expectedServerName: serverName, requiredRole: 'coordinator' });
+}
+
+/** The host part of HOST:PORT ([V6]:PORT); the name a coordinator dialled by name must carry. */
+function hostOf(address: string): string {
+  const bracketed = /^\[([^\]]*)\]:\d+$/.exec(address);
+  if (bracketed) return bracketed[1] ?? address;
+  const colon = address.lastIndexOf(':');
+  return colon > 0 ? address.slice(0, colon) : address;
 }
 
 /** Who is asking, for approvals on a plaintext coordinator; under TLS the certificate decides. */

@@ -7,17 +7,17 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { EXIT, failAndExit } from '../../shared/cli-exit.js';
 import type { PackageInfo } from '../../shared/domain/package.js';
-import { labPaths } from '../../shared/lab/lab-state.js';
+import { labPaths } from '../../lab/state/lab-state.js';
 import { silentLogger } from '../../shared/logger.js';
 import { agentChannelOptions, clientCredentials, loadTlsMaterial } from '../../shared/tls.js';
 import { AgentClient } from '../../shared/wire/agent-client.js';
 import { CoordinatorClient } from '../../shared/wire/coordinator-client.js';
 import { startCoordinator } from '../coordinator-server.js';
 import { createEngine } from '../engine/engine.js';
-import { createLab, labNodes, type Lab } from '../lab/lab-create.js';
-import { assertPortsFree } from '../lab/lab-ports.js';
-import { waitUntilLabReady } from '../lab/lab-readiness.js';
-import { startSupervisor } from '../lab/lab-supervisor.js';
+import { createLab, labNodes, type Lab } from '../../lab/lab-create.js';
+import { assertPortsFree } from '../../lab/lab-ports.js';
+import { waitUntilLabReady } from '../../lab/lab-readiness.js';
+import { startSupervisor } from '../../lab/lab-supervisor.js';
 import { readRunbookFile } from './runbook-file.js';
 import { blockedOnly, followRun } from './run-follower.js';
 import { renderTable } from './text-table.js';
@@ -43,7 +43,8 @@ async function runDemo(keep: boolean): Promise<number> {
     cleanups.push(() => supervisor.stop());
     await waitUntilLabReady({ root: lab.root, nodes: lab.nodes, timeoutMs: 60_000 });
     const coordinator = await startCoordinator(
-      { listen: '127.0.0.1:0', http: '127.0.0.1:0', dbFile: join(root, 'coordinator.sqlite'), tls: undefined, logLevel: 'silent' },
+      // The demo's own coordinator, for this process alone: --insecure on loopback, the lab's pki its credentials directory.
+      { socket: undefined, listen: '127.0.0.1:0', http: '127.0.0.1:0', dbFile: join(root, 'coordinator.sqlite'), tls: undefined, credentialsDirs: [join(lab.root, 'pki')], fourEyes: false, logLevel: 'silent' },
       silentLogger(),
       { createRunService: createEngine },
     );

@@ -2,11 +2,12 @@
 // lockstep: the operator's command line (SPEC §7). Each command lives in its own module and
 // registers itself here.
 import { Command } from 'commander';
+import { registerLabCommand } from '../../lab/lab-command.js';
 import { LOCKSTEP_VERSION } from '../../shared/package-version.js';
-import { registerLabCommand } from '../lab/lab-command.js';
 import { registerApplyCommand } from './apply-command.js';
 import { registerApproveCommand } from './approve-command.js';
 import { registerCertsCommand } from './certs-command.js';
+import { DEFAULT_COORDINATOR_ADDRESS } from './coordinator-connection.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerNodesCommand } from './nodes-command.js';
 import { registerPlanCommand } from './plan-command.js';
@@ -20,8 +21,9 @@ import { registerWatchCommand } from './watch-command.js';
 const program = new Command('lockstep')
   .description('Run vendor update procedures across the nodes of a high-availability cluster, one barrier-checked step at a time.')
   .version(LOCKSTEP_VERSION)
-  .option('--coordinator <host:port>', 'the coordinator to talk to (env LOCKSTEP_COORDINATOR)', process.env.LOCKSTEP_COORDINATOR ?? '127.0.0.1:7450')
-  // SPEC §7: `lockstep [--coordinator HOST:PORT] COMMAND …` — global options come before the
+  .option('--coordinator <address>', `the coordinator: unix:PATH (its socket) or HOST:PORT (TLS, or --insecure on loopback) (env LOCKSTEP_COORDINATOR)`, process.env.LOCKSTEP_COORDINATOR ?? DEFAULT_COORDINATOR_ADDRESS)
+  .option('--coordinator-name <name>', "under TLS, the name the coordinator's certificate must carry (env LOCKSTEP_COORDINATOR_NAME; default the host of --coordinator)")
+  // SPEC §7: `lockstep [--coordinator ADDRESS] COMMAND …` — global options come before the
   // command, so a command may have its own `--version` (lab up --version 2.0.0-1).
   .enablePositionalOptions()
   .showHelpAfterError()

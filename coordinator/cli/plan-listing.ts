@@ -2,10 +2,13 @@
 // under the nodes that run them, coordinator steps (barriers, gates, notices, safe points)
 // as rules between the groups, so the barriers are where the eye stops.
 import type { PlannedStep } from '../../shared/domain/run.js';
+import { terminalLine, terminalLines } from '../../shared/terminal-text.js';
 
 const COORDINATOR_KINDS: Record<string, string> = { barrier: 'barrier', gate: 'gate', notice: 'notice', 'safe-point': 'safe point' };
 
-export function renderPlannedSteps(planHash: string, steps: readonly PlannedStep[], warnings: readonly string[] = []): string {
+export function renderPlannedSteps(receivedHash: string, receivedSteps: readonly PlannedStep[], receivedWarnings: readonly string[] = []): string {
+  // Ids, descriptions and warnings come from the runbook and the nodes: shown, never obeyed.
+  const [planHash, steps, warnings] = [terminalLine(receivedHash), terminalLines(receivedSteps), terminalLines(receivedWarnings)];
   const nodeSteps = steps.filter((step) => !(step.kind in COORDINATOR_KINDS));
   const idWidth = Math.max(0, ...nodeSteps.map((step) => step.id.length));
   const kindWidth = Math.max(0, ...nodeSteps.map((step) => step.kind.length));

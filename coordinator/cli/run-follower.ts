@@ -3,6 +3,7 @@
 import { EXIT } from '../../shared/cli-exit.js';
 import { FINAL_RUN_STATES, type RunEvent, type RunState, type RunView } from '../../shared/domain/run.js';
 import { LockstepError } from '../../shared/errors.js';
+import { terminalLine } from '../../shared/terminal-text.js';
 import type { CoordinatorClient } from '../../shared/wire/coordinator-client.js';
 import { renderRunGrid } from './run-grid.js';
 
@@ -135,7 +136,7 @@ class EventLines implements View {
   event(event: RunEvent): void {
     const where = [event.stepId, event.node].filter((part) => part !== '').join('@');
     const parts = [new Date(event.atMs).toISOString(), event.type, where, event.message, `[${event.runState}]`].filter((part) => part !== '');
-    this.screen.write(`${parts.join('  ')}\n`);
+    this.screen.write(`${terminalLine(parts.join('  '))}\n`);
   }
 
   update(): void {}

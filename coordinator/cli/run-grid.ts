@@ -1,6 +1,7 @@
 // The node × step grid of SPEC §10, as `status`, `watch` and `apply --wait` show it: one row
 // per step, one column per node, then what the run is waiting for. Pure: RunView in, text out.
 import type { Blocker, RunView, StepState, StepView } from '../../shared/domain/run.js';
+import { terminalLines, terminalText } from '../../shared/terminal-text.js';
 
 export interface GridOptions {
   /** Cut every line to this many columns (a terminal's width), so a redraw knows its height. */
@@ -34,10 +35,20 @@ interface Row {
   cells: Map<string, StepView>;
 }
 
-export function renderRunGrid(run: RunView, options: GridOptions = {}): string {
+export function renderRunGrid(received: RunView, options: GridOptions = {}): string {
+  const run = terminalSafeRun(received);
   const lines = [headerLine(run), '', ...gridLines(run, options.color ?? false), ...footerLines(run)];
   const width = options.width;
   return `${(width === undefined ? lines : lines.map((line) => cut(line, width))).join('\n')}\n`;
+}
+
+/**
+ * Ids, names and messages come from runbooks, nodes and commands: each stays on its line, its
+ * control characters shown, not obeyed; the blocker's output keeps its lines (each is prefixed).
+ */
+function terminalSafeRun(run: RunView): RunView {
+  const safe = terminalLines(run);
+  return run.blocker === undefined ? safe : { ...safe, blocker: { ...terminalLines(run.blocker), outputTail: terminalText(run.blocker.outputTail) } };
 }
 
 function headerLine(run: RunView): string {

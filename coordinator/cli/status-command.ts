@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { EXIT } from '../../shared/cli-exit.js';
 import type { RunView } from '../../shared/domain/run.js';
+import { terminalJson } from '../../shared/terminal-text.js';
 import { withCoordinator } from './coordinator-connection.js';
 import { renderRunGrid } from './run-grid.js';
 
@@ -15,7 +16,7 @@ export function registerStatusCommand(program: Command): void {
     .action((runId: string, flags: { json?: boolean }, command: Command) =>
       withCoordinator(command, async (client) => {
         const run = await client.getRun(runId);
-        process.stdout.write(flags.json === true ? `${JSON.stringify(runJson(run), null, 2)}\n` : renderRunGrid(run));
+        process.stdout.write(flags.json === true ? `${terminalJson(JSON.stringify(runJson(run), null, 2))}\n` : renderRunGrid(run));
         return EXIT.ok;
       }),
     );

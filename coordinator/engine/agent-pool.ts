@@ -1,6 +1,7 @@
 // One client per node of a run, over mTLS with the runbook's credentials. The coordinator
 // checks that each agent's certificate names the node the runbook puts at that address
 // (SPEC §8), and reconnects with a backoff capped at 500 ms (SPEC §4.3).
+import { LockstepError } from '../../shared/errors.js';
 import { agentChannelOptions, clientCredentialsFactory, loadTlsMaterial, type TlsPaths } from '../../shared/tls.js';
 import { AgentClient } from '../../shared/wire/agent-client.js';
 import type { PlanNode } from '../plan/plan.js';
@@ -34,7 +35,8 @@ export class AgentPool {
 
   /** Channels connect on their first call; one TLS context serves them all. */
   static async connect(nodes: readonly PlanNode[], tls: TlsPaths, deadlineMs = 15_000): Promise<AgentPool> {
-    const credentialsFor = clientCredentialsFactory(await loadTlsMaterial(tls));
+    // Only agents: a coordinator's or an operator's certificate from the same CA is refused in the handshake.
+    const credentialsFor = clientCredentialsFactory(await loadTlsMaterial(tls), 'agent');
     const factories = new Map<string, (deadlineMs: number) => AgentClient>();
     for (const node of nodes) {
       const credentials = credentialsFor(node.name);
@@ -57,7 +59,7 @@ export class AgentPool {
 
   client(node: string): AgentClient {
     const client = this.clients.get(node);
-    if (client === undefined) throw new Error(`no agent client for node ${node}`);
+    if (client === undefined) throw new LockstepError('LOCKSTEP_E_INTERNAL', `no agent client for node ${node}`);
     return client;
   }
 
@@ -69,7 +71,7 @@ export class AgentPool {
    */
   reconnect(node: string): AgentClient {
     const connect = this.connectTo.get(node);
-    if (connect === undefined) throw new Error(`no agent client for node ${node}`);
+    if (connect === undefined) throw new LockstepError('LOCKSTEP_E_INTERNAL', `no agent client for node ${node}`);
     this.clients.get(node)?.close();
     const client = connect(this.deadlineMs);
     this.clients.set(node, client);

@@ -3,22 +3,37 @@
 import { randomBytes } from 'node:crypto';
 import { LockstepError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
-import { compileSubmission, readSubmission } from '../plan/compile-runbook.js';
+import { compileSubmission, readSubmission } from '../procedures/compile-runbook.js';
 import type { ClusterFacts } from '../plan/cluster-facts.js';
 import { gatherFacts } from './gather-facts.js';
 import { rollbackRunbook } from './rollback.js';
 import { planHash } from '../plan/plan-hash.js';
-import type { Plan } from '../plan/plan.js';
+import { awaitsApproval, type Plan } from '../plan/plan.js';
 import { RunStore, type RunRow } from '../store/run-store.js';
-import { AgentPool } from './agent-pool.js';
+import { CredentialsDirs } from './credentials-dirs.js';
 import { RunDriver } from './run-driver.js';
-import { FINAL_RUN_STATES, type NodeView, type RunEvent, type RunService, type RunView, type StepView, type SubmitInput, type SubmitResult } from './run-types.js';
+import { connectOverTls, type ConnectAgents, type RunAgents } from './run-agents.js';
+import { scheduleRetention } from '../../shared/retention.js';
+import { watchRunEvents } from './event-feed.js';
+import { FINAL_RUN_STATES, type AuditEntry, type EventSink, type NodeView, type RunService, type RunWatch, type RunView, type StepView, type SubmitInput, type SubmitResult } from './run-types.js';
 
-export interface EngineOptions {
-  dbFile: string;
+/** What the engine is built from; each part has the production default (Temporal's `options.connection ?? Connection.lazy()`). */
+export type EngineOptions = {
   logger: Logger;
+  /** How the engine reaches a run's agents: over mTLS by default (run-agents.ts). */
+  connect?: ConnectAgents;
+  /** The only directories a runbook's tls: files may come from (credentials-dirs.ts). */
+  credentialsDirs: readonly string[];
+  /** Every run needs an approver other than its submitter (--four-eyes). */
+  fourEyes?: boolean;
+  /** The clock of the journal's timestamps and the run ids. */
+  now?: () => number;
   sleep?: (ms: number) => Promise<void>;
-}
+  /** --tls-crl: every dial to an agent refuses the certificates it lists, whatever the runbook's tls says. */
+  agentCrl?: string;
+  /** Finished runs unchanged for longer are deleted, at start and hourly (shared/retention.ts); undefined: never. */
+  retainMs?: number;
+} & ({ dbFile: string; store?: undefined } | { store: RunStore; dbFile?: undefined });
 
 export type Engine = RunService & { readonly epoch: number; close(): Promise<void> };
 
@@ -28,19 +43,44 @@ const PREFLIGHT_DEADLINE_MS = 5_000;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function createEngine(options: EngineOptions): Promise<Engine> {
-  const engine = new RunEngine(new RunStore(options.dbFile), options.logger, options.sleep ?? sleep);
+  const now = options.now ?? Date.now;
+  const store = options.store ?? new RunStore(options.dbFile, now);
+  const connect = withCrl(options.connect ?? connectOverTls, options.agentCrl);
+  const credentials = new CredentialsDirs(options.credentialsDirs);
+  // Every connection, the preflight's, a run's, one resumed after a restart, reads only confined
+  // paths; the coordinator's own CRL is added after the runbook's paths are confined.
+  const confinedConnect: ConnectAgents = (nodes, tls, deadlineMs) => connect(nodes, credentials.confine(tls), deadlineMs);
+  const engine = new RunEngine(store, { logger: options.logger, connect: confinedConnect, now, sleep: options.sleep ?? sleep, fourEyes: options.fourEyes === true, retainMs: options.retainMs });
   await engine.resumeAll();
   return engine;
 }
 
+interface EngineParts {
+  logger: Logger;
+  fourEyes: boolean;
+  connect: ConnectAgents;
+  now: () => number;
+  sleep: (ms: number) => Promise<void>;
+  retainMs: number | undefined;
+}
+
+/** The runbook's (or stored run's) TLS files, with the coordinator's CRL when it has one. */
+function withCrl(connect: ConnectAgents, crl: string | undefined): ConnectAgents {
+  return crl === undefined ? connect : (nodes, tls, deadlineMs) => connect(nodes, { ...tls, crl }, deadlineMs);
+}
+
 class RunEngine implements Engine {
   private readonly drivers = new Map<string, RunDriver>();
+  private readonly logger: Logger;
+  private readonly stopRetention: (() => void) | undefined;
 
   constructor(
     private readonly store: RunStore,
-    private readonly logger: Logger,
-    private readonly sleep: (ms: number) => Promise<void>,
-  ) {}
+    private readonly parts: EngineParts,
+  ) {
+    this.logger = parts.logger;
+    this.stopRetention = parts.retainMs === undefined ? undefined : scheduleRetention(parts.retainMs, (cutoffMs) => store.deleteFinishedRunsBefore(cutoffMs), parts.logger, parts.now);
+  }
 
   get epoch(): number {
     return this.store.epoch;
@@ -56,8 +96,12 @@ class RunEngine implements Engine {
 
   async submit(input: SubmitInput): Promise<SubmitResult> {
     const submission = readSubmission(input.runbookYaml, input.runbookPath);
+    const distinctApprover = this.parts.fourEyes || submission.runbook.approvals?.['distinct-from-submitter'] === true;
+    if (distinctApprover && input.autoApprove && !input.dryRun) {
+      throw new LockstepError('LOCKSTEP_E_PERMISSION_DENIED', 'apply --yes: this run needs its gates approved by someone other than its submitter (four-eyes: approvals.distinct-from-submitter or --four-eyes); apply without --yes and ask an approver', { field: 'yes' });
+    }
     // The preflight's connections are handed to the run, so a thousand nodes are not dialled twice.
-    const pool = await AgentPool.connect(submission.runbook.nodes, submission.tls, PREFLIGHT_DEADLINE_MS);
+    const pool = await this.parts.connect(submission.runbook.nodes, submission.tls, PREFLIGHT_DEADLINE_MS);
     let handedOver = false;
     try {
       const facts = await gatherFacts(pool, submission.runbook.nodes, submission.facts);
@@ -65,11 +109,11 @@ class RunEngine implements Engine {
       if (unreachable.length > 0) {
         throw new LockstepError('LOCKSTEP_E_UNAVAILABLE', `preflight: ${unreachable.map((node) => `${node.name} (${node.address}): ${node.error}`).join('; ')}`);
       }
-      const plan = compileSubmission(submission, facts);
+      const plan = { ...compileSubmission(submission, facts), ...(distinctApprover && { distinctApprover: true as const }) };
       const tls = submission.tls;
       const hash = planHash(plan);
       if (input.dryRun) return { planHash: hash, plan };
-      const id = newRunId();
+      const id = newRunId(this.parts.now());
       const run = this.store.createRun({ id, plan, planHash: hash, runbookPath: input.runbookPath, runbookYaml: input.runbookYaml, tls, autoApprove: input.autoApprove, requestedBy: input.requestedBy });
       this.logger.info({ run: id, procedure: plan.procedure, nodes: plan.nodes.length }, 'run created');
       const reuse = pool.serves(plan.nodes);
@@ -90,25 +134,22 @@ class RunEngine implements Engine {
     return this.store.listRuns(limit > 0 ? limit : 50).map((run) => this.view(run));
   }
 
-  watch(runId: string, fromSeq: number, onEvent: (event: RunEvent) => void): () => void {
-    this.store.getRun(runId);
-    let last = fromSeq - 1;
-    const deliver = (event: RunEvent): void => {
-      if (event.runId !== runId || event.seq <= last) return;
-      last = event.seq;
-      onEvent(event);
-    };
-    const unsubscribe = this.store.onEvent(deliver);
-    for (const event of this.store.events(runId, fromSeq)) deliver(event);
-    return unsubscribe;
+  watch(runId: string, fromSeq: number, sink: EventSink): RunWatch {
+    return watchRunEvents(this.store, runId, fromSeq, sink);
+  }
+
+  recordAudit(entry: AuditEntry): void {
+    this.store.recordAudit(entry);
   }
 
   approve(runId: string, gate: string, operator: string, comment: string): RunView {
     const run = this.store.getRun(runId);
-    const stage = run.plan.stages.find((candidate) => candidate.id === gate);
-    if (stage === undefined || !(stage.type === 'gate' || (stage.type === 'barrier' && stage.confirm))) {
-      const gates = run.plan.stages.filter((candidate) => candidate.type === 'gate' || (candidate.type === 'barrier' && candidate.confirm)).map((candidate) => candidate.id);
+    const gates = run.plan.stages.filter(awaitsApproval).map((stage) => stage.id);
+    if (!gates.includes(gate)) {
       throw new LockstepError('LOCKSTEP_E_INVALID_ARGUMENT', `gate: run ${runId} has no gate "${gate}" (its gates: ${gates.join(', ') || 'none'})`, { field: 'gate' });
+    }
+    if (run.plan.distinctApprover === true && operator === run.requestedBy) {
+      throw new LockstepError('LOCKSTEP_E_PERMISSION_DENIED', `four-eyes: ${operator} submitted run ${runId} and may not approve its gates; another approver must`, { field: 'operator' });
     }
     this.store.approve(runId, gate, operator, comment);
     this.drivers.get(runId)?.notify();
@@ -162,7 +203,7 @@ class RunEngine implements Engine {
     if (!FINAL_RUN_STATES.has(run.state) && run.state !== 'blocked') {
       throw new LockstepError('LOCKSTEP_E_UNSUPPORTED', `cannot roll back run ${runId} while it is ${run.state}: cancel it first, or wait until it ends`);
     }
-    const pool = await AgentPool.connect(run.plan.nodes, run.tls, 15_000);
+    const pool = await this.parts.connect(run.plan.nodes, run.tls, 15_000);
     let runbookYaml: string;
     try {
       runbookYaml = await rollbackRunbook({ run, tasks: this.store.tasks(runId), pool });
@@ -188,22 +229,23 @@ class RunEngine implements Engine {
   }
 
   async close(): Promise<void> {
+    this.stopRetention?.();
     for (const driver of this.drivers.values()) driver.stop();
     await Promise.all([...this.drivers.values()].map((driver) => driver.finished));
     this.store.close();
   }
 
-  private async drive(run: RunRow, preflightPool?: AgentPool): Promise<void> {
-    const pool = preflightPool ?? (await AgentPool.connect(run.plan.nodes, run.tls, maxTimeout(run.plan)));
+  private async drive(run: RunRow, preflightPool?: RunAgents): Promise<void> {
+    const pool = preflightPool ?? (await this.parts.connect(run.plan.nodes, run.tls, maxTimeout(run.plan)));
     pool.setDeadline(maxTimeout(run.plan));
-    const driver = new RunDriver(run.id, { store: this.store, pool, logger: this.logger, sleep: this.sleep });
+    const driver = new RunDriver(run.id, { store: this.store, pool, logger: this.logger, sleep: this.parts.sleep });
     this.drivers.set(run.id, driver);
     void driver.finished.then(() => this.drivers.delete(run.id));
   }
 
   /** Read-only: what the nodes report, over connections that check each node's certificate. */
   private async readFacts(submission: ReturnType<typeof readSubmission>): Promise<ClusterFacts> {
-    const pool = await AgentPool.connect(submission.runbook.nodes, submission.tls, PREFLIGHT_DEADLINE_MS);
+    const pool = await this.parts.connect(submission.runbook.nodes, submission.tls, PREFLIGHT_DEADLINE_MS);
     try {
       return await gatherFacts(pool, submission.runbook.nodes, submission.facts);
     } finally {
@@ -248,7 +290,7 @@ class RunEngine implements Engine {
       return [{ id: stage.id, kind: stage.type, node: '', state, attempt: 0, opId: '', message: 'message' in stage ? stage.message : '', outputTail: '', startedAtMs: 0, finishedAtMs: 0 }];
     });
     const current = run.plan.stages[run.stageIndex];
-    const needsApproval = current !== undefined && (current.type === 'gate' || (current.type === 'barrier' && current.confirm)) && !approvals.has(current.id);
+    const needsApproval = current !== undefined && awaitsApproval(current) && !approvals.has(current.id);
     return {
       id: run.id,
       cluster: run.cluster,
@@ -264,8 +306,8 @@ class RunEngine implements Engine {
   }
 }
 
-function newRunId(): string {
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
+function newRunId(atMs: number): string {
+  const stamp = new Date(atMs).toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
   return `run-${stamp}-${randomBytes(2).toString('hex')}`;
 }
 

@@ -2,7 +2,7 @@
 import { describeError } from '../../shared/errors.js';
 import type { ClusterFacts, FactsRequest, NodeFacts } from '../plan/cluster-facts.js';
 import type { PlanNode } from '../plan/plan.js';
-import type { AgentPool } from './agent-pool.js';
+import type { RunAgents } from './run-agents.js';
 
 /**
  * How many nodes are read at once. Each first call opens a TLS connection; a thousand
@@ -10,7 +10,7 @@ import type { AgentPool } from './agent-pool.js';
  */
 const CONCURRENT_READS = 64;
 
-export async function gatherFacts(pool: AgentPool, nodes: readonly PlanNode[], request: FactsRequest): Promise<ClusterFacts> {
+export async function gatherFacts(pool: RunAgents, nodes: readonly PlanNode[], request: FactsRequest): Promise<ClusterFacts> {
   const facts = await mapBounded(nodes, CONCURRENT_READS, (node) => readNode(pool, node, request));
   const first = facts.find((node) => node.reachable);
   if (!request.cluster || first === undefined) return { nodes: facts, mirrors: [] };
@@ -19,18 +19,28 @@ export async function gatherFacts(pool: AgentPool, nodes: readonly PlanNode[], r
   return { nodes: facts, cluster, mirrors };
 }
 
-async function readNode(pool: AgentPool, node: PlanNode, request: FactsRequest): Promise<NodeFacts> {
+async function readNode(pool: RunAgents, node: PlanNode, request: FactsRequest): Promise<NodeFacts> {
   const agent = pool.client(node.name);
   try {
     const info = await agent.nodeInfo();
     const facts: NodeFacts = { name: node.name, address: node.address, reachable: true, error: '', hostname: info.hostname, agentVersion: info.agentVersion, machine: info.platform, bootId: info.bootId };
     if (request.productPackage !== undefined) facts.installed = await agent.queryPackage(request.productPackage);
+    const digests: NonNullable<NodeFacts['packageDigests']> = {};
     if (request.packageFile !== undefined) {
-      facts.packageFile = await agent.inspectPackageFile(request.packageFile).then(
-        (file) => ({ package: file.package, sha256: file.sha256 }),
+      const file = await agent.inspectPackageFile(request.packageFile).then(
+        (inspected) => ({ package: inspected.package, sha256: inspected.sha256 }),
+        (error: unknown) => ({ missing: describeError(error) }),
+      );
+      facts.packageFile = file;
+      digests[request.packageFile] = 'sha256' in file ? { sha256: file.sha256 } : file;
+    }
+    for (const path of request.packageFiles ?? []) {
+      digests[path] ??= await agent.inspectPackageFile(path).then(
+        (inspected) => ({ sha256: inspected.sha256 }),
         (error: unknown) => ({ missing: describeError(error) }),
       );
     }
+    facts.packageDigests = digests;
     return facts;
   } catch (error) {
     return { name: node.name, address: node.address, reachable: false, error: describeError(error), hostname: '', agentVersion: '', machine: '', bootId: '' };

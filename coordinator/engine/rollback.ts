@@ -6,7 +6,7 @@ import { parse as parseYaml, stringify } from 'yaml';
 import type { PackageInfo } from '../../shared/domain/package.js';
 import { LockstepError } from '../../shared/errors.js';
 import type { RunRow, TaskRow } from '../store/run-store.js';
-import type { AgentPool } from './agent-pool.js';
+import type { RunAgents } from './run-agents.js';
 
 /** The procedure that undoes each built-in procedure. */
 const INVERSES: Readonly<Record<string, string>> = {
@@ -21,7 +21,7 @@ const PACKAGE_KINDS = new Set(['package.install', 'package.upgrade']);
 export interface RollbackPlanInput {
   run: RunRow;
   tasks: TaskRow[];
-  pool: AgentPool;
+  pool: RunAgents;
 }
 
 /** The runbook text of the inverse run. Throws LOCKSTEP_E_UNSUPPORTED when there is none. */
@@ -55,7 +55,7 @@ interface NodeChange {
 }
 
 /** Nodes whose package transaction ran (per their agent's journal) and left a different version. */
-async function changedNodes(run: RunRow, tasks: TaskRow[], pool: AgentPool): Promise<NodeChange[]> {
+async function changedNodes(run: RunRow, tasks: TaskRow[], pool: RunAgents): Promise<NodeChange[]> {
   const applied = tasks.filter((task) => PACKAGE_KINDS.has(task.kind) && task.opId !== '');
   const changes = await Promise.all(
     applied.map(async (task): Promise<NodeChange | undefined> => {

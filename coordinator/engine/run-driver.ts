@@ -3,10 +3,10 @@
 // has succeeded. Everything the driver decides is read from and written to the store, so a
 // coordinator killed at any instant resumes from the same place.
 import type { Logger } from '../../shared/logger.js';
-import { describeError, isLockstepError } from '../../shared/errors.js';
-import type { NodeTask, Stage } from '../plan/plan.js';
+import { describeError, isLockstepError, LockstepError } from '../../shared/errors.js';
+import { awaitsApproval, type NodeTask, type Stage } from '../plan/plan.js';
 import type { RunRow, RunStore, TaskRow } from '../store/run-store.js';
-import type { AgentPool } from './agent-pool.js';
+import type { RunAgents } from './run-agents.js';
 import { FINAL_RUN_STATES } from './run-types.js';
 import { performStep, prepareDispatch, type StepOutcome } from './step-actions.js';
 
@@ -18,7 +18,7 @@ const PROBE_DEADLINE_MS = 2_000;
 
 export interface RunDriverDeps {
   store: RunStore;
-  pool: AgentPool;
+  pool: RunAgents;
   logger: Logger;
   sleep: (ms: number) => Promise<void>;
 }
@@ -89,8 +89,14 @@ export class RunDriver {
   }
 
   private passStage(run: RunRow, stage: Stage): void {
-    const message = stage.type === 'tasks' ? 'every node finished every step before this barrier' : stage.type;
-    this.deps.store.passStage(run.id, run.stageIndex, stage.type === 'tasks' ? 'barrier' : stage.type, stage.id, message);
+    if (stage.type !== 'tasks') {
+      this.deps.store.passStage(run.id, run.stageIndex, { type: `${stage.type}.passed`, stepId: stage.id, node: '', message: stage.type });
+      return;
+    }
+    // The barrier after a tasks stage is implicit; when the plan states it (a barrier stage
+    // comes next), that stage reports it, so one barrier is one barrier.passed.
+    const stated = run.plan.stages[run.stageIndex + 1]?.type === 'barrier';
+    this.deps.store.passStage(run.id, run.stageIndex, stated ? undefined : { type: 'barrier.passed', stepId: stage.id, node: '', message: 'every node finished every step before this barrier' });
   }
 
   private runStage(run: RunRow, stage: Stage): Promise<StageResult> | StageResult {
@@ -98,9 +104,8 @@ export class RunDriver {
       case 'tasks':
         return this.runTasks(run, stage.lanes);
       case 'gate':
-        return this.awaitApproval(run, stage.id, stage.message);
       case 'barrier':
-        return stage.confirm ? this.awaitApproval(run, stage.id, stage.message) : 'passed';
+        return awaitsApproval(stage) ? this.awaitApproval(run, stage.id, stage.message) : 'passed';
       case 'notice':
         this.deps.store.recordEvent(run.id, { type: 'notice', stepId: stage.id, node: '', message: stage.message });
         return 'passed';
@@ -135,7 +140,7 @@ export class RunDriver {
       Object.entries(lanes).map(async ([node, tasks]) => {
         for (const task of tasks) {
           const row = rows.get(`${task.stepId}@${node}`);
-          if (row === undefined) throw new Error(`run ${run.id}: no task row for ${task.stepId}@${node}`);
+          if (row === undefined) throw new LockstepError('LOCKSTEP_E_INTERNAL', `run ${run.id}: no task row for ${task.stepId} on ${node}`);
           if (row.state === 'succeeded' || row.state === 'skipped') continue;
           // Once a node has failed, no node starts another step: the run is about to block.
           if (row.state === 'failed' || failed || this.cancelled()) {

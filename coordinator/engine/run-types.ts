@@ -2,6 +2,9 @@
 // speak these types (SPEC §7 `status --json`).
 import type { NodeView, RunEvent, RunView, SubmitInput } from '../../shared/domain/run.js';
 import type { Plan } from '../plan/plan.js';
+import type { AuditEntry } from '../store/run-store.js';
+
+export type { AuditEntry } from '../store/run-store.js';
 
 // The pure data types live in shared/ so the wire converters can speak them too.
 export {
@@ -24,13 +27,30 @@ export interface SubmitResult {
   plan: Plan;
 }
 
+/** Where a watch delivers a run's events. */
+export interface EventSink {
+  /** One event, in seq order; false: the reader is full, send nothing more until `resume()`. */
+  event(event: RunEvent): boolean;
+  /** The replay has reached the newest event: what follows is live. Called once. */
+  caughtUp(): void;
+}
+
+export interface RunWatch {
+  /** The reader has room again: go on from the event after the last one delivered. */
+  resume(): void;
+  stop(): void;
+}
+
 /** The coordinator's operations, as the API adapter and tests call them. */
 export interface RunService {
   submit(input: SubmitInput): Promise<SubmitResult>;
   getRun(runId: string): RunView;
   listRuns(limit: number): RunView[];
-  /** Every event from `fromSeq` on, then live ones; returns the function that stops watching. */
-  watch(runId: string, fromSeq: number, onEvent: (event: RunEvent) => void): () => void;
+  /**
+   * Every event from `fromSeq` on, a page at a time and never in the caller's turn, then live
+   * ones; the sink's `false` holds further events until `resume()` (event-feed.ts).
+   */
+  watch(runId: string, fromSeq: number, sink: EventSink): RunWatch;
   approve(runId: string, gate: string, operator: string, comment: string): RunView;
   pause(runId: string): RunView;
   resume(runId: string): RunView;
@@ -39,4 +59,6 @@ export interface RunService {
   listNodes(runbookYaml: string, runbookPath: string): Promise<NodeView[]>;
   /** Starts the run that undoes `runId`'s changes (SPEC §5.5). */
   rollback(runId: string, requestedBy: string): Promise<SubmitResult>;
+  /** Journals a decision of the API's access check (docs/security.md). */
+  recordAudit(entry: AuditEntry): void;
 }

@@ -1,11 +1,15 @@
-// What each step kind does on a node, through the agent's typed API. Mutating calls carry
+// What each step kind does on a node, through the agent's contract (shared/agent-api.ts):
+// over gRPC in a run, or an in-process AgentService in a test. Mutating calls carry
 // the task's op id, so sending one again (after a crash, or a lost answer) is answered from
 // the agent's journal instead of running twice (SPEC §3.2, §4.2).
+import type { AgentApi } from '../../shared/agent-api.js';
 import type { ClusterAction, ClusterActionKind } from '../../shared/domain/cluster.js';
 import type { OpContext, Operation } from '../../shared/domain/operation.js';
-import { isLockstepError } from '../../shared/errors.js';
-import type { AgentClient } from '../../shared/wire/agent-client.js';
-import type { NodeStepKind, StepParams } from '../plan/plan.js';
+import type { PackageAction } from '../../shared/domain/package.js';
+import type { ServiceAction } from '../../shared/domain/service.js';
+import { isLockstepError, LockstepError } from '../../shared/errors.js';
+import type { NodeStepKind } from '../runbook/step-kinds.js';
+import type { StepParams } from '../runbook/step-params.js';
 
 export interface StepOutcome {
   ok: boolean;
@@ -14,9 +18,9 @@ export interface StepOutcome {
 }
 
 export interface StepContext {
-  agent: AgentClient;
+  agent: AgentApi;
   /** Another node's agent, for steps that wait on the whole cluster (cluster.shutdown). */
-  agentFor: (node: string) => AgentClient;
+  agentFor: (node: string) => AgentApi;
   op: OpContext;
   params: StepParams;
   /** What the dispatch recorded (e.g. bootIdBefore); survives a coordinator restart. */
@@ -34,7 +38,7 @@ const BOOT_ID_BEFORE = 'bootIdBefore:';
  * Reads what a step must remember before it is dispatched (read-only; may run twice): the
  * boot ids that prove, afterwards, that a node went down and came back.
  */
-export async function prepareDispatch(kind: NodeStepKind, node: string, nodes: readonly string[], agentFor: (node: string) => AgentClient): Promise<Record<string, string>> {
+export async function prepareDispatch(kind: NodeStepKind, node: string, nodes: readonly string[], agentFor: (node: string) => AgentApi): Promise<Record<string, string>> {
   const watched = kind === 'cluster.shutdown' ? nodes : kind === 'node.reboot' || kind === 'server.shutdown' ? [node] : [];
   const bootIds = await Promise.all(watched.map(async (name) => [`${BOOT_ID_BEFORE}${name}`, (await agentFor(name).nodeInfo()).bootId] as const));
   return Object.fromEntries(bootIds);
@@ -46,8 +50,8 @@ export async function performStep(kind: NodeStepKind, context: StepContext): Pro
     case 'package.install':
     case 'package.upgrade':
     case 'package.downgrade': {
-      const action = kind.slice('package.'.length) as 'install' | 'upgrade' | 'downgrade';
-      const operation = await agent.applyPackage(op, { action, path: params.package as string, force: params.force ?? false });
+      const request = { action: PACKAGE_KINDS[kind], path: params.package as string, force: params.force ?? false };
+      const operation = await agent.applyPackage(op, params.sha256 === undefined ? request : { ...request, expectedSha256: params.sha256 });
       return settle(operation, context, () => packageMatchesFile(agent, params.package as string));
     }
     case 'package.remove': {
@@ -86,6 +90,21 @@ export async function performStep(kind: NodeStepKind, context: StepContext): Pro
   }
 }
 
+const PACKAGE_KINDS: Record<'package.install' | 'package.upgrade' | 'package.downgrade', Exclude<PackageAction, 'remove'>> = {
+  'package.install': 'install',
+  'package.upgrade': 'upgrade',
+  'package.downgrade': 'downgrade',
+};
+
+type ServiceStepKind = 'service.enable' | 'service.disable' | 'service.start' | 'service.stop';
+
+const SERVICE_KINDS: Record<ServiceStepKind, Exclude<ServiceAction, 'status'>> = {
+  'service.enable': 'enable',
+  'service.disable': 'disable',
+  'service.start': 'start',
+  'service.stop': 'stop',
+};
+
 const CLUSTER_KINDS: Partial<Record<NodeStepKind, ClusterActionKind>> = {
   'cluster.suspend': 'suspend',
   'cluster.resume': 'resume',
@@ -110,7 +129,7 @@ const CLUSTER_KINDS: Partial<Record<NodeStepKind, ClusterActionKind>> = {
 
 function clusterActionFor(kind: NodeStepKind, params: StepParams): ClusterAction {
   const action = CLUSTER_KINDS[kind];
-  if (action === undefined) throw new Error(`no agent action for step kind ${kind}`);
+  if (action === undefined) throw new LockstepError('LOCKSTEP_E_INTERNAL', `no agent action for step kind ${kind}`);
   const fields: Omit<ClusterAction, 'kind'> = {
     group: params.group,
     server: params.to,
@@ -153,21 +172,21 @@ async function unverifiable(): Promise<boolean> {
   return false;
 }
 
-async function packageMatchesFile(agent: AgentClient, path: string): Promise<boolean> {
+async function packageMatchesFile(agent: AgentApi, path: string): Promise<boolean> {
   const file = await agent.inspectPackageFile(path);
   const installed = await agent.queryPackage(file.package.name);
   return installed.installed && installed.version === file.package.version && installed.release === file.package.release;
 }
 
-async function verifyVersion(agent: AgentClient, name: string, version: string): Promise<StepOutcome> {
+async function verifyVersion(agent: AgentApi, name: string, version: string): Promise<StepOutcome> {
   const info = await agent.queryPackage(name);
   const actual = info.installed ? `${info.version}-${info.release}` : 'not installed';
   return actual === version ? done(true, `${name} ${actual}`) : done(false, `${name} is ${actual}, expected ${version}`);
 }
 
 /** The services in the order given (the manual's order), one journaled operation each. */
-async function controlServices(kind: 'service.enable' | 'service.disable' | 'service.start' | 'service.stop', context: StepContext): Promise<StepOutcome> {
-  const action = kind.slice('service.'.length) as 'enable' | 'disable' | 'start' | 'stop';
+async function controlServices(kind: ServiceStepKind, context: StepContext): Promise<StepOutcome> {
+  const action = SERVICE_KINDS[kind];
   const completed: string[] = [];
   for (const [index, service] of (context.params.services ?? []).entries()) {
     const op = { ...context.op, opId: `${context.op.opId}#${index}` };
@@ -183,10 +202,6 @@ async function controlServices(kind: 'service.enable' | 'service.disable' | 'ser
 }
 
 /**
- * Sends the reboot (or shutdown) and waits until every node whose boot id was recorded at
- * dispatch answers with a new one.
- */
-/**
  * The node still answers with its old boot id: normally its reboot is a moment away. But an
  * agent killed between answering and rebooting comes back under the same boot id with the op
  * INTERRUPTED: the node will not go down for it, and waiting would only end at the step's
@@ -200,6 +215,10 @@ async function stalledReboot(context: StepContext, send: () => Promise<Operation
   return done(false, 'the agent restarted before the node went down (operation INTERRUPTED, boot id unchanged): the node did not reboot; retry the step to reboot it');
 }
 
+/**
+ * Sends the reboot (or shutdown) and waits until every node whose boot id was recorded at
+ * dispatch answers with a new one.
+ */
 async function rebootAndWait(context: StepContext, send: () => Promise<Operation>): Promise<StepOutcome> {
   const waiting = new Map(
     Object.entries(context.recorded)

@@ -1,11 +1,11 @@
 // The coordinator's gRPC adapter for the CLI (SPEC §4.5): wire in, RunService call, wire out.
 // Errors become gRPC statuses (shared/wire/grpc-errors); generated types go no further.
 import type { sendUnaryData, ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
-import { FINAL_RUN_STATES, type RunEvent } from '../../shared/domain/run.js';
+import { FINAL_RUN_STATES } from '../../shared/domain/run.js';
 import type { Logger } from '../../shared/logger.js';
 import { nodeViewToWire, pb, plannedStepToWire, runEventToWire, runToWire } from '../../shared/wire/coordinator-wire.js';
 import { toStatus } from '../../shared/wire/grpc-errors.js';
-import type { RunService } from '../engine/run-types.js';
+import type { RunService, RunWatch } from '../engine/run-types.js';
 import { plannedSteps } from './planned-steps.js';
 
 type Handler<Req, Res> = (request: Req, call: ServerUnaryCall<Req, Res>) => Promise<Res> | Res;
@@ -71,34 +71,37 @@ export function createCoordinatorGrpcService(service: RunService, options: Coord
 /**
  * Past events from `from_seq`, then live ones; the stream ends after the event that makes the
  * run final, or when the client goes away. A run already final with nothing left to replay
- * ends at once.
+ * ends once the replay has caught up. A client that reads slowly holds the replay: while
+ * write() answers false nothing more is read, and 'drain' resumes it (event-feed.ts).
  */
 function watchRun(service: RunService, call: ServerWritableStream<pb.WatchRunRequest, pb.WatchRunResponse>, logger: Logger): void {
   const { runId, fromSeq } = call.request;
-  let stop: (() => void) | undefined;
+  let watch: RunWatch | undefined;
   let ended = false;
   const finish = (): void => {
     if (ended) return;
     ended = true;
-    stop?.();
+    watch?.stop();
     if (!call.cancelled) call.end();
-  };
-  const onEvent = (event: RunEvent): void => {
-    if (ended) return;
-    call.write({ event: runEventToWire(event) });
-    if (FINAL_RUN_STATES.has(event.runState)) finish();
   };
   call.on('cancelled', () => {
     ended = true;
-    stop?.();
+    watch?.stop();
   });
+  call.on('drain', () => watch?.resume());
   try {
-    const alreadyFinal = FINAL_RUN_STATES.has(service.getRun(runId).state);
-    stop = service.watch(runId, fromSeq, onEvent);
-    // The replay may have delivered the final event before `stop` existed.
-    if (ended) stop();
-    // Replayed events arrive within this turn; a final run that sent no final event has nothing more to say.
-    else if (alreadyFinal) setImmediate(finish);
+    watch = service.watch(runId, fromSeq, {
+      event: (event) => {
+        if (ended) return false;
+        const room = call.write({ event: runEventToWire(event) });
+        if (FINAL_RUN_STATES.has(event.runState)) finish();
+        return room && !ended;
+      },
+      // A final run that sent no final event from `from_seq` on has nothing more to say.
+      caughtUp: () => {
+        if (FINAL_RUN_STATES.has(service.getRun(runId).state)) finish();
+      },
+    });
   } catch (error) {
     ended = true;
     const wireStatus = toStatus(error);

@@ -28,13 +28,25 @@ function barrierDescription(message: string, confirm: boolean): string {
 
 /** Steps in the order the lanes first name them; each with every node whose lane has it. */
 function taskSteps(stageId: string, lanes: Record<string, NodeTask[]>): PlannedStep[] {
-  const byStep = new Map<string, PlannedStep>();
+  const byStep = new Map<string, { step: PlannedStep; digests: Map<string, string> }>();
   for (const [node, tasks] of Object.entries(lanes)) {
     for (const task of tasks) {
-      const step = byStep.get(task.stepId);
-      if (step === undefined) byStep.set(task.stepId, { id: task.stepId, kind: task.kind, nodes: [node], description: task.description, stage: stageId });
-      else step.nodes.push(node);
+      const entry = byStep.get(task.stepId) ?? { step: { id: task.stepId, kind: task.kind, nodes: [], description: task.description, stage: stageId }, digests: new Map<string, string>() };
+      byStep.set(task.stepId, entry);
+      entry.step.nodes.push(node);
+      if (task.params.sha256 !== undefined) entry.digests.set(node, task.params.sha256);
     }
   }
-  return [...byStep.values()];
+  return [...byStep.values()].map(({ step, digests }) => ({ ...step, description: `${step.description}${digestNote(digests)}` }));
+}
+
+/**
+ * The pinned package file (pin-package-digests.ts), short as git shows a commit. The same
+ * file should have the same bytes on every node; when it does not, each node's is shown.
+ */
+function digestNote(digests: ReadonlyMap<string, string>): string {
+  const distinct = new Set(digests.values());
+  if (distinct.size === 0) return '';
+  if (distinct.size === 1) return ` (sha256 ${[...distinct][0]?.slice(0, 12)})`;
+  return ` (sha256 differs per node: ${[...digests].map(([node, sha256]) => `${node} ${sha256.slice(0, 12)}`).join(', ')})`;
 }

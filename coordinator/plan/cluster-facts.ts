@@ -19,6 +19,8 @@ export interface NodeFacts {
   installed?: PackageInfo;
   /** The runbook's package file on this node, as `rpm -qp` reports it; absent when not asked or missing. */
   packageFile?: { package: PackageInfo; sha256: string } | { missing: string };
+  /** Every package file the plan installs, by path: its sha256 on this node, or why it could not be read. */
+  packageDigests?: Record<string, { sha256: string } | { missing: string }>;
 }
 
 export interface ClusterFacts {
@@ -33,5 +35,7 @@ export interface ClusterFacts {
 export interface FactsRequest {
   productPackage?: string;
   packageFile?: string;
+  /** Further package files to read (a custom runbook's package steps), for their digests. */
+  packageFiles?: string[];
   cluster: boolean;
 }

@@ -5,7 +5,9 @@
 import { LockstepError, invalidArgument } from '../../shared/errors.js';
 import { CUSTOM_PROCEDURE, type Runbook } from '../runbook/runbook-schema.js';
 import type { RunbookStep, StepTarget } from '../runbook/step-schema.js';
-import { DEFAULT_STEP_TIMEOUT_MS, isNodeStepKind, type NodeTask, type Plan, type Stage } from './plan.js';
+import { isNodeStepKind } from '../runbook/step-kinds.js';
+import { DEFAULT_STEP_TIMEOUT_MS, type CoordinatorStage, type NodeTask, type Plan, type Stage } from './plan.js';
+import { StageBuilder } from './stage-builder.js';
 import { describeTask } from './task-description.js';
 
 export interface CompileOptions {
@@ -13,8 +15,10 @@ export interface CompileOptions {
   lead?: string;
 }
 
-type TasksStage = Extract<Stage, { type: 'tasks' }>;
 type RollingTarget = Extract<StepTarget, { rolling: string[] }>;
+
+/** The target of the stage node steps on all/one/{node} join (rolling stages have their own). */
+const SHARED_STAGE = '';
 
 export const DEFAULT_BARRIER_MESSAGE = 'every node has finished every step before it';
 
@@ -44,31 +48,24 @@ function chooseLead(nodeNames: string[], lead: string | undefined): string {
 }
 
 function compileStages(steps: RunbookStep[], nodeNames: string[], lead: string): Stage[] {
-  const stages: Stage[] = [];
-  // The tasks stage that node steps on all/one/{node} join until something closes it.
-  let open: TasksStage | undefined;
+  const builder = new StageBuilder();
   for (let index = 0; index < steps.length; ) {
     const step = steps[index] as RunbookStep;
     const target = step.on ?? 'all';
     if (!isNodeStepKind(step.kind)) {
-      open = undefined;
-      stages.push(coordinatorStage(step));
+      builder.addStage(coordinatorStage(step));
       index++;
     } else if (typeof target === 'object' && 'rolling' in target) {
-      open = undefined;
       const block = rollingBlock(steps, index, target);
-      stages.push(...rollingStages(block, target));
+      addRolling(builder, block, target);
       index += block.length;
     } else {
-      if (open === undefined) {
-        open = { type: 'tasks', id: step.id, lanes: {} };
-        stages.push(open);
-      }
-      for (const node of targetNodes(target, nodeNames, lead)) (open.lanes[node] ??= []).push(nodeTask(step));
+      // Node steps on all/one/{node} share the open stage, whatever their target.
+      builder.addTasks(SHARED_STAGE, step.id, Object.fromEntries(targetNodes(target, nodeNames, lead).map((node) => [node, [nodeTask(step)]])));
       index++;
     }
   }
-  return stages;
+  return builder.stages;
 }
 
 function targetNodes(target: Exclude<StepTarget, RollingTarget>, nodeNames: string[], lead: string): string[] {
@@ -95,18 +92,18 @@ function sameRolling(candidate: StepTarget | undefined, target: RollingTarget): 
 }
 
 /** One tasks stage per batch, in the rolling order, with a safe point between batches. */
-function rollingStages(block: RunbookStep[], target: RollingTarget): Stage[] {
+function addRolling(builder: StageBuilder, block: RunbookStep[], target: RollingTarget): void {
   const firstId = (block[0] as RunbookStep).id;
-  const stages: Stage[] = [];
-  for (let start = 0; start < target.rolling.length; start += target.batch) {
-    const batch = target.rolling.slice(start, start + target.batch);
-    const previous = stages.at(-1);
-    if (previous !== undefined) stages.push({ type: 'safe-point', id: `${previous.id}:safe-point` });
-    // '@' and '+' are in neither step ids nor node names: these ids cannot clash.
-    const lanes = Object.fromEntries(batch.map((node) => [node, block.map(nodeTask)]));
-    stages.push({ type: 'tasks', id: `${firstId}@${batch.join('+')}`, lanes });
-  }
-  return stages;
+  builder.rolling(
+    target.rolling,
+    target.batch,
+    (_batch, previous) => `${previous.id}:safe-point`,
+    (batch) => {
+      // '@' and '+' are in neither step ids nor node names: these ids cannot clash.
+      const id = `${firstId}@${batch.join('+')}`;
+      builder.addTasks(id, id, Object.fromEntries(batch.map((node) => [node, block.map(nodeTask)])));
+    },
+  );
 }
 
 function nodeTask(step: RunbookStep): NodeTask {
@@ -115,7 +112,7 @@ function nodeTask(step: RunbookStep): NodeTask {
   return { stepId: step.id, kind: step.kind, params, description: step.description ?? describeTask(step.kind, params) };
 }
 
-function coordinatorStage(step: RunbookStep): Stage {
+function coordinatorStage(step: RunbookStep): CoordinatorStage {
   switch (step.kind) {
     case 'barrier':
       return { type: 'barrier', id: step.id, confirm: step.confirm, message: step.description ?? DEFAULT_BARRIER_MESSAGE };

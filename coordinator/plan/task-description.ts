@@ -1,6 +1,7 @@
 // What a node will do for a task, in the words an operator would use — the command where the
 // kind has exactly one (rpm, clp*), the effect where the node's drivers choose (SysV or systemd).
-import type { NodeStepKind, StepParams } from './plan.js';
+import type { NodeStepKind } from '../runbook/step-kinds.js';
+import type { StepParams } from '../runbook/step-params.js';
 
 type Describe = (params: StepParams) => string;
 

@@ -4,7 +4,8 @@
 import { posix } from 'node:path';
 import { z } from 'zod';
 import { MAX_TEXT_LENGTH, NAME_PATTERN, truncateForMessage } from '../../shared/names.js';
-import { parseDuration } from './duration.js';
+import { reservedNodeNameReason } from '../../shared/reserved-node-names.js';
+import { parseDuration } from '../../shared/duration.js';
 
 /** What zod passes to an error function; only the input matters to our messages. */
 interface RawIssue {
@@ -38,7 +39,10 @@ export function strictMap<Shape extends z.ZodRawShape>(shape: Shape, what: strin
 
 export const NODE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 
-export const nodeName = patterned('a node name: a letter or digit, then up to 62 of A-Z a-z 0-9 _ . -', NODE_NAME_PATTERN);
+export const nodeName = patterned('a node name: a letter or digit, then up to 62 of A-Z a-z 0-9 _ . -', NODE_NAME_PATTERN).superRefine((value, ctx) => {
+  const reason = reservedNodeNameReason(value);
+  if (reason !== undefined) ctx.addIssue({ code: 'custom', input: value, message: reason });
+});
 
 /** Service, group, mirror, resource and hook names (SPEC §3.3); a leading dash would read as an option. */
 export const name = patterned('a name of 1-128 characters A-Z a-z 0-9 _ . @ : - (not starting with -)', NAME_PATTERN, /^[^-]/);

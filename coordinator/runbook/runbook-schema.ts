@@ -2,7 +2,7 @@
 // of a custom procedure. Checks that need more than one field (unknown nodes in `on`,
 // duplicate ids, steps against the procedure) run once every field has the right shape.
 import { z } from 'zod';
-import { expecting, hostPort, localPath, name, nodeName, patterned, strictMap } from './runbook-fields.js';
+import { expecting, flag, hostPort, localPath, name, nodeName, patterned, strictMap } from './runbook-fields.js';
 import { stepSchema, type RunbookStep, type StepTarget } from './step-schema.js';
 
 export const CUSTOM_PROCEDURE = 'custom';
@@ -32,6 +32,8 @@ export interface Runbook {
   tls?: RunbookTls;
   /** Risks the operator has read about and accepts, e.g. `replicator-double-resync`. */
   acknowledge?: string[];
+  /** Four-eyes: the submitter of a run may not approve its gates (nor apply --yes). */
+  approvals?: { 'distinct-from-submitter'?: boolean };
 }
 
 const node = strictMap({ name: nodeName, address: hostPort }, 'a node: {name: NAME, address: HOST:PORT}');
@@ -62,6 +64,7 @@ const runbookFields = strictMap(
       },
       'a map with ca, cert and key',
     ).optional(),
+    approvals: strictMap({ 'distinct-from-submitter': flag.optional() }, 'a map: {distinct-from-submitter: true}').optional(),
     acknowledge: z
       .array(patterned('a risk to acknowledge, such as replicator-double-resync', /^[a-z0-9][a-z0-9-]{0,63}$/), {
         error: expecting('a list of acknowledged risks'),

@@ -2,7 +2,9 @@
 // (`with`). The kind decides which `with` keys exist and whether `on`, `confirm`, `timeout`
 // and `description` make sense, so those are checked once the kind is known.
 import { z } from 'zod';
-import { STEP_KINDS, isNodeStepKind, type StepKind, type StepParams } from '../plan/plan.js';
+import { MAX_HOOK_ARG_LENGTH, MAX_HOOK_ARGS } from '../../shared/names.js';
+import { STEP_KINDS, isNodeStepKind, type StepKind } from './step-kinds.js';
+import type { StepParams } from './step-params.js';
 import {
   absolutePath,
   expecting,
@@ -44,8 +46,8 @@ const services = z
   .min(1, { error: 'expected at least one service' })
   .max(64, { error: 'expected at most 64 services' });
 const hookArgs = z
-  .array(text('an argument', 4096), { error: expecting('a list of arguments') })
-  .max(64, { error: 'expected at most 64 arguments' });
+  .array(text('an argument', MAX_HOOK_ARG_LENGTH), { error: expecting('a list of arguments') })
+  .max(MAX_HOOK_ARGS, { error: `expected at most ${MAX_HOOK_ARGS} arguments` });
 const typeVersion = patterned('a Type_version such as 3.2', /^[A-Za-z0-9._-]{1,64}$/);
 
 const packageFile = strictMap({ package: rpmFile }, 'a map with package');

@@ -71,4 +71,16 @@ export const MIGRATIONS: readonly string[] = [
    ALTER TABLE runs DROP COLUMN plan_json;
    ALTER TABLE runs DROP COLUMN runbook_yaml;
    CREATE INDEX tasks_by_stage ON tasks (run_id, stage_index, node, seq);`,
+  // Who asked the API for what, and whether it was allowed (docs/security.md): every refusal,
+  // and every call that changes a run.
+  `CREATE TABLE audit (
+     seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+     at_ms     INTEGER NOT NULL,
+     caller    TEXT NOT NULL,
+     transport TEXT NOT NULL,
+     rpc       TEXT NOT NULL,
+     role      TEXT NOT NULL,
+     allowed   INTEGER NOT NULL,
+     detail    TEXT NOT NULL
+   );`,
 ];

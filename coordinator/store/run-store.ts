@@ -7,8 +7,9 @@
 import type Database from 'better-sqlite3';
 import { LockstepError } from '../../shared/errors.js';
 import { openDatabase } from '../../shared/sqlite.js';
-import type { NodeStepKind, Plan } from '../plan/plan.js';
-import type { Blocker, RunEvent, RunState, StepState } from '../engine/run-types.js';
+import { FINAL_RUN_STATES, type Blocker, type RunEvent, type RunState, type StepState } from '../../shared/domain/run.js';
+import type { Plan } from '../plan/plan.js';
+import type { NodeStepKind } from '../runbook/step-kinds.js';
 import { MIGRATIONS } from './migrations.js';
 
 export interface RunRow {
@@ -49,6 +50,16 @@ export interface TaskRow {
   outputTail: string;
   startedAtMs: number;
   finishedAtMs: number;
+}
+
+/** One decision on an API call: who (as the transport proved it), which call, the role it needs, and the answer. */
+export interface AuditEntry {
+  caller: string;
+  transport: string;
+  rpc: string;
+  role: string;
+  allowed: boolean;
+  detail: string;
 }
 
 export interface Approval {
@@ -278,8 +289,39 @@ export class RunStore {
     );
   }
 
-  events(runId: string, fromSeq: number): RunEvent[] {
-    return (this.statement(`SELECT * FROM events WHERE run_id = ? AND seq >= ? ORDER BY seq`).all(runId, fromSeq) as EventRecord[]).map(toEvent);
+  recordAudit(entry: AuditEntry): void {
+    this.statement(`INSERT INTO audit (at_ms, caller, transport, rpc, role, allowed, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`).run(
+      this.now(), entry.caller, entry.transport, entry.rpc, entry.role, entry.allowed ? 1 : 0, entry.detail,
+    );
+  }
+
+  /** The newest `limit` audit entries, oldest first. */
+  auditEntries(limit: number): Array<AuditEntry & { atMs: number }> {
+    const rows = this.statement(`SELECT * FROM (SELECT * FROM audit ORDER BY seq DESC LIMIT ?) ORDER BY seq`).all(limit) as Array<{ at_ms: number; caller: string; transport: string; rpc: string; role: string; allowed: number; detail: string }>;
+    return rows.map((row) => ({ atMs: row.at_ms, caller: row.caller, transport: row.transport, rpc: row.rpc, role: row.role, allowed: row.allowed === 1, detail: row.detail }));
+  }
+
+  /** At most `limit` of the run's events from `fromSeq` on, oldest first: a run's history is read a page at a time. */
+  events(runId: string, fromSeq: number, limit: number): RunEvent[] {
+    return (this.statement(`SELECT * FROM events WHERE run_id = ? AND seq >= ? ORDER BY seq LIMIT ?`).all(runId, fromSeq, limit) as EventRecord[]).map(toEvent);
+  }
+
+  /**
+   * Deletes the runs that are final and were last changed before `cutoffMs`, with their tasks,
+   * approvals, events and documents, in one transaction; a run that is not final is never
+   * touched, however old. Returns how many runs went.
+   */
+  deleteFinishedRunsBefore(cutoffMs: number): number {
+    const finished = [...FINAL_RUN_STATES].map((state) => `'${state}'`).join(', ');
+    const doomed = `SELECT id FROM runs WHERE state IN (${finished}) AND updated_at_ms < ?`;
+    const ids = this.db.transaction(() => {
+      const runIds = (this.statement(doomed).all(cutoffMs) as Array<{ id: string }>).map((row) => row.id);
+      for (const table of ['events', 'tasks', 'approvals', 'run_documents']) this.statement(`DELETE FROM ${table} WHERE run_id IN (${doomed})`).run(cutoffMs);
+      this.statement(`DELETE FROM runs WHERE id IN (${doomed})`).run(cutoffMs);
+      return runIds;
+    })();
+    for (const id of ids) this.documents.delete(id);
+    return ids.length;
   }
 
   /**
@@ -367,13 +409,13 @@ export class RunStore {
     });
   }
 
-  /** The stage has passed: every node that had to do it has done it. */
-  passStage(runId: string, stageIndex: number, type: string, stageId: string, message: string): RunRow {
+  /** The stage has passed (every node that had to do it has done it): the run moves past it, with the event that says so, or none when the next stage will say it. */
+  passStage(runId: string, stageIndex: number, event: EventInput | undefined): RunRow {
     const at = this.now();
     const events = this.db.transaction(() => {
       const changed = this.statement(`UPDATE runs SET stage_index = ?, updated_at_ms = ? WHERE id = ? AND stage_index = ?`).run(stageIndex + 1, at, runId, stageIndex).changes;
       if (changed !== 1) throw new LockstepError('LOCKSTEP_E_INTERNAL', `run ${runId} is not at stage ${stageIndex}`);
-      return [this.insertEvent(runId, at, { type: `${type}.passed`, stepId: stageId, node: '', message })];
+      return event === undefined ? [] : [this.insertEvent(runId, at, event)];
     })();
     this.publish(events);
     return this.getRun(runId);

@@ -22,7 +22,8 @@ export const PACKAGES = [
     name: 'lockstep',
     summary: 'lockstep coordinator and CLI: runs vendor update procedures across a cluster',
     libDir: 'usr/lib/lockstep/coordinator',
-    tree: ['package.json', 'README.md', 'docs', 'node_modules', 'dist'],
+    // native/peercred: the coordinator's Unix socket names its callers through it (docs/security.md).
+    tree: ['package.json', 'README.md', 'docs', 'node_modules', 'dist', 'native/peercred/build/Release/peercred.node'],
     bins: ['lockstep', 'lockstep-coordinator'],
     unit: 'lockstep-coordinator.service',
     stateDir: 'var/lib/lockstep-coordinator',

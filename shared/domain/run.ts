@@ -29,7 +29,7 @@ export interface Blocker {
   node: string;
   message: string;
   outputTail: string;
-  /** What the operator can do: "retry", "skip-node", "cancel", "rollback". */
+  /** What the operator can do, as `lockstep` subcommands: today "retry" and "cancel" (run-driver.ts). */
   remedies: string[];
 }
 

@@ -2,6 +2,7 @@
 // with this, and it must not pull the certificate-making library into the daemon.
 import { X509Certificate } from 'node:crypto';
 import { LockstepError } from '../errors.js';
+import { rolesFromUnits, type OperatorRole } from './roles.js';
 
 export type CertificateRole = 'coordinator' | 'agent';
 
@@ -9,6 +10,8 @@ export interface CertificateIdentity {
   commonName: string;
   role: CertificateRole | 'unknown';
   dnsNames: string[];
+  /** What a person holding this certificate may do through the coordinator's API (roles.ts); none without clientAuth. */
+  operatorRoles: OperatorRole[];
 }
 
 const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
@@ -26,7 +29,9 @@ export function readCertificateIdentity(certificate: string | Uint8Array): Certi
     .split(/,\s*/)
     .filter((entry) => entry.startsWith('DNS:'))
     .map((entry) => entry.slice('DNS:'.length));
-  return { commonName: subject.get('CN')?.[0] ?? '', role: roleOf(subject.get('OU') ?? [], usages), dnsNames };
+  const units = subject.get('OU') ?? [];
+  const operatorRoles = usages.includes(CLIENT_AUTH) ? rolesFromUnits(units) : [];
+  return { commonName: subject.get('CN')?.[0] ?? '', role: roleOf(units, usages), dnsNames, operatorRoles };
 }
 
 function roleOf(units: string[], usages: string[]): CertificateIdentity['role'] {

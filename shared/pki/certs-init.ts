@@ -1,14 +1,17 @@
 // SPEC §8 `lockstep certs init`: a CA, the coordinator's certificate and one per agent, laid
 // out as D/ca.pem, D/ca.key, D/coordinator.pem, D/coordinator.key, D/agents/NAME.{pem,key}.
 import { randomBytes } from 'node:crypto';
-import { access, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { access, open, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { LockstepError, describeError } from '../errors.js';
 import { truncateForMessage } from '../names.js';
+import { reservedNodeNameReason } from '../reserved-node-names.js';
+import { preparePrivateDir } from '../private-dir.js';
 import {
   createCertificateAuthority,
   issueAgentCertificate,
   issueCoordinatorCertificate,
+  type CertificateOptions,
   type KeyAndCertificate,
 } from './certificate-authority.js';
 
@@ -21,6 +24,12 @@ export interface CertsInitOptions {
   agents: string[];
   /** Replace an existing CA (every certificate it signed stops being trusted). */
   force?: boolean;
+  /** Leaf validity in days (--days); the default is DEFAULT_LEAF_DAYS. */
+  days?: number;
+  /** CA validity in days (--ca-days); the default is DEFAULT_CA_DAYS. */
+  caDays?: number;
+  /** Loopback SANs on every leaf: `lab up` only, never `certs init` (issue 21 §4). */
+  loopbackNames?: boolean;
 }
 
 export interface WrittenFiles {
@@ -29,12 +38,11 @@ export interface WrittenFiles {
 
 const KEY_MODE = 0o600;
 const CERT_MODE = 0o644;
-// The directory holds the CA key: only its owner may list or enter it.
-const DIR_MODE = 0o700;
 
 export async function initCertificates(opts: CertsInitOptions): Promise<WrittenFiles> {
   const coordinator = requireNodeName('--coordinator', opts.coordinator);
   const agents = requireNodeNames(opts.agents);
+  preparePrivateDir(opts.dir, { field: '--dir' });
   const caPaths = pairPaths(opts.dir, 'ca');
   const existingCa = opts.force ? undefined : await firstExisting([caPaths.cert, caPaths.key]);
   if (existingCa !== undefined) {
@@ -46,10 +54,11 @@ export async function initCertificates(opts: CertsInitOptions): Promise<WrittenF
     );
   }
   // Sign everything before writing anything, so a failure leaves the directory as it was.
-  const ca = await createCertificateAuthority(`lockstep CA (${coordinator})`);
+  const ca = await createCertificateAuthority(`lockstep CA (${coordinator})`, { validityDays: opts.caDays });
+  const leafOptions = { validityDays: opts.days, loopbackNames: opts.loopbackNames };
   const leaves = [
-    { paths: pairPaths(opts.dir, 'coordinator'), pair: await issueCoordinatorCertificate(ca, coordinator) },
-    ...(await signAgents(ca, agentPaths(opts.dir, agents))),
+    { paths: pairPaths(opts.dir, 'coordinator'), pair: await issueCoordinatorCertificate(ca, coordinator, leafOptions) },
+    ...(await signAgents(ca, agentPaths(opts.dir, agents), leafOptions)),
   ];
   const files = await writeLeaves(opts.dir, leaves);
   // The CA goes last: an interrupted run leaves no CA behind, so a plain re-run completes it.
@@ -58,18 +67,19 @@ export async function initCertificates(opts: CertsInitOptions): Promise<WrittenF
 }
 
 /** Signs certificates for more agents with the CA that `initCertificates` left in `dir`. */
-export async function addAgentCertificates(dir: string, agentNames: string[]): Promise<WrittenFiles> {
+export async function addAgentCertificates(dir: string, agentNames: string[], options: CertificateOptions = {}): Promise<WrittenFiles> {
   const agents = agentPaths(dir, requireNodeNames(agentNames));
+  preparePrivateDir(dir, { field: '--dir' });
   const existing = await firstExisting(agents.flatMap((agent) => [agent.paths.cert, agent.paths.key]));
   if (existing !== undefined) {
     throw new LockstepError('LOCKSTEP_E_CONFIG', `--agents: ${existing} already exists; remove it first to sign a new one`, {
       field: '--agents',
     });
   }
-  return { files: await writeLeaves(dir, await signAgents(await readCertificateAuthority(dir), agents)) };
+  return { files: await writeLeaves(dir, await signAgents(await readCertificateAuthority(dir), agents, options)) };
 }
 
-interface PairPaths {
+export interface PairPaths {
   cert: string;
   key: string;
 }
@@ -79,12 +89,12 @@ interface AgentTarget {
   paths: PairPaths;
 }
 
-interface SignedLeaf {
+export interface SignedLeaf {
   paths: PairPaths;
   pair: KeyAndCertificate;
 }
 
-function pairPaths(dir: string, base: string): PairPaths {
+export function pairPaths(dir: string, base: string): PairPaths {
   return { cert: join(dir, `${base}.pem`), key: join(dir, `${base}.key`) };
 }
 
@@ -92,13 +102,13 @@ function agentPaths(dir: string, agents: string[]): AgentTarget[] {
   return agents.map((name) => ({ name, paths: pairPaths(join(dir, 'agents'), name) }));
 }
 
-async function signAgents(ca: KeyAndCertificate, agents: AgentTarget[]): Promise<SignedLeaf[]> {
+async function signAgents(ca: KeyAndCertificate, agents: AgentTarget[], options: CertificateOptions): Promise<SignedLeaf[]> {
   const signed: SignedLeaf[] = [];
-  for (const agent of agents) signed.push({ paths: agent.paths, pair: await issueAgentCertificate(ca, agent.name) });
+  for (const agent of agents) signed.push({ paths: agent.paths, pair: await issueAgentCertificate(ca, agent.name, options) });
   return signed;
 }
 
-function requireNodeName(field: string, value: string): string {
+export function requireNodeName(field: string, value: string): string {
   if (!NODE_NAME_PATTERN.test(value)) {
     throw new LockstepError(
       'LOCKSTEP_E_CONFIG',
@@ -106,6 +116,8 @@ function requireNodeName(field: string, value: string): string {
       { field },
     );
   }
+  const reserved = reservedNodeNameReason(value);
+  if (reserved !== undefined) throw new LockstepError('LOCKSTEP_E_CONFIG', `${field}: ${reserved}`, { field });
   return value;
 }
 
@@ -122,7 +134,7 @@ function requireNodeNames(values: string[]): string[] {
   return values.map((value) => requireNodeName('--agents', value));
 }
 
-async function readCertificateAuthority(dir: string): Promise<KeyAndCertificate> {
+export async function readCertificateAuthority(dir: string): Promise<KeyAndCertificate> {
   const paths = pairPaths(dir, 'ca');
   try {
     return { certPem: await readFile(paths.cert, 'utf8'), keyPem: await readFile(paths.key, 'utf8') };
@@ -134,21 +146,22 @@ async function readCertificateAuthority(dir: string): Promise<KeyAndCertificate>
   }
 }
 
-async function firstExisting(paths: string[]): Promise<string | undefined> {
+export async function firstExisting(paths: string[]): Promise<string | undefined> {
   for (const path of paths) {
     if (await access(path).then(() => true, () => false)) return path;
   }
   return undefined;
 }
 
-async function writeLeaves(dir: string, leaves: SignedLeaf[]): Promise<string[]> {
-  await mkdir(join(dir, 'agents'), { recursive: true, mode: DIR_MODE });
+export async function writeLeaves(dir: string, leaves: SignedLeaf[]): Promise<string[]> {
+  // Another user's agents/ would let them swap a certificate between our writes (docs/security.md).
+  preparePrivateDir(join(dir, 'agents'), { field: '--dir' });
   const files: string[] = [];
   for (const leaf of leaves) files.push(...(await writePair(leaf.paths, leaf.pair)));
   return files;
 }
 
-async function writePair(paths: PairPaths, pair: KeyAndCertificate): Promise<string[]> {
+export async function writePair(paths: PairPaths, pair: KeyAndCertificate): Promise<string[]> {
   await writeFileAtomically(paths.key, pair.keyPem, KEY_MODE);
   await writeFileAtomically(paths.cert, pair.certPem, CERT_MODE);
   return [paths.cert, paths.key];
@@ -158,7 +171,7 @@ async function writePair(paths: PairPaths, pair: KeyAndCertificate): Promise<str
  * Temp file created with its final mode (a key is never readable by others, not even for an
  * instant), synced, then renamed over the target: readers see the old file or the whole new one.
  */
-async function writeFileAtomically(path: string, content: string, mode: number): Promise<void> {
+export async function writeFileAtomically(path: string, content: string, mode: number): Promise<void> {
   const temp = join(dirname(path), `.${randomBytes(6).toString('hex')}.tmp`);
   try {
     const handle = await open(temp, 'wx', mode);

@@ -1,33 +1,26 @@
-// A domain-speaking client of one agent, for the coordinator, the lab and the tests.
+// The agent's contract (shared/agent-api.ts) over gRPC, for the coordinator, the lab and the
+// tests: each call maps the domain request to the wire and the answer back.
 import { credentials as grpcCredentials, type ChannelCredentials, type ChannelOptions } from '@grpc/grpc-js';
+import type { AgentApi, ServiceControlAnswer } from '../agent-api.js';
 import type { ClusterAction, ClusterStatus, MirrorStatus } from '../domain/cluster.js';
+import type { NodeInfo } from '../domain/node.js';
 import type { OpContext, Operation } from '../domain/operation.js';
-import type { PackageAction, PackageInfo } from '../domain/package.js';
-import type { ServiceAction, ServiceStatus } from '../domain/service.js';
+import type { PackageFile, PackageInfo, PackageRequest } from '../domain/package.js';
+import type { ServiceAction } from '../domain/service.js';
 import {
   clusterActionToWire,
   clusterStatusFromWire,
   mirrorFromWire,
+  nodeInfoFromWire,
   opContextToWire,
   operationFromWire,
-  packageActions,
   packageInfoFromWire,
+  packageRequestToWire,
   pb,
   serviceActions,
   serviceStatusFromWire,
 } from './agent-wire.js';
 import { callUnary, type UnaryMethod } from './unary-call.js';
-
-export interface RemoteNodeInfo {
-  hostname: string;
-  platform: string;
-  kernelRelease: string;
-  bootId: string;
-  agentVersion: string;
-  drivers: Array<{ role: string; name: string }>;
-  uptimeSeconds: number;
-  os: string;
-}
 
 export interface AgentClientOptions {
   /** Deadline of each call. */
@@ -35,15 +28,7 @@ export interface AgentClientOptions {
   channelOptions?: ChannelOptions;
 }
 
-export interface ApplyPackageInput {
-  action: PackageAction;
-  path?: string;
-  name?: string;
-  testOnly?: boolean;
-  force?: boolean;
-}
-
-export class AgentClient {
+export class AgentClient implements AgentApi {
   private readonly client: pb.AgentClient;
   private deadlineMs: number;
 
@@ -77,33 +62,24 @@ export class AgentClient {
     );
   }
 
-  async nodeInfo(): Promise<RemoteNodeInfo> {
-    const response = await this.call<pb.GetNodeInfoRequest, pb.GetNodeInfoResponse>(this.client.getNodeInfo, {});
-    return { ...response, drivers: response.drivers.map((d) => ({ ...d })) };
+  async nodeInfo(): Promise<NodeInfo> {
+    return nodeInfoFromWire(await this.call<pb.GetNodeInfoRequest, pb.GetNodeInfoResponse>(this.client.getNodeInfo, {}));
   }
 
   async queryPackage(name: string): Promise<PackageInfo> {
     return packageInfoFromWire((await this.call(this.client.queryPackage, { name })).package);
   }
 
-  async inspectPackageFile(path: string): Promise<{ package: PackageInfo; size: number; sha256: string }> {
+  async inspectPackageFile(path: string): Promise<PackageFile> {
     const response = await this.call(this.client.inspectPackageFile, { path });
     return { package: packageInfoFromWire(response.package), size: response.size, sha256: response.sha256 };
   }
 
-  async applyPackage(op: OpContext, input: ApplyPackageInput): Promise<Operation> {
-    const request: pb.ApplyPackageRequest = {
-      op: opContextToWire(op),
-      action: packageActions.toWire(input.action),
-      path: input.path ?? '',
-      name: input.name ?? '',
-      testOnly: input.testOnly ?? false,
-      force: input.force ?? false,
-    };
-    return operationFromWire((await this.call(this.client.applyPackage, request)).operation);
+  async applyPackage(op: OpContext, request: PackageRequest): Promise<Operation> {
+    return operationFromWire((await this.call(this.client.applyPackage, packageRequestToWire(op, request))).operation);
   }
 
-  async controlService(op: OpContext | undefined, name: string, action: ServiceAction): Promise<{ operation?: Operation; status: ServiceStatus }> {
+  async controlService(op: OpContext | undefined, name: string, action: ServiceAction): Promise<ServiceControlAnswer> {
     const response = await this.call(this.client.controlService, { op: op && opContextToWire(op), name, action: serviceActions.toWire(action) });
     return { ...(response.operation && { operation: operationFromWire(response.operation) }), status: serviceStatusFromWire(response.status) };
   }

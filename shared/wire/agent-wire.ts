@@ -2,10 +2,11 @@
 // client the coordinator and the tests use; nothing else sees generated types.
 import * as pb from '../gen/lockstep/agent/v1/agent.js';
 import type { ClusterAction, ClusterActionKind, ClusterStatus, GroupState, MirrorOverall, MirrorStatus, ServerState } from '../domain/cluster.js';
+import type { NodeInfo } from '../domain/node.js';
 import type { CommandRecord, OpContext, Operation, OperationState } from '../domain/operation.js';
-import type { PackageAction, PackageInfo } from '../domain/package.js';
+import type { PackageAction, PackageInfo, PackageRequest } from '../domain/package.js';
 import type { ServiceAction, ServiceStatus } from '../domain/service.js';
-import { invalidArgument } from '../errors.js';
+import { invalidArgument, LockstepError } from '../errors.js';
 import { EnumMap } from './enum-map.js';
 
 export { pb };
@@ -92,6 +93,38 @@ export function opContextToWire(op: OpContext): pb.OpContext {
   return { opId: op.opId, runId: op.runId, epoch: op.epoch };
 }
 
+export function nodeInfoToWire(info: NodeInfo): pb.GetNodeInfoResponse {
+  return { ...info, drivers: info.drivers.map((driver) => ({ ...driver })) };
+}
+
+export function nodeInfoFromWire(info: pb.GetNodeInfoResponse): NodeInfo {
+  return {
+    hostname: info.hostname,
+    platform: info.platform,
+    kernelRelease: info.kernelRelease,
+    bootId: info.bootId,
+    agentVersion: info.agentVersion,
+    drivers: info.drivers.map((driver) => ({ role: driver.role, name: driver.name })),
+    uptimeSeconds: info.uptimeSeconds,
+    os: info.os,
+  };
+}
+
+/** The fields the action uses: a removal names a package, the others give a file. */
+export function packageRequestFromWire(request: pb.ApplyPackageRequest): PackageRequest {
+  const action = packageActions.toDomain('action', request.action);
+  if (action === 'remove') return { action, name: request.name, testOnly: request.testOnly };
+  return { action, path: request.path, testOnly: request.testOnly, force: request.force, ...(request.expectedSha256 !== '' && { expectedSha256: request.expectedSha256 }) };
+}
+
+export function packageRequestToWire(op: OpContext, request: PackageRequest): pb.ApplyPackageRequest {
+  const file =
+    request.action === 'remove'
+      ? { path: '', name: request.name, force: false, expectedSha256: '' }
+      : { path: request.path, name: '', force: request.force ?? false, expectedSha256: request.expectedSha256 ?? '' };
+  return { op: opContextToWire(op), action: packageActions.toWire(request.action), ...file, testOnly: request.testOnly ?? false };
+}
+
 export function packageInfoToWire(info: PackageInfo): pb.PackageInfo {
   return { ...info };
 }
@@ -148,7 +181,7 @@ export function operationToWire(operation: Operation): pb.Operation {
 }
 
 export function operationFromWire(operation: pb.Operation | undefined): Operation {
-  if (operation === undefined) throw new Error('the agent answered without an operation');
+  if (operation === undefined) throw new LockstepError('LOCKSTEP_E_INTERNAL', 'the agent answered without an operation');
   const state = operationStates.toDomainOr(operation.state, 'UNKNOWN');
   return {
     opId: operation.opId,

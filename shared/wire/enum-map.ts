@@ -1,4 +1,4 @@
-import { invalidArgument } from '../errors.js';
+import { invalidArgument, LockstepError } from '../errors.js';
 
 /**
  * A two-way map between a domain string union and a generated proto enum. Unknown or
@@ -16,7 +16,7 @@ export class EnumMap<Domain extends string, Wire extends number> {
 
   toWire(value: Domain): Wire {
     const pair = this.pairs.find(([domain]) => domain === value);
-    if (pair === undefined) throw new Error(`${this.wireName}: no wire value for "${value}"`);
+    if (pair === undefined) throw new LockstepError('LOCKSTEP_E_INTERNAL', `${this.wireName}: no wire value for "${value}"`);
     return pair[1];
   }
 

@@ -4,7 +4,7 @@
 // for the operator with a message that says so. Never a second `rpm -U`.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunView } from '../../shared/domain/run.js';
-import type { Fault } from '../../shared/lab/lab-state.js';
+import type { Fault } from '../../lab/state/lab-state.js';
 import { CoordinatorProcess } from '../support/coordinator-process.js';
 import { historySince, isCommand, labRunbookFacts, nowMs, writeCustomRunbook, type LabRunbookFacts } from '../support/custom-runbook.js';
 import { agentPid, changeNode, labAgentClient, signalAgent } from '../support/lab-agents.js';

@@ -5,9 +5,10 @@
 // throughout (cluster.json sampled every 50 ms: every group online or moving, at most one
 // server down). The kill moments come from a seeded PRNG: the seed is printed, and
 // LOCKSTEP_CHAOS_SEED=<seed> replays them.
+import { basename } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunView, StepView } from '../../shared/domain/run.js';
-import { readClusterState, type HistoryEntry } from '../../shared/lab/lab-state.js';
+import { readClusterState, type HistoryEntry } from '../../lab/state/lab-state.js';
 import { CoordinatorProcess } from '../support/coordinator-process.js';
 import { historySince, isCommand, labRunbookFacts, type LabRunbookFacts } from '../support/custom-runbook.js';
 import { lockstepCli, startLab, type TestLab } from '../support/lab-harness.js';
@@ -147,7 +148,9 @@ describe('the coordinator SIGKILLed at random moments of a rolling update with R
 
     const history = historySince(lab.dir, finished.createdAtMs);
     const upgrades = history.filter((entry) => isCommand(entry, 'rpm', '-U'));
-    expect(upgrades.map((entry) => `${entry.node} ${entry.argv.join(' ')}`).sort()).toEqual(facts.nodes.map((node) => `${node.name} rpm -U ${facts.targetPackage}`).sort());
+    // rpm reads the agent's checked copy of the package (docs/security.md §2), under its own name.
+    const staged = (entry: HistoryEntry): string => entry.argv.join(' ').replace(/ \S+\/staging\/[0-9a-f]{24}\//, ' STAGED/');
+    expect(upgrades.map((entry) => `${entry.node} ${staged(entry)}`).sort()).toEqual(facts.nodes.map((node) => `${node.name} rpm -U STAGED/${basename(facts.targetPackage)}`).sort());
     const changes = history.filter((entry) => !isRead(entry.argv)).map((entry) => `${entry.node} ${entry.argv.join(' ')}`);
     expect(changes.filter((change, index) => changes.indexOf(change) !== index)).toEqual([]);
     expect(checkBarriers(finished, history)).toEqual([]);

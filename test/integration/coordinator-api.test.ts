@@ -10,16 +10,17 @@ import { z } from 'zod';
 import { followRun, untilFinal, type Screen } from '../../coordinator/cli/run-follower.js';
 import { resolveCoordinatorConfig } from '../../coordinator/coordinator-config.js';
 import { startCoordinator, type ClosableRunService, type RunningCoordinator } from '../../coordinator/coordinator-server.js';
-import type { SubmitResult } from '../../coordinator/engine/run-types.js';
+import type { AuditEntry, EventSink, RunWatch, SubmitResult } from '../../coordinator/engine/run-types.js';
 import type { Plan } from '../../coordinator/plan/plan.js';
 import { parseYamlWith } from '../../shared/config-file.js';
 import { FINAL_RUN_STATES, type NodeView, type RunEvent, type RunState, type RunView, type StepView, type SubmitInput } from '../../shared/domain/run.js';
 import { isLockstepError, LockstepError } from '../../shared/errors.js';
 import { silentLogger } from '../../shared/logger.js';
+import { issueOperatorCertificates } from '../../shared/pki/operator-certificates.js';
 import { clientCredentials, loadTlsMaterial } from '../../shared/tls.js';
 import { CoordinatorClient } from '../../shared/wire/coordinator-client.js';
 import { makePki } from '../support/agent-harness.js';
-import { builtProgram, freePort, waitFor } from '../support/processes.js';
+import { builtProgram, freePort, spawnNode, waitFor } from '../support/processes.js';
 import { makeTempDir } from '../support/temp-dir.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -46,7 +47,12 @@ class FakeRuns implements ClosableRunService {
   readonly runs = new Map<string, FakeRun>();
   readonly approvals: Array<{ runId: string; gate: string; operator: string; comment: string }> = [];
   readonly submissions: SubmitInput[] = [];
+  readonly audits: AuditEntry[] = [];
   private nextId = 1;
+
+  recordAudit(entry: AuditEntry): void {
+    this.audits.push(entry);
+  }
 
   async submit(input: SubmitInput): Promise<SubmitResult> {
     this.submissions.push(input);
@@ -86,11 +92,20 @@ class FakeRuns implements ClosableRunService {
     return [...this.runs.values()].reverse().slice(0, limit || undefined).map((run) => structuredClone(run.view));
   }
 
-  watch(runId: string, fromSeq: number, onEvent: (event: RunEvent) => void): () => void {
+  /** As the engine does: the replay in a later turn, then live events (no backpressure here: event-feed.test.ts has it). */
+  watch(runId: string, fromSeq: number, sink: EventSink): RunWatch {
     const run = this.find(runId);
-    for (const event of run.events) if (event.seq >= fromSeq) onEvent(event);
-    run.listeners.add(onEvent);
-    return () => run.listeners.delete(onEvent);
+    let replayed = false;
+    const listener = (event: RunEvent): void => {
+      if (replayed) sink.event(event);
+    };
+    run.listeners.add(listener);
+    setImmediate(() => {
+      for (const event of run.events) if (event.seq >= fromSeq && run.listeners.has(listener)) sink.event(event);
+      replayed = true;
+      if (run.listeners.has(listener)) sink.caughtUp();
+    });
+    return { resume: () => undefined, stop: () => run.listeners.delete(listener) };
   }
 
   approve(runId: string, gate: string, operator: string, comment: string): RunView {
@@ -314,7 +329,7 @@ beforeAll(async () => {
   cli = builtProgram('coordinator/cli/main.js');
   temp = makeTempDir();
   fake = new FakeRuns();
-  const config = { listen: '127.0.0.1:0', http: '127.0.0.1:0', dbFile: join(temp.dir, 'db', 'runs.sqlite'), tls: undefined, logLevel: 'silent' };
+  const config = { socket: undefined, listen: '127.0.0.1:0', http: '127.0.0.1:0', dbFile: join(temp.dir, 'db', 'runs.sqlite'), tls: undefined, credentialsDirs: [temp.dir], fourEyes: false, logLevel: 'silent' };
   coordinator = await startCoordinator(config, silentLogger(), { createRunService: async () => fake });
   client = new CoordinatorClient(coordinator.address, credentials.createInsecure(), { deadlineMs: 10_000 });
 });
@@ -406,7 +421,7 @@ describe('lockstep, the CLI, against the coordinator (SPEC §7)', () => {
     expect(runId).toMatch(/^r-\d+$/);
     expect(fake.runs.has(runId)).toBe(true);
     // The coordinator resolves the runbook's relative paths against its absolute path.
-    expect(fake.submissions.at(-1)).toMatchObject({ runbookPath: file, dryRun: false, autoApprove: false, requestedBy: 'alice' });
+    expect(fake.submissions.at(-1)).toMatchObject({ runbookPath: file, dryRun: false, autoApprove: false, requestedBy: 'alice (unauthenticated)' });
   });
 
   it('status --json has the contract shape', async () => {
@@ -455,7 +470,7 @@ describe('lockstep, the CLI, against the coordinator (SPEC §7)', () => {
     const before = fake.approvals.length;
     const result = await lockstep(['apply', '--wait', '--yes', runbooks.gate()]);
     expect(result.code, result.stderr).toBe(0);
-    expect(fake.approvals.slice(before)).toEqual([expect.objectContaining({ gate: 'kernel', operator: 'alice' })]);
+    expect(fake.approvals.slice(before)).toEqual([expect.objectContaining({ gate: 'kernel', operator: 'alice (unauthenticated)' })]);
   });
 
   it('exits 2 and prints the file, line and field of an invalid runbook', async () => {
@@ -497,7 +512,8 @@ describe('lockstep, the CLI, against the coordinator (SPEC §7)', () => {
     await untilState(runId, 'awaiting-approval');
     const result = await lockstep(['approve', runId, 'kernel', '--comment', 'kernel 5.14 on both']);
     expect(result.code, result.stderr).toBe(0);
-    expect(fake.approvals.at(-1)).toEqual({ runId, gate: 'kernel', operator: 'alice', comment: 'kernel 5.14 on both' });
+    // Over --insecure TCP the name is the CLI's claim ($USER), journaled as such.
+    expect(fake.approvals.at(-1)).toEqual({ runId, gate: 'kernel', operator: 'alice (unauthenticated)', comment: 'kernel 5.14 on both' });
     const unknownGate = await lockstep(['approve', runId, 'nope']);
     expect(unknownGate.code).toBe(2);
     expect(unknownGate.stderr).toContain('has no gate "nope"');
@@ -548,35 +564,100 @@ describe('lockstep, the CLI, against the coordinator (SPEC §7)', () => {
 });
 
 describe('who approves (SPEC §8)', () => {
-  it('under TLS the operator is the client certificate, whatever the request claims', async () => {
+  it('under TLS the operator is the client certificate, whatever the request claims, and its roles decide', async () => {
     const pki = await makePki(join(temp.dir, 'pki'));
+    await issueOperatorCertificates({ dir: pki.dir, operator: 'alice', roles: ['operator', 'approver'] });
+    await issueOperatorCertificates({ dir: pki.dir, operator: 'victor', roles: ['viewer'] });
     const tlsFake = new FakeRuns();
     const tlsCoordinator = await startCoordinator(
-      { listen: '127.0.0.1:0', http: '127.0.0.1:0', dbFile: join(temp.dir, 'tls', 'runs.sqlite'), tls: { ca: pki.ca, ...pki.coordinator }, logLevel: 'silent' },
+      { socket: undefined, listen: '127.0.0.1:0', http: '127.0.0.1:0', dbFile: join(temp.dir, 'tls', 'runs.sqlite'), tls: { ca: pki.ca, ...pki.coordinator }, credentialsDirs: [pki.dir], fourEyes: false, logLevel: 'silent' },
       silentLogger(),
       { createRunService: async () => tlsFake },
     );
-    const material = await loadTlsMaterial({ ca: pki.ca, ...pki.coordinator });
-    const tlsClient = new CoordinatorClient(tlsCoordinator.address, clientCredentials(material), { deadlineMs: 10_000, serverName: 'coordinator' });
+    const clientAs = async (name: string): Promise<CoordinatorClient> => {
+      const material = await loadTlsMaterial({ ca: pki.ca, cert: join(pki.dir, 'operators', `${name}.pem`), key: join(pki.dir, 'operators', `${name}.key`) });
+      return new CoordinatorClient(tlsCoordinator.address, clientCredentials(material), { deadlineMs: 10_000, serverName: 'coordinator' });
+    };
+    const alice = await clientAs('alice');
+    const victor = await clientAs('victor');
     try {
-      const { runId = '' } = await tlsClient.submit({ runbookYaml: 'cluster: lab\noutcome: gate\n', runbookPath: '/srv/rb.yaml', dryRun: false, autoApprove: false, requestedBy: 'mallory' });
-      await waitFor('the gate', async () => ((await tlsClient.getRun(runId)).state === 'awaiting-approval' ? true : undefined));
-      await tlsClient.approve(runId, 'kernel', { operator: 'mallory' });
-      expect(tlsFake.approvals).toEqual([expect.objectContaining({ operator: 'coordinator' })]);
-      expect(tlsFake.submissions[0]?.requestedBy).toBe('coordinator');
+      const { runId = '' } = await alice.submit({ runbookYaml: 'cluster: lab\noutcome: gate\n', runbookPath: '/srv/rb.yaml', dryRun: false, autoApprove: false, requestedBy: 'mallory' });
+      await waitFor('the gate', async () => ((await victor.getRun(runId)).state === 'awaiting-approval' ? true : undefined));
+      // A viewer reads but does not approve: refused, naming the role, and audited.
+      const refused = await victor.approve(runId, 'kernel', { operator: 'alice' }).catch((thrown: unknown) => thrown);
+      expect(isLockstepError(refused, 'LOCKSTEP_E_PERMISSION_DENIED')).toBe(true);
+      expect((refused as Error).message).toMatch(/Approve needs the approver role; victor has only viewer/);
+      expect(tlsFake.audits).toContainEqual(expect.objectContaining({ caller: 'victor', transport: 'tls', rpc: 'Approve', role: 'approver', allowed: false }));
+      expect(tlsFake.approvals).toEqual([]);
+      await alice.approve(runId, 'kernel', { operator: 'mallory' });
+      expect(tlsFake.approvals).toEqual([expect.objectContaining({ operator: 'alice' })]);
+      expect(tlsFake.submissions[0]?.requestedBy).toBe('alice');
+      // The coordinator's own certificate is no operator's: it holds no role on the API.
+      const coordinatorCert = new CoordinatorClient(tlsCoordinator.address, clientCredentials(await loadTlsMaterial({ ca: pki.ca, ...pki.coordinator })), { deadlineMs: 5_000, serverName: 'coordinator' });
+      const noRole = await coordinatorCert.listRuns().catch((thrown: unknown) => thrown);
+      coordinatorCert.close();
+      expect(isLockstepError(noRole, 'LOCKSTEP_E_PERMISSION_DENIED')).toBe(true);
+      // The client checks the server's role too (issue 21 §4): a coordinator is no agent, and vice versa.
+      const material = await loadTlsMaterial({ ca: pki.ca, cert: join(pki.dir, 'operators', 'alice.pem'), key: join(pki.dir, 'operators', 'alice.key') });
+      const wantsAgent = new CoordinatorClient(tlsCoordinator.address, clientCredentials(material, { expectedServerName: 'coordinator', requiredRole: 'agent' }), { deadlineMs: 5_000, serverName: 'coordinator' });
+      const notAgent = await wantsAgent.listRuns().catch((thrown: unknown) => thrown);
+      wantsAgent.close();
+      expect(isLockstepError(notAgent, 'LOCKSTEP_E_UNAVAILABLE')).toBe(true);
+      expect((notAgent as Error).message).toMatch(/role coordinator\) is not a certificate of the agent role/);
+      const wantsCoordinator = new CoordinatorClient(tlsCoordinator.address, clientCredentials(material, { expectedServerName: 'coordinator', requiredRole: 'coordinator' }), { deadlineMs: 5_000, serverName: 'coordinator' });
+      await expect(wantsCoordinator.listRuns()).resolves.toBeInstanceOf(Array);
+      wantsCoordinator.close();
       // A plaintext client is refused in the handshake.
       const plaintext = new CoordinatorClient(tlsCoordinator.address, credentials.createInsecure(), { deadlineMs: 5_000 });
       const error = await plaintext.listRuns().catch((thrown: unknown) => thrown);
       plaintext.close();
       expect(isLockstepError(error, 'LOCKSTEP_E_UNAVAILABLE')).toBe(true);
     } finally {
-      tlsClient.close();
+      alice.close();
+      victor.close();
       await tlsCoordinator.stop();
     }
   });
 
-  it('refuses to serve beyond loopback without TLS', () => {
-    expect(() => resolveCoordinatorConfig(undefined, { listen: '0.0.0.0:7450' })).toThrow(/not a loopback address.*--tls-ca/);
-    expect(resolveCoordinatorConfig(undefined, {})).toMatchObject({ listen: '127.0.0.1:7450', http: '127.0.0.1:7452', dbFile: '/var/lib/lockstep-coordinator/runs.sqlite', tls: undefined });
+  it('takes --tls-crl for its API under TLS and for every dial to an agent, with or without API TLS', () => {
+    const tlsFiles = { 'tls-ca': '/etc/lockstep/ca.pem', 'tls-cert': '/etc/lockstep/admin1.pem', 'tls-key': '/etc/lockstep/admin1.key' };
+    expect(resolveCoordinatorConfig(undefined, { 'tls-crl': '/etc/lockstep/crl.pem' })).toMatchObject({ tls: undefined, tlsCrl: '/etc/lockstep/crl.pem' });
+    expect(resolveCoordinatorConfig(undefined, { ...tlsFiles, 'tls-crl': '/etc/lockstep/crl.pem' })).toMatchObject({
+      tls: { ca: tlsFiles['tls-ca'], cert: tlsFiles['tls-cert'], key: tlsFiles['tls-key'], crl: '/etc/lockstep/crl.pem' },
+      tlsCrl: '/etc/lockstep/crl.pem',
+    });
+  });
+
+  it('journals a name claimed over --insecure TCP as unauthenticated', async () => {
+    const { runId = '' } = await client.submit({ runbookYaml: 'cluster: lab\noutcome: gate\n', runbookPath: '/srv/rb.yaml', dryRun: false, autoApprove: false, requestedBy: 'carol' });
+    expect(fake.submissions.at(-1)?.requestedBy).toBe('carol (unauthenticated)');
+    await untilState(runId, 'awaiting-approval');
+    await client.approve(runId, 'kernel', { operator: 'dave' });
+    expect(fake.approvals.at(-1)).toMatchObject({ runId, operator: 'dave (unauthenticated)' });
+  });
+
+  it.each([
+    [['--listen', '127.0.0.1:0'], /--listen: 127\.0\.0\.1:0 without TLS .*--insecure on a loopback address/],
+    [['--listen', '0.0.0.0:0', '--insecure'], /--insecure: refuses 0\.0\.0\.0:0, which is not a loopback address/],
+  ])('lockstep-coordinator %j refuses to start (exit 2), saying what to use', async (args, message) => {
+    const started = spawnNode(builtProgram('coordinator/main.js'), [...args, '--db', join(temp.dir, 'refused', 'runs.sqlite')]);
+    expect((await started.exited).code).toBe(2);
+    expect(started.output()).toMatch(message);
+  });
+
+  it('serves TCP only with TLS, or with --insecure on loopback; the Unix socket otherwise', () => {
+    expect(() => resolveCoordinatorConfig(undefined, { listen: '127.0.0.1:7450' })).toThrow(/--listen: 127\.0\.0\.1:7450 without TLS .*--tls-ca.*--insecure on a loopback address.*--socket/);
+    expect(() => resolveCoordinatorConfig(undefined, { listen: '0.0.0.0:7450', insecure: true })).toThrow(/--insecure: refuses 0\.0\.0\.0:7450, which is not a loopback address/);
+    expect(() => resolveCoordinatorConfig(undefined, { listen: '10.0.0.5:7450', insecure: true })).toThrow(/not a loopback address/);
+    expect(resolveCoordinatorConfig(undefined, { listen: '127.0.0.1:7450', insecure: true })).toMatchObject({ listen: '127.0.0.1:7450', socket: undefined, tls: undefined });
+    expect(resolveCoordinatorConfig(undefined, {})).toMatchObject({
+      socket: { path: '/run/lockstep/coordinator.sock', group: 'lockstep', roleGroups: { viewer: 'lockstep', operator: 'lockstep-operator', approver: 'lockstep-approver' } },
+      listen: undefined,
+      http: '127.0.0.1:7452',
+      dbFile: '/var/lib/lockstep-coordinator/runs.sqlite',
+      credentialsDirs: ['/etc/lockstep/pki'],
+      fourEyes: false,
+      tls: undefined,
+    });
   });
 });

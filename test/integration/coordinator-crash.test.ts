@@ -2,11 +2,11 @@
 // and while the run waits at a barrier — and restarted on the same database completes the
 // run, and no node runs any command twice (asserted on the lab's history.jsonl).
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify } from 'yaml';
 import type { RunView } from '../../shared/domain/run.js';
-import { readHistory, readNodeState, withLabLock, writeNodeState, type HistoryEntry } from '../../shared/lab/lab-state.js';
+import { readHistory, readNodeState, withLabLock, writeNodeState, type HistoryEntry } from '../../lab/state/lab-state.js';
 import { CoordinatorClient } from '../../shared/wire/coordinator-client.js';
 import { lockstepCli, startLab, type TestLab } from '../support/lab-harness.js';
 import { builtProgram, freePort, spawnNode, waitFor, type Spawned } from '../support/processes.js';
@@ -20,7 +20,7 @@ let labNodes: Array<{ name: string; address: string }>;
 let targetPackage: string;
 
 function startCoordinator(): Spawned {
-  coordinator = spawnNode(builtProgram('coordinator/main.js'), ['--listen', address, '--http', `127.0.0.1:${httpPort}`, '--db', join(lab.dir, 'coordinator.sqlite'), '--log-level', 'warn']);
+  coordinator = spawnNode(builtProgram('coordinator/main.js'), ['--listen', address, '--insecure', '--credentials-dir', lab.dir, '--http', `127.0.0.1:${httpPort}`, '--db', join(lab.dir, 'coordinator.sqlite'), '--log-level', 'warn']);
   return coordinator;
 }
 
@@ -109,7 +109,11 @@ describe('coordinator SIGKILLed and restarted', () => {
     const finished = await runUntil(runId, (run) => ['succeeded', 'failed', 'blocked', 'cancelled'].includes(run.state));
     expect(finished.state).toBe('succeeded');
     const commands = mutatingCommands(since);
-    expect(commands.filter((command) => command.includes('rpm -U')).sort()).toEqual(labNodes.map((node) => `${node.name} rpm -U ${targetPackage}`).sort());
+    // Each agent installs its own staged copy of the package (docs/security.md §2), once.
+    const staged = (node: string): RegExp => new RegExp(`^${node} rpm -U .*/nodes/${node}/agent/staging/[0-9a-f]{24}/${basename(targetPackage).replace(/\./g, '\\.')}$`);
+    const upgrades = commands.filter((command) => command.includes('rpm -U')).sort();
+    expect(upgrades).toHaveLength(labNodes.length);
+    labNodes.forEach((node, index) => expect(upgrades[index]).toMatch(staged(node.name)));
     expect(new Set(commands).size).toBe(commands.length);
   }, 120_000);
 

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify } from 'yaml';
 import { createEngine, type Engine } from '../../coordinator/engine/engine.js';
 import type { RunView } from '../../coordinator/engine/run-types.js';
-import { readHistory, withLabLock, readNodeState, writeNodeState, type HistoryEntry } from '../../shared/lab/lab-state.js';
+import { readHistory, withLabLock, readNodeState, writeNodeState, type HistoryEntry } from '../../lab/state/lab-state.js';
 import { silentLogger } from '../../shared/logger.js';
 import { startLab, type TestLab } from '../support/lab-harness.js';
 import { waitFor } from '../support/processes.js';
@@ -46,7 +46,7 @@ beforeAll(async () => {
   const labRunbook = parseYaml(readFileSync(lab.runbook, 'utf8')) as { nodes: typeof labNodes; params: { package: string } };
   labNodes = labRunbook.nodes;
   targetPackage = labRunbook.params.package;
-  engine = await createEngine({ dbFile: join(lab.dir, 'coordinator.sqlite'), logger: silentLogger() });
+  engine = await createEngine({ dbFile: join(lab.dir, 'coordinator.sqlite'), logger: silentLogger(), credentialsDirs: [lab.dir] });
 }, 120_000);
 
 afterAll(async () => {

@@ -6,7 +6,7 @@ import { statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { readClusterState, readHistory } from '../../shared/lab/lab-state.js';
+import { readClusterState, readHistory } from '../../lab/state/lab-state.js';
 import { writeSimLab } from '../support/sim-lab.js';
 import { makeTempDir } from '../support/temp-dir.js';
 
@@ -16,9 +16,9 @@ const WORKERS = 4;
 const ROUNDS = 100;
 /** The sources the worker runs, and what they compile to. */
 const BUILT = [
-  ['shared/lab/lab-state.ts', 'dist/shared/lab/lab-state.js'],
-  ['shared/lab/cluster-model.ts', 'dist/shared/lab/cluster-model.js'],
-  ['agent/sim/lab-store.ts', 'dist/agent/sim/lab-store.js'],
+  ['lab/state/lab-state.ts', 'dist/lab/state/lab-state.js'],
+  ['lab/clusterpro/cluster-model.ts', 'dist/lab/clusterpro/cluster-model.js'],
+  ['lab/node/lab-store.ts', 'dist/lab/node/lab-store.js'],
 ];
 
 function isStale(): boolean {

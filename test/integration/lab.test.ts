@@ -9,9 +9,9 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import type { OpContext } from '../../shared/domain/operation.js';
-import { createLab } from '../../coordinator/lab/lab-create.js';
-import { readEmulatedRpm } from '../../shared/lab/emulated-rpm-file.js';
-import { readClusterState, readHistory, readNodeState, withLabLock, writeNodeState, type Fault } from '../../shared/lab/lab-state.js';
+import { createLab } from '../../lab/lab-create.js';
+import { readEmulatedRpm } from '../../lab/state/emulated-rpm-file.js';
+import { readClusterState, readHistory, readNodeState, withLabLock, writeNodeState, type Fault } from '../../lab/state/lab-state.js';
 import { agentChannelOptions, clientCredentials, loadTlsMaterial, type TlsMaterial } from '../../shared/tls.js';
 import { AgentClient } from '../../shared/wire/agent-client.js';
 import { freePortBase, lockstepCli, type CliResult } from '../support/lab-harness.js';
@@ -240,7 +240,8 @@ describe('the nodes, through the agent API over mTLS', () => {
     const upgrades = readHistory(lab.root).filter((line) => line.node === 'server3' && line.argv[0] === 'rpm' && line.argv.includes('-U'));
     expect(upgrades).toHaveLength(1);
     expect(upgrades[0]).toMatchObject({ exit: 0 });
-    expect(upgrades[0]?.argv).toContain(path);
+    // rpm reads the agent's checked copy, under the package's own name (docs/security.md §2).
+    expect(upgrades[0]?.argv.at(-1)).toMatch(/\/staging\/[0-9a-f]{24}\/clusterpro-2\.1\.3-1\.x86_64\.rpm$/);
   });
 
   it('reboot: a new boot id; the disabled service stays stopped, the enabled ones run', async () => {

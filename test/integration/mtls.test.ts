@@ -25,6 +25,8 @@ interface Pki {
 let pki: Pki;
 let otherPki: Pki;
 let server: grpc.Server | undefined;
+// As the coordinator dials: naming the node it expects, since no certificate names an address.
+const ASKING_SERVER1 = { expectedServerName: 'server1' };
 
 async function makePki(): Promise<Pki> {
   const dir = await mkdtemp(join(tmpdir(), 'lockstep-mtls-'));
@@ -62,28 +64,28 @@ async function startAgent(material: TlsMaterial, interceptors: grpc.ServerInterc
 describe('agent side: who may call', () => {
   it('serves the coordinator, with a certificate from the same CA', async () => {
     const address = await startAgent(pki.server1);
-    expect(await checkHealth(address, clientCredentials(pki.coordinator))).toBe('SERVING');
+    expect(await checkHealth(address, clientCredentials(pki.coordinator, ASKING_SERVER1), agentChannelOptions('server1'))).toBe('SERVING');
   });
 
   it('refuses a plaintext client', async () => {
     const address = await startAgent(pki.server1);
-    expect(await checkHealth(address, grpc.credentials.createInsecure())).toBe('UNAVAILABLE');
+    expect(await checkHealth(address, grpc.credentials.createInsecure(), agentChannelOptions('server1'))).toBe('UNAVAILABLE');
   });
 
   it('refuses a TLS client without a certificate', async () => {
     const address = await startAgent(pki.server1);
-    expect(await checkHealth(address, grpc.credentials.createSsl(pki.server1.ca))).toBe('UNAVAILABLE');
+    expect(await checkHealth(address, grpc.credentials.createSsl(pki.server1.ca), agentChannelOptions('server1'))).toBe('UNAVAILABLE');
   });
 
   it('refuses a coordinator certificate from another CA', async () => {
     const address = await startAgent(pki.server1);
     const stranger = { ...otherPki.coordinator, ca: pki.coordinator.ca };
-    expect(await checkHealth(address, clientCredentials(stranger))).toBe('UNAVAILABLE');
+    expect(await checkHealth(address, clientCredentials(stranger, ASKING_SERVER1), agentChannelOptions('server1'))).toBe('UNAVAILABLE');
   });
 
   it('refuses, in the TLS handshake, another agent certificate used as a client', async () => {
     const address = await startAgent(pki.server1);
-    expect(await checkHealth(address, clientCredentials(pki.server2))).toBe('UNAVAILABLE');
+    expect(await checkHealth(address, clientCredentials(pki.server2, ASKING_SERVER1), agentChannelOptions('server1'))).toBe('UNAVAILABLE');
   });
 });
 
@@ -95,15 +97,15 @@ describe('agent side: the per-call role check', () => {
       return new grpc.ServerInterceptingCall(call);
     };
     const address = await startAgent(pki.server1, [record, requirePeerRole('coordinator')]);
-    expect(await checkHealth(address, clientCredentials(pki.coordinator))).toBe('SERVING');
-    expect(seen).toEqual([{ commonName: 'admin1', role: 'coordinator', dnsNames: ['admin1', 'localhost'] }]);
+    expect(await checkHealth(address, clientCredentials(pki.coordinator, ASKING_SERVER1), agentChannelOptions('server1'))).toBe('SERVING');
+    expect(seen).toEqual([{ commonName: 'admin1', role: 'coordinator', dnsNames: ['admin1'], operatorRoles: [] }]);
   });
 
   it('denies a client certificate from our CA that does not carry the coordinator role', async () => {
     const address = await startAgent(pki.server1, [requirePeerRole('coordinator')]);
     const operator = await signClientCertificate(pki, 'someone', 'operator');
     expect(readCertificateIdentity(operator.cert.toString()).role).toBe('unknown');
-    expect(await checkHealth(address, clientCredentials(operator))).toBe('PERMISSION_DENIED');
+    expect(await checkHealth(address, clientCredentials(operator, ASKING_SERVER1), agentChannelOptions('server1'))).toBe('PERMISSION_DENIED');
   });
 
   it('answers each certificate with its own identity, call after call', async () => {
@@ -111,15 +113,15 @@ describe('agent side: the per-call role check', () => {
     // The same CN as the coordinator's: only the certificate itself tells them apart.
     const impostor = await signClientCertificate(pki, 'admin1', 'operator');
     for (let round = 0; round < 3; round++) {
-      expect(await checkHealth(address, clientCredentials(pki.coordinator))).toBe('SERVING');
-      expect(await checkHealth(address, clientCredentials(impostor))).toBe('PERMISSION_DENIED');
+      expect(await checkHealth(address, clientCredentials(pki.coordinator, ASKING_SERVER1), agentChannelOptions('server1'))).toBe('SERVING');
+      expect(await checkHealth(address, clientCredentials(impostor, ASKING_SERVER1), agentChannelOptions('server1'))).toBe('PERMISSION_DENIED');
     }
     const callWith = (pem: Buffer) => ({
       getAuthContext: () => ({ sslPeerCertificate: { raw: new X509Certificate(pem).raw } as tls.PeerCertificate }),
     });
     for (let round = 0; round < 2; round++) {
       expect(peerIdentity(callWith(pki.coordinator.cert))?.role).toBe('coordinator');
-      expect(peerIdentity(callWith(impostor.cert))).toEqual({ commonName: 'admin1', role: 'unknown', dnsNames: [] });
+      expect(peerIdentity(callWith(impostor.cert))).toEqual({ commonName: 'admin1', role: 'unknown', dnsNames: [], operatorRoles: [] });
     }
   });
 });
@@ -137,6 +139,17 @@ describe('coordinator side: which agent answers', () => {
     expect(await checkHealth(address, credentials, agentChannelOptions('server2'))).toBe('UNAVAILABLE');
     expect(await checkHealth(address, credentials)).toBe('UNAVAILABLE');
   });
+
+  // Issue 21 §4: every leaf used to carry localhost, 127.0.0.1 and ::1, so a runbook node
+  // named localhost matched whichever agent answered.
+  it('refuses an agent asked for by a loopback name: certs init signs no loopback name', async () => {
+    const address = await startAgent(pki.server1);
+    for (const name of ['localhost', '127.0.0.1']) {
+      const credentials = clientCredentials(pki.coordinator, { expectedServerName: name });
+      expect(await checkHealth(address, credentials, agentChannelOptions(name)), name).toBe('UNAVAILABLE');
+    }
+    expect(await checkHealth(address, clientCredentials(pki.coordinator)), 'dialled by address').toBe('UNAVAILABLE');
+  });
 });
 
 describe('why an agent certificate cannot be a client (Node TLS, as under grpc-js)', () => {
@@ -153,7 +166,7 @@ describe('why an agent certificate cannot be a client (Node TLS, as under grpc-j
     );
     await new Promise<void>((resolve) => tlsServer.listen(0, '127.0.0.1', resolve));
     const { port } = tlsServer.address() as { port: number };
-    const socket = tls.connect({ host: '127.0.0.1', port, ...client, servername: 'localhost' });
+    const socket = tls.connect({ host: '127.0.0.1', port, ...client, servername: 'server1' });
     socket.on('error', () => undefined);
     try {
       return await verdict;

@@ -2,13 +2,13 @@
 // history.jsonl in the order the manual demands (SPEC §5.2), every rpm -U exactly once per
 // node, and for the rolling update the availability invariant on sampled cluster.json.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify } from 'yaml';
 import { createEngine, type Engine } from '../../coordinator/engine/engine.js';
 import type { RunView } from '../../coordinator/engine/run-types.js';
 import { CLUSTERPRO_2X_SERVICES } from '../../shared/domain/clusterpro.js';
-import { readClusterState, readHistory, type HistoryEntry } from '../../shared/lab/lab-state.js';
+import { readClusterState, readHistory, type HistoryEntry } from '../../lab/state/lab-state.js';
 import { silentLogger } from '../../shared/logger.js';
 import { historyViolations, sampleCluster, sampleViolations } from '../support/availability.js';
 import { startLab, type TestLab } from '../support/lab-harness.js';
@@ -29,7 +29,7 @@ interface LabRun {
 async function openLab(nodes: number, replicator: boolean): Promise<LabRun> {
   const lab = await startLab({ nodes, replicator });
   const runbook = parseYaml(readFileSync(lab.runbook, 'utf8')) as { nodes: LabRun['nodes']; params: { package: string } };
-  const engine = await createEngine({ dbFile: join(lab.dir, 'coordinator.sqlite'), logger: silentLogger() });
+  const engine = await createEngine({ dbFile: join(lab.dir, 'coordinator.sqlite'), logger: silentLogger(), credentialsDirs: [lab.dir] });
   const update = runbook.params.package;
   return { lab, engine, nodes: runbook.nodes, update, older: join(dirname(update), 'clusterpro-2.0.0-1.x86_64.rpm') };
 }
@@ -110,7 +110,7 @@ describe('2 servers with Replicator: rolling update (3.1.3), downgrade (6), full
     expect(move).toBeGreaterThan(history.findLastIndex((entry) => entry.node === 'server2' && isReboot(entry)));
     expect(move).toBeGreaterThan(first(history, 'server2', 'clpmdstat'));
     expect(move).toBeLessThan(first(history, 'server1', 'chkconfig --del'));
-    expect(view.steps.map((step) => step.id)).toContain('mirrors-green@server1');
+    expect(view.steps.map((step) => `${step.id} on ${step.node}`)).toContain('mirrors-green on server1');
     expect(sampleViolations(samples, history, 1)).toEqual([]);
     expect(historyViolations(history, 1)).toEqual([]);
     expect(samples.length).toBeGreaterThan(20);
@@ -120,7 +120,9 @@ describe('2 servers with Replicator: rolling update (3.1.3), downgrade (6), full
     const { view, history } = await apply(run, 'clusterpro/downgrade', { package: run.older });
     const downgrades = history.filter((entry) => entry.argv[0] === 'rpm' && entry.argv[1] === '-U');
     expect(downgrades.map((entry) => entry.node).sort()).toEqual(['server1', 'server2']);
-    expect(downgrades.every((entry) => entry.argv.includes('--force') && entry.argv.includes(run.older))).toBe(true);
+    // rpm reads the agent's checked copy of the older package (docs/security.md §2).
+    const stagedOlder = new RegExp(`/staging/[0-9a-f]{24}/${basename(run.older).replace(/\./g, '\\.')}$`);
+    expect(downgrades.every((entry) => entry.argv.includes('--force') && stagedOlder.test(entry.argv.at(-1) ?? ''))).toBe(true);
     expect(view.steps.find((step) => step.id === 'older-version-supports-kernel')?.state).toBe('succeeded');
     expect(view.steps.filter((step) => step.id === 'verify').map((step) => step.message)).toEqual(['clusterpro 2.0.0-1', 'clusterpro 2.0.0-1']);
   }, 120_000);

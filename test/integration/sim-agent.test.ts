@@ -2,10 +2,10 @@
 // parsers read the lab, and a reboot shows a new boot id through GetNodeInfo (SPEC §9).
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { bootNode } from '../../agent/sim/sim-boot.js';
-import { SimExecutor } from '../../agent/sim/sim-executor.js';
-import { SimFacts } from '../../agent/sim/sim-facts.js';
-import { readClusterState, readHistory } from '../../shared/lab/lab-state.js';
+import { bootNode } from '../../lab/node/sim-boot.js';
+import { SimExecutor } from '../../lab/node/sim-executor.js';
+import { SimFacts } from '../../lab/node/sim-facts.js';
+import { readClusterState, readHistory } from '../../lab/state/lab-state.js';
 import { makePki, startTestAgent, type TestAgent } from '../support/agent-harness.js';
 import { writeSimLab } from '../support/sim-lab.js';
 import { makeTempDir } from '../support/temp-dir.js';

@@ -1,14 +1,16 @@
 // The simulated node with the real rpm (SPEC §9): the node's own database via --dbpath,
 // --ignorearch for foreign architectures, the agent's argv in history. And the emulated
 // rpm, given the same packages, answers every command exactly as the real one does.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RpmDriver } from '../../agent/drivers/package/rpm-driver.js';
 import { RPM_QUERY_FORMAT } from '../../agent/drivers/package/rpm-queryformat.js';
 import { ProcessExecutor } from '../../agent/exec/process-executor.js';
-import { SimExecutor } from '../../agent/sim/sim-executor.js';
-import { writeEmulatedRpm } from '../../shared/lab/emulated-rpm-file.js';
-import { readHistory, readNodeState, writeNodeState } from '../../shared/lab/lab-state.js';
+import { SimExecutor } from '../../lab/node/sim-executor.js';
+import { writeEmulatedRpm } from '../../lab/state/emulated-rpm-file.js';
+import { readHistory, readNodeState, writeNodeState } from '../../lab/state/lab-state.js';
 import { findOnPath, haveTools } from '../support/require-tool.js';
 import { buildClusterproRpms, initRpmDb, type RpmSpec } from '../support/rpm-packages.js';
 import { writeSimLab } from '../support/sim-lab.js';
@@ -46,7 +48,8 @@ describe.skipIf(!haveTools('rpm', 'rpmbuild'))('simulated node with the real rpm
     writeNodeState(lab, { ...server1, rpm: 'real' });
     // The emulated node starts as the real one does: 2.0.0-1 installed by rpm -i.
     writeNodeState(lab, { ...readNodeState(lab, 'server2'), packages: {} });
-    const realRpm = findOnPath('rpm');
+    const rpmPath = findOnPath('rpm');
+    const realRpm = rpmPath === undefined ? undefined : { path: rpmPath, executor: new ProcessExecutor() };
     real = new SimExecutor({ labDir: lab, node: 'server1', realRpm });
     emulated = new SimExecutor({ labDir: lab, node: 'server2', realRpm });
   });
@@ -104,4 +107,61 @@ describe.skipIf(!haveTools('rpm', 'rpmbuild'))('simulated node with the real rpm
       expect(comparable(onEmulated, emulatedFiles)).toEqual(comparable(onReal, realFiles));
     }
   });
+
+  it('a package’s files, scriptlets and triggers reach the node’s database, never the host', async () => {
+    // The lab's rpm runs on the host, as root in CI: a package someone swapped into the lab
+    // must not run its %pre on the host (docs/security.md, "Directories someone else made").
+    const host = join(temp.dir, 'host');
+    mkdirSync(host);
+    const intruder = buildIntruderRpm(join(temp.dir, 'intruder'), host);
+    const install = await real.run({ argv: ['rpm', '-i', intruder], timeoutMs: 30_000 });
+    expect(install.exitCode, install.stderr).toBe(0);
+    const query = await real.run({ argv: ['rpm', '-q', 'lab-intruder'], timeoutMs: 30_000 });
+    expect(query.stdout).toBe('lab-intruder-1-1.noarch\n');
+    const erase = await real.run({ argv: ['rpm', '-e', 'lab-intruder'], timeoutMs: 30_000 });
+    expect(erase.exitCode, erase.stderr).toBe(0);
+    expect(readdirSync(host)).toEqual([]);
+    expect(existsSync(join(host, 'payload'))).toBe(false);
+  });
 });
+
+/**
+ * A noarch rpm whose payload lands in `host` and whose every scriptlet creates a file there.
+ * Lua scriptlets run inside rpm itself: no /bin/sh dependency stands in their way.
+ */
+function buildIntruderRpm(topdir: string, host: string): string {
+  mkdirSync(topdir, { recursive: true });
+  const spec = join(topdir, 'intruder.spec');
+  const touch = (name: string): string => `io.open("${join(host, name)}", "w"):close()`;
+  writeFileSync(
+    spec,
+    [
+      'Name: lab-intruder',
+      'Version: 1',
+      'Release: 1',
+      'Summary: runs scriptlets on whoever installs it',
+      'License: none',
+      'BuildArch: noarch',
+      '%description',
+      'test',
+      '%install',
+      `mkdir -p %{buildroot}${host}`,
+      `echo payload > %{buildroot}${host}/payload`,
+      '%pre -p <lua>',
+      touch('pre'),
+      '%post -p <lua>',
+      touch('post'),
+      '%preun -p <lua>',
+      touch('preun'),
+      '%postun -p <lua>',
+      touch('postun'),
+      '%triggerin -p <lua> -- clusterpro',
+      touch('trigger'),
+      '%files',
+      `${host}/payload`,
+      '',
+    ].join('\n'),
+  );
+  execFileSync('rpmbuild', ['-bb', '--quiet', '--define', `_topdir ${topdir}`, '--define', `_rpmdir ${topdir}`, '--define', '_build_name_fmt intruder.rpm', spec], { timeout: 60_000, stdio: 'pipe' });
+  return join(topdir, 'intruder.rpm');
+}

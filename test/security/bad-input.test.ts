@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readHistory } from '../../shared/lab/lab-state.js';
+import { readHistory } from '../../lab/state/lab-state.js';
 import { agentChannelOptions } from '../../shared/tls.js';
 import type { AgentClient } from '../../shared/wire/agent-client.js';
 import { pb } from '../../shared/wire/agent-wire.js';
@@ -65,6 +65,7 @@ const upgrade = (overrides: Partial<pb.ApplyPackageRequest>): pb.ApplyPackageReq
   name: '',
   testOnly: false,
   force: false,
+  expectedSha256: '',
   ...overrides,
 });
 

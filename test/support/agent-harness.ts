@@ -60,6 +60,7 @@ export function agentConfig(options: TestAgentOptions): AgentConfig {
     serviceManager: 'sysv',
     rpmDbPath: options.rpmDbPath,
     logLevel: 'silent',
+    retainMs: 90 * 86_400_000,
   };
 }
 

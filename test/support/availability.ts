@@ -3,7 +3,7 @@
 // at most `batch` servers out of the cluster; a group changes server only by its own
 // `clpgrp -m`, never by a failover) and history.jsonl (the servers' update windows, from
 // clpdown to the reboot that brings them back, overlap at most `batch` at a time).
-import { readClusterState, type ClusterState, type HistoryEntry } from '../../shared/lab/lab-state.js';
+import { readClusterState, type ClusterState, type HistoryEntry } from '../../lab/state/lab-state.js';
 
 export interface ClusterSample {
   t: number;

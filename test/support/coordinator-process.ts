@@ -14,19 +14,20 @@ export class CoordinatorProcess {
     private readonly httpPort: number,
     readonly dbFile: string,
     readonly client: CoordinatorClient,
+    private readonly credentialsDir: string,
   ) {}
 
-  /** A coordinator on free loopback ports with its database in `dir`; answers before this resolves. */
+  /** A coordinator on free loopback ports (--insecure) with its database in `dir`, runbook credentials from there too; answers before this resolves. */
   static async start(dir: string): Promise<CoordinatorProcess> {
     const address = `127.0.0.1:${await freePort()}`;
-    const coordinator = new CoordinatorProcess(address, await freePort(), join(dir, 'coordinator.sqlite'), new CoordinatorClient(address, undefined, { deadlineMs: 5_000 }));
+    const coordinator = new CoordinatorProcess(address, await freePort(), join(dir, 'coordinator.sqlite'), new CoordinatorClient(address, undefined, { deadlineMs: 5_000 }), dir);
     await coordinator.restart();
     return coordinator;
   }
 
   /** Starts the process without waiting for it to answer (a chaos test may kill it mid-start). */
   spawn(): Spawned {
-    this.current = spawnNode(builtProgram('coordinator/main.js'), ['--listen', this.address, '--http', `127.0.0.1:${this.httpPort}`, '--db', this.dbFile, '--log-level', 'warn']);
+    this.current = spawnNode(builtProgram('coordinator/main.js'), ['--listen', this.address, '--insecure', '--credentials-dir', this.credentialsDir, '--http', `127.0.0.1:${this.httpPort}`, '--db', this.dbFile, '--log-level', 'warn']);
     return this.current;
   }
 

@@ -3,7 +3,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml, stringify } from 'yaml';
-import { readHistory, type HistoryEntry } from '../../shared/lab/lab-state.js';
+import { readHistory, type HistoryEntry } from '../../lab/state/lab-state.js';
 
 export interface LabRunbookFacts {
   nodes: Array<{ name: string; address: string }>;

@@ -2,7 +2,7 @@
 // and an mTLS client to it with the lab's coordinator certificate.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { labPaths, readNodeState, withLabLock, writeNodeState, type NodeState } from '../../shared/lab/lab-state.js';
+import { labPaths, readNodeState, withLabLock, writeNodeState, type NodeState } from '../../lab/state/lab-state.js';
 import { agentChannelOptions, clientCredentials, loadTlsMaterial } from '../../shared/tls.js';
 import { AgentClient } from '../../shared/wire/agent-client.js';
 import { waitFor } from './processes.js';

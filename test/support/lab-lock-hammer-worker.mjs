@@ -4,8 +4,8 @@
 //
 //   node lab-lock-hammer-worker.mjs LAB NODE ROUNDS lab-state|lab-store
 import { performance } from 'node:perf_hooks';
-import { LabStore } from '../../dist/agent/sim/lab-store.js';
-import { appendHistory, readClusterState, withLabLock, writeClusterState } from '../../dist/shared/lab/lab-state.js';
+import { LabStore } from '../../dist/lab/node/lab-store.js';
+import { appendHistory, readClusterState, withLabLock, writeClusterState } from '../../dist/lab/state/lab-state.js';
 
 const [labDir, node, roundsText, via] = process.argv.slice(2);
 const rounds = Number(roundsText);

@@ -1,7 +1,7 @@
 // Real, tiny clusterpro .rpm files for tests, built the way the lab builds them
-// (coordinator/lab/lab-rpms.ts): an empty payload with the product's name, version, release,
+// (lab/lab-rpms.ts): an empty payload with the product's name, version, release,
 // architecture and Summary.
-import { buildRealRpms, initRpmDb } from '../../coordinator/lab/lab-rpms.js';
+import { buildRealRpms, initRpmDb } from '../../lab/lab-rpms.js';
 
 export { initRpmDb };
 

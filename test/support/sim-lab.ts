@@ -3,7 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLUSTERPRO_SERVICES } from '../../shared/domain/clusterpro.js';
-import { writeClusterState, writeNodeState, type ClusterState, type NodeState } from '../../shared/lab/lab-state.js';
+import { writeClusterState, writeNodeState, type ClusterState, type NodeState } from '../../lab/state/lab-state.js';
 
 /** The six services of CLUSTERPRO X 2.x (CPRO-XL050-06 3.1.2 (1)); later versions add the rest. */
 export const CLUSTERPRO_2X_SERVICES = CLUSTERPRO_SERVICES.slice(0, 6);

@@ -51,6 +51,12 @@ describe('agent configuration', () => {
     await expect(resolveAgentConfig(path, tls)).rejects.toThrow(`${path}${message}`);
   });
 
+  it('takes --tls-crl (from the file or the flag) with the TLS files, and refuses it with --insecure', async () => {
+    expect((await resolveAgentConfig(file('tls-crl: /etc/lockstep/crl.pem\n'), tls)).tls).toEqual({ ca: tls['tls-ca'], cert: tls['tls-cert'], key: tls['tls-key'], crl: '/etc/lockstep/crl.pem' });
+    expect((parseAgentCommandLine(['--tls-crl', '/etc/lockstep/crl.pem'], '0') as { flags: object }).flags).toMatchObject({ 'tls-crl': '/etc/lockstep/crl.pem' });
+    await expect(resolveAgentConfig(undefined, { insecure: true, 'tls-crl': '/etc/lockstep/crl.pem' })).rejects.toThrow(/--tls-crl: revokes certificates, and --insecure checks none/);
+  });
+
   it('refuses a bad flag by its name, as it would the same value in the file', async () => {
     await expect(resolveAgentConfig(undefined, { ...tls, listen: 'nowhere' })).rejects.toThrow('--listen: expected HOST:PORT, e.g. 0.0.0.0:7451, got "nowhere"');
     await expect(resolveAgentConfig(undefined, { ...tls, 'hooks-dir': '' })).rejects.toThrow('--hooks-dir: expected a non-empty string, got ""');

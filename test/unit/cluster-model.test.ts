@@ -16,8 +16,8 @@ import {
   startGroup,
   stopGroup,
   type ClusterChange,
-} from '../../shared/lab/cluster-model.js';
-import type { ClusterState } from '../../shared/lab/lab-state.js';
+} from '../../lab/clusterpro/cluster-model.js';
+import type { ClusterState } from '../../lab/state/lab-state.js';
 
 const T0 = 1_000_000;
 

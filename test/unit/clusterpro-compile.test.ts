@@ -91,20 +91,20 @@ describe('clusterpro/rolling-update (3.1.3)', () => {
   it('2 servers: server2 (no groups) first, the groups onto it, a safe point, then server1', () => {
     const plan = compile('clusterpro/rolling-update', 2);
     expect(outline(plan)).toEqual([
-      'tasks disable-services@server2 | server2: disable-services@server2',
+      'tasks disable-services@server2 | server2: disable-services',
       'barrier disabled@server2',
-      'tasks server-shutdown@server2 | server2: server-shutdown@server2 upgrade@server2 enable-services@server2',
+      'tasks server-shutdown@server2 | server2: server-shutdown upgrade enable-services',
       'barrier updated@server2',
-      'tasks reboot@server2 | server2: reboot@server2 server-online@server2',
+      'tasks reboot@server2 | server2: reboot server-online',
       'tasks move-groups-to-updated | server1: move-groups-to-updated:failover1',
       'notice clear-java-cache',
       'tasks groups-healthy | server1: groups-healthy',
       'safe-point safe-point@server1',
-      'tasks disable-services@server1 | server1: disable-services@server1',
+      'tasks disable-services@server1 | server1: disable-services',
       'barrier disabled@server1',
-      'tasks server-shutdown@server1 | server1: server-shutdown@server1 upgrade@server1 enable-services@server1',
+      'tasks server-shutdown@server1 | server1: server-shutdown upgrade enable-services',
       'barrier updated@server1',
-      'tasks reboot@server1 | server1: reboot@server1 server-online@server1',
+      'tasks reboot@server1 | server1: reboot server-online',
       'tasks verify | server1: verify | server2: verify',
     ]);
     expect(tasks(plan).find((task) => task.stepId === 'move-groups-to-updated:failover1')?.params).toMatchObject({ group: 'failover1', to: 'server2' });
@@ -117,7 +117,7 @@ describe('clusterpro/rolling-update (3.1.3)', () => {
     const facts = clusterproFacts(2, { replicator: true });
     const plan = compile('clusterpro/rolling-update', 2, { mirrorAutoRecovery: false }, facts, ['replicator-double-resync']);
     const waits = tasks(plan).filter((task) => task.kind === 'mirror.wait-green');
-    expect(waits.map((task) => `${task.node} ${task.stepId} recover=${task.params.recover}`)).toEqual(['server2 mirrors-green@server2 recover=true', 'server1 mirrors-green@server1 recover=true']);
+    expect(waits.map((task) => `${task.node} ${task.stepId} recover=${task.params.recover}`)).toEqual(['server2 mirrors-green recover=true', 'server1 mirrors-green recover=true']);
     expect(outline(plan)).toContain('barrier mirrors-recovered@server2');
     expect(plan.warnings).toHaveLength(1);
     expect(compile('clusterpro/rolling-update', 2, {}, facts, ['replicator-double-resync']).stages.flatMap((stage) => (stage.type === 'tasks' ? Object.values(stage.lanes).flat() : [])).find((task) => task.kind === 'mirror.wait-green')?.params.recover).toBe(false);

@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import { compileCustom, DEFAULT_BARRIER_MESSAGE } from '../../coordinator/plan/compile-custom.js';
 import { canonicalJson, planHash } from '../../coordinator/plan/plan-hash.js';
 import { DEFAULT_STEP_TIMEOUT_MS, type Plan, type Stage } from '../../coordinator/plan/plan.js';
-import { renderPlan, renderPlanJson } from '../../coordinator/plan/render-plan.js';
 import { parseRunbook } from '../../coordinator/runbook/load-runbook.js';
 import { isLockstepError } from '../../shared/errors.js';
 import { readFixture } from '../support/fixture.js';
@@ -233,49 +232,3 @@ function reverseKeys(value: unknown): unknown {
   if (value === null || typeof value !== 'object') return value;
   return Object.fromEntries(Object.entries(value).reverse().map(([key, nested]) => [key, reverseKeys(nested)]));
 }
-
-describe('rendering for `lockstep plan`', () => {
-  const text = renderPlan(specExample());
-  const lines = text.split('\n');
-
-  it('says which cluster, procedure, nodes, lead and plan', () => {
-    expect(lines[0]).toBe('cluster prod-db: custom, 8 stages');
-    expect(lines[1]).toBe('nodes: server1 (10.0.0.1:7451) lead, server2 (10.0.0.2:7451), server3 (10.0.0.3:7451)');
-    expect(lines[2]).toBe(`plan hash ${planHash(specExample())}`);
-  });
-
-  it('prints every stage in order, and every node its steps', () => {
-    const stageLines = lines.filter((line) => line.startsWith('──'));
-    expect(stageLines).toEqual([
-      '── no-autostart (3 nodes)',
-      `── barrier all-disabled: ${DEFAULT_BARRIER_MESSAGE}`,
-      '── lead-suspend (1 node)',
-      '── gate kernel: kernel updated on every server?',
-      '── upgrade@server2 (1 node)',
-      '── safe point upgrade@server2:safe-point (a maintenance window may pause the run here)',
-      '── upgrade@server1 (1 node)',
-      '── up-again (1 node)',
-    ]);
-    expect(text).toContain('   server1  1. no-autostart  disable auto-start: clusterpro_alertsync, clusterpro_webmgr\n');
-    expect(text).toContain('   server3  1. no-autostart  disable auto-start: clusterpro_alertsync, clusterpro_webmgr\n');
-    expect(text).toContain(`   server2  1. upgrade  rpm -U ${RPM}\n`);
-    expect(text).toContain('   waits for: lockstep approve RUN kernel\n');
-  });
-
-  it('marks operator barriers, non-default timeouts, warnings, and numbers steps per node', () => {
-    const plan = custom(
-      `{id: upgrade, kind: package.upgrade, timeout: 1h30m, with: {package: ${RPM}}}`,
-      '{id: reboot, kind: node.reboot, on: {node: server1}}',
-      '{id: done, kind: barrier, confirm: operator}',
-    );
-    const rendered = renderPlan(plan);
-    expect(rendered).toContain(`   server1  1. upgrade  rpm -U ${RPM} (timeout 1h30m)\n            2. reboot   reboot, wait for the new boot id\n`);
-    expect(rendered).toContain('── barrier done (operator confirms):');
-    expect(renderPlan(custom('{id: only, kind: node.reboot, on: one}'))).toContain('WARNINGS\n  ! node server2 is in the runbook but no step runs on it\n');
-  });
-
-  it('prints JSON with the plan hash', () => {
-    const plan = specExample();
-    expect(JSON.parse(renderPlanJson(plan))).toEqual({ planHash: planHash(plan), ...plan });
-  });
-});

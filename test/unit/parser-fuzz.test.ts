@@ -1,15 +1,14 @@
-// SPEC §12 "parsers fuzzed": every parser of a tool's output — `rpm -qi` (rpm 4.4's two-column
-// and rpm 4.18's one-column layout), rpm's --queryformat output, clpstat, clpmdstat — given
-// arbitrary text and mutated real samples (test/fixtures) either returns a result or throws a
-// LockstepError LOCKSTEP_E_PARSE. Never another exception, and never slowly: each call is
-// timed, so a regular expression that backtracks catastrophically fails here, not on a node.
+// SPEC §12 "parsers fuzzed": every parser of a tool's output — rpm's --queryformat output,
+// clpstat, clpmdstat — given arbitrary text and mutated real samples (test/fixtures) either
+// returns a result or throws a LockstepError LOCKSTEP_E_PARSE. Never another exception, and
+// never slowly: each call is timed, so a regular expression that backtracks catastrophically
+// fails here, not on a node.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseClpmdstatList, parseClpmdstatMirror } from '../../agent/drivers/cluster/clpmdstat-parser.js';
 import { parseClpstat } from '../../agent/drivers/cluster/clpstat-parser.js';
-import { parseRpmDate, parseRpmQi, parseRpmQiRecords, rpmQiToPackageInfo } from '../../agent/drivers/package/rpm-qi-parser.js';
 import { parseRpmQueryOutput } from '../../agent/drivers/package/rpm-queryformat.js';
 import { isLockstepError } from '../../shared/errors.js';
 
@@ -47,9 +46,6 @@ interface Parser {
 }
 
 const PARSERS: Parser[] = [
-  { name: 'rpm -qi (one package)', samples: fixtures('rpm', /-qi\.txt$/), parse: (text) => rpmQiToPackageInfo(parseRpmQi(text)) },
-  { name: 'rpm -qi (several packages)', samples: fixtures('rpm', /-qi\.txt$/), parse: parseRpmQiRecords },
-  { name: 'rpm -qi Install Date', samples: ['Mon 05 Oct 2009 03:21:45 PM JST', 'Tue Nov 10 14:02:11 2009'], parse: parseRpmDate },
   { name: 'rpm --queryformat (installed)', samples: QUERYFORMAT_SAMPLES, refused: QUERYFORMAT_REFUSED, parse: (text) => parseRpmQueryOutput(text, { installed: true }) },
   { name: 'rpm --queryformat (package file)', samples: QUERYFORMAT_SAMPLES, refused: QUERYFORMAT_REFUSED, parse: (text) => parseRpmQueryOutput(text, { installed: false }) },
   { name: 'clpstat', samples: fixtures('clusterpro', /^clpstat-/), parse: parseClpstat },

@@ -8,11 +8,14 @@ import { registerCertsCommand } from '../../coordinator/cli/certs-command.js';
 import { isLockstepError } from '../../shared/errors.js';
 import { readCertificateIdentity } from '../../shared/pki/certificate-identity.js';
 import { addAgentCertificates, initCertificates } from '../../shared/pki/certs-init.js';
+import { issueOperatorCertificates } from '../../shared/pki/operator-certificates.js';
+import { parseRoles } from '../../shared/pki/roles.js';
 
 const SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
 const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
 const HOUR_MS = 3_600_000;
-const YEAR_MS = 365 * 24 * HOUR_MS;
+const DAY_MS = 24 * HOUR_MS;
+const YEAR_MS = 365 * DAY_MS;
 
 let dir: string;
 
@@ -80,12 +83,12 @@ describe('certs init (SPEC §8)', () => {
     expect(coordinator.subject).toContain('CN=admin1');
     expect(coordinator.subject).toContain('OU=coordinator');
     expect(coordinator.keyUsage.sort()).toEqual([SERVER_AUTH, CLIENT_AUTH].sort());
-    expect(coordinator.subjectAltName).toBe('DNS:admin1, DNS:localhost, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1');
+    expect(coordinator.subjectAltName).toBe('DNS:admin1');
 
     expect(agent.subject).toContain('CN=server1');
     expect(agent.subject).toContain('OU=agent');
     expect(agent.keyUsage).toEqual([SERVER_AUTH]);
-    expect(agent.subjectAltName).toBe('DNS:server1, DNS:localhost, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1');
+    expect(agent.subjectAltName).toBe('DNS:server1');
   });
 
   it('reads back the identity the coordinator checks against the runbook', async () => {
@@ -93,14 +96,28 @@ describe('certs init (SPEC §8)', () => {
     expect(readCertificateIdentity(await readFile(join(dir, 'coordinator.pem'), 'utf8'))).toEqual({
       commonName: 'admin1',
       role: 'coordinator',
-      dnsNames: ['admin1', 'localhost'],
+      dnsNames: ['admin1'],
+      operatorRoles: [],
     });
     expect(readCertificateIdentity((await readCert('agents/server1.pem')).raw)).toEqual({
       commonName: 'server1',
       role: 'agent',
-      dnsNames: ['server1', 'localhost'],
+      dnsNames: ['server1'],
+      operatorRoles: [],
     });
     expect(readCertificateIdentity((await readCert('ca.pem')).raw).role).toBe('unknown');
+  });
+
+  it('issues an operator certificate that carries its roles, with which no agent would let it in', async () => {
+    await initCertificates({ dir, coordinator: 'admin1', agents: ['server1'] });
+    const { files } = await issueOperatorCertificates({ dir, operator: 'alice', roles: parseRoles('approver, operator', '--roles') });
+    expect(files).toEqual([join(dir, 'operators', 'alice.pem'), join(dir, 'operators', 'alice.key')]);
+    expect((await stat(join(dir, 'operators', 'alice.key'))).mode & 0o777).toBe(0o600);
+    const identity = readCertificateIdentity((await readCert('operators/alice.pem')).raw);
+    expect(identity).toMatchObject({ commonName: 'alice', role: 'unknown', operatorRoles: ['operator', 'approver'] });
+    expect(() => parseRoles('operator,root', '--roles')).toThrow(/--roles: "root" is not a role \(roles: viewer, operator, approver\)/);
+    await expect(issueOperatorCertificates({ dir, operator: 'alice', roles: ['viewer'] })).rejects.toThrow(/--operator: .*alice.pem already exists/);
+    await expect(issueOperatorCertificates({ dir, operator: '-rf', roles: ['viewer'] })).rejects.toThrow(/--operator: "-rf" is not a valid name/);
   });
 
   it('signs every leaf with the CA, which is a CA, with the documented validity', async () => {
@@ -119,11 +136,34 @@ describe('certs init (SPEC §8)', () => {
       expect(leaf.verify(ca.publicKey)).toBe(true);
       expect(leaf.checkPrivateKey(createPrivateKey(await readFile(join(dir, `${name}.key`))))).toBe(true);
       expect(Date.now() - Date.parse(leaf.validFrom)).toBeGreaterThan(0.9 * HOUR_MS);
-      expect(Date.parse(leaf.validTo) - Date.now()).toBeGreaterThan(1.9 * YEAR_MS);
-      expect(Date.parse(leaf.validTo) - Date.now()).toBeLessThan(2.1 * YEAR_MS);
+      expect(Math.round((Date.parse(leaf.validTo) - Date.now()) / DAY_MS)).toBe(397);
       serials.add(leaf.serialNumber);
     }
     expect(serials.size).toBe(3);
+  });
+
+  it('puts loopback names only on lab certificates (issue 21 §4)', async () => {
+    await initCertificates({ dir, coordinator: 'coordinator', agents: ['server1'], loopbackNames: true });
+    expect((await readCert('agents/server1.pem')).subjectAltName).toBe('DNS:server1, DNS:localhost, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1');
+  });
+
+  it('honours --days for the leaves and --ca-days for the CA', async () => {
+    await initCertificates({ dir, coordinator: 'admin1', agents: ['server1'], days: 30, caDays: 400 });
+    const daysLeft = async (file: string) => Math.round((Date.parse((await readCert(file)).validTo) - Date.now()) / DAY_MS);
+    expect(await daysLeft('ca.pem')).toBe(400);
+    expect(await daysLeft('coordinator.pem')).toBe(30);
+    expect(await daysLeft('agents/server1.pem')).toBe(30);
+  });
+
+  it.each([
+    ['--days', { days: 0 }],
+    ['--days', { days: 1.5 }],
+    ['--ca-days', { caDays: 100_000 }],
+    // A leaf that outlives its CA would stop working on the CA's last day.
+    ['--days', { days: 400, caDays: 300 }],
+  ])('refuses a validity it cannot honour, naming %s, and writes nothing', async (field, validity) => {
+    await expectConfigError(initCertificates({ dir, coordinator: 'admin1', agents: ['server1'], ...validity }), field);
+    expect(await listFiles(dir)).toEqual([]);
   });
 
   it('refuses to replace an existing CA unless forced', async () => {
@@ -145,6 +185,9 @@ describe('certs init (SPEC §8)', () => {
     ['--agents', { coordinator: 'admin1', agents: ['a'.repeat(64)] }],
     ['--agents', { coordinator: 'admin1', agents: ['server1', 'server1'] }],
     ['--agents', { coordinator: 'admin1', agents: [] }],
+    ['--agents', { coordinator: 'admin1', agents: ['localhost'] }],
+    ['--agents', { coordinator: 'admin1', agents: ['10.0.0.1'] }],
+    ['--coordinator', { coordinator: 'localhost', agents: ['server1'] }],
   ])('refuses a bad name, naming %s, and writes nothing', async (field, names) => {
     await expectConfigError(initCertificates({ dir, ...names }), field);
     expect(await listFiles(dir)).toEqual([]);

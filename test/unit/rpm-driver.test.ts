@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { PackageApplyRequest } from '../../agent/drivers/driver.js';
 import { RpmDriver, type RpmDriverOptions } from '../../agent/drivers/package/rpm-driver.js';
 import { RPM_QUERY_FORMAT } from '../../agent/drivers/package/rpm-queryformat.js';
-import { notInstalled, type PackageInfo } from '../../shared/domain/package.js';
+import { notInstalled, type PackageInfo, type PackageRequest } from '../../shared/domain/package.js';
 import { ScriptedExecutor, type Answerer, type ScriptedAnswer } from '../support/scripted-executor.js';
 
 const PATH_213 = '/srv/updates/clusterpro-2.1.3-1.x86_64.rpm';
@@ -45,11 +44,8 @@ function setup(answers: ScriptedAnswer[], options: Partial<RpmDriverOptions> = {
 
 const queryArgv = ['rpm', '-q', '--queryformat', RPM_QUERY_FORMAT, 'clusterpro'];
 const inspectArgv = (path: string): string[] => ['rpm', '-qp', '--queryformat', RPM_QUERY_FORMAT, path];
-const request = (fields: Partial<PackageApplyRequest> & Pick<PackageApplyRequest, 'action'>): PackageApplyRequest => ({
-  testOnly: false,
-  force: false,
-  ...fields,
-});
+/** Types a literal as a request: in an it.each row, `action` would widen to string. */
+const request = (fields: PackageRequest): PackageRequest => fields;
 
 describe('RpmDriver.query', () => {
   it('runs `rpm -q --queryformat FMT NAME` and reads the installed package', async () => {
@@ -76,12 +72,6 @@ describe('RpmDriver.query', () => {
     const { driver } = setup([{ stdout: `${line('2.0.0', 1)}${line('2.0.0', 2).replace('x86_64|', 'i686|')}` }]);
     await expect(driver.query('clusterpro')).rejects.toMatchObject({ code: 'LOCKSTEP_E_UNSUPPORTED', message: expect.stringMatching(/2 packages for clusterpro/) });
   });
-
-  it.each(['-e', '--eval=%(id)', 'clusterpro; reboot', ''])('refuses the name %j before running anything', async (name) => {
-    const { driver, executor } = setup([]);
-    await expect(driver.query(name)).rejects.toMatchObject({ code: 'LOCKSTEP_E_INVALID_ARGUMENT', field: 'name' });
-    expect(executor.argvs).toEqual([]);
-  });
 });
 
 describe('RpmDriver.inspectFile', () => {
@@ -89,12 +79,6 @@ describe('RpmDriver.inspectFile', () => {
     const { driver, executor } = setup([file('2.1.3')]);
     await expect(driver.inspectFile(PATH_213)).resolves.toEqual(info('2.1.3', false));
     expect(executor.argvs).toEqual([inspectArgv(PATH_213)]);
-  });
-
-  it('refuses a relative path before running anything', async () => {
-    const { driver, executor } = setup([]);
-    await expect(driver.inspectFile('clusterpro-2.1.3-1.x86_64.rpm')).rejects.toMatchObject({ code: 'LOCKSTEP_E_INVALID_ARGUMENT', field: 'path' });
-    expect(executor.argvs).toEqual([]);
   });
 });
 
@@ -121,7 +105,7 @@ describe('RpmDriver.apply', () => {
   ])('%s: inspects the file, queries, runs rpm, queries again', async (_what, apply, fileAnswer, beforeAnswer, afterAnswer, transaction) => {
     const { driver, executor } = setup([fileAnswer, beforeAnswer, done, afterAnswer]);
     const result = await driver.apply(apply);
-    expect(executor.argvs).toEqual([inspectArgv(apply.path ?? ''), queryArgv, transaction, queryArgv]);
+    expect(executor.argvs).toEqual([inspectArgv('path' in apply ? apply.path : ''), queryArgv, transaction, queryArgv]);
     expect(result.ok).toBe(true);
     expect(result.message).toBe('');
     expect(result.commands.map((command) => command.argv)).toEqual([transaction]);
@@ -200,17 +184,6 @@ describe('RpmDriver.apply', () => {
     expect(result.packageChange).toBeUndefined();
     expect(result.commands.map((command) => command.argv)).toEqual([['rpm', '-U', PATH_213]]);
     expect(result.message).toBe(`rpm -U ${PATH_213} exited with 0; querying clusterpro afterwards failed: ${queryArgv.join(' ')} timed out after 30000 ms`);
-  });
-
-  it.each([
-    ['an install without a path', request({ action: 'install' }), 'path'],
-    ['a removal without a name', request({ action: 'remove' }), 'name'],
-    ['a removal of an option', request({ action: 'remove', name: '--all' }), 'name'],
-    ['a relative path', request({ action: 'upgrade', path: 'clusterpro.rpm' }), 'path'],
-  ])('refuses %s before running anything', async (_what, apply, field) => {
-    const { driver, executor } = setup([]);
-    await expect(driver.apply(apply)).rejects.toMatchObject({ code: 'LOCKSTEP_E_INVALID_ARGUMENT', field });
-    expect(executor.argvs).toEqual([]);
   });
 
   it('changes nothing when the file cannot be read', async () => {

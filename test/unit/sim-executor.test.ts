@@ -10,13 +10,13 @@ import { parseRpmQueryOutput, RPM_QUERY_FORMAT } from '../../agent/drivers/packa
 import { SystemdDriver } from '../../agent/drivers/service/systemd-driver.js';
 import { SysvDriver } from '../../agent/drivers/service/sysv-driver.js';
 import { Rebooter } from '../../agent/rebooter.js';
-import { watchPowerOff } from '../../agent/sim/node-power.js';
-import { bootNode } from '../../agent/sim/sim-boot.js';
-import { SimExecutor } from '../../agent/sim/sim-executor.js';
-import { SimFacts } from '../../agent/sim/sim-facts.js';
+import { watchPowerOff } from '../../lab/node/node-power.js';
+import { bootNode } from '../../lab/node/sim-boot.js';
+import { SimExecutor } from '../../lab/node/sim-executor.js';
+import { SimFacts } from '../../lab/node/sim-facts.js';
 import { packageLabel } from '../../shared/domain/package.js';
-import { writeEmulatedRpm } from '../../shared/lab/emulated-rpm-file.js';
-import { readClusterState, readHistory, readNodeState, writeNodeState, type Fault } from '../../shared/lab/lab-state.js';
+import { writeEmulatedRpm } from '../../lab/state/emulated-rpm-file.js';
+import { readClusterState, readHistory, readNodeState, writeNodeState, type Fault } from '../../lab/state/lab-state.js';
 import { CLUSTERPRO_2X_SERVICES, writeSimLab } from '../support/sim-lab.js';
 import { makeTempDir } from '../support/temp-dir.js';
 
@@ -130,7 +130,7 @@ describe('emulated rpm through the real RpmDriver', () => {
       stderr: 'error: "clusterpro" specifies multiple packages:\n',
     });
     expect((await run('server1', 'rpm', '-e', 'clusterpro-2.0.0')).exitCode).toBe(0);
-    const removal = await driver().apply({ action: 'remove', name: 'clusterpro', testOnly: false, force: false });
+    const removal = await driver().apply({ action: 'remove', name: 'clusterpro', testOnly: false });
     expect(removal).toMatchObject({ ok: true });
     expect(await run('server1', 'rpm', '-e', 'clusterpro')).toMatchObject({ exitCode: 1, stderr: 'error: package clusterpro is not installed\n' });
     expect(await run('server1', 'rpm', '-U', join(lab, 'nope.rpm'))).toMatchObject({ exitCode: 1, stderr: `error: open of ${join(lab, 'nope.rpm')} failed: No such file or directory\n` });

@@ -4,7 +4,7 @@
 import type { ClusterAction, ClusterActionKind, ClusterStatus, MirrorStatus } from '../../../shared/domain/cluster.js';
 import type { OperationResult } from '../../../shared/domain/operation.js';
 import { LockstepError } from '../../../shared/errors.js';
-import { optionalName, requireName } from '../../../shared/names.js';
+import { requireName } from '../../../shared/names.js';
 import type { ExecResult, Executor } from '../../exec/executor.js';
 import { commandFailed, operationResult } from '../command-outcome.js';
 import type { ClusterDriver } from '../driver.js';
@@ -26,12 +26,11 @@ const ACTION_ARGV: ReadonlyMap<ClusterActionKind, ArgvFor> = new Map<ClusterActi
   ['resume', () => ['clpcl', '--resume']],
   ['stop-cluster', () => ['clpstdn']],
   ['stop-server', () => ['clpdown']],
-  // Without -a the failover policy picks the destination.
-  ['move-group', (action) => ['clpgrp', '-m', requireName('group', action.group), ...destination(action)]],
-  ['start-group', (action) => ['clpgrp', '-s', requireName('group', action.group)]],
-  ['stop-group', (action) => ['clpgrp', '-t', requireName('group', action.group)]],
+  ['move-group', (action) => ['clpgrp', '-m', required(action, 'group'), ...destination(action)]],
+  ['start-group', (action) => ['clpgrp', '-s', required(action, 'group')]],
+  ['stop-group', (action) => ['clpgrp', '-t', required(action, 'group')]],
   // CPRO-XL050-06 3.1.3.2: recover by hand when automatic mirror recovery is off.
-  ['mirror-recover', (action) => ['clpmdctrl', '-r', requireName('mirror', action.mirror)]],
+  ['mirror-recover', (action) => ['clpmdctrl', '-r', required(action, 'mirror')]],
 ]);
 
 export class ClusterproDriver implements ClusterDriver {
@@ -50,8 +49,7 @@ export class ClusterproDriver implements ClusterDriver {
 
   /** An empty or missing `resource` means every mirror `clpmdstat -l` lists. */
   async mirrors(resource?: string): Promise<MirrorStatus[]> {
-    const named = optionalName('resource', resource);
-    const names = named === undefined ? await this.mirrorNames() : [named];
+    const names = resource === undefined || resource === '' ? await this.mirrorNames() : [resource];
     const statuses: MirrorStatus[] = [];
     // One at a time: the nodes are small, and the order of the answer follows clpmdstat -l.
     for (const name of names) {
@@ -88,7 +86,14 @@ export class ClusterproDriver implements ClusterDriver {
   }
 }
 
+/** A field cluster-action-rules requires for this kind: its absence here is a bug, not a bad request. */
+function required(action: ClusterAction, field: 'group' | 'mirror'): string {
+  const value = action[field];
+  if (value === undefined) throw new LockstepError('LOCKSTEP_E_INTERNAL', `cluster action ${action.kind} reached the driver without ${field}: the agent service should have refused it`);
+  return value;
+}
+
+/** Without a server the failover policy picks the destination. */
 function destination(action: ClusterAction): string[] {
-  const server = optionalName('server', action.server);
-  return server === undefined ? [] : ['-a', server];
+  return action.server === undefined || action.server === '' ? [] : ['-a', action.server];
 }

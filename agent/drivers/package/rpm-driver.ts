@@ -1,13 +1,12 @@
 // The rpm package driver (SPEC §3.1 QueryPackage, InspectPackageFile, ApplyPackage): typed
 // requests become rpm argv, run through the Executor, never through a shell.
-import { isAbsolute } from 'node:path';
 import type { OperationResult } from '../../../shared/domain/operation.js';
-import { notInstalled, packageLabel, type PackageAction, type PackageInfo } from '../../../shared/domain/package.js';
-import { describeError, invalidArgument, LockstepError } from '../../../shared/errors.js';
+import { notInstalled, packageLabel, type PackageAction, type PackageInfo, type PackageRequest } from '../../../shared/domain/package.js';
+import { describeError, LockstepError } from '../../../shared/errors.js';
 import { describeExit, toCommandRecord } from '../../exec/command-record.js';
 import type { ExecResult, Executor } from '../../exec/executor.js';
 import { commandFailed } from '../command-outcome.js';
-import type { PackageApplyRequest, PackageDriver } from '../driver.js';
+import type { PackageDriver } from '../driver.js';
 import { parseRpmQueryOutput, RPM_QUERY_FORMAT } from './rpm-queryformat.js';
 
 export interface RpmDriverOptions {
@@ -24,8 +23,6 @@ export interface RpmDriverOptions {
   timeoutMs?: number;
 }
 
-/** What rpm accepts as a package name or NAME-VERSION; never an option. */
-const PACKAGE_NAME = /^[A-Za-z0-9_][A-Za-z0-9._+~^:-]{0,254}$/;
 /** Debian's rpm warns on every transaction (REFERENCE.md, rpm); it is not a diagnostic. */
 const DEBIAN_WARNING = /^rpm: (RPM should not be used directly install RPM packages, use Alien instead!|However assuming you know what you are doing\.\.\.)$/;
 /** `rpm -q` prints this on stdout and exits with the number of names not found. */
@@ -43,19 +40,17 @@ export class RpmDriver implements PackageDriver {
   constructor(private readonly options: RpmDriverOptions) {}
 
   async query(name: string): Promise<PackageInfo> {
-    checkName(name);
     const result = await this.run(['-q', '--queryformat', RPM_QUERY_FORMAT, name]);
     if (result.exitCode !== 0 && !result.timedOut && NOT_INSTALLED.test(result.stdout)) return notInstalled(name);
     return single(name, this.parse(result, { installed: true }));
   }
 
   async inspectFile(path: string): Promise<PackageInfo> {
-    checkPath(path);
     const result = await this.run(['-qp', '--queryformat', RPM_QUERY_FORMAT, path]);
     return single(path, this.parse(result, { installed: false }));
   }
 
-  async apply(request: PackageApplyRequest): Promise<OperationResult> {
+  async apply(request: PackageRequest): Promise<OperationResult> {
     const { name, expected, args } = await this.plan(request);
     const before = await this.query(name);
     const result = await this.run(args);
@@ -71,15 +66,11 @@ export class RpmDriver implements PackageDriver {
   }
 
   /** The package the request is about, its state once rpm has done the action, and rpm's arguments. */
-  private async plan(request: PackageApplyRequest): Promise<{ name: string; expected: PackageInfo; args: string[] }> {
+  private async plan(request: PackageRequest): Promise<{ name: string; expected: PackageInfo; args: string[] }> {
     const test = request.testOnly ? ['--test'] : [];
-    if (request.action === 'remove') {
-      if (request.name === undefined) throw invalidArgument('name', 'a removal needs the package name');
-      return { name: request.name, expected: notInstalled(request.name), args: ['-e', ...test, request.name] };
-    }
-    if (request.path === undefined) throw invalidArgument('path', `${request.action} needs the package file`);
+    if (request.action === 'remove') return { name: request.name, expected: notInstalled(request.name), args: ['-e', ...test, request.name] };
     const file = await this.inspectFile(request.path);
-    const args = [...modeArgs(request.action, request.force), ...test, ...(this.options.extraArgs ?? []), request.path];
+    const args = [...modeArgs(request.action, request.force ?? false), ...test, ...(this.options.extraArgs ?? []), request.path];
     return { name: file.name, expected: { ...file, installed: true }, args };
   }
 
@@ -104,14 +95,6 @@ function modeArgs(action: Exclude<PackageAction, 'remove'>, force: boolean): str
     case 'downgrade':
       return ['-U', force ? '--force' : '--oldpackage'];
   }
-}
-
-function checkName(name: string): void {
-  if (!PACKAGE_NAME.test(name)) throw invalidArgument('name', `not a package name: ${JSON.stringify(name)}`);
-}
-
-function checkPath(path: string): void {
-  if (!isAbsolute(path)) throw invalidArgument('path', `the package file must be an absolute path: ${JSON.stringify(path)}`);
 }
 
 /** lockstep handles one installed instance per name; two (say i686 and x86_64) need an operator. */

@@ -1,5 +1,5 @@
-// SPEC §3.3: a service driver touches only the services on its allow-list, and a request for
-// any other is refused before a command runs. Both service drivers check the same way.
+// SPEC §3.3: the agent touches only the services on its service driver's allow-list; the
+// service boundary refuses a request for any other before anything is journaled or run.
 import { invalidArgument } from '../../../shared/errors.js';
 import { requireName } from '../../../shared/names.js';
 
@@ -12,7 +12,7 @@ export function toAllowList(names: Iterable<string>): ReadonlySet<string> {
 export function requireAllowedService(allowList: ReadonlySet<string>, name: string): string {
   requireName('name', name);
   if (!allowList.has(name)) {
-    throw invalidArgument('name', `service "${name}" is not on this node's service allow-list (${[...allowList].join(', ') || 'empty'})`);
+    throw invalidArgument('name', `service "${name}" is not on this agent's allow-list (${[...allowList].join(', ') || 'empty'})`);
   }
   return name;
 }

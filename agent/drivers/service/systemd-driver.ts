@@ -7,7 +7,7 @@ import type { ServiceAction, ServiceStatus } from '../../../shared/domain/servic
 import type { Executor } from '../../exec/executor.js';
 import { exitsZero, operationResult } from '../command-outcome.js';
 import type { ServiceDriver } from '../driver.js';
-import { requireAllowedService, toAllowList } from './service-allow-list.js';
+import { toAllowList } from './service-allow-list.js';
 
 export interface SystemdDriverOptions {
   executor: Executor;
@@ -29,13 +29,11 @@ export class SystemdDriver implements ServiceDriver {
   }
 
   /** `enable` only sets the unit to start at boot: without --now systemctl starts nothing. */
-  async control(name: string, action: Exclude<ServiceAction, 'status'>): Promise<OperationResult> {
-    const service = requireAllowedService(this.allowList, name);
+  async control(service: string, action: Exclude<ServiceAction, 'status'>): Promise<OperationResult> {
     return operationResult(await this.executor.run({ argv: ['systemctl', action, service], timeoutMs: this.timeoutMs }));
   }
 
-  async status(name: string): Promise<ServiceStatus> {
-    const service = requireAllowedService(this.allowList, name);
+  async status(service: string): Promise<ServiceStatus> {
     // is-enabled exits 0 for enabled (also static, alias, indirect); is-active exits 0 only when active.
     const enabled = await exitsZero(this.executor, { argv: ['systemctl', 'is-enabled', service], timeoutMs: this.timeoutMs });
     const running = await exitsZero(this.executor, { argv: ['systemctl', 'is-active', service], timeoutMs: this.timeoutMs });

@@ -6,7 +6,7 @@ import type { ServiceAction, ServiceStatus } from '../../../shared/domain/servic
 import type { Executor } from '../../exec/executor.js';
 import { exitsZero, operationResult } from '../command-outcome.js';
 import type { ServiceDriver } from '../driver.js';
-import { requireAllowedService, toAllowList } from './service-allow-list.js';
+import { toAllowList } from './service-allow-list.js';
 
 export interface SysvDriverOptions {
   executor: Executor;
@@ -35,13 +35,12 @@ export class SysvDriver implements ServiceDriver {
     this.timeoutMs = options.timeoutMs;
   }
 
-  async control(name: string, action: Exclude<ServiceAction, 'status'>): Promise<OperationResult> {
-    const argv = this.controlArgv(requireAllowedService(this.allowList, name), action);
+  async control(service: string, action: Exclude<ServiceAction, 'status'>): Promise<OperationResult> {
+    const argv = this.controlArgv(service, action);
     return operationResult(await this.executor.run({ argv, timeoutMs: this.timeoutMs }));
   }
 
-  async status(name: string): Promise<ServiceStatus> {
-    const service = requireAllowedService(this.allowList, name);
+  async status(service: string): Promise<ServiceStatus> {
     // `chkconfig NAME` exits 0 when the service starts in the current runlevel; an LSB
     // `status` exits 0 only when it is running (3 = stopped, 1/2 = dead, 4 = unknown).
     const enabled = await exitsZero(this.executor, { argv: [this.chkconfig, service], timeoutMs: this.timeoutMs });

@@ -1,6 +1,6 @@
 // The CLUSTERPRO X procedures as the registry knows them: what each reads from the nodes
 // (the product package, the runbook's rpm on every node, the cluster), and its compiler.
-import type { BuiltInProcedure } from '../registry.js';
+import type { BuiltInProcedure } from '../built-in-procedure.js';
 import { compileClusterpro, loadRunbookBundle } from './compile-clusterpro.js';
 import type { ProcedureDefinition } from './manual-step.js';
 import { parseClusterproParams } from './params.js';

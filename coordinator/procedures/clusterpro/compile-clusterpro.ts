@@ -5,17 +5,18 @@
 // every stage boundary is a barrier.
 import { LockstepError } from '../../../shared/errors.js';
 import type { ClusterFacts } from '../../plan/cluster-facts.js';
-import { DEFAULT_STEP_TIMEOUT_MS, type NodeStepKind, type NodeTask, type Plan, type Stage, type StepParams } from '../../plan/plan.js';
+import { DEFAULT_STEP_TIMEOUT_MS, type NodeTask, type Plan } from '../../plan/plan.js';
+import { StageBuilder } from '../../plan/stage-builder.js';
 import { describeTask } from '../../plan/task-description.js';
 import type { Runbook } from '../../runbook/runbook-schema.js';
+import type { NodeStepKind } from '../../runbook/step-kinds.js';
+import type { StepParams } from '../../runbook/step-params.js';
 import { assertAvailable } from './availability.js';
 import { loadBundle, quote, type Bundle, type WordingKey } from './bundle.js';
 import { defaultOrder, placementOf, planMoves, type GroupPlacement } from './group-placement.js';
 import type { Action, Condition, ManualStep, NodeStep, ProcedureDefinition, RollingStep, ServiceOrder } from './manual-step.js';
 import { parseClusterproParams, type ClusterproParams } from './params.js';
 import { preflight, type Refusal } from './preflight.js';
-
-type TasksStage = Extract<Stage, { type: 'tasks' }>;
 
 /** Everything a step compiles against; `batch` and `updated` change as a rolling update goes on. */
 interface Scope {
@@ -31,12 +32,6 @@ interface Scope {
   placement: GroupPlacement;
   updated: string[];
   batch: string[];
-}
-
-interface Output {
-  stages: Stage[];
-  /** The tasks stage later node steps with the same target join. */
-  open: { target: string; stage: TasksStage } | undefined;
 }
 
 // Long waits that are part of the manual: a mirror resync copies the disk's differences.
@@ -64,7 +59,7 @@ export function compileClusterpro(definition: ProcedureDefinition, runbook: Runb
     updated: [],
     batch: [],
   };
-  const output: Output = { stages: [], open: undefined };
+  const output = new StageBuilder();
   for (const step of definition.steps) emit(step, scope, output);
   const plan: Plan = {
     cluster: runbook.cluster,
@@ -107,42 +102,37 @@ function finalVersion(definition: ProcedureDefinition, bundle: Bundle, facts: Cl
   return `${file.package.version}-${file.package.release}`;
 }
 
-function emit(step: ManualStep, scope: Scope, output: Output): void {
+function emit(step: ManualStep, scope: Scope, output: StageBuilder): void {
   if (isRolling(step)) return emitRolling(step, scope, output);
   if (step.when !== undefined && !holds(step.when, scope)) return;
   if ('on' in step) return emitNodeStep(step, scope, output);
-  output.open = undefined;
   const id = scoped(step.id, scope);
-  if ('barrier' in step) output.stages.push({ type: 'barrier', id, confirm: false, message: cite(scope, step.barrier, step.section) });
-  else if ('gate' in step) output.stages.push({ type: 'gate', id, message: cite(scope, step.gate, step.section) });
-  else output.stages.push({ type: 'notice', id, message: cite(scope, step.notice, step.section) });
+  if ('barrier' in step) output.addStage({ type: 'barrier', id, confirm: false, message: cite(scope, step.barrier, step.section) });
+  else if ('gate' in step) output.addStage({ type: 'gate', id, message: cite(scope, step.gate, step.section) });
+  else output.addStage({ type: 'notice', id, message: cite(scope, step.notice, step.section) });
 }
 
 /** 3.1.3: each batch in order, a safe point between batches (SPEC §4.4), 3.1.3.3 after the first. */
-function emitRolling(step: RollingStep, scope: Scope, output: Output): void {
-  const { batch: size } = scope.params;
-  for (let start = 0; start < scope.order.length; start += size) {
-    scope.batch = scope.order.slice(start, start + size);
-    if (start > 0) {
-      output.open = undefined;
-      output.stages.push({ type: 'safe-point', id: scoped('safe-point', scope) });
-    }
-    for (const each of step.eachBatch) emit(each, scope, output);
-    scope.updated = [...scope.updated, ...scope.batch];
-    scope.batch = [];
-    if (start === 0) for (const each of step.afterFirstBatch) emit(each, scope, output);
-  }
+function emitRolling(step: RollingStep, scope: Scope, output: StageBuilder): void {
+  output.rolling(
+    scope.order,
+    scope.params.batch,
+    (batch) => `safe-point@${batch.join('+')}`,
+    (batch, index) => {
+      scope.batch = batch;
+      for (const each of step.eachBatch) emit(each, scope, output);
+      scope.updated = [...scope.updated, ...scope.batch];
+      scope.batch = [];
+      if (index === 0) for (const each of step.afterFirstBatch) emit(each, scope, output);
+    },
+  );
 }
 
-function emitNodeStep(step: NodeStep, scope: Scope, output: Output): void {
+function emitNodeStep(step: NodeStep, scope: Scope, output: StageBuilder): void {
   const lanes = lanesOf(step, scope);
   if (Object.keys(lanes).length === 0) return;
   const target = step.on === 'group-hosts' ? `moves:${step.id}` : `${step.on}:${scope.batch.join('+')}`;
-  if (output.open?.target !== target) {
-    output.open = { target, stage: { type: 'tasks', id: scoped(step.id, scope), lanes: {} } };
-    output.stages.push(output.open.stage);
-  }
-  for (const [node, tasks] of Object.entries(lanes)) (output.open.stage.lanes[node] ??= []).push(...tasks);
+  output.addTasks(target, scoped(step.id, scope), lanes);
 }
 
 function lanesOf(step: NodeStep, scope: Scope): Record<string, NodeTask[]> {
@@ -156,7 +146,9 @@ function lanesOf(step: NodeStep, scope: Scope): Record<string, NodeTask[]> {
   }
   const targets = step.on === 'all' ? scope.nodes : step.on === 'one' ? [scope.lead] : scope.batch;
   const params = actionParams(step.do, scope);
-  return Object.fromEntries(targets.map((node) => [node, [task(id, step.do.kind, params)]]));
+  // A node is in one batch only, so on the batch's own nodes the node names the task already.
+  const taskId = step.on === 'batch' ? step.id : id;
+  return Object.fromEntries(targets.map((node) => [node, [task(taskId, step.do.kind, params)]]));
 }
 
 function actionParams(action: Action, scope: Scope): Omit<StepParams, 'timeoutMs'> {
@@ -197,7 +189,7 @@ function holds(condition: Condition, scope: Scope): boolean {
   return condition === 'replicator' ? scope.replicator : scope.params[condition];
 }
 
-/** Inside a rolling batch, ids carry the batch's servers: step ids stay unique per node within the plan. */
+/** Inside a rolling batch, ids carry the batch's servers: stage ids stay unique within the plan, and so do the ids of tasks on nodes outside the batch. */
 function scoped(id: string, scope: Scope): string {
   return scope.batch.length === 0 ? id : `${id}@${scope.batch.join('+')}`;
 }

@@ -648,6 +648,12 @@ export interface ApplyPackageRequest {
   testOnly: boolean;
   /** DOWNGRADE with --force as the manual's section 6 does, instead of --oldpackage. */
   force: boolean;
+  /**
+   * The file's sha256 (lowercase hex) as InspectPackageFile reported it when the plan was made
+   * (INSTALL, UPGRADE, DOWNGRADE). The agent refuses a file that differs with
+   * FAILED_PRECONDITION naming sha256, before anything runs. Empty: not pinned.
+   */
+  expectedSha256: string;
 }
 
 export interface ApplyPackageResponse {
@@ -2367,7 +2373,7 @@ export const InspectPackageFileResponse: MessageFns<InspectPackageFileResponse> 
 };
 
 function createBaseApplyPackageRequest(): ApplyPackageRequest {
-  return { op: undefined, action: 0, path: "", name: "", testOnly: false, force: false };
+  return { op: undefined, action: 0, path: "", name: "", testOnly: false, force: false, expectedSha256: "" };
 }
 
 export const ApplyPackageRequest: MessageFns<ApplyPackageRequest> = {
@@ -2389,6 +2395,9 @@ export const ApplyPackageRequest: MessageFns<ApplyPackageRequest> = {
     }
     if (message.force !== false) {
       writer.uint32(48).bool(message.force);
+    }
+    if (message.expectedSha256 !== "") {
+      writer.uint32(58).string(message.expectedSha256);
     }
     return writer;
   },
@@ -2454,6 +2463,14 @@ export const ApplyPackageRequest: MessageFns<ApplyPackageRequest> = {
             message.force = reader.bool();
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.expectedSha256 = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2478,6 +2495,11 @@ export const ApplyPackageRequest: MessageFns<ApplyPackageRequest> = {
         ? globalThis.Boolean(object.test_only)
         : false,
       force: isSet(object.force) ? globalThis.Boolean(object.force) : false,
+      expectedSha256: isSet(object.expectedSha256)
+        ? globalThis.String(object.expectedSha256)
+        : isSet(object.expected_sha256)
+        ? globalThis.String(object.expected_sha256)
+        : "",
     };
   },
 
@@ -2501,6 +2523,9 @@ export const ApplyPackageRequest: MessageFns<ApplyPackageRequest> = {
     if (message.force !== false) {
       obj.force = message.force;
     }
+    if (message.expectedSha256 !== "") {
+      obj.expectedSha256 = message.expectedSha256;
+    }
     return obj;
   },
 
@@ -2515,6 +2540,7 @@ export const ApplyPackageRequest: MessageFns<ApplyPackageRequest> = {
     message.name = object.name ?? "";
     message.testOnly = object.testOnly ?? false;
     message.force = object.force ?? false;
+    message.expectedSha256 = object.expectedSha256 ?? "";
     return message;
   },
 };
@@ -4529,7 +4555,10 @@ export const AgentService = {
       Buffer.from(QueryPackageResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): QueryPackageResponse => QueryPackageResponse.decode(value),
   },
-  /** The header of a package file (`rpm -qp --queryformat`), its size and sha256. */
+  /**
+   * The header of a package file (`rpm -qp --queryformat`), its size and sha256, all read from
+   * one copy of the file that the agent made from a single open of it.
+   */
   inspectPackageFile: {
     path: "/lockstep.agent.v1.Agent/InspectPackageFile" as const,
     requestStream: false as const,
@@ -4640,7 +4669,10 @@ export interface AgentServer extends UntypedServiceImplementation {
   getNodeInfo: handleUnaryCall<GetNodeInfoRequest, GetNodeInfoResponse>;
   /** One installed package, read with `rpm -q --queryformat`. */
   queryPackage: handleUnaryCall<QueryPackageRequest, QueryPackageResponse>;
-  /** The header of a package file (`rpm -qp --queryformat`), its size and sha256. */
+  /**
+   * The header of a package file (`rpm -qp --queryformat`), its size and sha256, all read from
+   * one copy of the file that the agent made from a single open of it.
+   */
   inspectPackageFile: handleUnaryCall<InspectPackageFileRequest, InspectPackageFileResponse>;
   /** Install, upgrade, downgrade or remove a package (mutating, journaled). */
   applyPackage: handleUnaryCall<ApplyPackageRequest, ApplyPackageResponse>;
@@ -4696,7 +4728,10 @@ export interface AgentClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: QueryPackageResponse) => void,
   ): ClientUnaryCall;
-  /** The header of a package file (`rpm -qp --queryformat`), its size and sha256. */
+  /**
+   * The header of a package file (`rpm -qp --queryformat`), its size and sha256, all read from
+   * one copy of the file that the agent made from a single open of it.
+   */
   inspectPackageFile(
     request: InspectPackageFileRequest,
     callback: (error: ServiceError | null, response: InspectPackageFileResponse) => void,

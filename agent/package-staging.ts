@@ -1,0 +1,97 @@
+// A package file is read once, from the descriptor the path guard opened, into a root-only
+// directory of the agent's state directory, and hashed as it is copied. rpm gets the copy
+// only: its `-qp` and its `-U` read the bytes the digest describes, wherever the original path
+// points by then (docs/security.md §2).
+import { createHash, randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import { chmod, lstat, mkdir, open, readdir, rm, type FileHandle } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { invalidArgument, LockstepError } from '../shared/errors.js';
+import { MAX_PACKAGE_BYTES, type PackagePathGuard } from './package-path-guard.js';
+
+const CHUNK_BYTES = 1024 * 1024;
+const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+
+/** The copy rpm reads. `remove` deletes it; call it once the operation is over. */
+export interface StagedPackage {
+  path: string;
+  size: number;
+  sha256: string;
+  remove(): Promise<void>;
+}
+
+export class PackageStaging {
+  private readonly dir: string;
+  private prepared: Promise<void> | undefined;
+
+  /** `stateDir`: the agent's state directory; the copies live in its `staging/`. */
+  constructor(
+    private readonly guard: PackagePathGuard,
+    stateDir: string,
+  ) {
+    this.dir = join(stateDir, 'staging');
+  }
+
+  /**
+   * The staging directory exists, is the agent's own and 0700, and holds nothing left from
+   * before. Done once; the agent calls it at start so that a problem shows then.
+   */
+  prepare(): Promise<void> {
+    this.prepared ??= this.create();
+    return this.prepared;
+  }
+
+  private async create(): Promise<void> {
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    const stats = await lstat(this.dir);
+    if (!stats.isDirectory() || stats.uid !== (process.geteuid?.() ?? 0)) {
+      throw new LockstepError('LOCKSTEP_E_UNTRUSTED_PATH', `--state-dir: ${this.dir} is not a directory of the agent's own user; remove it and start again`, { field: '--state-dir' });
+    }
+    await chmod(this.dir, 0o700);
+    const leftovers = await readdir(this.dir);
+    await Promise.all(leftovers.map((entry) => rm(join(this.dir, entry), { recursive: true, force: true })));
+  }
+
+  /** Checks and copies the package at `path` (refusing as the path guard does, naming `field`). */
+  async stage(field: string, path: string): Promise<StagedPackage> {
+    await this.prepare();
+    const source = await this.guard.open(field, path);
+    // A directory per copy keeps the file's own name, so rpm's messages and the journal's
+    // command lines still say which package it was.
+    const holder = join(this.dir, randomBytes(12).toString('hex'));
+    const remove = (): Promise<void> => rm(holder, { recursive: true, force: true });
+    try {
+      await mkdir(holder, { mode: 0o700 });
+      const copy = join(holder, basename(source.path));
+      const { size, sha256 } = await copyAndHash(source.handle, copy, field, path);
+      return { path: copy, size, sha256, remove };
+    } catch (error) {
+      await remove();
+      throw error;
+    } finally {
+      await source.handle.close();
+    }
+  }
+}
+
+async function copyAndHash(source: FileHandle, target: string, field: string, path: string): Promise<{ size: number; sha256: string }> {
+  const hash = createHash('sha256');
+  const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+  const output = await open(target, CREATE_FLAGS, 0o600);
+  let size = 0;
+  try {
+    for (;;) {
+      const { bytesRead } = await source.read(buffer, 0, CHUNK_BYTES, size);
+      if (bytesRead === 0) break;
+      size += bytesRead;
+      // The file may grow while it is read: the bound holds for what is copied, not only for fstat's size.
+      if (size > MAX_PACKAGE_BYTES) throw invalidArgument(field, `"${path}" grew past ${MAX_PACKAGE_BYTES} bytes while it was read`);
+      hash.update(buffer.subarray(0, bytesRead));
+      for (let written = 0; written < bytesRead; ) written += (await output.write(buffer, written, bytesRead - written)).bytesWritten;
+    }
+    await output.sync();
+  } finally {
+    await output.close();
+  }
+  return { size, sha256: hash.digest('hex') };
+}

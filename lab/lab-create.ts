@@ -1,0 +1,272 @@
+// `lockstep lab up` part one (SPEC §9): lays out a simulated cluster on disk — cluster.json,
+// one node.json per node with its own rpm database, the packages, the certificates, a
+// runbook and an empty history. Nothing runs yet; the supervisor starts the agents.
+import { CLUSTERPRO_2X_SERVICES } from '../shared/domain/clusterpro.js';
+import { randomUUID } from 'node:crypto';
+import { chmodSync } from 'node:fs';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { LockstepError, describeError } from '../shared/errors.js';
+import { preparePrivateDir } from '../shared/private-dir.js';
+import { labPaths, writeClusterState, writeNodeState, type LabPaths, type NodeState } from './state/lab-state.js';
+import { initCertificates } from '../shared/pki/certs-init.js';
+import { isLabPlatform, LAB_PLATFORMS, packageFileName, platformFacts, productSummary, type LabPlatform } from './clusterpro/lab-platforms.js';
+import { buildRealRpms, installIntoNewDb, rpmToolsAvailable, writeEmulatedRpms, type LabRpm } from './lab-rpms.js';
+import { renderLabRunbook } from './clusterpro/lab-runbook.js';
+import { initialClusterState, rollingOrder } from './clusterpro/lab-topology.js';
+
+export const LAB_DEFAULTS = {
+  platform: 'x86_64',
+  version: '2.0.0-1',
+  portBase: 17451,
+  rebootDelayMs: 1_500,
+  mirrorResyncMs: 1_500,
+} as const;
+
+/** CPRO-XL050-06's target: what the lab's runbook upgrades to. */
+export const LAB_TARGET_VERSION = '2.1.3-1';
+
+// Each node is a real agent process: past a few hundred the machine, not the lab, is the test.
+const MAX_NODES = 256;
+// CPRO-XL050-06 3.1.2 (1): the 2.x services, in the order the manual stops them.
+const RPM_WORD = /^[A-Za-z0-9._+~^]+$/;
+
+export interface LabOptions {
+  dir: string;
+  nodes: number;
+  platform?: string;
+  /** VERSION-RELEASE installed on every node, e.g. 2.0.0-1 (any, also one the bundle refuses). */
+  version?: string;
+  replicator?: boolean;
+  portBase?: number;
+  rebootDelayMs?: number;
+  mirrorResyncMs?: number;
+  autoMirrorRecovery?: boolean;
+  /** real: rpm and rpmbuild (refused where missing); emulated: the node's own rpm; auto (default): real where possible. */
+  rpm?: 'auto' | RpmMode;
+}
+
+type RpmMode = NodeState['rpm'];
+
+export interface LabNode {
+  name: string;
+  /** HOST:PORT the node's agent listens on. */
+  address: string;
+}
+
+export interface Lab {
+  /** Absolute path of the lab directory. */
+  root: string;
+  nodes: LabNode[];
+  runbook: string;
+  /** The update's rpm (2.1.3-1 for the lab's platform). */
+  targetPackage: string;
+}
+
+interface CheckedOptions {
+  root: string;
+  nodeCount: number;
+  platform: LabPlatform;
+  version: { version: string; release: string };
+  replicator: boolean;
+  portBase: number;
+  rebootDelayMs: number;
+  mirrorResyncMs: number;
+  autoMirrorRecovery: boolean;
+  rpm: 'auto' | RpmMode;
+}
+
+/** The starting version's package, as the nodes have it installed. */
+interface InstalledPackage {
+  rpm: LabRpm;
+  path: string;
+}
+
+/**
+ * Creates the lab in `options.dir`, which must be absent (it is created 0700) or an empty
+ * directory of this user that nobody else may write; on failure leaves it as it was.
+ */
+export async function createLab(options: LabOptions): Promise<Lab> {
+  const checked = checkOptions(options);
+  await prepareLabDir(checked.root);
+  const rpmMode = await chooseRpmMode(checked.rpm);
+  try {
+    return await layOut(checked, rpmMode);
+  } catch (error) {
+    await removeContents(checked.root);
+    throw error;
+  }
+}
+
+/** The lab's nodes and their addresses, from the options alone (for checks before creating). */
+export function labNodes(nodeCount: number, portBase: number): LabNode[] {
+  return Array.from({ length: nodeCount }, (_, index) => ({ name: `server${index + 1}`, address: `127.0.0.1:${portBase + index}` }));
+}
+
+export function checkOptions(options: LabOptions): CheckedOptions {
+  const platform = options.platform ?? LAB_DEFAULTS.platform;
+  if (!isLabPlatform(platform)) throw badInput('--platform', `"${platform}" is not a lab platform: expected one of ${LAB_PLATFORMS.join(', ')}`);
+  if (!Number.isInteger(options.nodes) || options.nodes < 1 || options.nodes > MAX_NODES) {
+    throw badInput('--nodes', `expected a whole number from 1 to ${MAX_NODES}, got ${String(options.nodes)}`);
+  }
+  const portBase = options.portBase ?? LAB_DEFAULTS.portBase;
+  if (!Number.isInteger(portBase) || portBase < 1 || portBase + options.nodes - 1 > 65_535) {
+    throw badInput('--port-base', `expected a port such that ${options.nodes} consecutive ports fit below 65536, got ${String(portBase)}`);
+  }
+  return {
+    root: resolve(options.dir),
+    nodeCount: options.nodes,
+    platform,
+    version: parseVersionRelease(options.version ?? LAB_DEFAULTS.version),
+    replicator: options.replicator ?? false,
+    portBase,
+    rebootDelayMs: checkDuration('rebootDelayMs', options.rebootDelayMs ?? LAB_DEFAULTS.rebootDelayMs),
+    mirrorResyncMs: checkDuration('mirrorResyncMs', options.mirrorResyncMs ?? LAB_DEFAULTS.mirrorResyncMs),
+    autoMirrorRecovery: options.autoMirrorRecovery ?? true,
+    rpm: options.rpm ?? 'auto',
+  };
+}
+
+async function chooseRpmMode(wanted: 'auto' | RpmMode): Promise<RpmMode> {
+  if (wanted === 'emulated') return 'emulated';
+  if (await rpmToolsAvailable()) return 'real';
+  if (wanted === 'auto') return 'emulated';
+  throw new LockstepError('LOCKSTEP_E_COMMAND', 'rpm: a lab with real packages needs rpm and rpmbuild, which cannot run here; install them (apt-get install -y rpm)');
+}
+
+function parseVersionRelease(value: string): { version: string; release: string } {
+  const dash = value.lastIndexOf('-');
+  const version = value.slice(0, dash);
+  const release = value.slice(dash + 1);
+  if (dash <= 0 || !RPM_WORD.test(version) || !RPM_WORD.test(release)) {
+    throw badInput('--version', `"${value}" is not VERSION-RELEASE as rpm prints it, e.g. 2.0.0-1`);
+  }
+  return { version, release };
+}
+
+function checkDuration(field: string, value: number): number {
+  if (!Number.isInteger(value) || value < 0) throw badInput(field, `expected a whole number of milliseconds, got ${String(value)}`);
+  return value;
+}
+
+/**
+ * Root later installs the lab's packages and trusts its CA: a directory another user made, or
+ * may write, would let them swap either (docs/security.md). The lab's files are written with
+ * the umask's modes, so the directory itself is closed to group and others.
+ */
+async function prepareLabDir(root: string): Promise<void> {
+  preparePrivateDir(root, { field: '--dir' });
+  chmodSync(root, 0o700);
+  let entries: string[];
+  try {
+    entries = await readdir(root);
+  } catch (error) {
+    throw badInput('--dir', `cannot read ${root}: ${describeError(error)}`);
+  }
+  if (entries.length > 0) {
+    throw badInput('--dir', `${root} is not empty: a lab is created only in an empty or new directory (stop an old lab with "lockstep lab down --dir ${root}" and remove it first)`);
+  }
+}
+
+async function layOut(options: CheckedOptions, rpmMode: RpmMode): Promise<Lab> {
+  const paths = labPaths(options.root);
+  const nodes = labNodes(options.nodeCount, options.portBase);
+  const names = nodes.map((node) => node.name);
+  await mkdir(paths.nodesDir, { recursive: true });
+  // Every lab node is on this host: its certificates name loopback too (never those of certs init).
+  await initCertificates({ dir: paths.pki, coordinator: 'coordinator', agents: names, loopbackNames: true });
+  const [installed, target] = await writePackages(paths, options, rpmMode);
+  for (const node of nodes) await createNode(paths, options, node, rpmMode, installed);
+  const cluster = initialClusterState({
+    clusterName: clusterNameFor(options.root),
+    servers: names,
+    replicator: options.replicator,
+    autoMirrorRecovery: options.autoMirrorRecovery,
+    mirrorResyncMs: options.mirrorResyncMs,
+  });
+  writeClusterState(options.root, cluster);
+  const runbook = renderLabRunbook({
+    cluster: cluster.clusterName,
+    nodes,
+    packagePath: target.path,
+    order: rollingOrder(cluster, names),
+    replicator: options.replicator,
+  });
+  await writeFile(paths.runbook, runbook);
+  await writeFile(paths.history, '');
+  return { root: options.root, nodes, runbook: paths.runbook, targetPackage: target.path };
+}
+
+/** The installed version's package and the update's (one file when they are the same version). */
+async function writePackages(paths: LabPaths, options: CheckedOptions, rpmMode: RpmMode): Promise<[InstalledPackage, InstalledPackage]> {
+  const installed = labRpm(options.platform, options.version);
+  const target = labRpm(options.platform, parseVersionRelease(LAB_TARGET_VERSION));
+  const rpms = installed.fileName === target.fileName ? [installed] : [installed, target];
+  const files = rpmMode === 'real' ? await buildRealRpms(paths.packages, rpms) : writeEmulatedRpms(paths.packages, rpms);
+  const last = rpms.length - 1;
+  return [
+    { rpm: installed, path: files[0] as string },
+    { rpm: rpms[last] as LabRpm, path: files[last] as string },
+  ];
+}
+
+function labRpm(platform: LabPlatform, { version, release }: { version: string; release: string }): LabRpm {
+  return {
+    version,
+    release,
+    arch: platformFacts(platform).rpmArch,
+    summary: productSummary(platform, version),
+    fileName: packageFileName(platform, version, release),
+  };
+}
+
+async function createNode(paths: LabPaths, options: CheckedOptions, node: LabNode, rpmMode: RpmMode, installed: InstalledPackage): Promise<void> {
+  const nodePaths = paths.node(node.name);
+  const rpmDbPath = join(nodePaths.dir, 'rpmdb');
+  const hooksDir = join(nodePaths.dir, 'hooks');
+  await mkdir(hooksDir, { recursive: true });
+  await mkdir(nodePaths.agentState, { recursive: true, mode: 0o700 });
+  if (rpmMode === 'real') await installIntoNewDb(rpmDbPath, installed.path);
+  const facts = platformFacts(options.platform);
+  const state: NodeState = {
+    name: node.name,
+    machine: facts.machine,
+    platform: options.platform,
+    kernel: facts.kernel,
+    bootId: randomUUID(),
+    // Powered off: the supervisor's first start of the agent boots the node.
+    power: 'down',
+    rebootDelayMs: options.rebootDelayMs,
+    bootCount: 0,
+    rpm: rpmMode,
+    rpmDbPath,
+    // The emulated rpm's database; a real rpm keeps its own in rpmDbPath.
+    packages: rpmMode === 'real' ? {} : { clusterpro: installedRecord(installed.rpm) },
+    serviceManager: 'sysv',
+    services: Object.fromEntries(CLUSTERPRO_2X_SERVICES.map((name) => [name, { enabled: true, running: false }])),
+    faults: [],
+    listen: node.address,
+    packageDir: paths.packages,
+    hooksDir,
+  };
+  writeNodeState(paths.root, state);
+}
+
+function installedRecord(rpm: LabRpm): NodeState['packages'][string] {
+  return { name: 'clusterpro', epoch: '', version: rpm.version, release: rpm.release, arch: rpm.arch, summary: rpm.summary, installTime: Math.floor(Date.now() / 1000) };
+}
+
+/** The directory's name, as a cluster name clpstat can print. */
+function clusterNameFor(root: string): string {
+  const name = basename(root).replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 63);
+  return name === '' ? 'lab' : name;
+}
+
+async function removeContents(root: string): Promise<void> {
+  const entries = await readdir(root).catch(() => [] as string[]);
+  await Promise.all(entries.map((entry) => rm(join(root, entry), { recursive: true, force: true })));
+}
+
+function badInput(field: string, message: string): LockstepError {
+  return new LockstepError('LOCKSTEP_E_CONFIG', `${field}: ${message}`, { field });
+}
