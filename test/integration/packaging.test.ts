@@ -68,7 +68,7 @@ function expectLayout(paths: string[], libDir: string, outside: string[], distDi
     expect(path).not.toMatch(NEVER_SHIPPED);
     const inside = insideLib(path, libDir);
     if (inside === undefined) expect([...outside, libDir]).toContain(path);
-    else expect(inside).toMatch(new RegExp(`^(package\\.json|README\\.md|docs(/install\\.md)?|node_modules(/.*)?|dist|dist/(${distDirs.join('|')})(/.*)?)$`));
+    else expect(inside).toMatch(new RegExp(`^(package\\.json|README\\.md|docs(/install\\.md)?|node_modules(/.*)?|native(/peercred(/build(/Release(/peercred\\.node)?)?)?)?|dist|dist/(${distDirs.join('|')})(/.*)?)$`));
   }
   const installed = new Set(paths.flatMap((path) => insideLib(path, libDir) ?? []).filter((path) => /^node_modules\/(@[^/]+\/)?[^/@]+$/.test(path)));
   expect(DEV_ONLY.filter((path) => installed.has(path))).toEqual([]);
@@ -180,6 +180,8 @@ describe.skipIf(!haveTools('rpm', 'rpmbuild', 'dpkg-deb', 'systemd-analyze'))('t
       expectLayout(paths, COORDINATOR_LIB, OUTSIDE, ['[a-z-]+']);
       const dist = (files: string[]) => files.filter((path) => path.startsWith('dist/') && path.endsWith('.js')).sort();
       expect(dist(paths.flatMap((path) => insideLib(path, COORDINATOR_LIB) ?? []))).toEqual(dist(tarballFiles));
+      // The socket names its callers through this addon (docs/security.md).
+      expect(paths).toContain(`${COORDINATOR_LIB}/native/peercred/build/Release/peercred.node`);
       expect(await lines(['rpm', '-qpc', lockstepRpm])).toEqual(['/etc/lockstep/coordinator.yaml']);
       const requires = await lines(['rpm', '-qp', '--requires', lockstepRpm]);
       expect(requires).toEqual(expect.arrayContaining(['nodejs >= 1:20', 'shadow-utils']));
