@@ -20,7 +20,7 @@ const SHARED_NOT_SIDES = { regex: '^(\\.\\./)+(agent|coordinator|lab)(/|$)', mes
 const NODE_INTERFACES = '(exec/executor|node-facts|agent-server)\\.js$';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'shared/gen/**', 'coverage/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'shared/gen/**', 'coverage/**', 'out/**'] },
   js.configs.recommended,
   {
     files: ['**/*.js', '**/*.mjs'],

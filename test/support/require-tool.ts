@@ -24,7 +24,7 @@ export function findOnPath(tool: string): string | undefined {
 export function haveTools(...tools: string[]): boolean {
   const missing = tools.filter((tool) => findOnPath(tool) === undefined);
   if (missing.length === 0) return true;
-  const reason = `missing ${missing.join(', ')} (install: apt-get install -y rpm iproute2)`;
+  const reason = `missing ${missing.join(', ')} (install: apt-get install -y rpm iproute2 systemd)`;
   if (process.env.CI === 'true') throw new Error(`CI=true and ${reason}: these tests must run in CI`);
   console.warn(`SKIPPING: ${reason}`);
   return false;
