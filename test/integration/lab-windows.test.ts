@@ -21,7 +21,7 @@ let address = '';
 async function startCoordinator(): Promise<CoordinatorClient> {
   const current = lab as TestLab;
   address ||= `127.0.0.1:${await freePort()}`;
-  coordinator = spawnNode(builtProgram('coordinator/main.js'), ['--listen', address, '--http', '127.0.0.1:0', '--db', join(current.dir, 'coordinator.sqlite'), '--log-level', 'warn']);
+  coordinator = spawnNode(builtProgram('coordinator/main.js'), ['--listen', address, '--insecure', '--credentials-dir', current.dir, '--http', '127.0.0.1:0', '--db', join(current.dir, 'coordinator.sqlite'), '--log-level', 'warn']);
   client ??= new CoordinatorClient(address, undefined, { deadlineMs: 5_000 });
   const ready = client;
   await waitFor('the coordinator to answer', () => ready.listRuns(1).then(() => true), 20_000, 100);
