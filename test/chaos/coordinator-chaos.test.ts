@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunView, StepView } from '../../shared/domain/run.js';
 import { readClusterState, type HistoryEntry } from '../../lab/state/lab-state.js';
 import { CoordinatorProcess } from '../support/coordinator-process.js';
-import { historySince, isCommand, labRunbookFacts, type LabRunbookFacts } from '../support/custom-runbook.js';
+import { historySince, isCommand, isRead, labRunbookFacts, type LabRunbookFacts } from '../support/custom-runbook.js';
 import { lockstepCli, startLab, type TestLab } from '../support/lab-harness.js';
 import { waitFor } from '../support/processes.js';
 import { chaosRandom } from '../support/seeded-random.js';
@@ -109,15 +109,6 @@ function checkBarriers(run: RunView, history: HistoryEntry[]): string[] {
     for (const entry of early) problems.push(`${entry.node} ran "${entry.argv.join(' ')}" (stage ${k + 1}) before stage ${k} ended at ${lastBefore}`);
   }
   return problems;
-}
-
-/** Reads: rpm -q/-qp, clpstat, clpmdstat, `chkconfig NAME`, `/etc/init.d/NAME status`. */
-function isRead(argv: string[]): boolean {
-  const [program, first] = argv;
-  if (program === 'rpm') return first === '-q' || first === '-qp';
-  if (program === 'clpstat' || program === 'clpmdstat') return true;
-  if (program === 'chkconfig') return argv.length === 2;
-  return program?.startsWith('/etc/init.d/') === true && first === 'status';
 }
 
 describe('the coordinator SIGKILLed at random moments of a rolling update with Replicator', () => {

@@ -6,37 +6,20 @@ import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify } from 'yaml';
 import type { RunView } from '../../shared/domain/run.js';
-import { readHistory, readNodeState, withLabLock, writeNodeState, type HistoryEntry } from '../../lab/state/lab-state.js';
-import { CoordinatorClient } from '../../shared/wire/coordinator-client.js';
+import { readNodeState, withLabLock, writeNodeState } from '../../lab/state/lab-state.js';
+import { CoordinatorProcess } from '../support/coordinator-process.js';
+import { changesSince } from '../support/custom-runbook.js';
 import { lockstepCli, startLab, type TestLab } from '../support/lab-harness.js';
-import { builtProgram, freePort, spawnNode, waitFor, type Spawned } from '../support/processes.js';
+import { waitFor } from '../support/processes.js';
 
 let lab: TestLab;
-let coordinator: Spawned | undefined;
-let address: string;
-let httpPort: number;
-let client: CoordinatorClient;
+let coordinator: CoordinatorProcess;
 let labNodes: Array<{ name: string; address: string }>;
 let targetPackage: string;
 
-function startCoordinator(): Spawned {
-  coordinator = spawnNode(builtProgram('coordinator/main.js'), ['--listen', address, '--insecure', '--credentials-dir', lab.dir, '--http', `127.0.0.1:${httpPort}`, '--db', join(lab.dir, 'coordinator.sqlite'), '--log-level', 'warn']);
-  return coordinator;
-}
-
-async function killCoordinator(): Promise<void> {
-  coordinator?.child.kill('SIGKILL');
-  await coordinator?.exited;
-}
-
-async function restartCoordinator(): Promise<void> {
-  startCoordinator();
-  await waitFor('the coordinator to answer', () => client.listRuns(1).then(() => true), 20_000, 100);
-}
-
 async function runUntil(runId: string, predicate: (run: RunView) => boolean, timeoutMs = 60_000): Promise<RunView> {
   return waitFor(`run ${runId}`, async () => {
-    const run = await client.getRun(runId);
+    const run = await coordinator.client.getRun(runId);
     return predicate(run) ? run : undefined;
   }, timeoutMs, 50);
 }
@@ -48,25 +31,14 @@ function writeRunbook(name: string, steps: unknown[]): string {
 }
 
 async function apply(runbook: string): Promise<string> {
-  const result = await lockstepCli(['--coordinator', address, 'apply', runbook]);
+  const result = await lockstepCli(['--coordinator', coordinator.address, 'apply', runbook]);
   expect(result.code, result.stderr).toBe(0);
   return result.stdout.trim().split('\n').pop() as string;
 }
 
-/** Reads: rpm -q/-qp, clpstat, clpmdstat, `chkconfig NAME`, `/etc/init.d/NAME status`. */
-function isRead(argv: string[]): boolean {
-  const [program, first] = argv;
-  if (program === 'rpm') return first === '-q' || first === '-qp';
-  if (program === 'clpstat' || program === 'clpmdstat') return true;
-  if (program === 'chkconfig') return argv.length === 2;
-  return program?.startsWith('/etc/init.d/') === true && first === 'status';
-}
-
 /** Commands that changed something, per node, since `since`: none may appear twice. */
 function mutatingCommands(since: number): string[] {
-  return readHistory(lab.dir)
-    .filter((entry: HistoryEntry) => entry.t >= since && !isRead(entry.argv))
-    .map((entry) => `${entry.node} ${entry.argv.join(' ')}`);
+  return changesSince(lab.dir, since).map((entry) => `${entry.node} ${entry.argv.join(' ')}`);
 }
 
 beforeAll(async () => {
@@ -74,15 +46,11 @@ beforeAll(async () => {
   const labRunbook = parseYaml(readFileSync(lab.runbook, 'utf8')) as { nodes: typeof labNodes; params: { package: string } };
   labNodes = labRunbook.nodes;
   targetPackage = labRunbook.params.package;
-  address = `127.0.0.1:${await freePort()}`;
-  httpPort = await freePort();
-  client = new CoordinatorClient(address, undefined, { deadlineMs: 5_000 });
-  await restartCoordinator();
+  coordinator = await CoordinatorProcess.start(lab.dir);
 }, 120_000);
 
 afterAll(async () => {
-  client?.close();
-  await killCoordinator();
+  await coordinator?.stop();
   await lab?.down();
 });
 
@@ -104,8 +72,8 @@ describe('coordinator SIGKILLed and restarted', () => {
       ]),
     );
     await runUntil(runId, (run) => run.steps.some((step) => step.id === 'upgrade' && step.node === 'server2' && step.state === 'dispatched'));
-    await killCoordinator();
-    await restartCoordinator();
+    await coordinator.kill();
+    await coordinator.restart();
     const finished = await runUntil(runId, (run) => ['succeeded', 'failed', 'blocked', 'cancelled'].includes(run.state));
     expect(finished.state).toBe('succeeded');
     const commands = mutatingCommands(since);
@@ -127,10 +95,10 @@ describe('coordinator SIGKILLed and restarted', () => {
       ]),
     );
     await runUntil(runId, (run) => run.state === 'awaiting-approval');
-    await killCoordinator();
-    await restartCoordinator();
-    expect((await client.getRun(runId)).state).toBe('awaiting-approval');
-    const approved = await lockstepCli(['--coordinator', address, 'approve', runId, 'confirm', '--comment', 'all enabled']);
+    await coordinator.kill();
+    await coordinator.restart();
+    expect((await coordinator.client.getRun(runId)).state).toBe('awaiting-approval');
+    const approved = await lockstepCli(['--coordinator', coordinator.address, 'approve', runId, 'confirm', '--comment', 'all enabled']);
     expect(approved.code, approved.stderr).toBe(0);
     expect((await runUntil(runId, (run) => ['succeeded', 'failed', 'blocked'].includes(run.state))).state).toBe('succeeded');
     const commands = mutatingCommands(since);

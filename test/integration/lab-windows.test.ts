@@ -8,37 +8,30 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify } from 'yaml';
 import type { RunEvent, RunView } from '../../shared/domain/run.js';
-import { readHistory, type HistoryEntry } from '../../lab/state/lab-state.js';
+import { type HistoryEntry } from '../../lab/state/lab-state.js';
 import { CoordinatorClient } from '../../shared/wire/coordinator-client.js';
 import { lockstepCli, startLab, type TestLab } from '../support/lab-harness.js';
-import { builtProgram, freePort, spawnNode, waitFor, type Spawned } from '../support/processes.js';
+import { CoordinatorProcess } from '../support/coordinator-process.js';
+import { changesSince } from '../support/custom-runbook.js';
+import { waitFor } from '../support/processes.js';
 
 let lab: TestLab | undefined;
-let coordinator: Spawned | undefined;
-let client: CoordinatorClient | undefined;
-let address = '';
+let coordinator: CoordinatorProcess | undefined;
 
+/** The coordinator program on the lab; after a kill, again on the same address and database. */
 async function startCoordinator(): Promise<CoordinatorClient> {
-  const current = lab as TestLab;
-  address ||= `127.0.0.1:${await freePort()}`;
-  coordinator = spawnNode(builtProgram('coordinator/main.js'), ['--listen', address, '--insecure', '--credentials-dir', current.dir, '--http', '127.0.0.1:0', '--db', join(current.dir, 'coordinator.sqlite'), '--log-level', 'warn']);
-  client ??= new CoordinatorClient(address, undefined, { deadlineMs: 5_000 });
-  const ready = client;
-  await waitFor('the coordinator to answer', () => ready.listRuns(1).then(() => true), 20_000, 100);
-  return ready;
+  if (coordinator === undefined) coordinator = await CoordinatorProcess.start((lab as TestLab).dir);
+  else await coordinator.restart();
+  return coordinator.client;
 }
 
 async function killCoordinator(): Promise<void> {
-  coordinator?.child.kill('SIGKILL');
-  await coordinator?.exited;
-  coordinator = undefined;
+  await coordinator?.kill();
 }
 
 afterEach(async () => {
-  client?.close();
-  client = undefined;
-  address = '';
-  await killCoordinator();
+  await coordinator?.stop();
+  coordinator = undefined;
   await lab?.down();
   lab = undefined;
 });
@@ -59,35 +52,26 @@ async function outsideWindows(periodMs: number, from: number, to: number): Promi
 }
 
 async function apply(runbook: string): Promise<{ runId: string; stdout: string }> {
-  const result = await lockstepCli(['--coordinator', address, 'apply', runbook]);
+  const result = await lockstepCli(['--coordinator', (coordinator as CoordinatorProcess).address, 'apply', runbook]);
   expect(result.code, result.stderr).toBe(0);
   return { runId: result.stdout.trim().split('\n').pop() as string, stdout: result.stdout };
 }
 
 function until(runId: string, states: RunView['state'][], timeoutMs = 120_000): Promise<RunView> {
   return waitFor(`run ${runId} to be ${states.join('/')}`, async () => {
-    const run = await (client as CoordinatorClient).getRun(runId);
+    const run = await (coordinator as CoordinatorProcess).client.getRun(runId);
     return states.includes(run.state) ? run : undefined;
   }, timeoutMs, 100);
 }
 
 async function events(runId: string): Promise<RunEvent[]> {
   const seen: RunEvent[] = [];
-  await (client as CoordinatorClient).watch(runId, 0, (event) => seen.push(event));
+  await (coordinator as CoordinatorProcess).client.watch(runId, 0, (event) => seen.push(event));
   return seen;
 }
 
-/** Reads leave a node as it was: rpm -q/-qp, clpstat, clpmdstat, `chkconfig NAME`, `/etc/init.d/NAME status`. */
-function isRead(argv: string[]): boolean {
-  const [program, first] = argv;
-  if (program === 'rpm') return first === '-q' || first === '-qp';
-  if (program === 'clpstat' || program === 'clpmdstat') return true;
-  if (program === 'chkconfig') return argv.length === 2;
-  return program?.startsWith('/etc/init.d/') === true && first === 'status';
-}
-
 function mutating(since: number): HistoryEntry[] {
-  return readHistory((lab as TestLab).dir).filter((entry) => entry.t >= since && !isRead(entry.argv));
+  return changesSince((lab as TestLab).dir, since);
 }
 
 /** The window each command started in (its index since the epoch), or -1 outside every window. */
@@ -114,7 +98,7 @@ describe('the lab rolling update in 20-second windows every 30 seconds', () => {
     await startCoordinator();
     const runbook = writeRunbook('windowed', (doc) => ({ ...doc, window: { cron: '*/30 * * * * *', duration: '20s', timezone: 'UTC' } }));
 
-    const plan = await lockstepCli(['--coordinator', address, 'plan', runbook]);
+    const plan = await lockstepCli(['--coordinator', (coordinator as CoordinatorProcess).address, 'plan', runbook]);
     expect(plan.code, plan.stderr).toBe(0);
     expect(plan.stdout).toMatch(/needs 2 windows: /);
 
@@ -122,7 +106,7 @@ describe('the lab rolling update in 20-second windows every 30 seconds', () => {
     const since = Date.now();
     const { runId, stdout } = await apply(runbook);
     expect(stdout).toMatch(/waiting for the window that opens \w{3} \d{4}-\d\d-\d\d \d\d:\d\d(:30)? UTC \(in \d+s\)/);
-    expect((await (client as CoordinatorClient).getRun(runId)).state).toBe('scheduled');
+    expect((await (coordinator as CoordinatorProcess).client.getRun(runId)).state).toBe('scheduled');
 
     const waiting = await until(runId, ['waiting-window', 'succeeded', 'blocked']);
     expect(waiting.state).toBe('waiting-window');
@@ -193,7 +177,7 @@ describe('the coordinator SIGKILLed while a run waits for its window', () => {
     await outsideWindows(PERIOD, DURATION + 300, PERIOD - 3_000);
     const since = Date.now();
     const { runId } = await apply(runbook);
-    expect((await (client as CoordinatorClient).getRun(runId)).state).toBe('scheduled');
+    expect((await (coordinator as CoordinatorProcess).client.getRun(runId)).state).toBe('scheduled');
     await restartAndFinish(runId, since);
   }, 120_000);
 
@@ -205,7 +189,7 @@ describe('the coordinator SIGKILLed while a run waits for its window', () => {
     const since = Date.now();
     const { runId } = await apply(runbook);
     await until(runId, ['waiting-window'], 40_000);
-    expect((await (client as CoordinatorClient).getRun(runId)).steps.filter((step) => step.node === 'server2').map((step) => step.state)).toEqual(['pending', 'pending', 'pending']);
+    expect((await (coordinator as CoordinatorProcess).client.getRun(runId)).steps.filter((step) => step.node === 'server2').map((step) => step.state)).toEqual(['pending', 'pending', 'pending']);
     await restartAndFinish(runId, since);
   }, 120_000);
 });

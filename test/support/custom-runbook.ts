@@ -32,6 +32,20 @@ export function historySince(labDir: string, since: number): HistoryEntry[] {
   return readHistory(labDir).filter((entry) => entry.t >= since);
 }
 
+/** Reads leave a node as it was: rpm -q/-qp, clpstat, clpmdstat, `chkconfig NAME`, `/etc/init.d/NAME status`. */
+export function isRead(argv: string[]): boolean {
+  const [program, first] = argv;
+  if (program === 'rpm') return first === '-q' || first === '-qp';
+  if (program === 'clpstat' || program === 'clpmdstat') return true;
+  if (program === 'chkconfig') return argv.length === 2;
+  return program?.startsWith('/etc/init.d/') === true && first === 'status';
+}
+
+/** Every command that changed a node of the lab at or after `since` (ms): none may run twice. */
+export function changesSince(labDir: string, since: number): HistoryEntry[] {
+  return historySince(labDir, since).filter((entry) => !isRead(entry.argv));
+}
+
 /** Wall-clock ms with a fraction, on the clock history.jsonl uses. */
 export function nowMs(): number {
   return performance.timeOrigin + performance.now();
