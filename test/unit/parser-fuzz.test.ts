@@ -1,6 +1,6 @@
 // SPEC §12 "parsers fuzzed": every parser of a tool's output — rpm's --queryformat output,
-// clpstat, clpmdstat — given arbitrary text and mutated real samples (test/fixtures) either
-// returns a result or throws a LockstepError LOCKSTEP_E_PARSE. Never another exception, and
+// clpstat, clpmdstat, the Solaris Cluster cl* status and show listings, pkginfo -l — given
+// arbitrary text and mutated real samples (test/fixtures) either returns a result or throws a LockstepError LOCKSTEP_E_PARSE. Never another exception, and
 // never slowly: each call is timed, so a regular expression that backtracks catastrophically
 // fails here, not on a node.
 import { readdirSync, readFileSync } from 'node:fs';
@@ -9,6 +9,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseClpmdstatList, parseClpmdstatMirror } from '../../agent/drivers/cluster/clpmdstat-parser.js';
 import { parseClpstat } from '../../agent/drivers/cluster/clpstat-parser.js';
+import { parseClresourceShow, parseClresourcetypeShow } from '../../agent/drivers/cluster/solaris/cl-show-parser.js';
+import { parseClnodeStatus, parseClresourcegroupStatus, parseClresourceStatus } from '../../agent/drivers/cluster/solaris/cl-status-parser.js';
+import { parsePkginfoLong } from '../../agent/drivers/package/pkginfo-parser.js';
 import { parseRpmQueryOutput } from '../../agent/drivers/package/rpm-queryformat.js';
 import { isLockstepError } from '../../shared/errors.js';
 
@@ -51,6 +54,12 @@ const PARSERS: Parser[] = [
   { name: 'clpstat', samples: fixtures('clusterpro', /^clpstat-/), parse: parseClpstat },
   { name: 'clpmdstat --mirror', samples: fixtures('clusterpro', /^clpmdstat-/), parse: (text) => parseClpmdstatMirror(text, 'md1') },
   { name: 'clpmdstat --list', samples: fixtures('clusterpro', /^clpmdstat-/), parse: parseClpmdstatList },
+  { name: 'clnode status', samples: fixtures('solaris', /^clnode-status/), parse: parseClnodeStatus },
+  { name: 'clresourcegroup status', samples: fixtures('solaris', /^clresourcegroup-status/), parse: parseClresourcegroupStatus },
+  { name: 'clresource status', samples: fixtures('solaris', /^clresource-status/), parse: parseClresourceStatus },
+  { name: 'clresource show', samples: fixtures('solaris', /^clresource-show/), parse: parseClresourceShow },
+  { name: 'clresourcetype show', samples: fixtures('solaris', /^clresourcetype-show/), parse: parseClresourcetypeShow },
+  { name: 'pkginfo -l', samples: fixtures('solaris', /^pkginfo-l/), refused: ['ERROR: information for "LABapp" was not found\n'], parse: parsePkginfoLong },
 ];
 
 /** The parser's verdict on one input; fails the property on anything but a result or LOCKSTEP_E_PARSE. */
