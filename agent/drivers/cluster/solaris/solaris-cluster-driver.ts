@@ -1,0 +1,216 @@
+// Solaris Cluster: reads state with `clnode status`, `clresourcegroup status`,
+// `clresource status` and `clresource show`, and acts with the commands of REFERENCE.md
+// ("Solaris Cluster resource-type upgrades"): the 3.2+ `cl*` forms, or the 3.1 `scrgadm` /
+// `scswitch` forms when the node reports Sun Cluster 3.1. Before acting on a resource, a
+// group or a node it checks that the cluster has it, so a typo in a runbook is an error naming
+// the missing name rather than the tool's own message after the fact.
+import type { ClusterAction, ClusterActionKind, ClusterGroup, ClusterStatus, GroupState, MirrorStatus } from '../../../../shared/domain/cluster.js';
+import type { OperationResult } from '../../../../shared/domain/operation.js';
+import type { ScGroupStatus, ScResourceProperties, ScResourceStatus } from '../../../../shared/domain/solaris.js';
+import { LockstepError } from '../../../../shared/errors.js';
+import type { ExecResult, Executor } from '../../../exec/executor.js';
+import { commandFailed, operationResult } from '../../command-outcome.js';
+import type { ClusterDriver } from '../../driver.js';
+import { parseClresourceShow } from './cl-show-parser.js';
+import { parseClnodeStatus, parseClresourcegroupStatus, parseClresourceStatus } from './cl-status-parser.js';
+
+/** `3.1` uses scrgadm/scswitch; `3.2` stands for 3.2 and later (the `cl*` commands). */
+export type SolarisClusterRelease = '3.1' | '3.2';
+
+export interface SolarisClusterDriverOptions {
+  executor: Executor;
+  release: SolarisClusterRelease;
+  /** Per command; the executor's default when unset. */
+  timeoutMs?: number;
+}
+
+/** A resource as the upgrade procedure needs it: its properties and where it is online. */
+export interface ScResource extends ScResourceProperties {
+  /** Enabled on every node it lists (and at least one). */
+  enabledEverywhere: boolean;
+  monitoredEverywhere: boolean;
+  /** Nodes where `clresource status` says Online (Online_not_monitored included). */
+  onlineOn: string[];
+}
+
+type Field = 'resource' | 'resourceGroup' | 'resourceType' | 'rtrPath' | 'typeVersion' | 'node';
+type ArgvFor = (action: ClusterAction) => string[];
+
+const CL_ARGV: ReadonlyMap<ClusterActionKind, ArgvFor> = new Map<ClusterActionKind, ArgvFor>([
+  ['register-type', (a) => ['clresourcetype', 'register', '-f', field(a, 'rtrPath'), field(a, 'resourceType')]],
+  ['set-type-version', (a) => ['clresource', 'set', '-p', `Type_version=${field(a, 'typeVersion')}`, field(a, 'resource')]],
+  ['unmonitor', (a) => ['clresource', 'unmonitor', field(a, 'resource')]],
+  ['monitor', (a) => ['clresource', 'monitor', field(a, 'resource')]],
+  ['disable-resource', (a) => ['clresource', 'disable', field(a, 'resource')]],
+  ['enable-resource', (a) => ['clresource', 'enable', field(a, 'resource')]],
+  ['rg-offline', (a) => ['clresourcegroup', 'offline', field(a, 'resourceGroup')]],
+  ['rg-online', (a) => ['clresourcegroup', 'online', field(a, 'resourceGroup')]],
+  ['rg-unmanage', (a) => ['clresourcegroup', 'unmanage', field(a, 'resourceGroup')]],
+  ['rg-manage', (a) => ['clresourcegroup', 'manage', field(a, 'resourceGroup')]],
+  ['evacuate', (a) => ['clnode', 'evacuate', field(a, 'node')]],
+]);
+
+const SC31_ARGV: ReadonlyMap<ClusterActionKind, ArgvFor> = new Map<ClusterActionKind, ArgvFor>([
+  ['register-type', (a) => ['scrgadm', '-a', '-t', field(a, 'resourceType'), '-f', field(a, 'rtrPath')]],
+  ['set-type-version', (a) => ['scrgadm', '-c', '-j', field(a, 'resource'), '-y', `Type_version=${field(a, 'typeVersion')}`]],
+  ['unmonitor', (a) => ['scswitch', '-M', '-n', '-j', field(a, 'resource')]],
+  ['monitor', (a) => ['scswitch', '-M', '-e', '-j', field(a, 'resource')]],
+  ['disable-resource', (a) => ['scswitch', '-n', '-j', field(a, 'resource')]],
+  ['enable-resource', (a) => ['scswitch', '-e', '-j', field(a, 'resource')]],
+  ['rg-offline', (a) => ['scswitch', '-F', '-g', field(a, 'resourceGroup')]],
+  ['rg-online', (a) => ['scswitch', '-Z', '-g', field(a, 'resourceGroup')]],
+  ['rg-unmanage', (a) => ['scswitch', '-u', '-g', field(a, 'resourceGroup')]],
+  ['rg-manage', (a) => ['scswitch', '-o', '-g', field(a, 'resourceGroup')]],
+  ['evacuate', (a) => ['scswitch', '-S', '-h', field(a, 'node')]],
+]);
+
+/** Which name each kind acts on, checked against the cluster before the command runs. */
+const TARGET: ReadonlyMap<ClusterActionKind, 'resource' | 'resourceGroup' | 'node'> = new Map([
+  ['set-type-version', 'resource'],
+  ['unmonitor', 'resource'],
+  ['monitor', 'resource'],
+  ['disable-resource', 'resource'],
+  ['enable-resource', 'resource'],
+  ['rg-offline', 'resourceGroup'],
+  ['rg-online', 'resourceGroup'],
+  ['rg-unmanage', 'resourceGroup'],
+  ['rg-manage', 'resourceGroup'],
+  ['evacuate', 'node'],
+]);
+
+const GROUP_STATES: ReadonlyMap<string, GroupState> = new Map([
+  ['online', 'online'],
+  ['online_faulted', 'online'],
+  ['offline', 'offline'],
+  ['pending_online', 'online-pending'],
+  ['pending_offline', 'offline-pending'],
+  ['pending_online_blocked', 'online-pending'],
+  ['error--stop failed', 'error'],
+]);
+
+export class SolarisClusterDriver implements ClusterDriver {
+  readonly name = 'solaris-cluster';
+  private readonly executor: Executor;
+  private readonly release: SolarisClusterRelease;
+  private readonly timeoutMs: number | undefined;
+
+  constructor(options: SolarisClusterDriverOptions) {
+    this.executor = options.executor;
+    this.release = options.release;
+    this.timeoutMs = options.timeoutMs;
+  }
+
+  /** Nodes as servers, resource groups as groups (current server: the node it is Online on). */
+  async status(): Promise<ClusterStatus> {
+    this.requireStatusCommands();
+    const nodes = parseClnodeStatus(await this.query(['clnode', 'status']));
+    const groups = parseClresourcegroupStatus(await this.query(['clresourcegroup', 'status']));
+    return {
+      clusterName: '',
+      servers: nodes.map((node) => ({ name: node.name, state: node.online ? 'online' : 'offline', stateText: node.statusText, local: false })),
+      groups: groups.map(toClusterGroup),
+      monitors: [],
+      stopped: nodes.length > 0 && nodes.every((node) => !node.online),
+    };
+  }
+
+  /** Solaris Cluster has no CLUSTERPRO mirror disks. */
+  async mirrors(): Promise<MirrorStatus[]> {
+    return [];
+  }
+
+  async groups(): Promise<ScGroupStatus[]> {
+    this.requireStatusCommands();
+    return parseClresourcegroupStatus(await this.query(['clresourcegroup', 'status']));
+  }
+
+  /** Every resource (or those of `type`, matched with or without its `:VERSION`), with its properties and where it is online. */
+  async resources(type?: string): Promise<ScResource[]> {
+    this.requireStatusCommands();
+    const properties = parseClresourceShow(await this.query(['clresource', 'show', '-v']));
+    const statuses = new Map<string, ScResourceStatus>(parseClresourceStatus(await this.query(['clresource', 'status'])).map((status) => [status.name, status]));
+    return properties
+      .filter((resource) => type === undefined || resource.type === type || resource.type.split(':')[0] === type)
+      .map((resource) => ({
+        ...resource,
+        enabledEverywhere: everyTrue(resource.enabled),
+        monitoredEverywhere: everyTrue(resource.monitored),
+        onlineOn: (statuses.get(resource.name)?.nodes ?? []).filter((node) => node.stateText.toLowerCase().startsWith('online')).map((node) => node.node),
+      }));
+  }
+
+  async act(action: ClusterAction): Promise<OperationResult> {
+    const argvFor = (this.release === '3.1' ? SC31_ARGV : CL_ARGV).get(action.kind);
+    if (argvFor === undefined) {
+      throw new LockstepError(
+        'LOCKSTEP_E_UNSUPPORTED',
+        `cluster action "${action.kind}" is not supported by the ${this.name} driver${NODE_LEVEL.has(action.kind) ? ': leaving and rejoining the cluster are reboots of the node (reboot -- -x, reboot), done through the agent\'s reboot operation' : ': it is a CLUSTERPRO action'}`,
+      );
+    }
+    const argv = argvFor(action);
+    await this.requireKnown(action);
+    return operationResult(await this.run(argv));
+  }
+
+  /** A resource, group or node the cluster does not have is refused naming it; nothing runs. */
+  private async requireKnown(action: ClusterAction): Promise<void> {
+    const target = TARGET.get(action.kind);
+    if (target === undefined || this.release === '3.1') return;
+    const name = field(action, target);
+    const known =
+      target === 'resource'
+        ? parseClresourceStatus(await this.query(['clresource', 'status'])).map((entry) => entry.name)
+        : target === 'resourceGroup'
+          ? parseClresourcegroupStatus(await this.query(['clresourcegroup', 'status'])).map((entry) => entry.name)
+          : parseClnodeStatus(await this.query(['clnode', 'status'])).map((entry) => entry.name);
+    if (!known.includes(name)) {
+      const what = target === 'resource' ? 'resource' : target === 'resourceGroup' ? 'resource group' : 'node';
+      throw new LockstepError('LOCKSTEP_E_INVALID_ARGUMENT', `the cluster has no ${what} "${name}" (it has: ${known.join(', ') || 'none'}); nothing was run`, {
+        field: target === 'resourceGroup' ? 'resource_group' : target,
+      });
+    }
+  }
+
+  private requireStatusCommands(): void {
+    if (this.release === '3.1') {
+      throw new LockstepError(
+        'LOCKSTEP_E_UNSUPPORTED',
+        'reading cluster state on Sun Cluster 3.1 (scstat) is not supported yet: its actions are (scrgadm, scswitch), but the state must be read on a 3.2+ node',
+      );
+    }
+  }
+
+  private async query(argv: string[]): Promise<string> {
+    const result = await this.run(argv);
+    if (result.exitCode !== 0) throw commandFailed(result);
+    return result.stdout;
+  }
+
+  private run(argv: string[]): Promise<ExecResult> {
+    return this.executor.run({ argv, timeoutMs: this.timeoutMs });
+  }
+}
+
+const NODE_LEVEL: ReadonlySet<ClusterActionKind> = new Set(['boot-noncluster', 'rejoin']);
+
+function everyTrue(values: Record<string, boolean>): boolean {
+  const all = Object.values(values);
+  return all.length > 0 && all.every(Boolean);
+}
+
+function toClusterGroup(group: ScGroupStatus): ClusterGroup {
+  const online = group.nodes.find((node) => GROUP_STATES.get(node.statusText.toLowerCase()) === 'online');
+  const states = group.nodes.map((node) => GROUP_STATES.get(node.statusText.toLowerCase()) ?? 'other');
+  const state: GroupState = online !== undefined ? 'online' : states.find((value) => value !== 'offline') ?? 'offline';
+  const shown = online ?? group.nodes.find((node) => node.statusText.toLowerCase() !== 'offline') ?? group.nodes[0];
+  return { name: group.name, state, stateText: shown?.statusText ?? '', currentServer: online?.node ?? null };
+}
+
+/** A field cluster-action-rules requires for this kind: its absence here is a bug, not a bad request. */
+function field(action: ClusterAction, name: Field): string {
+  const value = action[name];
+  if (value === undefined || value === '') {
+    throw new LockstepError('LOCKSTEP_E_INTERNAL', `cluster action ${action.kind} reached the driver without ${name}: the agent service should have refused it`);
+  }
+  return value;
+}

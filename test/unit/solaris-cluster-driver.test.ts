@@ -1,0 +1,130 @@
+// The Solaris Cluster driver: the exact argv of each action in the 3.2+ and 3.1 forms
+// (REFERENCE.md), names checked against the cluster before anything runs, and state read
+// from the tools' output (test/fixtures/solaris).
+import { describe, expect, it } from 'vitest';
+import { SolarisClusterDriver } from '../../agent/drivers/cluster/solaris/solaris-cluster-driver.js';
+import type { ClusterAction } from '../../shared/domain/cluster.js';
+import { readFixture } from '../support/fixture.js';
+import { ScriptedExecutor } from '../support/scripted-executor.js';
+
+const fixture = (name: string): string => readFixture(`solaris/${name}`);
+
+/** A cluster that answers the status commands from the fixtures and every action with success. */
+function clusterExecutor(): ScriptedExecutor {
+  return new ScriptedExecutor([
+    { match: 'clnode status', answer: { stdout: fixture('clnode-status.txt') } },
+    { match: 'clresourcegroup status', answer: { stdout: fixture('clresourcegroup-status.txt') } },
+    { match: 'clresource status', answer: { stdout: fixture('clresource-status.txt') } },
+    { match: 'clresource show -v', answer: { stdout: fixture('clresource-show.txt') } },
+    { match: () => true, answer: {} },
+  ]);
+}
+
+const STATUS_COMMANDS = new Set(['clnode status', 'clresourcegroup status', 'clresource status']);
+const actions = (executor: ScriptedExecutor): string[][] => executor.argvs.filter((argv) => !STATUS_COMMANDS.has(argv.join(' ')));
+
+describe('SolarisClusterDriver.act, Solaris Cluster 3.2+', () => {
+  it.each<[ClusterAction, string[]]>([
+    [{ kind: 'register-type', resourceType: 'LAB.app', rtrPath: '/opt/LABapp/etc/LAB.app' }, ['clresourcetype', 'register', '-f', '/opt/LABapp/etc/LAB.app', 'LAB.app']],
+    [{ kind: 'set-type-version', resource: 'app-rs1', typeVersion: '2.0' }, ['clresource', 'set', '-p', 'Type_version=2.0', 'app-rs1']],
+    [{ kind: 'unmonitor', resource: 'app-rs1' }, ['clresource', 'unmonitor', 'app-rs1']],
+    [{ kind: 'monitor', resource: 'app-rs2' }, ['clresource', 'monitor', 'app-rs2']],
+    [{ kind: 'disable-resource', resource: 'app-rs1' }, ['clresource', 'disable', 'app-rs1']],
+    [{ kind: 'enable-resource', resource: 'app-rs1' }, ['clresource', 'enable', 'app-rs1']],
+    [{ kind: 'rg-offline', resourceGroup: 'app-rg1' }, ['clresourcegroup', 'offline', 'app-rg1']],
+    [{ kind: 'rg-online', resourceGroup: 'app-rg1' }, ['clresourcegroup', 'online', 'app-rg1']],
+    [{ kind: 'rg-unmanage', resourceGroup: 'app-rg2' }, ['clresourcegroup', 'unmanage', 'app-rg2']],
+    [{ kind: 'rg-manage', resourceGroup: 'app-rg2' }, ['clresourcegroup', 'manage', 'app-rg2']],
+    [{ kind: 'evacuate', node: 'phys-schost-2' }, ['clnode', 'evacuate', 'phys-schost-2']],
+  ])('%o runs %o', async (action, argv) => {
+    const executor = clusterExecutor();
+    const result = await new SolarisClusterDriver({ executor, release: '3.2' }).act(action);
+    expect(actions(executor)).toEqual([argv]);
+    expect(result.ok).toBe(true);
+  });
+
+  it.each<[ClusterAction, RegExp]>([
+    [{ kind: 'disable-resource', resource: 'app-rs9' }, /no resource "app-rs9" \(it has: app-rs1, app-rs2\); nothing was run/],
+    [{ kind: 'rg-offline', resourceGroup: 'db-rg' }, /no resource group "db-rg" \(it has: app-rg1, app-rg2\)/],
+    [{ kind: 'evacuate', node: 'phys-schost-9' }, /no node "phys-schost-9" \(it has: phys-schost-1, phys-schost-2, phys-schost-3\)/],
+  ])('refuses %o naming what the cluster does not have, running nothing', async (action, message) => {
+    const executor = clusterExecutor();
+    await expect(new SolarisClusterDriver({ executor, release: '3.2' }).act(action)).rejects.toThrow(expect.objectContaining({ code: 'LOCKSTEP_E_INVALID_ARGUMENT', message: expect.stringMatching(message) }));
+    expect(actions(executor)).toEqual([]);
+  });
+
+  it('reports a failed command with its exit code and message, not as success', async () => {
+    const executor = new ScriptedExecutor([
+      { match: 'clresource status', answer: { stdout: fixture('clresource-status.txt') } },
+      { match: /^clresource disable/, answer: { exitCode: 1, stderr: 'clresource:  (C748634) Resource "app-rs1" depends on "app-rs2".\n' } },
+    ]);
+    const result = await new SolarisClusterDriver({ executor, release: '3.2' }).act({ kind: 'disable-resource', resource: 'app-rs1' });
+    expect(result.ok).toBe(false);
+    expect(result.message).toMatch(/exited with 1.*depends on/);
+  });
+
+  it('refuses CLUSTERPRO actions and points leaving/rejoining the cluster to the reboot operation', async () => {
+    const driver = new SolarisClusterDriver({ executor: clusterExecutor(), release: '3.2' });
+    await expect(driver.act({ kind: 'move-group', group: 'failover1' })).rejects.toThrow(/not supported by the solaris-cluster driver: it is a CLUSTERPRO action/);
+    await expect(driver.act({ kind: 'boot-noncluster' })).rejects.toThrow(/reboot -- -x/);
+  });
+});
+
+describe('SolarisClusterDriver.act, Sun Cluster 3.1', () => {
+  it.each<[ClusterAction, string[]]>([
+    [{ kind: 'register-type', resourceType: 'LAB.app', rtrPath: '/opt/LABapp/etc/LAB.app' }, ['scrgadm', '-a', '-t', 'LAB.app', '-f', '/opt/LABapp/etc/LAB.app']],
+    [{ kind: 'set-type-version', resource: 'app-rs1', typeVersion: '2.0' }, ['scrgadm', '-c', '-j', 'app-rs1', '-y', 'Type_version=2.0']],
+    [{ kind: 'unmonitor', resource: 'app-rs1' }, ['scswitch', '-M', '-n', '-j', 'app-rs1']],
+    [{ kind: 'monitor', resource: 'app-rs1' }, ['scswitch', '-M', '-e', '-j', 'app-rs1']],
+    [{ kind: 'disable-resource', resource: 'app-rs1' }, ['scswitch', '-n', '-j', 'app-rs1']],
+    [{ kind: 'enable-resource', resource: 'app-rs1' }, ['scswitch', '-e', '-j', 'app-rs1']],
+    [{ kind: 'rg-offline', resourceGroup: 'app-rg1' }, ['scswitch', '-F', '-g', 'app-rg1']],
+    [{ kind: 'rg-online', resourceGroup: 'app-rg1' }, ['scswitch', '-Z', '-g', 'app-rg1']],
+    [{ kind: 'rg-unmanage', resourceGroup: 'app-rg1' }, ['scswitch', '-u', '-g', 'app-rg1']],
+    [{ kind: 'rg-manage', resourceGroup: 'app-rg1' }, ['scswitch', '-o', '-g', 'app-rg1']],
+    [{ kind: 'evacuate', node: 'phys-schost-1' }, ['scswitch', '-S', '-h', 'phys-schost-1']],
+  ])('%o runs %o', async (action, argv) => {
+    const executor = new ScriptedExecutor(() => ({}));
+    await new SolarisClusterDriver({ executor, release: '3.1' }).act(action);
+    expect(executor.argvs).toEqual([argv]);
+  });
+
+  it('says reading state on 3.1 is not supported, rather than parsing scstat wrongly', async () => {
+    await expect(new SolarisClusterDriver({ executor: new ScriptedExecutor(() => ({})), release: '3.1' }).status()).rejects.toThrow(expect.objectContaining({ code: 'LOCKSTEP_E_UNSUPPORTED' }));
+  });
+});
+
+describe('SolarisClusterDriver state', () => {
+  it('maps nodes to servers and resource groups to groups with the node they are online on', async () => {
+    const status = await new SolarisClusterDriver({ executor: clusterExecutor(), release: '3.2' }).status();
+    expect(status.servers.map((server) => [server.name, server.state])).toEqual([
+      ['phys-schost-1', 'online'],
+      ['phys-schost-2', 'online'],
+      ['phys-schost-3', 'offline'],
+    ]);
+    expect(status.groups).toEqual([
+      { name: 'app-rg1', state: 'online', stateText: 'Online', currentServer: 'phys-schost-1' },
+      { name: 'app-rg2', state: 'online', stateText: 'Online', currentServer: 'phys-schost-2' },
+    ]);
+    expect(status.stopped).toBe(false);
+  });
+
+  it('reports an unmanaged group as neither online nor offline, with no current server', async () => {
+    const executor = new ScriptedExecutor([
+      { match: 'clnode status', answer: { stdout: fixture('clnode-status.txt') } },
+      { match: 'clresourcegroup status', answer: { stdout: fixture('clresourcegroup-status-unmanaged.txt') } },
+    ]);
+    const [unmanaged, erroring] = (await new SolarisClusterDriver({ executor, release: '3.2' }).status()).groups;
+    expect(unmanaged).toEqual({ name: 'app-rg1', state: 'other', stateText: 'Unmanaged', currentServer: null });
+    expect(erroring).toMatchObject({ state: 'online-pending', currentServer: null });
+  });
+
+  it('lists the resources of a type with Type_version, enabled, monitored and where they are online', async () => {
+    const resources = await new SolarisClusterDriver({ executor: clusterExecutor(), release: '3.2' }).resources('LAB.app');
+    expect(resources.map(({ name, typeVersion, group, enabledEverywhere, monitoredEverywhere, onlineOn }) => ({ name, typeVersion, group, enabledEverywhere, monitoredEverywhere, onlineOn }))).toEqual([
+      { name: 'app-rs1', typeVersion: '1.0', group: 'app-rg1', enabledEverywhere: true, monitoredEverywhere: true, onlineOn: ['phys-schost-1'] },
+      { name: 'app-rs2', typeVersion: '1.0', group: 'app-rg2', enabledEverywhere: false, monitoredEverywhere: false, onlineOn: ['phys-schost-2'] },
+    ]);
+    expect(await new SolarisClusterDriver({ executor: clusterExecutor(), release: '3.2' }).resources('SUNW.nfs')).toEqual([]);
+  });
+});
