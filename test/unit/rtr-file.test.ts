@@ -3,7 +3,7 @@
 // Tunable than the table's example).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { chooseTunable, parseRtr, registeredTypeName, rtrTunableFor } from '../../coordinator/procedures/solaris/rtr-file.js';
+import { chooseTunable, parseRtr, registeredTypeName, rtrTunableFor } from '../../shared/solaris-rtr.js';
 import { RT_CHANGE_ROWS, RT_CHANGES, TUNABLE_REQUIRES } from '../../coordinator/procedures/solaris/rt-change-rows.js';
 import { stricterTunable, TUNABLES } from '../../shared/domain/solaris.js';
 import { isLockstepError } from '../../shared/errors.js';

@@ -15,7 +15,7 @@ import type { Runbook } from '../../runbook/runbook-schema.js';
 import type { NodeStepKind } from '../../runbook/step-kinds.js';
 import type { StepParams } from '../../runbook/step-params.js';
 import { RT_CHANGE_ROWS, RT_CHANGES, type RtChange, type RtStep } from './rt-change-rows.js';
-import { chooseTunable, parseRtr, registeredTypeName, rtrTunableFor, type RtrFile } from './rtr-file.js';
+import { chooseTunable, parseRtr, registeredTypeName, rtrTunableFor, type RtrFile } from '../../../shared/solaris-rtr.js';
 
 export const RT_UPGRADE = 'solaris-cluster/rt-upgrade';
 

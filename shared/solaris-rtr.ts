@@ -5,9 +5,9 @@
 // upgrades"). A malformed directive is refused naming the file and line: a silently ignored
 // `#$upgrade_from` would let a resource be migrated under a weaker Tunable than its developer
 // demanded.
-import { isTunable, stricterTunable, TUNABLES, type Tunable } from '../../../shared/domain/solaris.js';
-import { LockstepError } from '../../../shared/errors.js';
-import { truncateForMessage } from '../../../shared/names.js';
+import { isTunable, stricterTunable, TUNABLES, type Tunable } from './domain/solaris.js';
+import { LockstepError } from './errors.js';
+import { truncateForMessage } from './names.js';
 
 export interface UpgradeFromLine {
   /** 1-based line number in the RTR file. */
