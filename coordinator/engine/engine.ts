@@ -1,7 +1,7 @@
 // The coordinator's engine: creates runs from runbooks, drives them, and answers the API.
 // At start it reloads every run that is not final and resumes it where the store says it is.
 import { randomBytes } from 'node:crypto';
-import { LockstepError } from '../../shared/errors.js';
+import { describeError, LockstepError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import { compileSubmission, readSubmission } from '../procedures/compile-runbook.js';
 import type { ClusterFacts } from '../plan/cluster-facts.js';
@@ -19,6 +19,7 @@ import { describeInstant } from '../schedule/window-time-text.js';
 import { connectOverTls, type ConnectAgents, type RunAgents } from './run-agents.js';
 import { scheduleRetention } from '../../shared/retention.js';
 import { watchRunEvents } from './event-feed.js';
+import { observedConnect, type EngineObserver, type RunWindowTimes } from './engine-observer.js';
 import { FINAL_RUN_STATES, type AuditEntry, type EventSink, type NodeView, type RunService, type RunWatch, type RunView, type StepView, type SubmitInput, type SubmitResult } from './run-types.js';
 
 /** What the engine is built from; each part has the production default (Temporal's `options.connection ?? Connection.lazy()`). */
@@ -37,6 +38,8 @@ export type EngineOptions = {
   agentCrl?: string;
   /** Finished runs unchanged for longer are deleted, at start and hourly (shared/retention.ts); undefined: never. */
   retainMs?: number;
+  /** Sees every event and every agent call, and reads runs and windows when asked (the coordinator's /metrics). */
+  observer?: EngineObserver;
 } & ({ dbFile: string; store?: undefined } | { store: RunStore; dbFile?: undefined });
 
 export type Engine = RunService & { readonly epoch: number; close(): Promise<void> };
@@ -49,12 +52,25 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 export async function createEngine(options: EngineOptions): Promise<Engine> {
   const now = options.now ?? Date.now;
   const store = options.store ?? new RunStore(options.dbFile, now);
-  const connect = withCrl(options.connect ?? connectOverTls, options.agentCrl);
+  const { observer } = options;
+  const dial = withCrl(options.connect ?? connectOverTls, options.agentCrl);
+  const connect = observer === undefined ? dial : observedConnect(dial, observer);
   const credentials = new CredentialsDirs(options.credentialsDirs);
   // Every connection, the preflight's, a run's, one resumed after a restart, reads only confined
   // paths; the coordinator's own CRL is added after the runbook's paths are confined.
   const confinedConnect: ConnectAgents = (nodes, tls, deadlineMs) => connect(nodes, credentials.confine(tls), deadlineMs);
   const engine = new RunEngine(store, { logger: options.logger, connect: confinedConnect, now, sleep: options.sleep ?? sleep, fourEyes: options.fourEyes === true, retainMs: options.retainMs });
+  if (observer !== undefined) {
+    store.onEvent((event) => {
+      // An observer's fault must not stop the journal's other listeners (the watches).
+      try {
+        observer.runEvent(event, (runId) => store.getRun(runId).plan);
+      } catch (error) {
+        options.logger.warn({ run: event.runId, err: describeError(error) }, 'engine observer failed on an event');
+      }
+    });
+    observer.readFrom({ runsByState: () => store.runsByState(), windows: () => engine.windowTimes() });
+  }
   await engine.resumeAll();
   return engine;
 }
@@ -337,6 +353,14 @@ class RunEngine implements Engine {
       pendingGates: needsApproval && run.state === 'awaiting-approval' ? [current.id] : [],
       ...this.windowFields(run.id),
     };
+  }
+
+  /** The windows of the windowed runs that are not final, read now. */
+  windowTimes(): RunWindowTimes[] {
+    return [...this.windows.keys()].map((runId) => {
+      const { windowClosesAtMs, nextWindowAtMs } = this.windowFields(runId);
+      return { runId, ...(windowClosesAtMs !== undefined && { closesAtMs: windowClosesAtMs }), ...(nextWindowAtMs !== undefined && { nextOpeningAtMs: nextWindowAtMs }) };
+    });
   }
 
   /** SPEC §4.4: when the window closes (inside one) and when the next opens, read now. */

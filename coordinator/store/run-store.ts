@@ -263,6 +263,12 @@ export class RunStore {
     return (this.statement(`SELECT ${RUN_COLUMNS} FROM runs ORDER BY created_at_ms DESC, id DESC LIMIT ?`).all(limit) as RunRecord[]).map((record) => this.toRunRow(record));
   }
 
+  /** How many runs are in each state (the /metrics gauge, read at each scrape). */
+  runsByState(): Map<RunState, number> {
+    const rows = this.statement(`SELECT state, COUNT(*) AS count FROM runs GROUP BY state`).all() as Array<{ state: RunState; count: number }>;
+    return new Map(rows.map((row) => [row.state, row.count]));
+  }
+
   /** Runs that are not final: the engine resumes them at start. */
   activeRuns(): RunRow[] {
     return (this.statement(`SELECT ${RUN_COLUMNS} FROM runs WHERE state NOT IN ('succeeded','failed','cancelled') ORDER BY created_at_ms`).all() as RunRecord[]).map((record) => this.toRunRow(record));

@@ -1,0 +1,113 @@
+// /metrics of a real coordinator (the engine, gRPC API and HTTP port of the program) after a
+// real run on agents on simulated nodes: Prometheus' own `promtool check metrics` accepts the
+// text, and the counts are those of the run. The alert rules the operator guide gives pass
+// `promtool check rules`.
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { credentials } from '@grpc/grpc-js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { startCoordinator, type RunningCoordinator } from '../../coordinator/coordinator-server.js';
+import { createEngine } from '../../coordinator/engine/engine.js';
+import type { RunEvent } from '../../shared/domain/run.js';
+import { silentLogger } from '../../shared/logger.js';
+import { CoordinatorClient } from '../../shared/wire/coordinator-client.js';
+import { waitFor } from '../support/processes.js';
+import { haveTools } from '../support/require-tool.js';
+import { startSimAgents, type SimAgents } from '../support/sim-agents.js';
+import { makeTempDir } from '../support/temp-dir.js';
+
+const SERVERS = ['server1', 'server2'];
+const SERVICE = 'clusterpro_alertsync';
+const GUIDE = new URL('../../docs/operator-guide.md', import.meta.url);
+
+/** Runs promtool with `input` on stdin: no shell, a deadline and an output cap. */
+function promtool(args: string[], input = ''): { status: number | null; output: string } {
+  const result = spawnSync('promtool', args, { input, encoding: 'utf8', timeout: 30_000, maxBuffer: 1024 * 1024 });
+  return { status: result.status, output: `${result.stdout}${result.stderr}` };
+}
+
+/** The value of one sample line, `name{labels} value`, or undefined when the text has none. */
+function sample(text: string, series: string): number | undefined {
+  const line = text.split('\n').find((candidate) => candidate.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+describe.skipIf(!haveTools('promtool'))('the coordinator\'s /metrics after a run', () => {
+  let temp: ReturnType<typeof makeTempDir>;
+  let sim: SimAgents;
+  let coordinator: RunningCoordinator;
+  let client: CoordinatorClient;
+
+  beforeAll(async () => {
+    temp = makeTempDir('lockstep-metrics-');
+    sim = await startSimAgents(temp.dir, SERVERS);
+    const config = { listen: '127.0.0.1:0', socket: undefined, http: '127.0.0.1:0', dbFile: join(temp.dir, 'db', 'runs.sqlite'), tls: undefined, credentialsDirs: [join(temp.dir, 'pki')], fourEyes: false, logLevel: 'silent' };
+    coordinator = await startCoordinator(config, silentLogger(), { createRunService: (options) => createEngine(options) });
+    client = new CoordinatorClient(coordinator.address, credentials.createInsecure(), { deadlineMs: 10_000 });
+  }, 60_000);
+
+  afterAll(async () => {
+    client?.close();
+    await coordinator?.stop();
+    await sim?.stop();
+    temp?.remove();
+  });
+
+  it('passes promtool check metrics and counts the run\'s steps, barriers, gate, nodes and agent calls', async () => {
+    const steps = [
+      { id: 'stop', kind: 'service.stop', with: { services: [SERVICE] } },
+      { id: 'stopped', kind: 'barrier' },
+      { id: 'kernel', kind: 'gate', with: { message: 'kernel updated on every server?' } },
+      { id: 'start', kind: 'service.start', on: { rolling: SERVERS }, with: { services: [SERVICE] } },
+    ];
+    const path = join(temp.dir, 'runbook.yaml');
+    writeFileSync(path, stringify({ cluster: 'lab', nodes: sim.nodes(), procedure: 'custom', tls: sim.tls(), steps }));
+    const { runId } = await client.submit({ runbookYaml: readFileSync(path, 'utf8'), runbookPath: path, dryRun: false, autoApprove: false, requestedBy: 'alice' });
+    const id = runId as string;
+    await waitFor('the gate', async () => ((await client.getRun(id)).state === 'awaiting-approval' ? true : undefined), 30_000, 20);
+    await client.approve(id, 'kernel', { operator: 'bob', comment: 'checked' });
+    const events: RunEvent[] = [];
+    await client.watch(id, 0, (event) => events.push(event));
+    expect(events.at(-1)?.type).toBe('run.succeeded');
+
+    const response = await fetch(`http://${coordinator.httpAddress}/metrics`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    const text = await response.text();
+    const check = promtool(['check', 'metrics'], text);
+    expect(check.output).toBe('');
+    expect(check.status).toBe(0);
+
+    expect(sample(text, 'lockstep_runs{state="succeeded"}')).toBe(1);
+    expect(sample(text, 'lockstep_runs{state="running"}')).toBe(0);
+    expect(sample(text, 'lockstep_steps_total{kind="service.stop",outcome="succeeded"}')).toBe(2);
+    expect(sample(text, 'lockstep_steps_total{kind="service.start",outcome="succeeded"}')).toBe(2);
+    expect(sample(text, 'lockstep_step_duration_seconds_count{kind="service.start"}')).toBe(2);
+    // One observation per barrier the run passed, stated or implicit.
+    const barriers = events.filter((event) => event.type === 'barrier.passed').length;
+    expect(barriers).toBeGreaterThanOrEqual(1);
+    expect(sample(text, 'lockstep_barrier_wait_seconds_count')).toBe(barriers);
+    expect(sample(text, 'lockstep_gate_wait_seconds_count')).toBe(1);
+    for (const node of SERVERS) expect(sample(text, `lockstep_node_reachable{cluster="lab",node="${node}"}`)).toBe(1);
+    expect(sample(text, 'lockstep_nodes{reachability="reachable"}')).toBe(2);
+    // Each service step asks its agent at least once per node: the calls were timed by method.
+    expect(sample(text, 'lockstep_agent_rpc_duration_seconds_count{method="controlService"}')).toBeGreaterThanOrEqual(4);
+    expect(text).not.toMatch(/^lockstep_agent_rpc_errors_total\{/m);
+    expect(text).toMatch(/^process_resident_memory_bytes \d/m);
+    // No histogram names a run or a node.
+    expect(text).not.toMatch(/^lockstep_\w+_(bucket|sum|count)\{[^}]*(run|node)="/m);
+  }, 60_000);
+
+  it('accepts the alert rules of the operator guide (promtool check rules)', () => {
+    const guide = readFileSync(GUIDE, 'utf8');
+    const rules = /<!-- alert-rules -->\s*```yaml\n([\s\S]*?)```/.exec(guide)?.[1];
+    expect(rules, 'docs/operator-guide.md has the alert rules after <!-- alert-rules -->').toBeDefined();
+    const file = join(temp.dir, 'lockstep-alerts.yml');
+    writeFileSync(file, rules as string);
+    const check = promtool(['check', 'rules', file]);
+    expect(check.output).toMatch(/SUCCESS: 2 rules found/);
+    expect(check.status).toBe(0);
+  });
+});
