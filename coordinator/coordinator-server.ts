@@ -11,7 +11,7 @@ import { pb } from '../shared/wire/coordinator-wire.js';
 import type { CoordinatorConfig } from './coordinator-config.js';
 import type { RunService } from './engine/run-types.js';
 import { authorizeCalls } from './grpc/authorize-calls.js';
-import { callerResolver, journalName } from './grpc/caller.js';
+import { actingOperator, callerResolver } from './grpc/caller.js';
 import { createCoordinatorGrpcService } from './grpc/coordinator-grpc-service.js';
 import type { EngineObserver } from './engine/engine-observer.js';
 import { startHttpServer } from './http/http-server.js';
@@ -68,7 +68,13 @@ export async function startCoordinator(config: CoordinatorConfig, logger: Logger
     'grpc.max_receive_message_length': 4 * 1024 * 1024,
     interceptors: [authorizeCalls({ callerOf, audit: (entry) => service.recordAudit(entry), logger })],
   });
-  server.addService(pb.CoordinatorService, createCoordinatorGrpcService(service, { logger, operatorOf: (call, claimed) => journalName(requireCaller(callerOf(call)), claimed) }));
+  server.addService(
+    pb.CoordinatorService,
+    createCoordinatorGrpcService(service, {
+      logger,
+      operatorOf: (call, claim) => actingOperator(requireCaller(callerOf(call)), call.getPeer(), claim.operator, claim.comment, claim.required),
+    }),
+  );
   const closeAll = async (): Promise<void> => {
     server.forceShutdown();
     await socket?.close();
