@@ -100,6 +100,35 @@ describe.skipIf(!haveTools('promtool'))('the coordinator\'s /metrics after a run
     expect(text).not.toMatch(/^lockstep_\w+_(bucket|sum|count)\{[^}]*(run|node)="/m);
   }, 60_000);
 
+  it('says how long until a scheduled run\'s window opens, and forgets the run once it is final', async () => {
+    const path = join(temp.dir, 'windowed.yaml');
+    const steps = [{ id: 'stop', kind: 'service.stop', with: { services: [SERVICE] } }];
+    // Midnight on 31 December, for a second: outside it nearly always, so the run is scheduled.
+    const window = { cron: '0 0 31 12 *', duration: '1s', timezone: 'Asia/Tokyo' };
+    writeFileSync(path, stringify({ cluster: 'lab', nodes: sim.nodes(), procedure: 'custom', tls: sim.tls(), window, steps }));
+    const { runId } = await client.submit({ runbookYaml: readFileSync(path, 'utf8'), runbookPath: path, dryRun: false, autoApprove: false, requestedBy: 'alice' });
+    const id = runId as string;
+    const { nextWindowAtMs } = await waitFor('the run to be scheduled', async () => {
+      const run = await client.getRun(id);
+      return run.state === 'scheduled' ? run : undefined;
+    }, 30_000, 20);
+    const before = Date.now();
+    const text = await (await fetch(`http://${coordinator.httpAddress}/metrics`)).text();
+    const after = Date.now();
+    expect(promtool(['check', 'metrics'], text).output).toBe('');
+    expect(sample(text, 'lockstep_runs{state="scheduled"}')).toBe(1);
+    const seconds = sample(text, `lockstep_window_next_opening_seconds{run="${id}"}`) as number;
+    expect(seconds).toBeGreaterThanOrEqual(((nextWindowAtMs as number) - after) / 1000);
+    expect(seconds).toBeLessThanOrEqual(((nextWindowAtMs as number) - before) / 1000);
+    expect(sample(text, `lockstep_window_remaining_seconds{run="${id}"}`)).toBeUndefined();
+
+    await client.cancel(id, { operator: 'alice' });
+    await waitFor('the cancelled run to leave the window gauges', async () => {
+      const now = await (await fetch(`http://${coordinator.httpAddress}/metrics`)).text();
+      return sample(now, `lockstep_window_next_opening_seconds{run="${id}"}`) === undefined ? true : undefined;
+    }, 30_000, 50);
+  }, 60_000);
+
   it('accepts the alert rules of the operator guide (promtool check rules)', () => {
     const guide = readFileSync(GUIDE, 'utf8');
     const rules = /<!-- alert-rules -->\s*```yaml\n([\s\S]*?)```/.exec(guide)?.[1];
