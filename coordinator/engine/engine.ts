@@ -141,7 +141,7 @@ class RunEngine implements Engine {
       const id = newRunId(this.parts.now());
       const run = this.store.createRun({ id, plan, planHash: hash, runbookPath: input.runbookPath, runbookYaml: input.runbookYaml, tls, autoApprove: input.autoApprove, requestedBy: input.requestedBy });
       this.logger.info({ run: id, procedure: plan.procedure, nodes: plan.nodes.length }, 'run created');
-      this.trail(id, 'submit', by, `plan ${hash}${why}`);
+      this.trail(id, 'submit', by, `plan ${hash}${input.autoApprove ? ', every gate approved in advance (--yes)' : ''}${why}`);
       const reuse = pool.serves(plan.nodes);
       await this.drive(run, reuse ? pool : undefined);
       // From here the run's driver owns the pool (and closes it when the run ends).
@@ -265,7 +265,11 @@ class RunEngine implements Engine {
   }
 
   operatorActions(query: AuditQuery): OperatorAction[] {
-    return this.store.operatorActions({ ...query, limit: query.limit > 0 ? query.limit : 1000 });
+    const actions = this.store.operatorActions({ ...query, limit: query.limit > 0 ? query.limit : 1000 });
+    // A run's trail outlives the run (retention deletes runs, not the trail); an id that was
+    // never a run is NOT_FOUND, as for every other command.
+    if (actions.length === 0 && query.runId !== '' && this.store.operatorActions({ runId: query.runId, sinceMs: 0, limit: 1 }).length === 0) this.store.getRun(query.runId);
+    return actions;
   }
 
   /**

@@ -144,6 +144,17 @@ describe('the operator trail', () => {
     expect(JSON.parse(await ok('dave', ['audit', runId, '--since', '1h', '--json']))).toHaveLength(listed.length);
   }, 120_000);
 
+  it('records apply --yes as such, and answers a run that never was with NOT_FOUND (exit 2)', async () => {
+    const runbook = join(temp.dir, 'plain.yaml');
+    writeFileSync(runbook, stringify({ cluster: 'lab', nodes: sim.nodes(), procedure: 'custom', tls: sim.tls(), steps: [{ id: 'stop', kind: 'service.stop', with: { services: [SERVICE] } }] }));
+    const runId = (await ok('erin', ['apply', runbook, '--yes'])).trim().split('\n').at(-1) as string;
+    const [submit] = JSON.parse(await ok('dave', ['audit', runId, '--json'])) as OperatorAction[];
+    expect(submit).toMatchObject({ action: 'submit', operator: 'erin (unauthenticated)', detail: expect.stringMatching(/^plan \w+, every gate approved in advance \(--yes\)$/) });
+    const missing = await lockstep('dave', ['audit', 'r-nope']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/no run "r-nope"/);
+  });
+
   it('refuses a --since that is neither a time nor a duration, naming the flag (exit 2)', async () => {
     const result = await lockstep('dave', ['audit', '--since', 'yesterday']);
     expect(result.code).toBe(2);
