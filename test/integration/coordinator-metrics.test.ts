@@ -129,7 +129,7 @@ describe.skipIf(!haveTools('promtool'))('the coordinator\'s /metrics after a run
     }, 30_000, 50);
   }, 60_000);
 
-  it('accepts the alert rules of the operator guide (promtool check rules)', () => {
+  it('accepts the alert rules of the operator guide (promtool check rules), and they fire when they say (promtool test rules)', () => {
     const guide = readFileSync(GUIDE, 'utf8');
     const rules = /<!-- alert-rules -->\s*```yaml\n([\s\S]*?)```/.exec(guide)?.[1];
     expect(rules, 'docs/operator-guide.md has the alert rules after <!-- alert-rules -->').toBeDefined();
@@ -138,5 +138,46 @@ describe.skipIf(!haveTools('promtool'))('the coordinator\'s /metrics after a run
     const check = promtool(['check', 'rules', file]);
     expect(check.output).toMatch(/SUCCESS: 2 rules found/);
     expect(check.status).toBe(0);
+
+    // A barrier whose oldest wait grows by 10 minutes a minute: stuck once past 30 minutes. A
+    // node that stops answering at 1m: unreachable after 2 minutes of it, not before.
+    const page = { severity: 'page', job: 'lockstep' };
+    const tests = {
+      rule_files: ['lockstep-alerts.yml'],
+      evaluation_interval: '1m',
+      tests: [
+        {
+          interval: '1m',
+          input_series: [
+            { series: 'lockstep_barrier_oldest_wait_seconds{job="lockstep"}', values: '0 600 1200 1800 2400' },
+            { series: 'lockstep_node_reachable{job="lockstep",cluster="lab",node="server2"}', values: '1 0 0 0 0' },
+          ],
+          alert_rule_test: [
+            { eval_time: '3m', alertname: 'LockstepBarrierStuck', exp_alerts: [] },
+            {
+              eval_time: '4m',
+              alertname: 'LockstepBarrierStuck',
+              exp_alerts: [{ exp_labels: page, exp_annotations: { summary: 'A lockstep barrier has waited 40m 0s for its last node', description: 'lockstep status RUN shows which node has not finished; lockstep watch RUN follows it.' } }],
+            },
+            { eval_time: '2m', alertname: 'LockstepNodeUnreachable', exp_alerts: [] },
+            {
+              eval_time: '3m',
+              alertname: 'LockstepNodeUnreachable',
+              exp_alerts: [
+                {
+                  exp_labels: { ...page, cluster: 'lab', node: 'server2' },
+                  exp_annotations: { summary: 'server2 of cluster lab does not answer the coordinator', description: "The run retries with the same op id until the step's timeout, then blocks; check the node and its lockstep-agent." },
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    };
+    const testFile = join(temp.dir, 'lockstep-alerts.test.yml');
+    writeFileSync(testFile, stringify(tests));
+    const run = promtool(['test', 'rules', testFile]);
+    expect(run.output).toMatch(/SUCCESS/);
+    expect(run.status).toBe(0);
   });
 });
