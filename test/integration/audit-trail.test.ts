@@ -3,90 +3,54 @@
 // node, is paused and resumed at a gate, approved, and cancelled at a later gate. Every action
 // is listed by `lockstep audit` with its operator, shown in the run's event log, and logged
 // as one line with `audit: true`.
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { credentials } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { startCoordinator, type RunningCoordinator } from '../../coordinator/coordinator-server.js';
-import { createEngine } from '../../coordinator/engine/engine.js';
 import { readNodeState, withLabLock, writeNodeState } from '../../lab/state/lab-state.js';
 import type { OperatorAction } from '../../shared/domain/operator-action.js';
 import type { RunEvent, RunState } from '../../shared/domain/run.js';
 import { createLogger } from '../../shared/logger.js';
-import { CoordinatorClient } from '../../shared/wire/coordinator-client.js';
-import { builtProgram, waitFor } from '../support/processes.js';
-import { startSimAgents, type SimAgents } from '../support/sim-agents.js';
+import { startEngineCoordinator, type EngineCoordinator } from '../support/engine-coordinator.js';
+import { waitFor } from '../support/processes.js';
 import { makeTempDir } from '../support/temp-dir.js';
 
 const SERVERS = ['server1', 'server2'];
 const SERVICE = 'clusterpro_alertsync';
 
-let temp: ReturnType<typeof makeTempDir>;
-let sim: SimAgents;
-let coordinator: RunningCoordinator;
-let client: CoordinatorClient;
-let cli: string;
+let logs: ReturnType<typeof makeTempDir>;
 let logFile: string;
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** The built `lockstep` program, run by `user` over the --insecure loopback API. */
-function lockstep(user: string, args: string[]): Promise<CliResult> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cli, '--coordinator', coordinator.address, ...args], {
-      env: { ...process.env, USER: user, LOCKSTEP_TLS_CA: '', LOCKSTEP_TLS_CERT: '', LOCKSTEP_TLS_KEY: '', LOCKSTEP_DEBUG: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+let lab: EngineCoordinator;
 
 async function ok(user: string, args: string[]): Promise<string> {
-  const result = await lockstep(user, args);
+  const result = await lab.cli(user, args);
   expect(result.code, `lockstep ${args.join(' ')}: ${result.stderr}`).toBe(0);
   return result.stdout;
 }
 
 function untilState(runId: string, state: RunState): Promise<true> {
-  return waitFor(`run ${runId} to be ${state}`, async () => ((await client.getRun(runId)).state === state ? true : undefined), 30_000, 20);
+  return waitFor(`run ${runId} to be ${state}`, async () => ((await lab.client.getRun(runId)).state === state ? true : undefined), 30_000, 20);
 }
 
 beforeAll(async () => {
-  cli = builtProgram('coordinator/cli/main.js');
-  temp = makeTempDir('lockstep-audit-');
-  sim = await startSimAgents(temp.dir, SERVERS);
-  logFile = join(temp.dir, 'coordinator.log');
-  const config = { listen: '127.0.0.1:0', socket: undefined, http: '127.0.0.1:0', dbFile: join(temp.dir, 'db', 'runs.sqlite'), tls: undefined, credentialsDirs: [join(temp.dir, 'pki')], fourEyes: false, logLevel: 'info' };
-  const logger = createLogger({ name: 'lockstep-coordinator', level: 'info', destination: logFile });
-  coordinator = await startCoordinator(config, logger, { createRunService: (options) => createEngine(options) });
-  client = new CoordinatorClient(coordinator.address, credentials.createInsecure(), { deadlineMs: 10_000 });
+  logs = makeTempDir('lockstep-audit-log-');
+  logFile = join(logs.dir, 'coordinator.log');
+  lab = await startEngineCoordinator({ prefix: 'lockstep-audit-', servers: SERVERS, logger: createLogger({ name: 'lockstep-coordinator', level: 'info', destination: logFile }) });
 }, 60_000);
 
 afterAll(async () => {
-  client?.close();
-  await coordinator?.stop();
-  await sim?.stop();
-  temp?.remove();
+  await lab?.stop();
+  logs?.remove();
 });
 
 describe('the operator trail', () => {
   it('lists submit, retry, pause, resume, approve and cancel with their operators, in the event log and the log too', async () => {
     // server2's first stop fails: the run blocks there until someone retries it.
-    await withLabLock(sim.lab, () => {
-      const node = readNodeState(sim.lab, 'server2');
-      writeNodeState(sim.lab, { ...node, faults: [{ match: [`/etc/init.d/${SERVICE}`, 'stop'], mode: 'fail', delayMs: 0, exitCode: 1, stderr: 'simulated: stop failed\n', times: 1 }] });
+    await withLabLock(lab.sim.lab, () => {
+      const node = readNodeState(lab.sim.lab, 'server2');
+      writeNodeState(lab.sim.lab, { ...node, faults: [{ match: [`/etc/init.d/${SERVICE}`, 'stop'], mode: 'fail', delayMs: 0, exitCode: 1, stderr: 'simulated: stop failed\n', times: 1 }] });
     });
-    const runbook = join(temp.dir, 'runbook.yaml');
+    const runbook = join(lab.dir, 'runbook.yaml');
     const steps = [
       { id: 'stop', kind: 'service.stop', with: { services: [SERVICE] } },
       { id: 'stopped', kind: 'barrier' },
@@ -94,7 +58,7 @@ describe('the operator trail', () => {
       { id: 'start', kind: 'service.start', on: { rolling: SERVERS }, with: { services: [SERVICE] } },
       { id: 'sign-off', kind: 'gate', with: { message: 'application checked?' } },
     ];
-    writeFileSync(runbook, stringify({ cluster: 'lab', nodes: sim.nodes(), procedure: 'custom', tls: sim.tls(), steps }));
+    writeFileSync(runbook, stringify({ cluster: 'lab', nodes: lab.sim.nodes(), procedure: 'custom', tls: lab.sim.tls(), steps }));
 
     const runId = (await ok('alice', ['apply', runbook, '--comment', 'change CHG-1234'])).trim().split('\n').at(-1) as string;
     await untilState(runId, 'blocked');
@@ -103,11 +67,11 @@ describe('the operator trail', () => {
     await ok('alice', ['pause', runId, '--comment', 'waiting for the DBA']);
     await ok('alice', ['resume', runId]);
     await ok('bob', ['approve', runId, 'kernel', '--comment', 'kernels updated']);
-    await waitFor('the sign-off gate', async () => ((await client.getRun(runId)).pendingGates.includes('sign-off') ? true : undefined), 30_000, 20);
+    await waitFor('the sign-off gate', async () => ((await lab.client.getRun(runId)).pendingGates.includes('sign-off') ? true : undefined), 30_000, 20);
     await ok('carol', ['cancel', runId, '--comment', 'application owner said stop']);
 
     const listed = JSON.parse(await ok('dave', ['audit', runId, '--json'])) as OperatorAction[];
-    const planHash = (await client.getRun(runId)).planHash;
+    const planHash = (await lab.client.getRun(runId)).planHash;
     expect(listed.map(({ action, operator, comment, detail }) => ({ action, operator, comment, detail }))).toEqual([
       { action: 'submit', operator: 'alice (unauthenticated)', comment: 'change CHG-1234', detail: `plan ${planHash}` },
       { action: 'retry', operator: 'alice (unauthenticated)', comment: 'rc script fixed', detail: 'node server2' },
@@ -124,7 +88,7 @@ describe('the operator trail', () => {
 
     // The run's event log carries each action, before the change it made.
     const events: RunEvent[] = [];
-    await client.watch(runId, 0, (event) => events.push(event));
+    await lab.client.watch(runId, 0, (event) => events.push(event));
     const types = events.map((event) => event.type);
     expect(types.filter((type) => type.startsWith('operator.'))).toEqual(['operator.submit', 'operator.retry', 'operator.pause', 'operator.resume', 'operator.approve', 'operator.cancel']);
     expect(types.indexOf('operator.cancel')).toBe(types.indexOf('run.cancelled') - 1);
@@ -145,18 +109,18 @@ describe('the operator trail', () => {
   }, 120_000);
 
   it('records apply --yes as such, and answers a run that never was with NOT_FOUND (exit 2)', async () => {
-    const runbook = join(temp.dir, 'plain.yaml');
-    writeFileSync(runbook, stringify({ cluster: 'lab', nodes: sim.nodes(), procedure: 'custom', tls: sim.tls(), steps: [{ id: 'stop', kind: 'service.stop', with: { services: [SERVICE] } }] }));
+    const runbook = join(lab.dir, 'plain.yaml');
+    writeFileSync(runbook, stringify({ cluster: 'lab', nodes: lab.sim.nodes(), procedure: 'custom', tls: lab.sim.tls(), steps: [{ id: 'stop', kind: 'service.stop', with: { services: [SERVICE] } }] }));
     const runId = (await ok('erin', ['apply', runbook, '--yes'])).trim().split('\n').at(-1) as string;
     const [submit] = JSON.parse(await ok('dave', ['audit', runId, '--json'])) as OperatorAction[];
     expect(submit).toMatchObject({ action: 'submit', operator: 'erin (unauthenticated)', detail: expect.stringMatching(/^plan \w+, every gate approved in advance \(--yes\)$/) });
-    const missing = await lockstep('dave', ['audit', 'r-nope']);
+    const missing = await lab.cli('dave', ['audit', 'r-nope']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/no run "r-nope"/);
   });
 
   it('refuses a --since that is neither a time nor a duration, naming the flag (exit 2)', async () => {
-    const result = await lockstep('dave', ['audit', '--since', 'yesterday']);
+    const result = await lab.cli('dave', ['audit', '--since', 'yesterday']);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/--since.*"yesterday" is neither an ISO 8601 time/);
   });

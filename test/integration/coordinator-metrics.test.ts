@@ -5,18 +5,12 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { credentials } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { startCoordinator, type RunningCoordinator } from '../../coordinator/coordinator-server.js';
-import { createEngine } from '../../coordinator/engine/engine.js';
 import type { RunEvent } from '../../shared/domain/run.js';
-import { silentLogger } from '../../shared/logger.js';
-import { CoordinatorClient } from '../../shared/wire/coordinator-client.js';
+import { startEngineCoordinator, type EngineCoordinator } from '../support/engine-coordinator.js';
 import { waitFor } from '../support/processes.js';
 import { haveTools } from '../support/require-tool.js';
-import { startSimAgents, type SimAgents } from '../support/sim-agents.js';
-import { makeTempDir } from '../support/temp-dir.js';
 
 const SERVERS = ['server1', 'server2'];
 const SERVICE = 'clusterpro_alertsync';
@@ -35,24 +29,15 @@ function sample(text: string, series: string): number | undefined {
 }
 
 describe.skipIf(!haveTools('promtool'))('the coordinator\'s /metrics after a run', () => {
-  let temp: ReturnType<typeof makeTempDir>;
-  let sim: SimAgents;
-  let coordinator: RunningCoordinator;
-  let client: CoordinatorClient;
+  let lab: EngineCoordinator;
+  const scrape = async (): Promise<string> => (await fetch(`http://${lab.coordinator.httpAddress}/metrics`)).text();
 
   beforeAll(async () => {
-    temp = makeTempDir('lockstep-metrics-');
-    sim = await startSimAgents(temp.dir, SERVERS);
-    const config = { listen: '127.0.0.1:0', socket: undefined, http: '127.0.0.1:0', dbFile: join(temp.dir, 'db', 'runs.sqlite'), tls: undefined, credentialsDirs: [join(temp.dir, 'pki')], fourEyes: false, logLevel: 'silent' };
-    coordinator = await startCoordinator(config, silentLogger(), { createRunService: (options) => createEngine(options) });
-    client = new CoordinatorClient(coordinator.address, credentials.createInsecure(), { deadlineMs: 10_000 });
+    lab = await startEngineCoordinator({ prefix: 'lockstep-metrics-', servers: SERVERS });
   }, 60_000);
 
   afterAll(async () => {
-    client?.close();
-    await coordinator?.stop();
-    await sim?.stop();
-    temp?.remove();
+    await lab?.stop();
   });
 
   it('passes promtool check metrics and counts the run\'s steps, barriers, gate, nodes and agent calls', async () => {
@@ -62,17 +47,17 @@ describe.skipIf(!haveTools('promtool'))('the coordinator\'s /metrics after a run
       { id: 'kernel', kind: 'gate', with: { message: 'kernel updated on every server?' } },
       { id: 'start', kind: 'service.start', on: { rolling: SERVERS }, with: { services: [SERVICE] } },
     ];
-    const path = join(temp.dir, 'runbook.yaml');
-    writeFileSync(path, stringify({ cluster: 'lab', nodes: sim.nodes(), procedure: 'custom', tls: sim.tls(), steps }));
-    const { runId } = await client.submit({ runbookYaml: readFileSync(path, 'utf8'), runbookPath: path, dryRun: false, autoApprove: false, requestedBy: 'alice' });
+    const path = join(lab.dir, 'runbook.yaml');
+    writeFileSync(path, stringify({ cluster: 'lab', nodes: lab.sim.nodes(), procedure: 'custom', tls: lab.sim.tls(), steps }));
+    const { runId } = await lab.client.submit({ runbookYaml: readFileSync(path, 'utf8'), runbookPath: path, dryRun: false, autoApprove: false, requestedBy: 'alice' });
     const id = runId as string;
-    await waitFor('the gate', async () => ((await client.getRun(id)).state === 'awaiting-approval' ? true : undefined), 30_000, 20);
-    await client.approve(id, 'kernel', { operator: 'bob', comment: 'checked' });
+    await waitFor('the gate', async () => ((await lab.client.getRun(id)).state === 'awaiting-approval' ? true : undefined), 30_000, 20);
+    await lab.client.approve(id, 'kernel', { operator: 'bob', comment: 'checked' });
     const events: RunEvent[] = [];
-    await client.watch(id, 0, (event) => events.push(event));
+    await lab.client.watch(id, 0, (event) => events.push(event));
     expect(events.at(-1)?.type).toBe('run.succeeded');
 
-    const response = await fetch(`http://${coordinator.httpAddress}/metrics`);
+    const response = await fetch(`http://${lab.coordinator.httpAddress}/metrics`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     const text = await response.text();
@@ -101,19 +86,19 @@ describe.skipIf(!haveTools('promtool'))('the coordinator\'s /metrics after a run
   }, 60_000);
 
   it('says how long until a scheduled run\'s window opens, and forgets the run once it is final', async () => {
-    const path = join(temp.dir, 'windowed.yaml');
+    const path = join(lab.dir, 'windowed.yaml');
     const steps = [{ id: 'stop', kind: 'service.stop', with: { services: [SERVICE] } }];
     // Midnight on 31 December, for a second: outside it nearly always, so the run is scheduled.
     const window = { cron: '0 0 31 12 *', duration: '1s', timezone: 'Asia/Tokyo' };
-    writeFileSync(path, stringify({ cluster: 'lab', nodes: sim.nodes(), procedure: 'custom', tls: sim.tls(), window, steps }));
-    const { runId } = await client.submit({ runbookYaml: readFileSync(path, 'utf8'), runbookPath: path, dryRun: false, autoApprove: false, requestedBy: 'alice' });
+    writeFileSync(path, stringify({ cluster: 'lab', nodes: lab.sim.nodes(), procedure: 'custom', tls: lab.sim.tls(), window, steps }));
+    const { runId } = await lab.client.submit({ runbookYaml: readFileSync(path, 'utf8'), runbookPath: path, dryRun: false, autoApprove: false, requestedBy: 'alice' });
     const id = runId as string;
     const { nextWindowAtMs } = await waitFor('the run to be scheduled', async () => {
-      const run = await client.getRun(id);
+      const run = await lab.client.getRun(id);
       return run.state === 'scheduled' ? run : undefined;
     }, 30_000, 20);
     const before = Date.now();
-    const text = await (await fetch(`http://${coordinator.httpAddress}/metrics`)).text();
+    const text = await scrape();
     const after = Date.now();
     expect(promtool(['check', 'metrics'], text).output).toBe('');
     expect(sample(text, 'lockstep_runs{state="scheduled"}')).toBe(1);
@@ -122,10 +107,9 @@ describe.skipIf(!haveTools('promtool'))('the coordinator\'s /metrics after a run
     expect(seconds).toBeLessThanOrEqual(((nextWindowAtMs as number) - before) / 1000);
     expect(sample(text, `lockstep_window_remaining_seconds{run="${id}"}`)).toBeUndefined();
 
-    await client.cancel(id, { operator: 'alice' });
+    await lab.client.cancel(id, { operator: 'alice' });
     await waitFor('the cancelled run to leave the window gauges', async () => {
-      const now = await (await fetch(`http://${coordinator.httpAddress}/metrics`)).text();
-      return sample(now, `lockstep_window_next_opening_seconds{run="${id}"}`) === undefined ? true : undefined;
+      return sample(await scrape(), `lockstep_window_next_opening_seconds{run="${id}"}`) === undefined ? true : undefined;
     }, 30_000, 50);
   }, 60_000);
 
@@ -133,7 +117,7 @@ describe.skipIf(!haveTools('promtool'))('the coordinator\'s /metrics after a run
     const guide = readFileSync(GUIDE, 'utf8');
     const rules = /<!-- alert-rules -->\s*```yaml\n([\s\S]*?)```/.exec(guide)?.[1];
     expect(rules, 'docs/operator-guide.md has the alert rules after <!-- alert-rules -->').toBeDefined();
-    const file = join(temp.dir, 'lockstep-alerts.yml');
+    const file = join(lab.dir, 'lockstep-alerts.yml');
     writeFileSync(file, rules as string);
     const check = promtool(['check', 'rules', file]);
     expect(check.output).toMatch(/SUCCESS: 2 rules found/);
@@ -174,7 +158,7 @@ describe.skipIf(!haveTools('promtool'))('the coordinator\'s /metrics after a run
         },
       ],
     };
-    const testFile = join(temp.dir, 'lockstep-alerts.test.yml');
+    const testFile = join(lab.dir, 'lockstep-alerts.test.yml');
     writeFileSync(testFile, stringify(tests));
     const run = promtool(['test', 'rules', testFile]);
     expect(run.output).toMatch(/SUCCESS/);
