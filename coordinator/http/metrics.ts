@@ -19,6 +19,7 @@ const RPC_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10, 60, 3
 /** What the metrics need of a run's plan, built once per run from its first event. */
 interface RunIndex {
   cluster: string;
+  nodes: readonly string[];
   kindOf: Map<string, string>;
   /** `step@node` of the last task of each node's lane → its stage: that node is done with the stage. */
   laneEnds: Map<string, number>;
@@ -118,7 +119,8 @@ class PrometheusMetrics implements CoordinatorMetrics {
     const task = `${event.runId}|${event.stepId}@${event.node}`;
     switch (event.type) {
       case 'run.created':
-        for (const node of planOf(event.runId).nodes) this.nodeReachable.set({ cluster: run.cluster, node: node.name }, 1);
+        // The preflight reached every node, or the run would not exist.
+        for (const node of run.nodes) this.nodeReachable.set({ cluster: run.cluster, node }, 1);
         break;
       case 'step.dispatched':
         this.dispatchedAt.set(task, event.atMs);
@@ -177,7 +179,7 @@ class PrometheusMetrics implements CoordinatorMetrics {
     const known = this.runs.get(runId);
     if (known !== undefined) return known;
     const plan = planOf(runId);
-    const index: RunIndex = { cluster: plan.cluster, kindOf: new Map(), laneEnds: new Map(), stageIndex: new Map(), stages: plan.stages };
+    const index: RunIndex = { cluster: plan.cluster, nodes: plan.nodes.map((node) => node.name), kindOf: new Map(), laneEnds: new Map(), stageIndex: new Map(), stages: plan.stages };
     plan.stages.forEach((stage, stageIndex) => {
       index.stageIndex.set(stage.id, stageIndex);
       if (stage.type !== 'tasks') return;
