@@ -11,9 +11,12 @@ import { pb } from '../shared/wire/coordinator-wire.js';
 import type { CoordinatorConfig } from './coordinator-config.js';
 import type { RunService } from './engine/run-types.js';
 import { authorizeCalls } from './grpc/authorize-calls.js';
-import { callerResolver, journalName } from './grpc/caller.js';
+import { actingOperator, callerResolver } from './grpc/caller.js';
 import { createCoordinatorGrpcService } from './grpc/coordinator-grpc-service.js';
+import type { EngineObserver } from './engine/engine-observer.js';
 import { startHttpServer } from './http/http-server.js';
+import { createCoordinatorMetrics } from './http/metrics.js';
+import { metricsRoute } from './http/metrics-route.js';
 import { serveLocalSocket, type LocalSocket } from './local-api/local-socket.js';
 import { LOCKSTEP_VERSION } from '../shared/package-version.js';
 
@@ -26,7 +29,7 @@ export type ClosableRunService = RunService & { close(): Promise<void> };
 
 export interface CoordinatorParts {
   /** The engine in production (coordinator/engine/engine.ts), a fake in tests. */
-  createRunService(options: { dbFile: string; logger: Logger; credentialsDirs: readonly string[]; fourEyes: boolean; agentCrl?: string; retainMs?: number }): Promise<ClosableRunService>;
+  createRunService(options: { dbFile: string; logger: Logger; credentialsDirs: readonly string[]; fourEyes: boolean; agentCrl?: string; retainMs?: number; observer: EngineObserver }): Promise<ClosableRunService>;
 }
 
 export interface RunningCoordinator {
@@ -45,7 +48,9 @@ export async function startCoordinator(config: CoordinatorConfig, logger: Logger
   if (config.tls !== undefined) warnIfKeyExposed(config.tls.key, logger);
   // The journal decides what runs on every node: nobody but us may write its directory.
   preparePrivateDir(dirname(config.dbFile), { field: '--db', followSymlink: true, repair: (message) => logger.warn(message) });
+  const metrics = createCoordinatorMetrics();
   const service = await parts.createRunService({
+    observer: metrics,
     dbFile: config.dbFile,
     logger,
     credentialsDirs: config.credentialsDirs,
@@ -63,7 +68,13 @@ export async function startCoordinator(config: CoordinatorConfig, logger: Logger
     'grpc.max_receive_message_length': 4 * 1024 * 1024,
     interceptors: [authorizeCalls({ callerOf, audit: (entry) => service.recordAudit(entry), logger })],
   });
-  server.addService(pb.CoordinatorService, createCoordinatorGrpcService(service, { logger, operatorOf: (call, claimed) => journalName(requireCaller(callerOf(call)), claimed) }));
+  server.addService(
+    pb.CoordinatorService,
+    createCoordinatorGrpcService(service, {
+      logger,
+      operatorOf: (call, claim) => actingOperator(requireCaller(callerOf(call)), call.getPeer(), claim.operator, claim.comment, claim.required),
+    }),
+  );
   const closeAll = async (): Promise<void> => {
     server.forceShutdown();
     await socket?.close();
@@ -77,7 +88,7 @@ export async function startCoordinator(config: CoordinatorConfig, logger: Logger
     await closeAll();
     throw error;
   }
-  const http = await startHttpServer(config.http, logger).catch(async (error: unknown) => {
+  const http = await startHttpServer(config.http, logger, [metricsRoute(metrics.registry, logger)]).catch(async (error: unknown) => {
     await closeAll();
     throw error;
   });

@@ -11,6 +11,7 @@ import { windowSummary } from './window-summary.js';
 interface ApplyFlags {
   wait?: boolean;
   yes?: boolean;
+  comment?: string;
 }
 
 export function registerApplyCommand(program: Command): void {
@@ -20,6 +21,7 @@ export function registerApplyCommand(program: Command): void {
     .argument('<runbook>', 'the runbook YAML file')
     .option('--wait', 'follow the run; exit 0 succeeded, 1 failed or cancelled, 4 waiting for an operator')
     .option('--yes', 'approve every gate and operator-confirmed barrier of this run in your name (rehearsals, unattended windows)')
+    .option('--comment <text>', 'why, for the audit trail')
     .action((file: string, flags: ApplyFlags, command: Command) =>
       withCoordinator(command, async (client) => {
         const runbook = await readRunbookFile(file);
@@ -29,7 +31,7 @@ export function registerApplyCommand(program: Command): void {
           dryRun: false,
           autoApprove: flags.yes === true,
           requestedBy: invokingUser(),
-        });
+        }, flags.comment ?? '');
         const runId = submitted.runId ?? '';
         const shownId = terminalLine(runId);
         // SPEC §4.4: a windowed run outside its window is created scheduled; say until when.

@@ -10,7 +10,7 @@ export function registerApproveCommand(program: Command): void {
     .description('approve a gate (or an operator-confirmed barrier) of a run')
     .argument('<run>', 'the run id')
     .argument('<gate>', 'the gate or barrier id, as `lockstep status` lists it')
-    .option('--comment <text>', 'why, for the journal')
+    .option('--comment <text>', 'why, for the audit trail')
     .action((runId: string, gate: string, flags: { comment?: string }, command: Command) =>
       withCoordinator(command, async (client) => {
         const operator = invokingUser();

@@ -2,7 +2,7 @@
 // node or on every node where it failed.
 import type { Command } from 'commander';
 import { EXIT } from '../../shared/cli-exit.js';
-import { withCoordinator } from './coordinator-connection.js';
+import { invokingUser, withCoordinator } from './coordinator-connection.js';
 
 export function registerRetryCommand(program: Command): void {
   program
@@ -10,9 +10,10 @@ export function registerRetryCommand(program: Command): void {
     .description("retry a blocked run's failed step")
     .argument('<run>', 'the run id')
     .option('--node <name>', "retry only this node's failed step")
-    .action((runId: string, flags: { node?: string }, command: Command) =>
+    .option('--comment <text>', 'why, for the audit trail')
+    .action((runId: string, flags: { node?: string; comment?: string }, command: Command) =>
       withCoordinator(command, async (client) => {
-        const run = await client.retry(runId, flags.node);
+        const run = await client.retry(runId, flags.node, { operator: invokingUser(), comment: flags.comment ?? '' });
         process.stdout.write(`retrying ${flags.node === undefined ? 'every failed step' : `the failed step on ${flags.node}`}; run ${run.id} is ${run.state}\n`);
         return EXIT.ok;
       }),

@@ -9,9 +9,10 @@ export function registerRollbackCommand(program: Command): void {
     .command('rollback')
     .description("start a run that undoes a run's changes on the nodes it changed")
     .argument('<run>', 'the run id')
-    .action((runId: string, _flags: object, command: Command) =>
+    .option('--comment <text>', 'why, for the audit trail')
+    .action((runId: string, flags: { comment?: string }, command: Command) =>
       withCoordinator(command, async (client) => {
-        const rollbackRunId = await client.rollback(runId, invokingUser());
+        const rollbackRunId = await client.rollback(runId, invokingUser(), flags.comment ?? '');
         process.stdout.write(`started rollback of ${runId}; follow it with: lockstep watch ${rollbackRunId}\n${rollbackRunId}\n`);
         return EXIT.ok;
       }),

@@ -3,8 +3,8 @@
 import type { Command } from 'commander';
 import { EXIT } from '../../shared/cli-exit.js';
 import type { RunView } from '../../shared/domain/run.js';
-import type { CoordinatorClient } from '../../shared/wire/coordinator-client.js';
-import { withCoordinator } from './coordinator-connection.js';
+import type { CoordinatorClient, OperatorClaim } from '../../shared/wire/coordinator-client.js';
+import { invokingUser, withCoordinator } from './coordinator-connection.js';
 
 const VERBS: ReadonlyArray<{ name: 'pause' | 'resume' | 'cancel'; description: string }> = [
   { name: 'pause', description: 'pause a run at its next safe point' },
@@ -18,9 +18,10 @@ export function registerRunControlCommands(program: Command): void {
       .command(verb.name)
       .description(verb.description)
       .argument('<run>', 'the run id')
-      .action((runId: string, _flags: object, command: Command) =>
+      .option('--comment <text>', 'why, for the audit trail')
+      .action((runId: string, flags: { comment?: string }, command: Command) =>
         withCoordinator(command, async (client) => {
-          const run = await control(client, verb.name, runId);
+          const run = await control(client, verb.name, runId, { operator: invokingUser(), comment: flags.comment ?? '' });
           process.stdout.write(`run ${run.id} is ${run.state}\n`);
           return EXIT.ok;
         }),
@@ -28,13 +29,13 @@ export function registerRunControlCommands(program: Command): void {
   }
 }
 
-function control(client: CoordinatorClient, verb: (typeof VERBS)[number]['name'], runId: string): Promise<RunView> {
+function control(client: CoordinatorClient, verb: (typeof VERBS)[number]['name'], runId: string, by: OperatorClaim): Promise<RunView> {
   switch (verb) {
     case 'pause':
-      return client.pause(runId);
+      return client.pause(runId, by);
     case 'resume':
-      return client.resume(runId);
+      return client.resume(runId, by);
     case 'cancel':
-      return client.cancel(runId);
+      return client.cancel(runId, by);
   }
 }

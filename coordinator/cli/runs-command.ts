@@ -28,7 +28,8 @@ export function renderRunList(runs: readonly RunView[], nowMs = Date.now()): str
   );
 }
 
-function parseLimit(value: string): number {
+/** `--limit N` of the listing commands (runs, audit). */
+export function parseLimit(value: string): number {
   if (!/^\d{1,6}$/.test(value)) throw new InvalidArgumentError('expected a whole number');
   return Number(value);
 }

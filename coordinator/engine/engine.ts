@@ -1,7 +1,7 @@
 // The coordinator's engine: creates runs from runbooks, drives them, and answers the API.
 // At start it reloads every run that is not final and resumes it where the store says it is.
 import { randomBytes } from 'node:crypto';
-import { LockstepError } from '../../shared/errors.js';
+import { describeError, LockstepError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import { compileSubmission, readSubmission } from '../procedures/compile-runbook.js';
 import type { ClusterFacts } from '../plan/cluster-facts.js';
@@ -19,6 +19,8 @@ import { describeInstant } from '../schedule/window-time-text.js';
 import { connectOverTls, type ConnectAgents, type RunAgents } from './run-agents.js';
 import { scheduleRetention } from '../../shared/retention.js';
 import { watchRunEvents } from './event-feed.js';
+import type { ActingOperator, AuditQuery, OperatorAction, OperatorActionKind } from '../../shared/domain/operator-action.js';
+import { observedConnect, type EngineObserver, type RunWindowTimes } from './engine-observer.js';
 import { FINAL_RUN_STATES, type AuditEntry, type EventSink, type NodeView, type RunService, type RunWatch, type RunView, type StepView, type SubmitInput, type SubmitResult } from './run-types.js';
 
 /** What the engine is built from; each part has the production default (Temporal's `options.connection ?? Connection.lazy()`). */
@@ -37,6 +39,8 @@ export type EngineOptions = {
   agentCrl?: string;
   /** Finished runs unchanged for longer are deleted, at start and hourly (shared/retention.ts); undefined: never. */
   retainMs?: number;
+  /** Sees every event and every agent call, and reads runs and windows when asked (the coordinator's /metrics). */
+  observer?: EngineObserver;
 } & ({ dbFile: string; store?: undefined } | { store: RunStore; dbFile?: undefined });
 
 export type Engine = RunService & { readonly epoch: number; close(): Promise<void> };
@@ -49,12 +53,25 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 export async function createEngine(options: EngineOptions): Promise<Engine> {
   const now = options.now ?? Date.now;
   const store = options.store ?? new RunStore(options.dbFile, now);
-  const connect = withCrl(options.connect ?? connectOverTls, options.agentCrl);
+  const { observer } = options;
+  const dial = withCrl(options.connect ?? connectOverTls, options.agentCrl);
+  const connect = observer === undefined ? dial : observedConnect(dial, observer);
   const credentials = new CredentialsDirs(options.credentialsDirs);
   // Every connection, the preflight's, a run's, one resumed after a restart, reads only confined
   // paths; the coordinator's own CRL is added after the runbook's paths are confined.
   const confinedConnect: ConnectAgents = (nodes, tls, deadlineMs) => connect(nodes, credentials.confine(tls), deadlineMs);
   const engine = new RunEngine(store, { logger: options.logger, connect: confinedConnect, now, sleep: options.sleep ?? sleep, fourEyes: options.fourEyes === true, retainMs: options.retainMs });
+  if (observer !== undefined) {
+    store.onEvent((event) => {
+      // An observer's fault must not stop the journal's other listeners (the watches).
+      try {
+        observer.runEvent(event, (runId) => store.getRun(runId).plan);
+      } catch (error) {
+        options.logger.warn({ run: event.runId, err: describeError(error) }, 'engine observer failed on an event');
+      }
+    });
+    observer.readFrom({ runsByState: () => store.runsByState(), windows: () => engine.windowTimes() });
+  }
   await engine.resumeAll();
   return engine;
 }
@@ -100,7 +117,7 @@ class RunEngine implements Engine {
     }
   }
 
-  async submit(input: SubmitInput): Promise<SubmitResult> {
+  async submit(input: SubmitInput, by?: ActingOperator, why = ''): Promise<SubmitResult> {
     const submission = readSubmission(input.runbookYaml, input.runbookPath);
     const distinctApprover = this.parts.fourEyes || submission.runbook.approvals?.['distinct-from-submitter'] === true;
     if (distinctApprover && input.autoApprove && !input.dryRun) {
@@ -124,6 +141,7 @@ class RunEngine implements Engine {
       const id = newRunId(this.parts.now());
       const run = this.store.createRun({ id, plan, planHash: hash, runbookPath: input.runbookPath, runbookYaml: input.runbookYaml, tls, autoApprove: input.autoApprove, requestedBy: input.requestedBy });
       this.logger.info({ run: id, procedure: plan.procedure, nodes: plan.nodes.length }, 'run created');
+      this.trail(id, 'submit', by, `plan ${hash}${input.autoApprove ? ', every gate approved in advance (--yes)' : ''}${why}`);
       const reuse = pool.serves(plan.nodes);
       await this.drive(run, reuse ? pool : undefined);
       // From here the run's driver owns the pool (and closes it when the run ends).
@@ -150,7 +168,7 @@ class RunEngine implements Engine {
     this.store.recordAudit(entry);
   }
 
-  approve(runId: string, gate: string, operator: string, comment: string): RunView {
+  approve(runId: string, gate: string, operator: string, comment: string, by?: ActingOperator): RunView {
     const run = this.store.getRun(runId);
     const gates = run.plan.stages.filter(awaitsApproval).map((stage) => stage.id);
     if (!gates.includes(gate)) {
@@ -159,14 +177,16 @@ class RunEngine implements Engine {
     if (run.plan.distinctApprover === true && operator === run.requestedBy) {
       throw new LockstepError('LOCKSTEP_E_PERMISSION_DENIED', `four-eyes: ${operator} submitted run ${runId} and may not approve its gates; another approver must`, { field: 'operator' });
     }
+    this.trail(runId, 'approve', by, `gate ${gate}`, { stepId: gate, node: '' });
     this.store.approve(runId, gate, operator, comment);
     this.drivers.get(runId)?.notify();
     return this.getRun(runId);
   }
 
-  pause(runId: string): RunView {
+  pause(runId: string, by?: ActingOperator): RunView {
     const waiting = this.store.getRun(runId);
     if (waiting.state === 'scheduled' || waiting.state === 'waiting-window') {
+      this.trail(runId, 'pause', by, `while ${waiting.state}`);
       // Waiting for a window is waiting at a safe point: nothing of the next segment has started.
       this.store.setState(runId, 'paused', { type: 'run.paused', stepId: '', node: '', message: `paused while ${waiting.state}; \`lockstep resume\` waits for the window again` });
       this.drivers.get(runId)?.notify();
@@ -175,14 +195,16 @@ class RunEngine implements Engine {
     const run = this.requireState(runId, ['running', 'awaiting-approval'], 'pause');
     const ahead = run.plan.stages.slice(run.stageIndex).find((stage) => stage.type === 'safe-point');
     if (ahead === undefined) throw new LockstepError('LOCKSTEP_E_UNSUPPORTED', `run ${runId} has no safe point ahead: it can only be cancelled, not paused`);
+    this.trail(runId, 'pause', by, `at safe point ${ahead.id}`);
     this.store.setPauseRequested(runId, true);
     this.store.recordEvent(runId, { type: 'run.pause-requested', stepId: ahead.id, node: '', message: `will pause at safe point ${ahead.id}` });
     return this.getRun(runId);
   }
 
-  resume(runId: string): RunView {
+  resume(runId: string, by?: ActingOperator): RunView {
     const run = this.store.getRun(runId);
     if (run.state === 'paused') {
+      this.trail(runId, 'resume', by, '');
       // SPEC §4.4: resumed outside its window, a windowed run waits for the window again.
       const window = this.windows.get(runId);
       const now = this.parts.now();
@@ -194,6 +216,7 @@ class RunEngine implements Engine {
       }
       this.drivers.get(runId)?.notify();
     } else if (run.pauseRequested) {
+      this.trail(runId, 'resume', by, 'withdraws the pause request');
       this.store.setPauseRequested(runId, false);
       this.store.recordEvent(runId, { type: 'run.pause-withdrawn', stepId: '', node: '', message: 'the pause request was withdrawn' });
     } else {
@@ -202,26 +225,28 @@ class RunEngine implements Engine {
     return this.getRun(runId);
   }
 
-  retry(runId: string, node: string | undefined): RunView {
+  retry(runId: string, node: string | undefined, by?: ActingOperator): RunView {
     const run = this.requireState(runId, ['blocked'], 'retry');
     if (node !== undefined && !run.plan.nodes.some((candidate) => candidate.name === node)) {
       throw new LockstepError('LOCKSTEP_E_INVALID_ARGUMENT', `node: run ${runId} has no node "${node}"`, { field: 'node' });
     }
+    this.trail(runId, 'retry', by, node === undefined ? 'every failed node' : `node ${node}`, { stepId: '', node: node ?? '' });
     this.store.resetFailed(runId, node);
     this.store.setState(runId, 'running', { type: 'run.running', stepId: '', node: node ?? '', message: 'retrying', blocker: null });
     this.drivers.get(runId)?.notify();
     return this.getRun(runId);
   }
 
-  cancel(runId: string): RunView {
+  cancel(runId: string, by?: ActingOperator): RunView {
     const run = this.store.getRun(runId);
     if (FINAL_RUN_STATES.has(run.state)) throw new LockstepError('LOCKSTEP_E_UNSUPPORTED', `run ${runId} is already ${run.state}`);
+    this.trail(runId, 'cancel', by, `while ${run.state}`);
     this.store.setState(runId, 'cancelled', { type: 'run.cancelled', stepId: '', node: '', message: 'cancelled by the operator; steps already sent finish on their nodes, nothing new starts' });
     this.drivers.get(runId)?.notify();
     return this.getRun(runId);
   }
 
-  async rollback(runId: string, requestedBy: string): Promise<SubmitResult> {
+  async rollback(runId: string, requestedBy: string, by?: ActingOperator): Promise<SubmitResult> {
     const run = this.store.getRun(runId);
     if (!FINAL_RUN_STATES.has(run.state) && run.state !== 'blocked') {
       throw new LockstepError('LOCKSTEP_E_UNSUPPORTED', `cannot roll back run ${runId} while it is ${run.state}: cancel it first, or wait until it ends`);
@@ -234,7 +259,29 @@ class RunEngine implements Engine {
       pool.close();
     }
     this.store.recordEvent(runId, { type: 'run.rollback', stepId: '', node: '', message: `rollback requested by ${requestedBy}` });
-    return this.submit({ runbookYaml, runbookPath: run.runbookPath, dryRun: false, autoApprove: false, requestedBy });
+    const undo = await this.submit({ runbookYaml, runbookPath: run.runbookPath, dryRun: false, autoApprove: false, requestedBy }, by, ` (rollback of ${runId})`);
+    this.trail(runId, 'rollback', by, `new run ${undo.runId ?? ''}`);
+    return undo;
+  }
+
+  operatorActions(query: AuditQuery): OperatorAction[] {
+    const actions = this.store.operatorActions({ ...query, limit: query.limit > 0 ? query.limit : 1000 });
+    // A run's trail outlives the run (retention deletes runs, not the trail); an id that was
+    // never a run is NOT_FOUND, as for every other command.
+    if (actions.length === 0 && query.runId !== '' && this.store.operatorActions({ runId: query.runId, sinceMs: 0, limit: 1 }).length === 0) this.store.getRun(query.runId);
+    return actions;
+  }
+
+  /**
+   * Journals an operator's action, with its event in the run's log and one log line with
+   * `audit: true` for log shippers, right before the change it makes. Nothing without an
+   * operator: the engine's own moves and in-process callers are not operator actions.
+   */
+  private trail(runId: string, action: OperatorActionKind, by: ActingOperator | undefined, detail: string, on = { stepId: '', node: '' }): void {
+    if (by === undefined) return;
+    const recorded = this.store.recordOperatorAction({ runId, action, detail, ...by }, on);
+    const { operator, authenticated, transport, address, comment, atMs } = recorded;
+    this.logger.info({ audit: true, action, run: runId, operator, authenticated, transport, address, comment, detail, atMs }, `operator ${action}`);
   }
 
   async listNodes(runbookYaml: string, runbookPath: string): Promise<NodeView[]> {
@@ -337,6 +384,14 @@ class RunEngine implements Engine {
       pendingGates: needsApproval && run.state === 'awaiting-approval' ? [current.id] : [],
       ...this.windowFields(run.id),
     };
+  }
+
+  /** The windows of the windowed runs that are not final, read now. */
+  windowTimes(): RunWindowTimes[] {
+    return [...this.windows.keys()].map((runId) => {
+      const { windowClosesAtMs, nextWindowAtMs } = this.windowFields(runId);
+      return { runId, ...(windowClosesAtMs !== undefined && { closesAtMs: windowClosesAtMs }), ...(nextWindowAtMs !== undefined && { nextOpeningAtMs: nextWindowAtMs }) };
+    });
   }
 
   /** SPEC §4.4: when the window closes (inside one) and when the next opens, read now. */

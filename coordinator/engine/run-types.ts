@@ -3,6 +3,7 @@
 import type { NodeView, RunEvent, RunView, SubmitInput, WindowForecast } from '../../shared/domain/run.js';
 import type { Plan } from '../plan/plan.js';
 import type { AuditEntry } from '../store/run-store.js';
+import type { ActingOperator, AuditQuery, OperatorAction } from '../../shared/domain/operator-action.js';
 
 export type { AuditEntry } from '../store/run-store.js';
 
@@ -46,7 +47,8 @@ export interface RunWatch {
 
 /** The coordinator's operations, as the API adapter and tests call them. */
 export interface RunService {
-  submit(input: SubmitInput): Promise<SubmitResult>;
+  /** `by`: the operator who asks, journaled in the trail (absent: not an operator's action); `why` is appended to its detail. */
+  submit(input: SubmitInput, by?: ActingOperator, why?: string): Promise<SubmitResult>;
   getRun(runId: string): RunView;
   listRuns(limit: number): RunView[];
   /**
@@ -54,14 +56,16 @@ export interface RunService {
    * ones; the sink's `false` holds further events until `resume()` (event-feed.ts).
    */
   watch(runId: string, fromSeq: number, sink: EventSink): RunWatch;
-  approve(runId: string, gate: string, operator: string, comment: string): RunView;
-  pause(runId: string): RunView;
-  resume(runId: string): RunView;
-  retry(runId: string, node: string | undefined): RunView;
-  cancel(runId: string): RunView;
+  approve(runId: string, gate: string, operator: string, comment: string, by?: ActingOperator): RunView;
+  pause(runId: string, by?: ActingOperator): RunView;
+  resume(runId: string, by?: ActingOperator): RunView;
+  retry(runId: string, node: string | undefined, by?: ActingOperator): RunView;
+  cancel(runId: string, by?: ActingOperator): RunView;
   listNodes(runbookYaml: string, runbookPath: string): Promise<NodeView[]>;
   /** Starts the run that undoes `runId`'s changes (SPEC §5.5). */
-  rollback(runId: string, requestedBy: string): Promise<SubmitResult>;
+  rollback(runId: string, requestedBy: string, by?: ActingOperator): Promise<SubmitResult>;
+  /** The operator trail, oldest first (`lockstep audit`). */
+  operatorActions(query: AuditQuery): OperatorAction[];
   /** Journals a decision of the API's access check (docs/security.md). */
   recordAudit(entry: AuditEntry): void;
 }

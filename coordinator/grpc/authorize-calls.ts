@@ -16,6 +16,7 @@ export const RPC_ROLES: Readonly<Record<keyof typeof pb.CoordinatorService, Oper
   listRuns: 'viewer',
   watchRun: 'viewer',
   listNodes: 'viewer',
+  listAudit: 'viewer',
   // SubmitRun is both `plan` (dry run) and `apply`: either is an operator's.
   submitRun: 'operator',
   pause: 'operator',

@@ -2,6 +2,7 @@
 // Unix socket, the client certificate under TLS. Only --insecure loopback TCP takes the name
 // the request claims, and every record then says it is unauthenticated.
 import type { ServerInterceptingCallInterface } from '@grpc/grpc-js';
+import type { ActingOperator } from '../../shared/domain/operator-action.js';
 import { invalidArgument } from '../../shared/errors.js';
 import { OPERATOR_ROLES, type OperatorRole } from '../../shared/pki/roles.js';
 import { peerIdentity } from '../../shared/tls.js';
@@ -13,6 +14,8 @@ export interface Caller {
   name: string;
   transport: CallerTransport;
   roles: ReadonlySet<OperatorRole>;
+  /** Where the call came from when the call's peer does not say it (the socket, with the caller's pid). */
+  address?: string;
 }
 
 export type CallOrigin = Pick<ServerInterceptingCallInterface, 'getPeer' | 'getAuthContext'>;
@@ -48,13 +51,28 @@ export function callerResolver(sources: CallerSources): CallerOf {
   };
 }
 
-/** The name journaled for a caller: proven, or the claim marked as such. */
-export function journalName(caller: Caller, claimed: string): string {
+/**
+ * The name journaled for a caller: proven, or the claim marked as such. A claim is required
+ * where the API always asked for one (submit, approve, rollback); pause, resume, retry and
+ * cancel took none before the audit trail, so an older client's call is journaled as unclaimed.
+ */
+export function journalName(caller: Caller, claimed: string, claimRequired = true): string {
   if (caller.transport !== 'insecure-tcp') {
     if (caller.name === '') throw invalidArgument('operator', 'the client certificate names no CN');
     return caller.name;
   }
   const name = claimed.trim();
-  if (name === '') throw invalidArgument('operator', 'is required: who is asking (the CLI sends $USER)');
-  return `${name} (unauthenticated)`;
+  if (name === '' && claimRequired) throw invalidArgument('operator', 'is required: who is asking (the CLI sends $USER)');
+  return `${name === '' ? '(unclaimed)' : name} (unauthenticated)`;
+}
+
+/** The operator of an action as the audit trail records it (shared/domain/operator-action.ts). */
+export function actingOperator(caller: Caller, peer: string, claimed: string, comment: string, claimRequired = true): ActingOperator {
+  return {
+    operator: journalName(caller, claimed, claimRequired),
+    authenticated: caller.transport !== 'insecure-tcp',
+    transport: caller.transport,
+    address: caller.address ?? peer,
+    comment: comment.trim(),
+  };
 }

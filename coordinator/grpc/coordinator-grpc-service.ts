@@ -3,8 +3,9 @@
 import type { sendUnaryData, ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
 import { FINAL_RUN_STATES } from '../../shared/domain/run.js';
 import type { Logger } from '../../shared/logger.js';
-import { nodeViewToWire, pb, plannedStepToWire, runEventToWire, runToWire, windowForecastToWire } from '../../shared/wire/coordinator-wire.js';
+import { nodeViewToWire, operatorActionToWire, pb, plannedStepToWire, runEventToWire, runToWire, windowForecastToWire } from '../../shared/wire/coordinator-wire.js';
 import { toStatus } from '../../shared/wire/grpc-errors.js';
+import type { ActingOperator } from '../../shared/domain/operator-action.js';
 import type { RunService, RunWatch } from '../engine/run-types.js';
 import { plannedSteps } from './planned-steps.js';
 
@@ -13,10 +14,11 @@ type Handler<Req, Res> = (request: Req, call: ServerUnaryCall<Req, Res>) => Prom
 export interface CoordinatorGrpcOptions {
   logger: Logger;
   /**
-   * Who the caller is, for approvals and `apply --yes`: the composition root decides whether
-   * the name the requester `claimed` counts (plaintext on loopback) or the certificate does (TLS).
+   * Who the caller is, for the audit trail, approvals and `apply --yes`: the composition root
+   * decides whether the name the requester `claimed` counts (plaintext on loopback) or the
+   * certificate (TLS) or the kernel (socket) does, and where the call came from.
    */
-  operatorOf(call: ServerUnaryCall<unknown, unknown>, claimed: string): string;
+  operatorOf(call: ServerUnaryCall<unknown, unknown>, claim: { operator: string; comment: string; required?: boolean }): ActingOperator;
 }
 
 export function createCoordinatorGrpcService(service: RunService, options: CoordinatorGrpcOptions): pb.CoordinatorServer {
@@ -38,9 +40,11 @@ export function createCoordinatorGrpcService(service: RunService, options: Coord
 
   return {
     submitRun: unary('SubmitRun', async (request: pb.SubmitRunRequest, call): Promise<pb.SubmitRunResponse> => {
-      const requestedBy = options.operatorOf(call, request.requestedBy);
+      const by = options.operatorOf(call, { operator: request.requestedBy, comment: request.comment });
+      const requestedBy = by.operator;
       const { runbookYaml, runbookPath, dryRun, autoApprove } = request;
-      const result = await service.submit({ runbookYaml, runbookPath, dryRun, autoApprove, requestedBy });
+      // A dry run (`lockstep plan`) changes nothing: not an action of the trail.
+      const result = await service.submit({ runbookYaml, runbookPath, dryRun, autoApprove, requestedBy }, dryRun ? undefined : by);
       logger.info({ run: result.runId, planHash: result.planHash, dryRun: request.dryRun, requestedBy }, request.dryRun ? 'plan compiled' : 'run submitted');
       return {
         runId: result.runId ?? '',
@@ -54,20 +58,22 @@ export function createCoordinatorGrpcService(service: RunService, options: Coord
     listRuns: unary('ListRuns', (request: pb.ListRunsRequest): pb.ListRunsResponse => ({ runs: service.listRuns(request.limit).map(runToWire) })),
     watchRun: (call) => watchRun(service, call, logger),
     approve: unary('Approve', (request: pb.ApproveRequest, call): pb.ApproveResponse => {
-      const operator = options.operatorOf(call, request.operator);
-      logger.info({ run: request.runId, gate: request.gate, operator }, 'approval');
-      return { run: runToWire(service.approve(request.runId, request.gate, operator, request.comment)) };
+      const by = options.operatorOf(call, request);
+      return { run: runToWire(service.approve(request.runId, request.gate, by.operator, by.comment, by)) };
     }),
-    pause: unary('Pause', (request: pb.PauseRequest): pb.PauseResponse => ({ run: runToWire(service.pause(request.runId)) })),
-    resume: unary('Resume', (request: pb.ResumeRequest): pb.ResumeResponse => ({ run: runToWire(service.resume(request.runId)) })),
-    retry: unary('Retry', (request: pb.RetryRequest): pb.RetryResponse => ({
-      run: runToWire(service.retry(request.runId, request.node === '' ? undefined : request.node)),
+    pause: unary('Pause', (request: pb.PauseRequest, call): pb.PauseResponse => ({ run: runToWire(service.pause(request.runId, options.operatorOf(call, { ...request, required: false }))) })),
+    resume: unary('Resume', (request: pb.ResumeRequest, call): pb.ResumeResponse => ({ run: runToWire(service.resume(request.runId, options.operatorOf(call, { ...request, required: false }))) })),
+    retry: unary('Retry', (request: pb.RetryRequest, call): pb.RetryResponse => ({
+      run: runToWire(service.retry(request.runId, request.node === '' ? undefined : request.node, options.operatorOf(call, { ...request, required: false }))),
     })),
-    cancel: unary('Cancel', (request: pb.CancelRequest): pb.CancelResponse => ({ run: runToWire(service.cancel(request.runId)) })),
+    cancel: unary('Cancel', (request: pb.CancelRequest, call): pb.CancelResponse => ({ run: runToWire(service.cancel(request.runId, options.operatorOf(call, { ...request, required: false }))) })),
     rollback: unary('Rollback', async (request: pb.RollbackRequest, call): Promise<pb.RollbackResponse> => {
-      const requestedBy = options.operatorOf(call, request.operator);
-      return { runId: (await service.rollback(request.runId, requestedBy)).runId ?? '' };
+      const by = options.operatorOf(call, request);
+      return { runId: (await service.rollback(request.runId, by.operator, by)).runId ?? '' };
     }),
+    listAudit: unary('ListAudit', (request: pb.ListAuditRequest): pb.ListAuditResponse => ({
+      actions: service.operatorActions({ runId: request.runId, sinceMs: request.sinceMs, limit: request.limit }).map(operatorActionToWire),
+    })),
     listNodes: unary('ListNodes', async (request: pb.ListNodesRequest): Promise<pb.ListNodesResponse> => ({
       nodes: (await service.listNodes(request.runbookYaml, request.runbookPath)).map(nodeViewToWire),
     })),

@@ -1,5 +1,5 @@
-// The coordinator's HTTP port (SPEC §4.5): /healthz for now; the dashboard, /api and /metrics
-// will hang off this server.
+// The coordinator's HTTP port (SPEC §4.5): /healthz, and the routes the composition root
+// hands it (/metrics, the dashboard), each answering the requests it knows.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LockstepError } from '../../shared/errors.js';
@@ -12,9 +12,14 @@ export interface RunningHttpServer {
   close(): Promise<void>;
 }
 
-export async function startHttpServer(listen: string, logger: Logger): Promise<RunningHttpServer> {
+/** Answers the request and returns true, or returns false and leaves it to the next route. */
+export type HttpRoute = (request: IncomingMessage, response: ServerResponse) => boolean;
+
+export async function startHttpServer(listen: string, logger: Logger, routes: readonly HttpRoute[] = []): Promise<RunningHttpServer> {
   const { host, port } = splitHostPort(listen);
-  const server = createServer(handle);
+  const server = createServer((request, response) => {
+    if (!routes.some((route) => route(request, response))) handle(request, response);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error) =>
       reject(new LockstepError('LOCKSTEP_E_CONFIG', `--http: cannot listen on ${listen}: ${error.message}`, { field: '--http', cause: error })),

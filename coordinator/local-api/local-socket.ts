@@ -50,7 +50,7 @@ export async function serveLocalSocket(server: grpc.Server, options: LocalSocket
     try {
       const { uid, pid } = peerCredentials(socket);
       const account = await localAccount(uid);
-      callers.set(key, { name: account.name, transport: 'socket', roles: rolesOf(account, options.roleGroups) });
+      callers.set(key, { name: account.name, transport: 'socket', roles: rolesOf(account, options.roleGroups), address: `unix:${options.path} pid ${pid}` });
       socket.once('close', () => callers.delete(key));
       options.logger.debug({ user: account.name, uid, pid }, 'local API connection');
     } catch (error) {

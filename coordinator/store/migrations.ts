@@ -83,4 +83,21 @@ export const MIGRATIONS: readonly string[] = [
      allowed   INTEGER NOT NULL,
      detail    TEXT NOT NULL
    );`,
+  // The operator trail (lockstep audit): each action on a run — submit, approve, pause, resume,
+  // retry, cancel, rollback — with who, from where and why, journaled with the action's event.
+  // The audit table above keeps the access check's decisions, refusals included.
+  `CREATE TABLE operator_actions (
+     seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+     at_ms         INTEGER NOT NULL,
+     run_id        TEXT NOT NULL,
+     action        TEXT NOT NULL,
+     operator      TEXT NOT NULL,
+     authenticated INTEGER NOT NULL,
+     transport     TEXT NOT NULL,
+     address       TEXT NOT NULL,
+     comment       TEXT NOT NULL,
+     detail        TEXT NOT NULL
+   );
+   CREATE INDEX operator_actions_by_run ON operator_actions (run_id, seq);
+   CREATE INDEX operator_actions_by_time ON operator_actions (at_ms);`,
 ];

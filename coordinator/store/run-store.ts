@@ -10,6 +10,7 @@ import { openDatabase } from '../../shared/sqlite.js';
 import { FINAL_RUN_STATES, type Blocker, type RunEvent, type RunState, type StepState } from '../../shared/domain/run.js';
 import type { Plan } from '../plan/plan.js';
 import type { NodeStepKind } from '../runbook/step-kinds.js';
+import type { OperatorAction } from '../../shared/domain/operator-action.js';
 import { MIGRATIONS } from './migrations.js';
 
 export interface RunRow {
@@ -263,6 +264,12 @@ export class RunStore {
     return (this.statement(`SELECT ${RUN_COLUMNS} FROM runs ORDER BY created_at_ms DESC, id DESC LIMIT ?`).all(limit) as RunRecord[]).map((record) => this.toRunRow(record));
   }
 
+  /** How many runs are in each state (the /metrics gauge, read at each scrape). */
+  runsByState(): Map<RunState, number> {
+    const rows = this.statement(`SELECT state, COUNT(*) AS count FROM runs GROUP BY state`).all() as Array<{ state: RunState; count: number }>;
+    return new Map(rows.map((row) => [row.state, row.count]));
+  }
+
   /** Runs that are not final: the engine resumes them at start. */
   activeRuns(): RunRow[] {
     return (this.statement(`SELECT ${RUN_COLUMNS} FROM runs WHERE state NOT IN ('succeeded','failed','cancelled') ORDER BY created_at_ms`).all() as RunRecord[]).map((record) => this.toRunRow(record));
@@ -321,6 +328,43 @@ export class RunStore {
   auditEntries(limit: number): Array<AuditEntry & { atMs: number }> {
     const rows = this.statement(`SELECT * FROM (SELECT * FROM audit ORDER BY seq DESC LIMIT ?) ORDER BY seq`).all(limit) as Array<{ at_ms: number; caller: string; transport: string; rpc: string; role: string; allowed: number; detail: string }>;
     return rows.map((row) => ({ atMs: row.at_ms, caller: row.caller, transport: row.transport, rpc: row.rpc, role: row.role, allowed: row.allowed === 1, detail: row.detail }));
+  }
+
+  /**
+   * Journals an operator's action with its event in the run's log (`operator.ACTION`), in one
+   * transaction; called by the engine right before the change the action makes, so the log
+   * reads "cancel by alice" then "run.cancelled".
+   */
+  recordOperatorAction(input: Omit<OperatorAction, 'seq' | 'atMs'>, on: { stepId: string; node: string }): OperatorAction {
+    const at = this.now();
+    const { action, events } = this.db.transaction(() => {
+      const info = this.statement(
+        `INSERT INTO operator_actions (at_ms, run_id, action, operator, authenticated, transport, address, comment, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(at, input.runId, input.action, input.operator, input.authenticated ? 1 : 0, input.transport, input.address, input.comment, input.detail);
+      const message = `${input.action} by ${input.operator} from ${input.address}${input.detail ? `: ${input.detail}` : ''}${input.comment ? ` — "${input.comment}"` : ''}`;
+      return { action: { ...input, seq: Number(info.lastInsertRowid), atMs: at }, events: [this.insertEvent(input.runId, at, { type: `operator.${input.action}`, ...on, message })] };
+    })();
+    this.publish(events);
+    return action;
+  }
+
+  /** The newest `limit` operator actions matching the query, oldest first. */
+  operatorActions(query: { runId: string; sinceMs: number; limit: number }): OperatorAction[] {
+    const rows = this.statement(
+      `SELECT * FROM (SELECT * FROM operator_actions WHERE (? = '' OR run_id = ?) AND at_ms >= ? ORDER BY seq DESC LIMIT ?) ORDER BY seq`,
+    ).all(query.runId, query.runId, query.sinceMs, query.limit) as Array<{ seq: number; at_ms: number; run_id: string; action: OperatorAction['action']; operator: string; authenticated: number; transport: string; address: string; comment: string; detail: string }>;
+    return rows.map((row) => ({
+      seq: row.seq,
+      atMs: row.at_ms,
+      runId: row.run_id,
+      action: row.action,
+      operator: row.operator,
+      authenticated: row.authenticated === 1,
+      transport: row.transport,
+      address: row.address,
+      comment: row.comment,
+      detail: row.detail,
+    }));
   }
 
   /** At most `limit` of the run's events from `fromSeq` on, oldest first: a run's history is read a page at a time. */

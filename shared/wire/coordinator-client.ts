@@ -3,7 +3,8 @@
 // as LOCKSTEP_E_UNAVAILABLE.
 import { credentials as grpcCredentials, status, type ChannelCredentials, type ServiceError } from '@grpc/grpc-js';
 import type { NodeView, RunEvent, RunView, SubmitInput, SubmittedRun } from '../domain/run.js';
-import { pb, nodeViewFromWire, runEventFromWire, runFromWire, submittedRunFromWire } from './coordinator-wire.js';
+import type { AuditQuery, OperatorAction } from '../domain/operator-action.js';
+import { pb, nodeViewFromWire, operatorActionFromWire, runEventFromWire, runFromWire, submittedRunFromWire } from './coordinator-wire.js';
 import { fromServiceError } from './grpc-errors.js';
 import { callUnary, type UnaryMethod } from './unary-call.js';
 
@@ -12,6 +13,19 @@ export interface CoordinatorClientOptions {
   deadlineMs?: number;
   /** The name the coordinator's certificate carries, when it differs from the host dialled (an IP address). */
   serverName?: string;
+}
+
+/**
+ * Who asks and why. The name counts only over --insecure loopback TCP (journaled as
+ * unauthenticated); the socket and TLS prove the caller themselves.
+ */
+export interface OperatorClaim {
+  operator?: string;
+  comment?: string;
+}
+
+function claim(by: OperatorClaim): { operator: string; comment: string } {
+  return { operator: by.operator ?? '', comment: by.comment ?? '' };
 }
 
 export interface WatchOptions {
@@ -39,8 +53,9 @@ export class CoordinatorClient {
     this.client.close();
   }
 
-  async submit(input: SubmitInput): Promise<SubmittedRun> {
-    return submittedRunFromWire(await this.call(this.client.submitRun, { ...input }));
+  /** `comment`: why, for the audit trail. */
+  async submit(input: SubmitInput, comment = ''): Promise<SubmittedRun> {
+    return submittedRunFromWire(await this.call(this.client.submitRun, { ...input, comment }));
   }
 
   async getRun(runId: string): Promise<RunView> {
@@ -56,26 +71,32 @@ export class CoordinatorClient {
     return runFromWire((await this.call(this.client.approve, { runId, gate, operator: approval.operator, comment: approval.comment ?? '' })).run);
   }
 
-  async pause(runId: string): Promise<RunView> {
-    return runFromWire((await this.call(this.client.pause, { runId })).run);
+  async pause(runId: string, by: OperatorClaim = {}): Promise<RunView> {
+    return runFromWire((await this.call(this.client.pause, { runId, ...claim(by) })).run);
   }
 
-  async resume(runId: string): Promise<RunView> {
-    return runFromWire((await this.call(this.client.resume, { runId })).run);
+  async resume(runId: string, by: OperatorClaim = {}): Promise<RunView> {
+    return runFromWire((await this.call(this.client.resume, { runId, ...claim(by) })).run);
   }
 
   /** Retries the failed step of `node`, or every failed step when no node is given. */
-  async retry(runId: string, node?: string): Promise<RunView> {
-    return runFromWire((await this.call(this.client.retry, { runId, node: node ?? '' })).run);
+  async retry(runId: string, node?: string, by: OperatorClaim = {}): Promise<RunView> {
+    return runFromWire((await this.call(this.client.retry, { runId, node: node ?? '', ...claim(by) })).run);
   }
 
-  async cancel(runId: string): Promise<RunView> {
-    return runFromWire((await this.call(this.client.cancel, { runId })).run);
+  async cancel(runId: string, by: OperatorClaim = {}): Promise<RunView> {
+    return runFromWire((await this.call(this.client.cancel, { runId, ...claim(by) })).run);
   }
 
   /** The id of the new run that undoes `runId`. */
-  async rollback(runId: string, operator: string): Promise<string> {
-    return (await this.call(this.client.rollback, { runId, operator })).runId;
+  async rollback(runId: string, operator: string, comment = ''): Promise<string> {
+    return (await this.call(this.client.rollback, { runId, operator, comment })).runId;
+  }
+
+  /** The operator trail, oldest first: of one run, or of every run when `runId` is empty. */
+  async listAudit(query: Partial<AuditQuery> = {}): Promise<OperatorAction[]> {
+    const { actions } = await this.call(this.client.listAudit, { runId: query.runId ?? '', sinceMs: query.sinceMs ?? 0, limit: query.limit ?? 0 });
+    return actions.map(operatorActionFromWire);
   }
 
   async listNodes(runbookYaml: string, runbookPath: string): Promise<NodeView[]> {

@@ -2,6 +2,8 @@
 // the client the CLI and the tests use; nothing else sees generated types.
 import * as pb from '../gen/lockstep/coordinator/v1/coordinator.js';
 import type { Blocker, NodeView, PlannedStep, RunEvent, RunState, RunView, StepState, StepView, SubmittedRun, WindowForecast } from '../domain/run.js';
+import { OPERATOR_ACTIONS, type OperatorAction, type OperatorActionKind } from '../domain/operator-action.js';
+import { LockstepError } from '../errors.js';
 import { EnumMap } from './enum-map.js';
 
 export { pb };
@@ -109,6 +111,33 @@ export function runEventFromWire(event: pb.RunEvent | undefined): RunEvent {
     runState: runStates.toDomain('event.run_state', value.runState),
   };
 }
+
+export function operatorActionToWire(action: OperatorAction): pb.OperatorAction {
+  return { ...action };
+}
+
+export function operatorActionFromWire(action: pb.OperatorAction): OperatorAction {
+  return {
+    seq: action.seq,
+    atMs: action.atMs,
+    runId: action.runId,
+    action: operatorActions.toDomain('action.action', action.action),
+    operator: action.operator,
+    authenticated: action.authenticated,
+    transport: action.transport,
+    address: action.address,
+    comment: action.comment,
+    detail: action.detail,
+  };
+}
+
+const operatorActions = {
+  toDomain(field: string, value: string): OperatorActionKind {
+    const known = OPERATOR_ACTIONS.find((candidate) => candidate === value);
+    if (known === undefined) throw new LockstepError('LOCKSTEP_E_INTERNAL', `${field}: the coordinator sent an unknown operator action "${value}" (expected ${OPERATOR_ACTIONS.join(', ')})`);
+    return known;
+  },
+};
 
 export function plannedStepToWire(step: PlannedStep): pb.PlannedStep {
   return { ...step, nodes: [...step.nodes] };

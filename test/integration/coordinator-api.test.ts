@@ -15,6 +15,7 @@ import { startCoordinator, type ClosableRunService, type RunningCoordinator } fr
 import type { AuditEntry, EventSink, RunWatch, SubmitResult } from '../../coordinator/engine/run-types.js';
 import type { Plan } from '../../coordinator/plan/plan.js';
 import { parseYamlWith } from '../../shared/config-file.js';
+import type { OperatorAction } from '../../shared/domain/operator-action.js';
 import { FINAL_RUN_STATES, type NodeView, type RunEvent, type RunState, type RunView, type StepView, type SubmitInput } from '../../shared/domain/run.js';
 import { isLockstepError, LockstepError } from '../../shared/errors.js';
 import { silentLogger } from '../../shared/logger.js';
@@ -54,6 +55,11 @@ class FakeRuns implements ClosableRunService {
 
   recordAudit(entry: AuditEntry): void {
     this.audits.push(entry);
+  }
+
+  // The operator trail is the engine's journal, checked on the engine (test/integration/audit-trail.test.ts).
+  operatorActions(): OperatorAction[] {
+    return [];
   }
 
   async submit(input: SubmitInput): Promise<SubmitResult> {

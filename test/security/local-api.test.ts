@@ -136,7 +136,13 @@ describe.skipIf(!canRun())('the local API on a Unix socket (issue 20)', () => {
     const runId = result.stdout.trim().split('\n').at(-1) ?? '';
     expect(store.getRun(runId).requestedBy).toBe(USERS.olga.name);
     expect(store.events(runId, 0, 1)[0]?.message).toMatch(new RegExp(`requested by ${USERS.olga.name}$`));
-    await cliAs('olga', ['cancel', runId]);
+    await cliAs('olga', ['cancel', runId, '--comment', 'rehearsal over']);
+    // The operator trail names the kernel's user too, proven, with the socket and the caller's pid.
+    const socketAddress = expect.stringMatching(/^unix:\S+ pid \d+$/);
+    expect(store.operatorActions({ runId, sinceMs: 0, limit: 10 })).toEqual([
+      expect.objectContaining({ action: 'submit', operator: USERS.olga.name, authenticated: true, transport: 'socket', address: socketAddress }),
+      expect.objectContaining({ action: 'cancel', operator: USERS.olga.name, authenticated: true, transport: 'socket', address: socketAddress, comment: 'rehearsal over' }),
+    ]);
   });
 
   it('refuses a viewer what needs the operator role, naming it, and audits the refusal', async () => {

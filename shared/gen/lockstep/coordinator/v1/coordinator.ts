@@ -222,6 +222,8 @@ export interface SubmitRunRequest {
   /** Approve every gate and operator-confirmed barrier of the run in the caller's name. */
   autoApprove: boolean;
   requestedBy: string;
+  /** Why, for the audit trail. */
+  comment: string;
 }
 
 export interface PlannedStep {
@@ -314,6 +316,10 @@ export interface ApproveResponse {
 
 export interface PauseRequest {
   runId: string;
+  /** Who asks (the CLI sends $USER); counts only on --insecure loopback TCP, marked unauthenticated. */
+  operator: string;
+  /** Why, for the audit trail. */
+  comment: string;
 }
 
 export interface PauseResponse {
@@ -322,6 +328,10 @@ export interface PauseResponse {
 
 export interface ResumeRequest {
   runId: string;
+  /** Who asks (the CLI sends $USER); counts only on --insecure loopback TCP, marked unauthenticated. */
+  operator: string;
+  /** Why, for the audit trail. */
+  comment: string;
 }
 
 export interface ResumeResponse {
@@ -332,6 +342,10 @@ export interface RetryRequest {
   runId: string;
   /** Retry only this node's failed step; empty for every failed step. */
   node: string;
+  /** Who asks (the CLI sends $USER); counts only on --insecure loopback TCP, marked unauthenticated. */
+  operator: string;
+  /** Why, for the audit trail. */
+  comment: string;
 }
 
 export interface RetryResponse {
@@ -340,6 +354,10 @@ export interface RetryResponse {
 
 export interface CancelRequest {
   runId: string;
+  /** Who asks (the CLI sends $USER); counts only on --insecure loopback TCP, marked unauthenticated. */
+  operator: string;
+  /** Why, for the audit trail. */
+  comment: string;
 }
 
 export interface CancelResponse {
@@ -350,6 +368,8 @@ export interface RollbackRequest {
   runId: string;
   /** Who asks; under TLS the client certificate's name is recorded instead. */
   operator: string;
+  /** Why, for the audit trail. */
+  comment: string;
 }
 
 export interface RollbackResponse {
@@ -375,6 +395,42 @@ export interface ListNodesRequest {
 
 export interface ListNodesResponse {
   nodes: NodeView[];
+}
+
+export interface ListAuditRequest {
+  /** Only this run's actions; empty for every run. */
+  runId: string;
+  /** Only actions at or after this instant (ms since the epoch); 0 for all. */
+  sinceMs: number;
+  /** At most this many, the newest; 0 for the server's default. */
+  limit: number;
+}
+
+/** One operator action, as the coordinator journaled it. */
+export interface OperatorAction {
+  seq: number;
+  atMs: number;
+  runId: string;
+  /** submit, approve, pause, resume, retry, cancel, rollback. */
+  action: string;
+  /**
+   * The client certificate's name (TLS), the kernel-named local user (Unix socket), or the
+   * claimed user followed by "(unauthenticated)" (--insecure loopback TCP).
+   */
+  operator: string;
+  authenticated: boolean;
+  /** socket, tls or insecure-tcp. */
+  transport: string;
+  /** Where the call came from: host:port, or the socket with the caller's pid. */
+  address: string;
+  comment: string;
+  /** What was acted on: the plan hash (submit), the gate (approve), the node (retry), the new run (rollback). */
+  detail: string;
+}
+
+export interface ListAuditResponse {
+  /** Oldest first. */
+  actions: OperatorAction[];
 }
 
 function createBaseStepRun(): StepRun {
@@ -1064,7 +1120,7 @@ export const Run: MessageFns<Run> = {
 };
 
 function createBaseSubmitRunRequest(): SubmitRunRequest {
-  return { runbookYaml: "", runbookPath: "", dryRun: false, autoApprove: false, requestedBy: "" };
+  return { runbookYaml: "", runbookPath: "", dryRun: false, autoApprove: false, requestedBy: "", comment: "" };
 }
 
 export const SubmitRunRequest: MessageFns<SubmitRunRequest> = {
@@ -1083,6 +1139,9 @@ export const SubmitRunRequest: MessageFns<SubmitRunRequest> = {
     }
     if (message.requestedBy !== "") {
       writer.uint32(42).string(message.requestedBy);
+    }
+    if (message.comment !== "") {
+      writer.uint32(50).string(message.comment);
     }
     return writer;
   },
@@ -1140,6 +1199,14 @@ export const SubmitRunRequest: MessageFns<SubmitRunRequest> = {
             message.requestedBy = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.comment = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1179,6 +1246,7 @@ export const SubmitRunRequest: MessageFns<SubmitRunRequest> = {
         : isSet(object.requested_by)
         ? globalThis.String(object.requested_by)
         : "",
+      comment: isSet(object.comment) ? globalThis.String(object.comment) : "",
     };
   },
 
@@ -1199,6 +1267,9 @@ export const SubmitRunRequest: MessageFns<SubmitRunRequest> = {
     if (message.requestedBy !== "") {
       obj.requestedBy = message.requestedBy;
     }
+    if (message.comment !== "") {
+      obj.comment = message.comment;
+    }
     return obj;
   },
 
@@ -1212,6 +1283,7 @@ export const SubmitRunRequest: MessageFns<SubmitRunRequest> = {
     message.dryRun = object.dryRun ?? false;
     message.autoApprove = object.autoApprove ?? false;
     message.requestedBy = object.requestedBy ?? "";
+    message.comment = object.comment ?? "";
     return message;
   },
 };
@@ -2580,13 +2652,19 @@ export const ApproveResponse: MessageFns<ApproveResponse> = {
 };
 
 function createBasePauseRequest(): PauseRequest {
-  return { runId: "" };
+  return { runId: "", operator: "", comment: "" };
 }
 
 export const PauseRequest: MessageFns<PauseRequest> = {
   encode(message: PauseRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.runId !== "") {
       writer.uint32(10).string(message.runId);
+    }
+    if (message.operator !== "") {
+      writer.uint32(18).string(message.operator);
+    }
+    if (message.comment !== "") {
+      writer.uint32(26).string(message.comment);
     }
     return writer;
   },
@@ -2612,6 +2690,22 @@ export const PauseRequest: MessageFns<PauseRequest> = {
             message.runId = reader.string();
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.operator = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.comment = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2631,6 +2725,8 @@ export const PauseRequest: MessageFns<PauseRequest> = {
         : isSet(object.run_id)
         ? globalThis.String(object.run_id)
         : "",
+      operator: isSet(object.operator) ? globalThis.String(object.operator) : "",
+      comment: isSet(object.comment) ? globalThis.String(object.comment) : "",
     };
   },
 
@@ -2638,6 +2734,12 @@ export const PauseRequest: MessageFns<PauseRequest> = {
     const obj: any = {};
     if (message.runId !== "") {
       obj.runId = message.runId;
+    }
+    if (message.operator !== "") {
+      obj.operator = message.operator;
+    }
+    if (message.comment !== "") {
+      obj.comment = message.comment;
     }
     return obj;
   },
@@ -2648,6 +2750,8 @@ export const PauseRequest: MessageFns<PauseRequest> = {
   fromPartial(object: DeepPartial<PauseRequest>): PauseRequest {
     const message = createBasePauseRequest();
     message.runId = object.runId ?? "";
+    message.operator = object.operator ?? "";
+    message.comment = object.comment ?? "";
     return message;
   },
 };
@@ -2720,13 +2824,19 @@ export const PauseResponse: MessageFns<PauseResponse> = {
 };
 
 function createBaseResumeRequest(): ResumeRequest {
-  return { runId: "" };
+  return { runId: "", operator: "", comment: "" };
 }
 
 export const ResumeRequest: MessageFns<ResumeRequest> = {
   encode(message: ResumeRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.runId !== "") {
       writer.uint32(10).string(message.runId);
+    }
+    if (message.operator !== "") {
+      writer.uint32(18).string(message.operator);
+    }
+    if (message.comment !== "") {
+      writer.uint32(26).string(message.comment);
     }
     return writer;
   },
@@ -2752,6 +2862,22 @@ export const ResumeRequest: MessageFns<ResumeRequest> = {
             message.runId = reader.string();
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.operator = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.comment = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2771,6 +2897,8 @@ export const ResumeRequest: MessageFns<ResumeRequest> = {
         : isSet(object.run_id)
         ? globalThis.String(object.run_id)
         : "",
+      operator: isSet(object.operator) ? globalThis.String(object.operator) : "",
+      comment: isSet(object.comment) ? globalThis.String(object.comment) : "",
     };
   },
 
@@ -2778,6 +2906,12 @@ export const ResumeRequest: MessageFns<ResumeRequest> = {
     const obj: any = {};
     if (message.runId !== "") {
       obj.runId = message.runId;
+    }
+    if (message.operator !== "") {
+      obj.operator = message.operator;
+    }
+    if (message.comment !== "") {
+      obj.comment = message.comment;
     }
     return obj;
   },
@@ -2788,6 +2922,8 @@ export const ResumeRequest: MessageFns<ResumeRequest> = {
   fromPartial(object: DeepPartial<ResumeRequest>): ResumeRequest {
     const message = createBaseResumeRequest();
     message.runId = object.runId ?? "";
+    message.operator = object.operator ?? "";
+    message.comment = object.comment ?? "";
     return message;
   },
 };
@@ -2860,7 +2996,7 @@ export const ResumeResponse: MessageFns<ResumeResponse> = {
 };
 
 function createBaseRetryRequest(): RetryRequest {
-  return { runId: "", node: "" };
+  return { runId: "", node: "", operator: "", comment: "" };
 }
 
 export const RetryRequest: MessageFns<RetryRequest> = {
@@ -2870,6 +3006,12 @@ export const RetryRequest: MessageFns<RetryRequest> = {
     }
     if (message.node !== "") {
       writer.uint32(18).string(message.node);
+    }
+    if (message.operator !== "") {
+      writer.uint32(26).string(message.operator);
+    }
+    if (message.comment !== "") {
+      writer.uint32(34).string(message.comment);
     }
     return writer;
   },
@@ -2903,6 +3045,22 @@ export const RetryRequest: MessageFns<RetryRequest> = {
             message.node = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.operator = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.comment = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2923,6 +3081,8 @@ export const RetryRequest: MessageFns<RetryRequest> = {
         ? globalThis.String(object.run_id)
         : "",
       node: isSet(object.node) ? globalThis.String(object.node) : "",
+      operator: isSet(object.operator) ? globalThis.String(object.operator) : "",
+      comment: isSet(object.comment) ? globalThis.String(object.comment) : "",
     };
   },
 
@@ -2934,6 +3094,12 @@ export const RetryRequest: MessageFns<RetryRequest> = {
     if (message.node !== "") {
       obj.node = message.node;
     }
+    if (message.operator !== "") {
+      obj.operator = message.operator;
+    }
+    if (message.comment !== "") {
+      obj.comment = message.comment;
+    }
     return obj;
   },
 
@@ -2944,6 +3110,8 @@ export const RetryRequest: MessageFns<RetryRequest> = {
     const message = createBaseRetryRequest();
     message.runId = object.runId ?? "";
     message.node = object.node ?? "";
+    message.operator = object.operator ?? "";
+    message.comment = object.comment ?? "";
     return message;
   },
 };
@@ -3016,13 +3184,19 @@ export const RetryResponse: MessageFns<RetryResponse> = {
 };
 
 function createBaseCancelRequest(): CancelRequest {
-  return { runId: "" };
+  return { runId: "", operator: "", comment: "" };
 }
 
 export const CancelRequest: MessageFns<CancelRequest> = {
   encode(message: CancelRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.runId !== "") {
       writer.uint32(10).string(message.runId);
+    }
+    if (message.operator !== "") {
+      writer.uint32(18).string(message.operator);
+    }
+    if (message.comment !== "") {
+      writer.uint32(26).string(message.comment);
     }
     return writer;
   },
@@ -3048,6 +3222,22 @@ export const CancelRequest: MessageFns<CancelRequest> = {
             message.runId = reader.string();
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.operator = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.comment = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3067,6 +3257,8 @@ export const CancelRequest: MessageFns<CancelRequest> = {
         : isSet(object.run_id)
         ? globalThis.String(object.run_id)
         : "",
+      operator: isSet(object.operator) ? globalThis.String(object.operator) : "",
+      comment: isSet(object.comment) ? globalThis.String(object.comment) : "",
     };
   },
 
@@ -3074,6 +3266,12 @@ export const CancelRequest: MessageFns<CancelRequest> = {
     const obj: any = {};
     if (message.runId !== "") {
       obj.runId = message.runId;
+    }
+    if (message.operator !== "") {
+      obj.operator = message.operator;
+    }
+    if (message.comment !== "") {
+      obj.comment = message.comment;
     }
     return obj;
   },
@@ -3084,6 +3282,8 @@ export const CancelRequest: MessageFns<CancelRequest> = {
   fromPartial(object: DeepPartial<CancelRequest>): CancelRequest {
     const message = createBaseCancelRequest();
     message.runId = object.runId ?? "";
+    message.operator = object.operator ?? "";
+    message.comment = object.comment ?? "";
     return message;
   },
 };
@@ -3156,7 +3356,7 @@ export const CancelResponse: MessageFns<CancelResponse> = {
 };
 
 function createBaseRollbackRequest(): RollbackRequest {
-  return { runId: "", operator: "" };
+  return { runId: "", operator: "", comment: "" };
 }
 
 export const RollbackRequest: MessageFns<RollbackRequest> = {
@@ -3166,6 +3366,9 @@ export const RollbackRequest: MessageFns<RollbackRequest> = {
     }
     if (message.operator !== "") {
       writer.uint32(18).string(message.operator);
+    }
+    if (message.comment !== "") {
+      writer.uint32(26).string(message.comment);
     }
     return writer;
   },
@@ -3199,6 +3402,14 @@ export const RollbackRequest: MessageFns<RollbackRequest> = {
             message.operator = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.comment = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3219,6 +3430,7 @@ export const RollbackRequest: MessageFns<RollbackRequest> = {
         ? globalThis.String(object.run_id)
         : "",
       operator: isSet(object.operator) ? globalThis.String(object.operator) : "",
+      comment: isSet(object.comment) ? globalThis.String(object.comment) : "",
     };
   },
 
@@ -3230,6 +3442,9 @@ export const RollbackRequest: MessageFns<RollbackRequest> = {
     if (message.operator !== "") {
       obj.operator = message.operator;
     }
+    if (message.comment !== "") {
+      obj.comment = message.comment;
+    }
     return obj;
   },
 
@@ -3240,6 +3455,7 @@ export const RollbackRequest: MessageFns<RollbackRequest> = {
     const message = createBaseRollbackRequest();
     message.runId = object.runId ?? "";
     message.operator = object.operator ?? "";
+    message.comment = object.comment ?? "";
     return message;
   },
 };
@@ -3675,6 +3891,418 @@ export const ListNodesResponse: MessageFns<ListNodesResponse> = {
   },
 };
 
+function createBaseListAuditRequest(): ListAuditRequest {
+  return { runId: "", sinceMs: 0, limit: 0 };
+}
+
+export const ListAuditRequest: MessageFns<ListAuditRequest> = {
+  encode(message: ListAuditRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.runId !== "") {
+      writer.uint32(10).string(message.runId);
+    }
+    if (message.sinceMs !== 0) {
+      writer.uint32(16).int64(message.sinceMs);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(24).uint32(message.limit);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListAuditRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListAuditRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.runId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.sinceMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.limit = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListAuditRequest {
+    return {
+      runId: isSet(object.runId)
+        ? globalThis.String(object.runId)
+        : isSet(object.run_id)
+        ? globalThis.String(object.run_id)
+        : "",
+      sinceMs: isSet(object.sinceMs)
+        ? globalThis.Number(object.sinceMs)
+        : isSet(object.since_ms)
+        ? globalThis.Number(object.since_ms)
+        : 0,
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+    };
+  },
+
+  toJSON(message: ListAuditRequest): unknown {
+    const obj: any = {};
+    if (message.runId !== "") {
+      obj.runId = message.runId;
+    }
+    if (message.sinceMs !== 0) {
+      obj.sinceMs = Math.round(message.sinceMs);
+    }
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListAuditRequest>): ListAuditRequest {
+    return ListAuditRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListAuditRequest>): ListAuditRequest {
+    const message = createBaseListAuditRequest();
+    message.runId = object.runId ?? "";
+    message.sinceMs = object.sinceMs ?? 0;
+    message.limit = object.limit ?? 0;
+    return message;
+  },
+};
+
+function createBaseOperatorAction(): OperatorAction {
+  return {
+    seq: 0,
+    atMs: 0,
+    runId: "",
+    action: "",
+    operator: "",
+    authenticated: false,
+    transport: "",
+    address: "",
+    comment: "",
+    detail: "",
+  };
+}
+
+export const OperatorAction: MessageFns<OperatorAction> = {
+  encode(message: OperatorAction, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.seq !== 0) {
+      writer.uint32(8).uint64(message.seq);
+    }
+    if (message.atMs !== 0) {
+      writer.uint32(16).int64(message.atMs);
+    }
+    if (message.runId !== "") {
+      writer.uint32(26).string(message.runId);
+    }
+    if (message.action !== "") {
+      writer.uint32(34).string(message.action);
+    }
+    if (message.operator !== "") {
+      writer.uint32(42).string(message.operator);
+    }
+    if (message.authenticated !== false) {
+      writer.uint32(48).bool(message.authenticated);
+    }
+    if (message.transport !== "") {
+      writer.uint32(58).string(message.transport);
+    }
+    if (message.address !== "") {
+      writer.uint32(66).string(message.address);
+    }
+    if (message.comment !== "") {
+      writer.uint32(74).string(message.comment);
+    }
+    if (message.detail !== "") {
+      writer.uint32(82).string(message.detail);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): OperatorAction {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseOperatorAction();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.seq = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.atMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.runId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.action = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.operator = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.authenticated = reader.bool();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.transport = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.address = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.comment = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.detail = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): OperatorAction {
+    return {
+      seq: isSet(object.seq) ? globalThis.Number(object.seq) : 0,
+      atMs: isSet(object.atMs)
+        ? globalThis.Number(object.atMs)
+        : isSet(object.at_ms)
+        ? globalThis.Number(object.at_ms)
+        : 0,
+      runId: isSet(object.runId)
+        ? globalThis.String(object.runId)
+        : isSet(object.run_id)
+        ? globalThis.String(object.run_id)
+        : "",
+      action: isSet(object.action) ? globalThis.String(object.action) : "",
+      operator: isSet(object.operator) ? globalThis.String(object.operator) : "",
+      authenticated: isSet(object.authenticated) ? globalThis.Boolean(object.authenticated) : false,
+      transport: isSet(object.transport) ? globalThis.String(object.transport) : "",
+      address: isSet(object.address) ? globalThis.String(object.address) : "",
+      comment: isSet(object.comment) ? globalThis.String(object.comment) : "",
+      detail: isSet(object.detail) ? globalThis.String(object.detail) : "",
+    };
+  },
+
+  toJSON(message: OperatorAction): unknown {
+    const obj: any = {};
+    if (message.seq !== 0) {
+      obj.seq = Math.round(message.seq);
+    }
+    if (message.atMs !== 0) {
+      obj.atMs = Math.round(message.atMs);
+    }
+    if (message.runId !== "") {
+      obj.runId = message.runId;
+    }
+    if (message.action !== "") {
+      obj.action = message.action;
+    }
+    if (message.operator !== "") {
+      obj.operator = message.operator;
+    }
+    if (message.authenticated !== false) {
+      obj.authenticated = message.authenticated;
+    }
+    if (message.transport !== "") {
+      obj.transport = message.transport;
+    }
+    if (message.address !== "") {
+      obj.address = message.address;
+    }
+    if (message.comment !== "") {
+      obj.comment = message.comment;
+    }
+    if (message.detail !== "") {
+      obj.detail = message.detail;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<OperatorAction>): OperatorAction {
+    return OperatorAction.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<OperatorAction>): OperatorAction {
+    const message = createBaseOperatorAction();
+    message.seq = object.seq ?? 0;
+    message.atMs = object.atMs ?? 0;
+    message.runId = object.runId ?? "";
+    message.action = object.action ?? "";
+    message.operator = object.operator ?? "";
+    message.authenticated = object.authenticated ?? false;
+    message.transport = object.transport ?? "";
+    message.address = object.address ?? "";
+    message.comment = object.comment ?? "";
+    message.detail = object.detail ?? "";
+    return message;
+  },
+};
+
+function createBaseListAuditResponse(): ListAuditResponse {
+  return { actions: [] };
+}
+
+export const ListAuditResponse: MessageFns<ListAuditResponse> = {
+  encode(message: ListAuditResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.actions) {
+      OperatorAction.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListAuditResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListAuditResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.actions.push(OperatorAction.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListAuditResponse {
+    return {
+      actions: globalThis.Array.isArray(object?.actions)
+        ? object.actions.map((e: any) => OperatorAction.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ListAuditResponse): unknown {
+    const obj: any = {};
+    if (message.actions?.length) {
+      obj.actions = message.actions.map((e) => OperatorAction.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListAuditResponse>): ListAuditResponse {
+    return ListAuditResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListAuditResponse>): ListAuditResponse {
+    const message = createBaseListAuditResponse();
+    message.actions = object.actions?.map((e) => OperatorAction.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 export type CoordinatorService = typeof CoordinatorService;
 export const CoordinatorService = {
   /** Compiles a runbook into a plan and, unless dry_run, starts a run of it. */
@@ -3778,6 +4406,16 @@ export const CoordinatorService = {
     responseSerialize: (value: ListNodesResponse): Buffer => Buffer.from(ListNodesResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListNodesResponse => ListNodesResponse.decode(value),
   },
+  /** The operator trail: who submitted, approved, paused, resumed, retried, cancelled or rolled back what. */
+  listAudit: {
+    path: "/lockstep.coordinator.v1.Coordinator/ListAudit" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListAuditRequest): Buffer => Buffer.from(ListAuditRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListAuditRequest => ListAuditRequest.decode(value),
+    responseSerialize: (value: ListAuditResponse): Buffer => Buffer.from(ListAuditResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListAuditResponse => ListAuditResponse.decode(value),
+  },
 } as const;
 
 export interface CoordinatorServer extends UntypedServiceImplementation {
@@ -3794,6 +4432,8 @@ export interface CoordinatorServer extends UntypedServiceImplementation {
   cancel: handleUnaryCall<CancelRequest, CancelResponse>;
   rollback: handleUnaryCall<RollbackRequest, RollbackResponse>;
   listNodes: handleUnaryCall<ListNodesRequest, ListNodesResponse>;
+  /** The operator trail: who submitted, approved, paused, resumed, retried, cancelled or rolled back what. */
+  listAudit: handleUnaryCall<ListAuditRequest, ListAuditResponse>;
 }
 
 export interface CoordinatorClient extends Client {
@@ -3954,6 +4594,22 @@ export interface CoordinatorClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListNodesResponse) => void,
+  ): ClientUnaryCall;
+  /** The operator trail: who submitted, approved, paused, resumed, retried, cancelled or rolled back what. */
+  listAudit(
+    request: ListAuditRequest,
+    callback: (error: ServiceError | null, response: ListAuditResponse) => void,
+  ): ClientUnaryCall;
+  listAudit(
+    request: ListAuditRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListAuditResponse) => void,
+  ): ClientUnaryCall;
+  listAudit(
+    request: ListAuditRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListAuditResponse) => void,
   ): ClientUnaryCall;
 }
 
