@@ -30,6 +30,10 @@ export const ERROR_CODES = {
     status: 'FAILED_PRECONDITION',
     summary: "The package file's sha256 differs from the one the plan recorded: it changed after the plan; nothing was run.",
   },
+  LOCKSTEP_E_AVAILABILITY_VETO: {
+    status: 'FAILED_PRECONDITION',
+    summary: 'The cluster action or reboot would leave a failover group with no online server, or a mirror with no up-to-date copy online; nothing was run.',
+  },
   LOCKSTEP_E_NOT_FOUND: {
     status: 'NOT_FOUND',
     summary: 'The named thing (file, hook, run) does not exist.',

@@ -28,7 +28,8 @@ export function compileCustom(runbook: Runbook, options: CompileOptions = {}): P
   }
   const nodeNames = runbook.nodes.map((node) => node.name);
   const lead = chooseLead(nodeNames, options.lead);
-  const stages = compileStages(runbook.steps, nodeNames, lead);
+  const compiled = compileStages(runbook.steps, nodeNames, lead);
+  const stages = runbook.downtime === 'planned' ? compiled.map(withPlannedDowntime) : compiled;
   return {
     cluster: runbook.cluster,
     procedure: runbook.procedure,
@@ -110,6 +111,16 @@ function nodeTask(step: RunbookStep): NodeTask {
   if (!isNodeStepKind(step.kind)) throw new LockstepError('LOCKSTEP_E_INTERNAL', `${step.kind} step ${step.id} is not a node step`);
   const params = { ...step.with, timeoutMs: step.timeoutMs ?? DEFAULT_STEP_TIMEOUT_MS };
   return { stepId: step.id, kind: step.kind, params, description: step.description ?? describeTask(step.kind, params) };
+}
+
+/** `downtime: planned`: every node task carries it, so the agent's availability veto lets it through. */
+function withPlannedDowntime(stage: Stage): Stage {
+  if (stage.type !== 'tasks') return stage;
+  const planned = (task: NodeTask): NodeTask => {
+    const params = { ...task.params, plannedDowntime: true };
+    return { ...task, params, description: task.description === describeTask(task.kind, task.params) ? describeTask(task.kind, params) : task.description };
+  };
+  return { ...stage, lanes: Object.fromEntries(Object.entries(stage.lanes).map(([node, tasks]) => [node, tasks.map(planned)])) };
 }
 
 function coordinatorStage(step: RunbookStep): CoordinatorStage {

@@ -57,7 +57,7 @@ function send<Req>(method: Unary<Req>, request: Req): Promise<ServiceError | und
   });
 }
 
-const op = (overrides: Partial<pb.OpContext> = {}): pb.OpContext => ({ opId: `bad-input-${nowMs()}`, runId: 'bad-input', epoch: 5, ...overrides });
+const op = (overrides: Partial<pb.OpContext> = {}): pb.OpContext => pb.OpContext.fromPartial({ opId: `bad-input-${nowMs()}`, runId: 'bad-input', epoch: 5, ...overrides });
 const upgrade = (overrides: Partial<pb.ApplyPackageRequest>): pb.ApplyPackageRequest => ({
   op: op(),
   action: pb.PackageAction.PACKAGE_ACTION_UPGRADE,
