@@ -54,7 +54,8 @@ export interface RunService {
    * ones; the sink's `false` holds further events until `resume()` (event-feed.ts).
    */
   watch(runId: string, fromSeq: number, sink: EventSink): RunWatch;
-  approve(runId: string, gate: string, operator: string, comment: string): RunView;
+  /** `planHash`: the plan the approver read; refused unless it is the run's (approval-rules.ts). */
+  approve(runId: string, gate: string, operator: string, comment: string, planHash: string): RunView;
   pause(runId: string): RunView;
   resume(runId: string): RunView;
   retry(runId: string, node: string | undefined): RunView;

@@ -39,8 +39,8 @@ export function createCoordinatorGrpcService(service: RunService, options: Coord
   return {
     submitRun: unary('SubmitRun', async (request: pb.SubmitRunRequest, call): Promise<pb.SubmitRunResponse> => {
       const requestedBy = options.operatorOf(call, request.requestedBy);
-      const { runbookYaml, runbookPath, dryRun, autoApprove } = request;
-      const result = await service.submit({ runbookYaml, runbookPath, dryRun, autoApprove, requestedBy });
+      const { runbookYaml, runbookPath, dryRun, autoApprove, expectedPlanHash } = request;
+      const result = await service.submit({ runbookYaml, runbookPath, dryRun, autoApprove, requestedBy, ...(expectedPlanHash !== '' && { expectedPlanHash }) });
       logger.info({ run: result.runId, planHash: result.planHash, dryRun: request.dryRun, requestedBy }, request.dryRun ? 'plan compiled' : 'run submitted');
       return {
         runId: result.runId ?? '',
@@ -56,7 +56,7 @@ export function createCoordinatorGrpcService(service: RunService, options: Coord
     approve: unary('Approve', (request: pb.ApproveRequest, call): pb.ApproveResponse => {
       const operator = options.operatorOf(call, request.operator);
       logger.info({ run: request.runId, gate: request.gate, operator }, 'approval');
-      return { run: runToWire(service.approve(request.runId, request.gate, operator, request.comment)) };
+      return { run: runToWire(service.approve(request.runId, request.gate, operator, request.comment, request.planHash)) };
     }),
     pause: unary('Pause', (request: pb.PauseRequest): pb.PauseResponse => ({ run: runToWire(service.pause(request.runId)) })),
     resume: unary('Resume', (request: pb.ResumeRequest): pb.ResumeResponse => ({ run: runToWire(service.resume(request.runId)) })),

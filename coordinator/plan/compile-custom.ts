@@ -128,8 +128,9 @@ function coordinatorStage(step: RunbookStep): CoordinatorStage {
     case 'barrier':
       return { type: 'barrier', id: step.id, confirm: step.confirm, message: step.description ?? DEFAULT_BARRIER_MESSAGE };
     case 'gate':
+      return { type: 'gate', id: step.id, message: step.with.message ?? '', ...(step.preApprove && { preApprove: true as const }) };
     case 'notice':
-      return { type: step.kind, id: step.id, message: step.with.message ?? '' };
+      return { type: 'notice', id: step.id, message: step.with.message ?? '' };
     case 'safe-point':
       return { type: 'safe-point', id: step.id };
     default:

@@ -83,4 +83,10 @@ export const MIGRATIONS: readonly string[] = [
      allowed   INTEGER NOT NULL,
      detail    TEXT NOT NULL
    );`,
+  // What `lockstep plan` showed, by plan hash: `apply --plan HASH` compares against it (issue 16).
+  `CREATE TABLE plan_records (
+     hash        TEXT PRIMARY KEY,
+     record_json TEXT NOT NULL,
+     at_ms       INTEGER NOT NULL
+   );`,
 ];

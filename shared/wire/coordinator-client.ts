@@ -40,7 +40,7 @@ export class CoordinatorClient {
   }
 
   async submit(input: SubmitInput): Promise<SubmittedRun> {
-    return submittedRunFromWire(await this.call(this.client.submitRun, { ...input }));
+    return submittedRunFromWire(await this.call(this.client.submitRun, { ...input, expectedPlanHash: input.expectedPlanHash ?? '' }));
   }
 
   async getRun(runId: string): Promise<RunView> {
@@ -52,8 +52,9 @@ export class CoordinatorClient {
     return (await this.call(this.client.listRuns, { limit })).runs.map(runFromWire);
   }
 
-  async approve(runId: string, gate: string, approval: { operator: string; comment?: string }): Promise<RunView> {
-    return runFromWire((await this.call(this.client.approve, { runId, gate, operator: approval.operator, comment: approval.comment ?? '' })).run);
+  /** `planHash`: the plan the approver read (the run's `planHash` as shown); another is refused. */
+  async approve(runId: string, gate: string, approval: { operator: string; comment?: string; planHash: string }): Promise<RunView> {
+    return runFromWire((await this.call(this.client.approve, { runId, gate, operator: approval.operator, comment: approval.comment ?? '', planHash: approval.planHash })).run);
   }
 
   async pause(runId: string): Promise<RunView> {

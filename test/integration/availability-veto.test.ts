@@ -81,7 +81,7 @@ describe('the agent vetoes a shutdown that would leave a group with no server', 
     // The supervisor stops server2's agent and keeps it stopped.
     await waitFor('server2 agent to stop', () => (agentPid(lab.dir, 'server2') === undefined ? true : undefined), 20_000, 100);
 
-    engine.approve(runId as string, 'go', 'operator1', 'go');
+    engine.approve(runId as string, 'go', 'operator1', 'go', engine.getRun(runId as string).planHash);
     const blocked = await until(runId as string, ['blocked', 'succeeded', 'failed']);
     expect(blocked.state).toBe('blocked');
     expect(blocked.blocker?.node).toBe('server1');

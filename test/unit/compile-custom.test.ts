@@ -255,3 +255,22 @@ describe('downtime: planned (issue 16)', () => {
     expect(String((error as Error).message)).toMatch(/downtime.*"planned"/);
   });
 });
+
+describe('pre-approve (issue 16)', () => {
+  it('marks the gate, and only a gate may carry it', () => {
+    const plan = custom("{id: ticket, kind: gate, pre-approve: true, with: {message: signed?}}", "{id: go, kind: gate, with: {message: go?}}");
+    expect(plan.stages.slice(0, 2)).toEqual([
+      { type: 'gate', id: 'ticket', message: 'signed?', preApprove: true },
+      { type: 'gate', id: 'go', message: 'go?' },
+    ]);
+    const error = (() => {
+      try {
+        custom('{id: up, kind: package.query, pre-approve: true, with: {name: clusterpro}}');
+      } catch (caught) {
+        return caught;
+      }
+    })();
+    expect(isLockstepError(error, 'LOCKSTEP_E_CONFIG')).toBe(true);
+    expect(String((error as Error).message)).toMatch(/pre-approve.*only a gate can be approved in advance/);
+  });
+});

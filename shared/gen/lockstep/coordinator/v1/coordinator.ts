@@ -222,6 +222,12 @@ export interface SubmitRunRequest {
   /** Approve every gate and operator-confirmed barrier of the run in the caller's name. */
   autoApprove: boolean;
   requestedBy: string;
+  /**
+   * `apply --plan HASH`: the plan `lockstep plan` showed. When the plan compiled now, after a
+   * new preflight, differs (nodes, versions, group placement, steps), the run is refused with
+   * FAILED_PRECONDITION saying what changed, and nothing is created. Empty: not pinned.
+   */
+  expectedPlanHash: string;
 }
 
 export interface PlannedStep {
@@ -303,9 +309,18 @@ export interface WatchRunResponse {
 
 export interface ApproveRequest {
   runId: string;
+  /**
+   * The gate's step id, as the approver saw it: it must be the step the run awaits now, or
+   * a gate the runbook marks `pre-approve: true` that is still ahead.
+   */
   gate: string;
   comment: string;
   operator: string;
+  /**
+   * The hash of the plan the approver saw; an approval for another plan is refused with
+   * FAILED_PRECONDITION.
+   */
+  planHash: string;
 }
 
 export interface ApproveResponse {
@@ -1064,7 +1079,7 @@ export const Run: MessageFns<Run> = {
 };
 
 function createBaseSubmitRunRequest(): SubmitRunRequest {
-  return { runbookYaml: "", runbookPath: "", dryRun: false, autoApprove: false, requestedBy: "" };
+  return { runbookYaml: "", runbookPath: "", dryRun: false, autoApprove: false, requestedBy: "", expectedPlanHash: "" };
 }
 
 export const SubmitRunRequest: MessageFns<SubmitRunRequest> = {
@@ -1083,6 +1098,9 @@ export const SubmitRunRequest: MessageFns<SubmitRunRequest> = {
     }
     if (message.requestedBy !== "") {
       writer.uint32(42).string(message.requestedBy);
+    }
+    if (message.expectedPlanHash !== "") {
+      writer.uint32(82).string(message.expectedPlanHash);
     }
     return writer;
   },
@@ -1140,6 +1158,14 @@ export const SubmitRunRequest: MessageFns<SubmitRunRequest> = {
             message.requestedBy = reader.string();
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.expectedPlanHash = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1179,6 +1205,11 @@ export const SubmitRunRequest: MessageFns<SubmitRunRequest> = {
         : isSet(object.requested_by)
         ? globalThis.String(object.requested_by)
         : "",
+      expectedPlanHash: isSet(object.expectedPlanHash)
+        ? globalThis.String(object.expectedPlanHash)
+        : isSet(object.expected_plan_hash)
+        ? globalThis.String(object.expected_plan_hash)
+        : "",
     };
   },
 
@@ -1199,6 +1230,9 @@ export const SubmitRunRequest: MessageFns<SubmitRunRequest> = {
     if (message.requestedBy !== "") {
       obj.requestedBy = message.requestedBy;
     }
+    if (message.expectedPlanHash !== "") {
+      obj.expectedPlanHash = message.expectedPlanHash;
+    }
     return obj;
   },
 
@@ -1212,6 +1246,7 @@ export const SubmitRunRequest: MessageFns<SubmitRunRequest> = {
     message.dryRun = object.dryRun ?? false;
     message.autoApprove = object.autoApprove ?? false;
     message.requestedBy = object.requestedBy ?? "";
+    message.expectedPlanHash = object.expectedPlanHash ?? "";
     return message;
   },
 };
@@ -2392,7 +2427,7 @@ export const WatchRunResponse: MessageFns<WatchRunResponse> = {
 };
 
 function createBaseApproveRequest(): ApproveRequest {
-  return { runId: "", gate: "", comment: "", operator: "" };
+  return { runId: "", gate: "", comment: "", operator: "", planHash: "" };
 }
 
 export const ApproveRequest: MessageFns<ApproveRequest> = {
@@ -2408,6 +2443,9 @@ export const ApproveRequest: MessageFns<ApproveRequest> = {
     }
     if (message.operator !== "") {
       writer.uint32(34).string(message.operator);
+    }
+    if (message.planHash !== "") {
+      writer.uint32(82).string(message.planHash);
     }
     return writer;
   },
@@ -2457,6 +2495,14 @@ export const ApproveRequest: MessageFns<ApproveRequest> = {
             message.operator = reader.string();
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.planHash = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2479,6 +2525,11 @@ export const ApproveRequest: MessageFns<ApproveRequest> = {
       gate: isSet(object.gate) ? globalThis.String(object.gate) : "",
       comment: isSet(object.comment) ? globalThis.String(object.comment) : "",
       operator: isSet(object.operator) ? globalThis.String(object.operator) : "",
+      planHash: isSet(object.planHash)
+        ? globalThis.String(object.planHash)
+        : isSet(object.plan_hash)
+        ? globalThis.String(object.plan_hash)
+        : "",
     };
   },
 
@@ -2496,6 +2547,9 @@ export const ApproveRequest: MessageFns<ApproveRequest> = {
     if (message.operator !== "") {
       obj.operator = message.operator;
     }
+    if (message.planHash !== "") {
+      obj.planHash = message.planHash;
+    }
     return obj;
   },
 
@@ -2508,6 +2562,7 @@ export const ApproveRequest: MessageFns<ApproveRequest> = {
     message.gate = object.gate ?? "";
     message.comment = object.comment ?? "";
     message.operator = object.operator ?? "";
+    message.planHash = object.planHash ?? "";
     return message;
   },
 };
