@@ -57,13 +57,18 @@ export function availabilityBreaches(exit: Exit, view: ClusterView): string[] {
     return group?.currentServer ? [`group ${group.name} would be stopped (it runs on ${group.currentServer}) and run nowhere`] : [];
   }
   if (exit.kind === 'group-moves') return moveBreaches(exit, view, online, green);
-  const staying = new Set([...online].filter((server) => !exit.servers.includes(server)));
+  // CPRO-XL050-06 3.1.4: a suspended cluster does not monitor, so nothing fails over.
+  const suspended = status.servers.some((server) => server.state === 'suspended');
+  const staying = new Set(suspended ? [] : [...online].filter((server) => !exit.servers.includes(server)));
   const breaches: string[] = [];
   for (const group of status.groups) {
     if (group.currentServer === null || !exit.servers.includes(group.currentServer)) continue;
     const mirrors = groupMirrors(group.resources, green);
     const targets = [...staying].filter((server) => mirrors.every((mirror) => green.get(mirror)?.has(server)));
-    if (targets.length === 0) breaches.push(`group ${group.name} (on ${group.currentServer}) would have no online server to fail over to${describeOthers(online, exit.servers)}`);
+    if (targets.length === 0) {
+      const why = suspended ? ' (the cluster is suspended: nothing fails over)' : describeOthers(online, exit.servers);
+      breaches.push(`group ${group.name} (on ${group.currentServer}) would have no online server to fail over to${why}`);
+    }
   }
   for (const [mirror, servers] of green) {
     if (servers.size > 0 && [...servers].every((server) => exit.servers.includes(server))) {

@@ -109,12 +109,13 @@ class RunEngine implements Engine {
     if (distinctApprover && input.autoApprove && !input.dryRun) {
       throw new LockstepError('LOCKSTEP_E_PERMISSION_DENIED', 'apply --yes: this run needs its gates approved by someone other than its submitter (four-eyes: approvals.distinct-from-submitter or --four-eyes); apply without --yes and ask an approver', { field: 'yes' });
     }
+    // `apply --plan HASH`: an unknown hash is refused before any node is dialled.
+    const seen = input.expectedPlanHash ? seenPlan(this.store, input.expectedPlanHash) : undefined;
     // The preflight's connections are handed to the run, so a thousand nodes are not dialled twice.
     const pool = await this.parts.connect(submission.runbook.nodes, submission.tls, PREFLIGHT_DEADLINE_MS);
     let handedOver = false;
     try {
       const facts = await gatherFacts(pool, submission.runbook.nodes, submission.facts);
-      const seen = input.expectedPlanHash ? seenPlan(this.store, input.expectedPlanHash) : undefined;
       const unreachable = facts.nodes.filter((node) => !node.reachable);
       if (unreachable.length > 0) {
         if (seen !== undefined) refuseChangedFacts(seen, facts);

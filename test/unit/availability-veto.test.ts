@@ -81,3 +81,11 @@ describe('the agent refuses what would leave a group or a mirror without a serve
     expect(exitOf({ kind: 'mirror-recover', mirror: 'md1' }, 'server1')).toBeUndefined();
   });
 });
+
+describe('a suspended cluster (clpcl --suspend, 3.1.4)', () => {
+  it('refuses taking out a server that runs a group: nothing would fail over, even with the other server up', () => {
+    const suspended = view('suspended');
+    suspended.status.servers = suspended.status.servers.map((server) => ({ ...server, state: 'suspended', stateText: 'Suspend' }));
+    expect(availabilityBreaches(clpdown!, suspended)).toEqual(['group failover1 (on server1) would have no online server to fail over to (the cluster is suspended: nothing fails over)']);
+  });
+});
