@@ -12,6 +12,7 @@ import { describeError, invalidArgument, LockstepError } from '../shared/errors.
 import type { Logger } from '../shared/logger.js';
 import { optionalName, requireName, requireText } from '../shared/names.js';
 import { operationResult } from './drivers/command-outcome.js';
+import { availabilityBreaches, exitOf, type ClusterView } from './availability-veto.js';
 import { checkClusterAction } from './cluster-action-rules.js';
 import type { ClusterDriver, PackageDriver, ServiceDriver } from './drivers/driver.js';
 import { requireAllowedService } from './drivers/service/service-allow-list.js';
@@ -99,9 +100,12 @@ export class AgentService implements AgentApi {
   }
 
   clusterAction(context: OpContext, action: ClusterAction): Promise<Operation> {
-    return this.journaled(context, `cluster.${action.kind}`, action, async () => {
+    // The journaled request gains the flag only when it is set: a request without it digests as before.
+    const request = context.plannedDowntime ? { ...action, plannedDowntime: true } : action;
+    return this.journaled(context, `cluster.${action.kind}`, request, async () => {
       const checked = checkClusterAction(action);
-      return { run: () => this.deps.cluster.act(checked) };
+      await this.vetoUnlessPlanned(context, checked);
+      return { run: async () => plannedNote(context, await this.deps.cluster.act(checked)) };
     });
   }
 
@@ -118,7 +122,9 @@ export class AgentService implements AgentApi {
    */
   async reboot(context: OpContext): Promise<Operation> {
     validateContext(context);
-    const begun = this.deps.journal.begin(context, REBOOT_KIND, {});
+    // A reboot already journaled is answered from the journal: the veto judged it when it was new.
+    if (this.deps.journal.get(context.opId) === undefined) await this.vetoUnlessPlanned(context, 'reboot');
+    const begun = this.deps.journal.begin(context, REBOOT_KIND, context.plannedDowntime ? { plannedDowntime: true } : {});
     if (!begun.started) return begun.operation;
     this.deps.logger.warn({ ...logFields(context), kind: REBOOT_KIND }, 'rebooting the node');
     setTimeout(() => void this.runReboot(context), this.deps.rebootDelayMs ?? 200).unref();
@@ -129,6 +135,29 @@ export class AgentService implements AgentApi {
     requireText('op_id', opId, 256);
     if (opId === '') throw invalidArgument('op_id', 'is required');
     return this.deps.journal.get(opId) ?? unknownOperation(opId);
+  }
+
+  /**
+   * Issue 16 part 1: refuses (FAILED_PRECONDITION, before anything is journaled) an action
+   * that would leave a running group with no server or a mirror with no up-to-date copy
+   * online, as this node reads the cluster now. Planned downtime passes; so does a node whose
+   * cluster state cannot be read (no cluster software, or its cluster service is stopped): it
+   * runs no group, so taking it out changes nothing the cluster has.
+   */
+  private async vetoUnlessPlanned(context: OpContext, action: ClusterAction | 'reboot'): Promise<void> {
+    if (context.plannedDowntime) return;
+    let view: ClusterView;
+    try {
+      view = { status: await this.deps.cluster.status(), mirrors: await this.deps.cluster.mirrors() };
+    } catch (error) {
+      if (action !== 'reboot' && action.kind === 'stop-cluster') throw vetoError(context, ['clpstdn stops every server of the cluster, and no planned downtime was declared']);
+      this.deps.logger.warn({ ...logFields(context), err: describeError(error) }, 'cluster state unreadable: the availability veto lets the action through');
+      return;
+    }
+    const local = view.status.servers.find((server) => server.local)?.name ?? (await this.deps.facts.hostname());
+    const exit = exitOf(action, local);
+    const breaches = exit === undefined ? [] : availabilityBreaches(exit, view);
+    if (breaches.length > 0) throw vetoError(context, breaches);
   }
 
   /**
@@ -214,6 +243,20 @@ export class AgentService implements AgentApi {
     this.deps.logger.info({ ...fields, kind, state: operation.state, message: result.message || undefined }, 'operation finished');
     return operation;
   }
+}
+
+/** The journal's result says the action ran as planned downtime, past the veto. */
+function plannedNote(context: OpContext, result: OperationResult): OperationResult {
+  if (!context.plannedDowntime) return result;
+  const note = 'planned downtime (declared by the plan): the availability veto was not applied';
+  return { ...result, message: result.message === '' ? note : `${result.message}; ${note}` };
+}
+
+function vetoError(context: OpContext, breaches: readonly string[]): LockstepError {
+  return new LockstepError(
+    'LOCKSTEP_E_AVAILABILITY_VETO',
+    `refused by the agent's availability check: ${breaches.join('; ')}. Nothing was run (op ${context.opId}); bring the missing server back or recover the mirror, then retry — or, if the plan stops the cluster by design, declare the downtime (\`downtime: planned\`)`,
+  );
 }
 
 /** A checked request, ready to run, and what to let go of once it has (or has not) run. */

@@ -1,5 +1,6 @@
 // SPEC §7/§9: `lockstep lab up --dir LAB --nodes N [--platform P] [--version V] [--replicator]
-// [--port-base P] [--detach]` and `lockstep lab down --dir LAB`. `up --detach` runs the
+// [--port-base P] [--detach]`, `lockstep lab down --dir LAB` and `lockstep lab power --dir LAB
+// NODE off|on`. `up --detach` runs the
 // hidden `lab supervise` in its own session and returns once every agent answers.
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync } from 'node:fs';
@@ -17,6 +18,7 @@ import { assertPortsFree } from './lab-ports.js';
 import { agentPidFile, livePid, removePidFile, supervisorPidFile, terminate } from './lab-processes.js';
 import { waitUntilLabReady } from './lab-readiness.js';
 import { labNodeNames, superviseUntilSignalled } from './lab-supervisor.js';
+import { parsePowerSwitch, switchPower } from './lab-power.js';
 
 // A path, not an import: the detached supervisor is this same CLI, run again.
 const CLI_MAIN = fileURLToPath(new URL('../coordinator/cli/main.js', import.meta.url));
@@ -53,6 +55,17 @@ export function registerLabCommand(program: Command): void {
     .description("stop a lab's supervisor and agents; its files stay for inspection")
     .requiredOption('--dir <dir>', 'the lab directory')
     .action((flags: { dir: string }) => reportFailure('lab down', () => runDown(flags.dir)));
+  lab
+    .command('power')
+    .description('fail a node from outside, as a power loss would (off: it goes down, its groups fail over, its agent stops), or boot it again (on)')
+    .requiredOption('--dir <dir>', 'the lab directory')
+    .argument('<node>', 'the node, e.g. server2')
+    .argument('<state>', 'off or on')
+    .action((node: string, state: string, flags: { dir: string }) =>
+      reportFailure('lab power', async () => {
+        process.stdout.write(`${await switchPower(requireLab(flags.dir), node, parsePowerSwitch(state))}\n`);
+      }),
+    );
   lab
     .command('supervise', { hidden: true })
     .requiredOption('--dir <dir>', 'the lab directory')

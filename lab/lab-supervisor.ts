@@ -156,6 +156,11 @@ class SupervisedAgent {
       this.scheduleStart(CRASH_RESTART_MAX_MS, 'node.json unreadable');
       return;
     }
+    if (node.poweredOff === true) {
+      // `lab power NODE off`: no power, no agent, until `lab power NODE on` clears the flag.
+      this.restartTimer = setTimeout(() => this.start(), POLL_MS);
+      return;
+    }
     const log = openSync(labPaths(this.root).node(this.name).log, 'a');
     try {
       const command = agentCommand(this.root, node);

@@ -19,6 +19,8 @@ export function exitCodeFor(error: unknown): number {
     isLockstepError(error, 'LOCKSTEP_E_TLS') ||
     isLockstepError(error, 'LOCKSTEP_E_PERMISSION_DENIED') ||
     isLockstepError(error, 'LOCKSTEP_E_PREFLIGHT') ||
+    isLockstepError(error, 'LOCKSTEP_E_PLAN_CHANGED') ||
+    isLockstepError(error, 'LOCKSTEP_E_APPROVAL_REFUSED') ||
     isLockstepError(error, 'LOCKSTEP_E_NOT_FOUND')
   ) {
     return EXIT.badInput;

@@ -30,6 +30,18 @@ export const ERROR_CODES = {
     status: 'FAILED_PRECONDITION',
     summary: "The package file's sha256 differs from the one the plan recorded: it changed after the plan; nothing was run.",
   },
+  LOCKSTEP_E_AVAILABILITY_VETO: {
+    status: 'FAILED_PRECONDITION',
+    summary: 'The cluster action or reboot would leave a failover group with no online server, or a mirror with no up-to-date copy online; nothing was run.',
+  },
+  LOCKSTEP_E_PLAN_CHANGED: {
+    status: 'FAILED_PRECONDITION',
+    summary: 'apply --plan HASH: the plan compiled now, after a new preflight, differs from the one lockstep plan showed; nothing was started.',
+  },
+  LOCKSTEP_E_APPROVAL_REFUSED: {
+    status: 'FAILED_PRECONDITION',
+    summary: "The approval is for another plan than the run's, or its gate is not awaiting approval (and not marked pre-approve); nothing was approved.",
+  },
   LOCKSTEP_E_NOT_FOUND: {
     status: 'NOT_FOUND',
     summary: 'The named thing (file, hook, run) does not exist.',

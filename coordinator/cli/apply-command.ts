@@ -1,4 +1,5 @@
-// SPEC §7: `lockstep apply RUNBOOK [--wait] [--yes]`. Without --wait the new run's id is the
+// SPEC §7: `lockstep apply RUNBOOK [--wait] [--yes] [--plan HASH]`. With --plan the run is
+// created only if the plan compiled now is the one `lockstep plan` showed (issue 16). Without --wait the new run's id is the
 // last line of the output, alone, for scripts; with --wait the exit code says how it ended.
 import type { Command } from 'commander';
 import { EXIT } from '../../shared/cli-exit.js';
@@ -12,6 +13,7 @@ interface ApplyFlags {
   wait?: boolean;
   yes?: boolean;
   comment?: string;
+  plan?: string;
 }
 
 export function registerApplyCommand(program: Command): void {
@@ -22,6 +24,7 @@ export function registerApplyCommand(program: Command): void {
     .option('--wait', 'follow the run; exit 0 succeeded, 1 failed or cancelled, 4 waiting for an operator')
     .option('--yes', 'approve every gate and operator-confirmed barrier of this run in your name (rehearsals, unattended windows)')
     .option('--comment <text>', 'why, for the audit trail')
+    .option('--plan <hash>', 'the hash lockstep plan printed: refuse (exit 2, nothing started, printing what changed) if the plan compiled now differs')
     .action((file: string, flags: ApplyFlags, command: Command) =>
       withCoordinator(command, async (client) => {
         const runbook = await readRunbookFile(file);
@@ -31,6 +34,7 @@ export function registerApplyCommand(program: Command): void {
           dryRun: false,
           autoApprove: flags.yes === true,
           requestedBy: invokingUser(),
+          ...(flags.plan !== undefined && { expectedPlanHash: flags.plan }),
         }, flags.comment ?? '');
         const runId = submitted.runId ?? '';
         const shownId = terminalLine(runId);

@@ -2,6 +2,7 @@
 // per node; nothing is started.
 import type { Command } from 'commander';
 import { EXIT } from '../../shared/cli-exit.js';
+import { terminalLine } from '../../shared/terminal-text.js';
 import { invokingUser, withCoordinator } from './coordinator-connection.js';
 import { renderPlannedSteps } from './plan-listing.js';
 import { readRunbookFile } from './runbook-file.js';
@@ -18,6 +19,8 @@ export function registerPlanCommand(program: Command): void {
         const plan = await client.submit({ runbookYaml: runbook.yaml, runbookPath: runbook.path, dryRun: true, autoApprove: false, requestedBy: invokingUser() });
         process.stdout.write(renderPlannedSteps(plan.planHash, plan.steps, plan.warnings));
         if (plan.windowForecast !== undefined) process.stdout.write(renderWindowForecast(plan.windowForecast));
+        // Issue 16: the coordinator keeps this plan under its hash; apply can insist on it.
+        process.stdout.write(`apply exactly this plan: lockstep apply ${terminalLine(runbook.path)} --plan ${terminalLine(plan.planHash)}\n`);
         return EXIT.ok;
       }),
     );

@@ -9,6 +9,9 @@ import { gatherFacts } from './gather-facts.js';
 import { rollbackRunbook } from './rollback.js';
 import { planHash } from '../plan/plan-hash.js';
 import { awaitsApproval, type Plan } from '../plan/plan.js';
+import { planRecord } from '../plan/plan-record.js';
+import { checkApproval } from './approval-rules.js';
+import { compilePinned, refuseChangedFacts, refuseChangedPlan, seenPlan } from './plan-pin.js';
 import { RunStore, type RunRow } from '../store/run-store.js';
 import { CredentialsDirs } from './credentials-dirs.js';
 import { RunDriver } from './run-driver.js';
@@ -123,6 +126,8 @@ class RunEngine implements Engine {
     if (distinctApprover && input.autoApprove && !input.dryRun) {
       throw new LockstepError('LOCKSTEP_E_PERMISSION_DENIED', 'apply --yes: this run needs its gates approved by someone other than its submitter (four-eyes: approvals.distinct-from-submitter or --four-eyes); apply without --yes and ask an approver', { field: 'yes' });
     }
+    // `apply --plan HASH`: an unknown hash is refused before any node is dialled.
+    const seen = input.expectedPlanHash ? seenPlan(this.store, input.expectedPlanHash) : undefined;
     // The preflight's connections are handed to the run, so a thousand nodes are not dialled twice.
     const pool = await this.parts.connect(submission.runbook.nodes, submission.tls, PREFLIGHT_DEADLINE_MS);
     let handedOver = false;
@@ -130,14 +135,22 @@ class RunEngine implements Engine {
       const facts = await gatherFacts(pool, submission.runbook.nodes, submission.facts);
       const unreachable = facts.nodes.filter((node) => !node.reachable);
       if (unreachable.length > 0) {
+        if (seen !== undefined) refuseChangedFacts(seen, facts);
         throw new LockstepError('LOCKSTEP_E_UNAVAILABLE', `preflight: ${unreachable.map((node) => `${node.name} (${node.address}): ${node.error}`).join('; ')}`);
       }
-      const plan = { ...compileSubmission(submission, facts), ...(distinctApprover && { distinctApprover: true as const }) };
+      const compile = (): Plan => ({ ...compileSubmission(submission, facts), ...(distinctApprover && { distinctApprover: true as const }) });
+      const plan = seen === undefined ? compile() : compilePinned(seen, facts, compile);
       const tls = submission.tls;
       const hash = planHash(plan);
+      const record = planRecord(hash, plan, facts);
+      if (seen !== undefined) refuseChangedPlan(seen, record);
       // SPEC §4.4: a segment no window can hold is refused here, before a run exists.
       const forecast = windowForecast(runWindowOf(submission.runbook, plan, this.store.stepDurations(plan.cluster, this.parts.now())), this.parts.now());
-      if (input.dryRun) return { planHash: hash, plan, ...(forecast && { windowForecast: forecast }) };
+      if (input.dryRun) {
+        // What `lockstep plan` shows, kept for `apply --plan HASH` to compare with.
+        this.store.savePlanRecord(record);
+        return { planHash: hash, plan, ...(forecast && { windowForecast: forecast }) };
+      }
       const id = newRunId(this.parts.now());
       const run = this.store.createRun({ id, plan, planHash: hash, runbookPath: input.runbookPath, runbookYaml: input.runbookYaml, tls, autoApprove: input.autoApprove, requestedBy: input.requestedBy });
       this.logger.info({ run: id, procedure: plan.procedure, nodes: plan.nodes.length }, 'run created');
@@ -168,12 +181,9 @@ class RunEngine implements Engine {
     this.store.recordAudit(entry);
   }
 
-  approve(runId: string, gate: string, operator: string, comment: string, by?: ActingOperator): RunView {
+  approve(runId: string, gate: string, operator: string, comment: string, planHash: string, by?: ActingOperator): RunView {
     const run = this.store.getRun(runId);
-    const gates = run.plan.stages.filter(awaitsApproval).map((stage) => stage.id);
-    if (!gates.includes(gate)) {
-      throw new LockstepError('LOCKSTEP_E_INVALID_ARGUMENT', `gate: run ${runId} has no gate "${gate}" (its gates: ${gates.join(', ') || 'none'})`, { field: 'gate' });
-    }
+    checkApproval(run, gate, planHash);
     if (run.plan.distinctApprover === true && operator === run.requestedBy) {
       throw new LockstepError('LOCKSTEP_E_PERMISSION_DENIED', `four-eyes: ${operator} submitted run ${runId} and may not approve its gates; another approver must`, { field: 'operator' });
     }

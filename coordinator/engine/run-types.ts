@@ -56,7 +56,8 @@ export interface RunService {
    * ones; the sink's `false` holds further events until `resume()` (event-feed.ts).
    */
   watch(runId: string, fromSeq: number, sink: EventSink): RunWatch;
-  approve(runId: string, gate: string, operator: string, comment: string, by?: ActingOperator): RunView;
+  /** `planHash`: the plan the approver read; refused unless it is the run's (approval-rules.ts). */
+  approve(runId: string, gate: string, operator: string, comment: string, planHash: string, by?: ActingOperator): RunView;
   pause(runId: string, by?: ActingOperator): RunView;
   resume(runId: string, by?: ActingOperator): RunView;
   retry(runId: string, node: string | undefined, by?: ActingOperator): RunView;

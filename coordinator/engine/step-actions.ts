@@ -45,7 +45,8 @@ export async function prepareDispatch(kind: NodeStepKind, node: string, nodes: r
 }
 
 export async function performStep(kind: NodeStepKind, context: StepContext): Promise<StepOutcome> {
-  const { agent, op, params } = context;
+  const { agent, params } = context;
+  const op = params.plannedDowntime ? { ...context.op, plannedDowntime: true } : context.op;
   switch (kind) {
     case 'package.install':
     case 'package.upgrade':

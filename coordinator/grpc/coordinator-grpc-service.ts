@@ -42,9 +42,12 @@ export function createCoordinatorGrpcService(service: RunService, options: Coord
     submitRun: unary('SubmitRun', async (request: pb.SubmitRunRequest, call): Promise<pb.SubmitRunResponse> => {
       const by = options.operatorOf(call, { operator: request.requestedBy, comment: request.comment });
       const requestedBy = by.operator;
-      const { runbookYaml, runbookPath, dryRun, autoApprove } = request;
+      const { runbookYaml, runbookPath, dryRun, autoApprove, expectedPlanHash } = request;
       // A dry run (`lockstep plan`) changes nothing: not an action of the trail.
-      const result = await service.submit({ runbookYaml, runbookPath, dryRun, autoApprove, requestedBy }, dryRun ? undefined : by);
+      const result = await service.submit(
+        { runbookYaml, runbookPath, dryRun, autoApprove, requestedBy, ...(expectedPlanHash !== '' && { expectedPlanHash }) },
+        dryRun ? undefined : by,
+      );
       logger.info({ run: result.runId, planHash: result.planHash, dryRun: request.dryRun, requestedBy }, request.dryRun ? 'plan compiled' : 'run submitted');
       return {
         runId: result.runId ?? '',
@@ -59,7 +62,7 @@ export function createCoordinatorGrpcService(service: RunService, options: Coord
     watchRun: (call) => watchRun(service, call, logger),
     approve: unary('Approve', (request: pb.ApproveRequest, call): pb.ApproveResponse => {
       const by = options.operatorOf(call, request);
-      return { run: runToWire(service.approve(request.runId, request.gate, by.operator, by.comment, by)) };
+      return { run: runToWire(service.approve(request.runId, request.gate, by.operator, by.comment, request.planHash, by)) };
     }),
     pause: unary('Pause', (request: pb.PauseRequest, call): pb.PauseResponse => ({ run: runToWire(service.pause(request.runId, options.operatorOf(call, { ...request, required: false }))) })),
     resume: unary('Resume', (request: pb.ResumeRequest, call): pb.ResumeResponse => ({ run: runToWire(service.resume(request.runId, options.operatorOf(call, { ...request, required: false }))) })),

@@ -28,7 +28,8 @@ export function compileCustom(runbook: Runbook, options: CompileOptions = {}): P
   }
   const nodeNames = runbook.nodes.map((node) => node.name);
   const lead = chooseLead(nodeNames, options.lead);
-  const stages = compileStages(runbook.steps, nodeNames, lead);
+  const compiled = compileStages(runbook.steps, nodeNames, lead);
+  const stages = runbook.downtime === 'planned' ? compiled.map(withPlannedDowntime) : compiled;
   return {
     cluster: runbook.cluster,
     procedure: runbook.procedure,
@@ -112,13 +113,24 @@ function nodeTask(step: RunbookStep): NodeTask {
   return { stepId: step.id, kind: step.kind, params, description: step.description ?? describeTask(step.kind, params) };
 }
 
+/** `downtime: planned`: every node task carries it, so the agent's availability veto lets it through. */
+function withPlannedDowntime(stage: Stage): Stage {
+  if (stage.type !== 'tasks') return stage;
+  const planned = (task: NodeTask): NodeTask => {
+    const params = { ...task.params, plannedDowntime: true };
+    return { ...task, params, description: task.description === describeTask(task.kind, task.params) ? describeTask(task.kind, params) : task.description };
+  };
+  return { ...stage, lanes: Object.fromEntries(Object.entries(stage.lanes).map(([node, tasks]) => [node, tasks.map(planned)])) };
+}
+
 function coordinatorStage(step: RunbookStep): CoordinatorStage {
   switch (step.kind) {
     case 'barrier':
       return { type: 'barrier', id: step.id, confirm: step.confirm, message: step.description ?? DEFAULT_BARRIER_MESSAGE };
     case 'gate':
+      return { type: 'gate', id: step.id, message: step.with.message ?? '', ...(step.preApprove && { preApprove: true as const }) };
     case 'notice':
-      return { type: step.kind, id: step.id, message: step.with.message ?? '' };
+      return { type: 'notice', id: step.id, message: step.with.message ?? '' };
     case 'safe-point':
       return { type: 'safe-point', id: step.id };
     default:

@@ -33,7 +33,8 @@ export type Stage =
       confirm: boolean;
       message: string;
     }
-  | { type: 'gate'; id: string; message: string }
+  /** `preApprove`: the runbook lets this gate be approved before the run reaches it. */
+  | { type: 'gate'; id: string; message: string; preApprove?: true }
   | { type: 'notice'; id: string; message: string }
   /** A point where a maintenance window may pause the run (between servers of a rolling update). */
   | { type: 'safe-point'; id: string };

@@ -51,5 +51,6 @@ const DESCRIPTIONS: Record<NodeStepKind, Describe> = {
 };
 
 export function describeTask(kind: NodeStepKind, params: StepParams): string {
-  return DESCRIPTIONS[kind](params);
+  const described = DESCRIPTIONS[kind](params);
+  return params.plannedDowntime ? `${described} (planned downtime)` : described;
 }

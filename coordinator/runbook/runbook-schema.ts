@@ -38,6 +38,11 @@ export interface Runbook {
   window?: MaintenanceWindow[];
   /** How long each step kind takes on this cluster: the window fit's first source of prediction. */
   expect?: ExpectedDurations;
+  /**
+   * `custom` only: the runbook stops the cluster (or servers whose groups then run nowhere) by
+   * design. Its steps carry planned downtime, which the agent's availability veto lets through.
+   */
+  downtime?: 'planned';
   /** Four-eyes: the submitter of a run may not approve its gates (nor apply --yes). */
   approvals?: { 'distinct-from-submitter'?: boolean };
 }
@@ -65,6 +70,7 @@ const runbookFields = strictMap(
       },
       'a map with ca, cert and key',
     ).optional(),
+    downtime: z.literal('planned', { error: expecting('"planned": the runbook stops the cluster by design') }).optional(),
     approvals: strictMap({ 'distinct-from-submitter': flag.optional() }, 'a map: {distinct-from-submitter: true}').optional(),
     acknowledge: z
       .array(patterned('a risk to acknowledge, such as replicator-double-resync', /^[a-z0-9][a-z0-9-]{0,63}$/), {
@@ -100,7 +106,10 @@ function checkProcedureFields(runbook: z.output<typeof runbookFields>, ctx: z.Re
     for (const field of ['bundle', 'params'] as const) {
       if (runbook[field] !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: `only built-in procedures take "${field}": a custom runbook says everything in its steps` });
     }
-  } else if (runbook.steps !== undefined) {
+  } else if (runbook.downtime !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['downtime'], message: `${runbook.procedure} is a built-in procedure: it declares its own downtime; remove "downtime"` });
+  }
+  if (runbook.procedure !== CUSTOM_PROCEDURE && runbook.steps !== undefined) {
     ctx.addIssue({
       code: 'custom',
       path: ['steps'],

@@ -35,6 +35,11 @@ export interface StepParams {
   resourceType?: string;
   rtrPath?: string;
   typeVersion?: string;
+  /**
+   * The plan stops the cluster or this server by design (a full-stop procedure, a runbook with
+   * `downtime: planned`): the agent's availability veto lets the step through and journals it.
+   */
+  plannedDowntime?: boolean;
   /** How long the step may take on one node before the run blocks. */
   timeoutMs: number;
 }

@@ -36,6 +36,8 @@ export interface RunbookStep {
   with: StepWith;
   /** Barriers only: `confirm: operator`. */
   confirm: boolean;
+  /** Gates only: `pre-approve: true` lets the gate be approved before the run reaches it. */
+  preApprove: boolean;
   timeoutMs: number | undefined;
   description: string | undefined;
 }
@@ -146,6 +148,7 @@ const stepFields = strictMap(
     on: z.unknown().optional(),
     with: z.unknown().optional(),
     confirm: z.literal('operator', { error: expecting('operator') }).optional(),
+    'pre-approve': flag.optional(),
     timeout: timeout.optional(),
     description: text('a description').optional(),
   },
@@ -166,6 +169,7 @@ export const stepSchema: z.ZodType<RunbookStep> = stepFields.transform((fields, 
     on: target,
     with: params,
     confirm: fields.confirm === 'operator',
+    preApprove: fields['pre-approve'] === true,
     timeoutMs: fields.timeout,
     description: fields.description,
   };
@@ -180,6 +184,9 @@ function misplacedFields(fields: StepFields): Array<[keyof StepFields, string]> 
   }
   if (fields.kind !== 'barrier' && fields.confirm !== undefined) {
     misplaced.push(['confirm', `only a barrier can wait for an operator's confirmation (use a gate to ask a question): remove "confirm"`]);
+  }
+  if (fields.kind !== 'gate' && fields['pre-approve'] !== undefined) {
+    misplaced.push(['pre-approve', `only a gate can be approved in advance: remove "pre-approve"`]);
   }
   if (coordinatorStep && fields.timeout !== undefined) {
     misplaced.push(['timeout', `a ${fields.kind} waits as long as it must: "timeout" is for node steps`]);

@@ -100,4 +100,10 @@ export const MIGRATIONS: readonly string[] = [
    );
    CREATE INDEX operator_actions_by_run ON operator_actions (run_id, seq);
    CREATE INDEX operator_actions_by_time ON operator_actions (at_ms);`,
+  // What `lockstep plan` showed, by plan hash: `apply --plan HASH` compares against it (issue 16).
+  `CREATE TABLE plan_records (
+     hash        TEXT PRIMARY KEY,
+     record_json TEXT NOT NULL,
+     at_ms       INTEGER NOT NULL
+   );`,
 ];

@@ -11,6 +11,7 @@ import { FINAL_RUN_STATES, type Blocker, type RunEvent, type RunState, type Step
 import type { Plan } from '../plan/plan.js';
 import type { NodeStepKind } from '../runbook/step-kinds.js';
 import type { OperatorAction } from '../../shared/domain/operator-action.js';
+import type { PlanRecord } from '../plan/plan-record.js';
 import { MIGRATIONS } from './migrations.js';
 
 export interface RunRow {
@@ -324,6 +325,18 @@ export class RunStore {
     );
   }
 
+  /** Keeps what `lockstep plan` showed under its hash; a later plan with the same hash replaces it. */
+  savePlanRecord(record: PlanRecord): void {
+    this.statement(`INSERT INTO plan_records (hash, record_json, at_ms) VALUES (?, ?, ?) ON CONFLICT (hash) DO UPDATE SET record_json = excluded.record_json, at_ms = excluded.at_ms`).run(
+      record.hash, JSON.stringify(record), this.now(),
+    );
+  }
+
+  planRecord(hash: string): PlanRecord | undefined {
+    const row = this.statement(`SELECT record_json FROM plan_records WHERE hash = ?`).get(hash) as { record_json: string } | undefined;
+    return row === undefined ? undefined : (JSON.parse(row.record_json) as PlanRecord);
+  }
+
   /** The newest `limit` audit entries, oldest first. */
   auditEntries(limit: number): Array<AuditEntry & { atMs: number }> {
     const rows = this.statement(`SELECT * FROM (SELECT * FROM audit ORDER BY seq DESC LIMIT ?) ORDER BY seq`).all(limit) as Array<{ at_ms: number; caller: string; transport: string; rpc: string; role: string; allowed: number; detail: string }>;
@@ -374,7 +387,7 @@ export class RunStore {
 
   /**
    * Deletes the runs that are final and were last changed before `cutoffMs`, with their tasks,
-   * approvals, events and documents, in one transaction; a run that is not final is never
+   * approvals, events and documents, and the plan records made before it, in one transaction; a run that is not final is never
    * touched, however old. Returns how many runs went.
    */
   deleteFinishedRunsBefore(cutoffMs: number): number {
@@ -384,6 +397,8 @@ export class RunStore {
       const runIds = (this.statement(doomed).all(cutoffMs) as Array<{ id: string }>).map((row) => row.id);
       for (const table of ['events', 'tasks', 'approvals', 'run_documents']) this.statement(`DELETE FROM ${table} WHERE run_id IN (${doomed})`).run(cutoffMs);
       this.statement(`DELETE FROM runs WHERE id IN (${doomed})`).run(cutoffMs);
+      // Plans shown as long ago as the runs that go are past applying.
+      this.statement(`DELETE FROM plan_records WHERE at_ms < ?`).run(cutoffMs);
       return runIds;
     })();
     for (const id of ids) this.documents.delete(id);

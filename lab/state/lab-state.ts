@@ -87,6 +87,11 @@ export const nodeStateSchema = z.object({
   /** up: the agent may run; down: shut down or rebooting. */
   power: z.enum(['up', 'down']),
   rebootDelayMs: z.number().int().nonnegative(),
+  /**
+   * Powered off from outside (`lockstep lab power NODE off`, as a power loss): the node stays
+   * down, and the supervisor does not start its agent, until `lab power NODE on`.
+   */
+  poweredOff: z.boolean().optional(),
   bootCount: z.number().int().nonnegative(),
   /** Epoch ms of the last boot (set by the simulated boot): the node's uptime counts from here. */
   bootTime: z.number().nonnegative().optional(),

@@ -19,6 +19,8 @@ export interface ClusterGroup {
   stateText: string;
   /** Null when the group runs nowhere (`current : None`). */
   currentServer: string | null;
+  /** The group's resources as clpstat lists them under it (e.g. `md1`); absent when not read. */
+  resources?: string[];
 }
 
 export interface ClusterMonitor {

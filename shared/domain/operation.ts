@@ -8,6 +8,11 @@ export interface OpContext {
   opId: string;
   runId: string;
   epoch: number;
+  /**
+   * The plan stops the cluster (or this server) by design (full-stop update, new install, a
+   * runbook with `downtime: planned`): the agent's availability veto lets the action through.
+   */
+  plannedDowntime?: boolean;
 }
 
 /** What one external command did, as kept in the journal and shown to the operator. */

@@ -72,6 +72,8 @@ export interface SubmitInput {
   /** `apply --yes`: approve every gate and operator-confirmed barrier in the requester's name. */
   autoApprove: boolean;
   requestedBy: string;
+  /** `apply --plan HASH`: refuse unless the plan compiled now is the one `lockstep plan` showed. */
+  expectedPlanHash?: string;
 }
 
 /** One line of a plan as `lockstep plan` shows it: a step and the nodes that run it (none for coordinator steps). */

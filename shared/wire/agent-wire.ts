@@ -86,11 +86,11 @@ export const clusterActionKinds = new EnumMap<ClusterActionKind, pb.ClusterActio
 
 export function opContextFromWire(op: pb.OpContext | undefined): OpContext {
   if (op === undefined) throw invalidArgument('op', 'is required for a mutating request (op_id, run_id, epoch)');
-  return { opId: op.opId, runId: op.runId, epoch: op.epoch };
+  return { opId: op.opId, runId: op.runId, epoch: op.epoch, ...(op.plannedDowntime && { plannedDowntime: true }) };
 }
 
 export function opContextToWire(op: OpContext): pb.OpContext {
-  return { opId: op.opId, runId: op.runId, epoch: op.epoch };
+  return { opId: op.opId, runId: op.runId, epoch: op.epoch, plannedDowntime: op.plannedDowntime ?? false };
 }
 
 export function nodeInfoToWire(info: NodeInfo): pb.GetNodeInfoResponse {

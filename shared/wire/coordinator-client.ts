@@ -55,7 +55,7 @@ export class CoordinatorClient {
 
   /** `comment`: why, for the audit trail. */
   async submit(input: SubmitInput, comment = ''): Promise<SubmittedRun> {
-    return submittedRunFromWire(await this.call(this.client.submitRun, { ...input, comment }));
+    return submittedRunFromWire(await this.call(this.client.submitRun, { ...input, comment, expectedPlanHash: input.expectedPlanHash ?? '' }));
   }
 
   async getRun(runId: string): Promise<RunView> {
@@ -67,8 +67,9 @@ export class CoordinatorClient {
     return (await this.call(this.client.listRuns, { limit })).runs.map(runFromWire);
   }
 
-  async approve(runId: string, gate: string, approval: { operator: string; comment?: string }): Promise<RunView> {
-    return runFromWire((await this.call(this.client.approve, { runId, gate, operator: approval.operator, comment: approval.comment ?? '' })).run);
+  /** `planHash`: the plan the approver read (the run's `planHash` as shown); another is refused. */
+  async approve(runId: string, gate: string, approval: { operator: string; comment?: string; planHash: string }): Promise<RunView> {
+    return runFromWire((await this.call(this.client.approve, { runId, gate, operator: approval.operator, comment: approval.comment ?? '', planHash: approval.planHash })).run);
   }
 
   async pause(runId: string, by: OperatorClaim = {}): Promise<RunView> {

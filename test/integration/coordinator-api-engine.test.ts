@@ -194,7 +194,7 @@ describe('the coordinator API on the real engine', () => {
     let seen = '';
     const watching = lockstep(['watch', runId], (text) => (seen = text));
     await waitFor('watch to show the waiting gate', () => (seen.includes('gate.waiting') ? true : undefined));
-    await client.approve(runId, 'kernel', { operator: 'bob' });
+    await client.approve(runId, 'kernel', { operator: 'bob', planHash: (await client.getRun(runId)).planHash });
     const result = await watching;
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout.indexOf('gate.waiting')).toBeLessThan(result.stdout.indexOf('gate.approved'));

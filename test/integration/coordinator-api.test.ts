@@ -541,12 +541,12 @@ describe('who approves (SPEC §8)', () => {
       const { runId = '' } = await alice.submit({ runbookYaml: 'cluster: lab\noutcome: gate\n', runbookPath: '/srv/rb.yaml', dryRun: false, autoApprove: false, requestedBy: 'mallory' });
       await waitFor('the gate', async () => ((await victor.getRun(runId)).state === 'awaiting-approval' ? true : undefined));
       // A viewer reads but does not approve: refused, naming the role, and audited.
-      const refused = await victor.approve(runId, 'kernel', { operator: 'alice' }).catch((thrown: unknown) => thrown);
+      const refused = await victor.approve(runId, 'kernel', { operator: 'alice', planHash: 'f'.repeat(64) }).catch((thrown: unknown) => thrown);
       expect(isLockstepError(refused, 'LOCKSTEP_E_PERMISSION_DENIED')).toBe(true);
       expect((refused as Error).message).toMatch(/Approve needs the approver role; victor has only viewer/);
       expect(tlsFake.audits).toContainEqual(expect.objectContaining({ caller: 'victor', transport: 'tls', rpc: 'Approve', role: 'approver', allowed: false }));
       expect(tlsFake.approvals).toEqual([]);
-      await alice.approve(runId, 'kernel', { operator: 'mallory' });
+      await alice.approve(runId, 'kernel', { operator: 'mallory', planHash: 'f'.repeat(64) });
       expect(tlsFake.approvals).toEqual([expect.objectContaining({ operator: 'alice' })]);
       expect(tlsFake.submissions[0]?.requestedBy).toBe('alice');
       // The coordinator's own certificate is no operator's: it holds no role on the API.
@@ -589,7 +589,7 @@ describe('who approves (SPEC §8)', () => {
     const { runId = '' } = await client.submit({ runbookYaml: 'cluster: lab\noutcome: gate\n', runbookPath: '/srv/rb.yaml', dryRun: false, autoApprove: false, requestedBy: 'carol' });
     expect(fake.submissions.at(-1)?.requestedBy).toBe('carol (unauthenticated)');
     await untilState(runId, 'awaiting-approval');
-    await client.approve(runId, 'kernel', { operator: 'dave' });
+    await client.approve(runId, 'kernel', { operator: 'dave', planHash: 'f'.repeat(64) });
     expect(fake.approvals.at(-1)).toMatchObject({ runId, operator: 'dave (unauthenticated)' });
   });
 

@@ -52,7 +52,7 @@ describe.skipIf(!haveTools('promtool'))('the coordinator\'s /metrics after a run
     const { runId } = await lab.client.submit({ runbookYaml: readFileSync(path, 'utf8'), runbookPath: path, dryRun: false, autoApprove: false, requestedBy: 'alice' });
     const id = runId as string;
     await waitFor('the gate', async () => ((await lab.client.getRun(id)).state === 'awaiting-approval' ? true : undefined), 30_000, 20);
-    await lab.client.approve(id, 'kernel', { operator: 'bob', comment: 'checked' });
+    await lab.client.approve(id, 'kernel', { operator: 'bob', comment: 'checked', planHash: (await lab.client.getRun(id)).planHash });
     const events: RunEvent[] = [];
     await lab.client.watch(id, 0, (event) => events.push(event));
     expect(events.at(-1)?.type).toBe('run.succeeded');

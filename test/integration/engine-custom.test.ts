@@ -75,7 +75,7 @@ describe('a custom runbook with two barriers, a gate and a rolling block', () =>
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(readHistory(lab.dir).filter((entry) => entry.t >= started && isCommand(entry, 'rpm', '-U'))).toEqual([]);
     const approvedAt = performance.timeOrigin + performance.now();
-    engine.approve(runId as string, 'kernel', 'operator1', 'done');
+    engine.approve(runId as string, 'kernel', 'operator1', 'done', engine.getRun(runId as string).planHash);
     const finished = await until(runId as string, ['succeeded', 'blocked', 'failed']);
     expect(finished.state).toBe('succeeded');
 

@@ -103,8 +103,9 @@ describe('the engine on in-process agents', () => {
       { id: 'query', kind: 'package.query', on: { rolling: ['server1', 'server2'] }, with: { name: 'clusterpro' } },
     ]);
     expect((await until(runId, ['awaiting-approval'])).pendingGates).toEqual(['kernel']);
-    expect(() => engine.approve(runId, 'nope', 'alice', '')).toThrow('has no gate "nope" (its gates: kernel)');
-    engine.approve(runId, 'kernel', 'alice', 'done');
+    const { planHash } = engine.getRun(runId);
+    expect(() => engine.approve(runId, 'nope', 'alice', '', planHash)).toThrow('has no gate "nope" (its gates: kernel)');
+    engine.approve(runId, 'kernel', 'alice', 'done', planHash);
     await until(runId, ['succeeded']);
     const succeeded = (await events(runId)).filter((event) => event.type === 'step.succeeded');
     expect(succeeded.map((event) => `${event.stepId} on ${event.node}`)).toEqual(['query on server1', 'query on server2']);

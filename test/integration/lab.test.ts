@@ -323,7 +323,10 @@ describe('the supervisor', () => {
   it('clpstdn: every node powers off, and the supervisor boots each again after its reboot delay', async () => {
     const lab = replicated as RunningLab;
     const before = await Promise.all(['server1', 'server2'].map(async (node) => (await lab.client(node).nodeInfo()).bootId));
-    const stop = await lab.client('server1').clusterAction(op('server1'), { kind: 'stop-cluster' });
+    // The agent refuses clpstdn unless the plan declares the downtime (issue 16); a full stop declares it.
+    const refused = await lab.client('server1').clusterAction(op('server1'), { kind: 'stop-cluster' }).catch((error: unknown) => error);
+    expect(refused).toMatchObject({ code: 'LOCKSTEP_E_AVAILABILITY_VETO' });
+    const stop = await lab.client('server1').clusterAction({ ...op('server1'), plannedDowntime: true }, { kind: 'stop-cluster' });
     expect(stop.state, stop.result.message).toBe('SUCCEEDED');
     for (const [index, node] of ['server1', 'server2'].entries()) {
       await until(`${node} to boot again`, 20_000, async () => ((await lab.client(node).nodeInfo()).bootId !== before[index] ? true : undefined));

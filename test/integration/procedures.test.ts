@@ -12,6 +12,7 @@ import { readClusterState, readHistory, type HistoryEntry } from '../../lab/stat
 import { silentLogger } from '../../shared/logger.js';
 import { historyViolations, sampleCluster, sampleViolations } from '../support/availability.js';
 import { startLab, type TestLab } from '../support/lab-harness.js';
+import { labAgentClient } from '../support/lab-agents.js';
 import { waitFor } from '../support/processes.js';
 
 const STOP_ORDER = [...CLUSTERPRO_2X_SERVICES];
@@ -144,6 +145,14 @@ describe('2 servers with Replicator: rolling update (3.1.3), downgrade (6), full
     const lastEnable = last(history, undefined, 'chkconfig --add');
     for (const node of ['server1', 'server2']) expect(history.findLastIndex((entry) => entry.node === node && isReboot(entry))).toBeGreaterThan(lastEnable);
     expect(view.steps.filter((step) => step.id === 'verify').every((step) => step.message === 'clusterpro 2.1.3-1')).toBe(true);
+    // Issue 16: clpstdn stops the cluster by design; the agent let it through as planned downtime, and journaled so.
+    const shutdownStep = view.steps.find((step) => step.id === 'cluster-shutdown') as RunView['steps'][number];
+    const agent = await labAgentClient(run.lab.dir, shutdownStep.node, run.nodes.find((node) => node.name === shutdownStep.node)?.address as string);
+    try {
+      expect((await agent.getOperation(shutdownStep.opId)).result.message).toMatch(/planned downtime \(declared by the plan\)/);
+    } finally {
+      agent.close();
+    }
   }, 120_000);
 });
 

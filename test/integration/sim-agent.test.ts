@@ -52,6 +52,15 @@ describe('the agent on a simulated node', () => {
     await bootNode(lab, 'server2', Date.now());
     expect(readClusterState(lab).servers.server2?.state).toBe('offline');
     expect((await harness.client.nodeInfo()).bootId).not.toBe('boot-server2-0');
-    expect(readHistory(lab).map((entry) => entry.argv.join(' '))).toEqual(['chkconfig --del clusterpro', 'chkconfig clusterpro', '/etc/init.d/clusterpro status', 'clpdown']);
+    // Before clpdown the agent reads where the groups run and which mirror copies are current (its availability veto).
+    expect(readHistory(lab).map((entry) => entry.argv.join(' '))).toEqual([
+      'chkconfig --del clusterpro',
+      'chkconfig clusterpro',
+      '/etc/init.d/clusterpro status',
+      'clpstat',
+      'clpmdstat -l',
+      'clpmdstat --mirror md1',
+      'clpdown',
+    ]);
   });
 });

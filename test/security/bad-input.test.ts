@@ -57,7 +57,7 @@ function send<Req>(method: Unary<Req>, request: Req): Promise<ServiceError | und
   });
 }
 
-const op = (overrides: Partial<pb.OpContext> = {}): pb.OpContext => ({ opId: `bad-input-${nowMs()}`, runId: 'bad-input', epoch: 5, ...overrides });
+const op = (overrides: Partial<pb.OpContext> = {}): pb.OpContext => pb.OpContext.fromPartial({ opId: `bad-input-${nowMs()}`, runId: 'bad-input', epoch: 5, ...overrides });
 const upgrade = (overrides: Partial<pb.ApplyPackageRequest>): pb.ApplyPackageRequest => ({
   op: op(),
   action: pb.PackageAction.PACKAGE_ACTION_UPGRADE,
@@ -227,7 +227,7 @@ describe('malformed requests to the coordinator', () => {
 
   it('answers unknown run ids with NOT_FOUND, and an approval of a non-gate with the field named; nothing run', async () => {
     for (const runId of ['run-does-not-exist', '', "'; DROP TABLE runs; --", 'x'.repeat(MiB - 4096)]) {
-      const calls = [() => client.getRun(runId), () => client.approve(runId, 'gate', { operator: 'mallory' }), () => client.cancel(runId), () => client.retry(runId), () => client.pause(runId)];
+      const calls = [() => client.getRun(runId), () => client.approve(runId, 'gate', { operator: 'mallory', planHash: '' }), () => client.cancel(runId), () => client.retry(runId), () => client.pause(runId)];
       for (const call of calls) {
         const refused = await refusal(call());
         expect(refused.code, `${runId.slice(0, 40)}: ${refused.message}`).toMatch(/LOCKSTEP_E_(NOT_FOUND|INVALID_ARGUMENT)/);
@@ -242,7 +242,7 @@ describe('malformed requests to the coordinator', () => {
     const { runId = '' } = await client.submit({ runbookYaml: readFileSync(runbook, 'utf8'), runbookPath: runbook, dryRun: false, autoApprove: false, requestedBy: 'test' });
     await waitFor('the gate', async () => ((await client.getRun(runId)).state === 'awaiting-approval' ? true : undefined));
     for (const gate of ['stop', 'no-such-gate', '']) {
-      const refused = await refusal(client.approve(runId, gate, { operator: 'mallory' }));
+      const refused = await refusal(client.approve(runId, gate, { operator: 'mallory', planHash: (await client.getRun(runId)).planHash }));
       expect(refused, gate).toMatchObject({ code: 'LOCKSTEP_E_INVALID_ARGUMENT', field: 'gate' });
     }
     expect((await refusal(client.retry(runId))).code).toBe('LOCKSTEP_E_UNSUPPORTED');

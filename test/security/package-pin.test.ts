@@ -62,7 +62,7 @@ describe('a package file replaced between plan and apply', () => {
     // While the run waits, the file at the planned path becomes other bytes.
     copyFileSync('/etc/hostname', target);
     try {
-      engine.approve(runId as string, 'window', 'operator1', 'go');
+      engine.approve(runId as string, 'window', 'operator1', 'go', engine.getRun(runId as string).planHash);
       const blocked = await until(runId as string, ['blocked', 'succeeded', 'failed']);
       expect(blocked.state).toBe('blocked');
       expect(blocked.blocker?.message).toMatch(/sha256: .* is now [0-9a-f]{64}, not [0-9a-f]{64} as when the plan was made/);

@@ -45,7 +45,7 @@ afterAll(async () => {
 function upgradeWith(channel: ChannelCredentials, node = 'server1'): Promise<ServiceError | undefined> {
   const client = new pb.AgentClient(addressOf(node), channel, agentChannelOptions(node));
   const request: pb.ApplyPackageRequest = {
-    op: { opId: `intruder-${nowMs()}`, runId: 'intruder', epoch: 1_000_000 },
+    op: { opId: `intruder-${nowMs()}`, runId: 'intruder', epoch: 1_000_000, plannedDowntime: false },
     action: pb.PackageAction.PACKAGE_ACTION_UPGRADE,
     path: facts.targetPackage,
     name: '',

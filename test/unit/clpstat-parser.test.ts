@@ -5,14 +5,14 @@ import { readFixture } from '../support/fixture.js';
 const clpstat = (name: string): string => readFixture(`clusterpro/${name}`);
 
 describe('parseClpstat', () => {
-  it('reads a running cluster: servers, the local one, groups with their current server, monitors', () => {
+  it('reads a running cluster: servers, the local one, groups with their current server and resources, monitors', () => {
     expect(parseClpstat(clpstat('clpstat-running.txt'))).toEqual({
       clusterName: 'cluster-x600',
       servers: [
         { name: 'server1', state: 'online', stateText: 'Online', local: true },
         { name: 'server2', state: 'online', stateText: 'Online', local: false },
       ],
-      groups: [{ name: 'failover1', state: 'online', stateText: 'Online', currentServer: 'server1' }],
+      groups: [{ name: 'failover1', state: 'online', stateText: 'Online', currentServer: 'server1', resources: ['exec1'] }],
       monitors: [{ name: 'userw', stateText: 'Normal' }],
       stopped: false,
     });
@@ -23,8 +23,8 @@ describe('parseClpstat', () => {
     expect(status.stopped).toBe(true);
     expect(status.servers.map((server) => server.state)).toEqual(['offline', 'offline']);
     expect(status.groups).toEqual([
-      { name: 'failover1', state: 'offline', stateText: 'Offline', currentServer: null },
-      { name: 'failover2', state: 'offline', stateText: 'Offline', currentServer: null },
+      { name: 'failover1', state: 'offline', stateText: 'Offline', currentServer: null, resources: ['exec1'] },
+      { name: 'failover2', state: 'offline', stateText: 'Offline', currentServer: null, resources: ['md1'] },
     ]);
     expect(status.monitors.map((monitor) => monitor.name)).toEqual(['userw', 'mdw1']);
   });
@@ -55,10 +55,10 @@ describe('parseClpstat', () => {
 
     it('reads two-word group states, groups without a dot leader, and current none or empty', () => {
       expect(status.groups).toEqual([
-        { name: 'ManagementGroup', state: 'online-pending', stateText: 'Online Pending', currentServer: 'server2' },
-        { name: 'failover-with-a-long-name', state: 'offline-pending', stateText: 'Offline Pending', currentServer: null },
-        { name: 'failover3', state: 'error', stateText: 'Error', currentServer: null },
-        { name: 'failover4', state: 'other', stateText: 'Migrating', currentServer: 'server1' },
+        { name: 'ManagementGroup', state: 'online-pending', stateText: 'Online Pending', currentServer: 'server2', resources: ['ManagementIP'] },
+        { name: 'failover-with-a-long-name', state: 'offline-pending', stateText: 'Offline Pending', currentServer: null, resources: [] },
+        { name: 'failover3', state: 'error', stateText: 'Error', currentServer: null, resources: [] },
+        { name: 'failover4', state: 'other', stateText: 'Migrating', currentServer: 'server1', resources: ['fip4'] },
       ]);
     });
 

@@ -244,3 +244,25 @@ describe('step counts for 2 and 4 servers', () => {
     expect(plan.stages).toHaveLength(stages);
   });
 });
+
+describe('planned downtime (issue 16): only the procedures that stop the cluster by design declare it', () => {
+  const planned = (plan: Plan): string[] => [...new Set(tasks(plan).filter((task) => task.params.plannedDowntime === true).map((task) => task.kind))].sort();
+
+  it('3.1.2 and 6 mark clpstdn and the reboots, and say so in the task description', () => {
+    const downgrade = clusterproFacts(2, { installed: clusterproPackage('2.1.3-1'), file: clusterproPackage('2.0.0-1') });
+    const plans = {
+      'clusterpro/update': compile('clusterpro/update', 2),
+      'clusterpro/downgrade': compile('clusterpro/downgrade', 2, { package: '/srv/updates/clusterpro-2.0.0-1.x86_64.rpm' }, downgrade),
+    };
+    for (const [procedure, plan] of Object.entries(plans)) {
+      expect(planned(plan), procedure).toEqual(['cluster.shutdown', 'node.reboot']);
+      expect(tasks(plan).find((task) => task.kind === 'cluster.shutdown')?.description).toBe('shut the whole cluster down (clpstdn) (planned downtime)');
+    }
+  });
+
+  it('3.1.1 marks its reboot; the rolling and non-stop updates mark nothing: the agent vetoes what would break availability', () => {
+    expect(planned(compile('clusterpro/install', 2, {}, clusterproFacts(2, { installed: undefined })))).toEqual(['node.reboot']);
+    expect(planned(compile('clusterpro/rolling-update', 2))).toEqual([]);
+    expect(planned(compile('clusterpro/nonstop-update', 2))).toEqual([]);
+  });
+});

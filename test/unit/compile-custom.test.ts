@@ -232,3 +232,45 @@ function reverseKeys(value: unknown): unknown {
   if (value === null || typeof value !== 'object') return value;
   return Object.fromEntries(Object.entries(value).reverse().map(([key, nested]) => [key, reverseKeys(nested)]));
 }
+
+describe('downtime: planned (issue 16)', () => {
+  it('marks every node task of the runbook, so the agent lets its shutdowns through', () => {
+    const text = `${customText("{id: down, kind: server.shutdown, on: all}", "{id: go, kind: gate, with: {message: up?}}")}\ndowntime: planned\n`;
+    const plan = compileCustom(parseRunbook('runbook.yaml', text));
+    const tasks = plan.stages.flatMap((stage) => (stage.type === 'tasks' ? Object.values(stage.lanes).flat() : []));
+    expect(tasks).toHaveLength(3);
+    expect(tasks.every((task) => task.params.plannedDowntime === true && task.description.endsWith('(planned downtime)'))).toBe(true);
+    expect(custom("{id: down, kind: server.shutdown, on: all}").stages.flatMap((stage) => (stage.type === 'tasks' ? Object.values(stage.lanes).flat() : [])).some((task) => task.params.plannedDowntime)).toBe(false);
+  });
+
+  it('refuses another value, naming the field', () => {
+    const error = (() => {
+      try {
+        parseRunbook('runbook.yaml', `${customText("{id: down, kind: server.shutdown, on: all}")}\ndowntime: yes\n`);
+      } catch (caught) {
+        return caught;
+      }
+    })();
+    expect(isLockstepError(error, 'LOCKSTEP_E_CONFIG')).toBe(true);
+    expect(String((error as Error).message)).toMatch(/downtime.*"planned"/);
+  });
+});
+
+describe('pre-approve (issue 16)', () => {
+  it('marks the gate, and only a gate may carry it', () => {
+    const plan = custom("{id: ticket, kind: gate, pre-approve: true, with: {message: signed?}}", "{id: go, kind: gate, with: {message: go?}}");
+    expect(plan.stages.slice(0, 2)).toEqual([
+      { type: 'gate', id: 'ticket', message: 'signed?', preApprove: true },
+      { type: 'gate', id: 'go', message: 'go?' },
+    ]);
+    const error = (() => {
+      try {
+        custom('{id: up, kind: package.query, pre-approve: true, with: {name: clusterpro}}');
+      } catch (caught) {
+        return caught;
+      }
+    })();
+    expect(isLockstepError(error, 'LOCKSTEP_E_CONFIG')).toBe(true);
+    expect(String((error as Error).message)).toMatch(/pre-approve.*only a gate can be approved in advance/);
+  });
+});

@@ -196,7 +196,7 @@ describe('CLUSTERPRO commands through the real ClusterproDriver', () => {
       { name: 'server1', state: 'online', stateText: 'Online', local: false },
       { name: 'server2', state: 'online', stateText: 'Online', local: true },
     ]);
-    expect(status.groups).toEqual([{ name: 'failover1', state: 'online', stateText: 'Online', currentServer: 'server1' }]);
+    expect(status.groups).toEqual([{ name: 'failover1', state: 'online', stateText: 'Online', currentServer: 'server1', resources: ['md1'] }]);
     expect(status.monitors.map((monitor) => monitor.name)).toEqual(['userw', 'mdw1']);
   });
 

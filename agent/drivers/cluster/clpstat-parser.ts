@@ -137,6 +137,7 @@ function toGroup(entry: Entry): ClusterGroup {
     state: GROUP_STATES.get(stateKey(stateText)) ?? 'other',
     stateText,
     currentServer: current === '' || current.toLowerCase() === 'none' ? null : current,
+    resources: entry.details.filter((detail) => detail.name.toLowerCase() !== 'current').map((detail) => detail.name),
   };
 }
 

@@ -32,7 +32,12 @@ interface Scope {
   placement: GroupPlacement;
   updated: string[];
   batch: string[];
+  /** The procedure stops the cluster by design: its shutdowns and reboots are planned downtime. */
+  stopsCluster: boolean;
 }
+
+/** The steps that take a server out: with a procedure that stops the cluster, planned downtime. */
+const TAKES_SERVERS_OUT: ReadonlySet<NodeStepKind> = new Set(['cluster.shutdown', 'server.shutdown', 'node.reboot']);
 
 // Long waits that are part of the manual: a mirror resync copies the disk's differences.
 const TIMEOUTS_MS: Partial<Record<NodeStepKind, number>> = { 'mirror.wait-green': 6 * 60 * 60_000, 'cluster.wait-healthy': 30 * 60_000 };
@@ -58,6 +63,7 @@ export function compileClusterpro(definition: ProcedureDefinition, runbook: Runb
     placement: new Map(home),
     updated: [],
     batch: [],
+    stopsCluster: definition.stopsCluster,
   };
   const output = new StageBuilder();
   for (const step of definition.steps) emit(step, scope, output);
@@ -145,7 +151,8 @@ function lanesOf(step: NodeStep, scope: Scope): Record<string, NodeTask[]> {
     return lanes;
   }
   const targets = step.on === 'all' ? scope.nodes : step.on === 'one' ? [scope.lead] : scope.batch;
-  const params = actionParams(step.do, scope);
+  const planned = scope.stopsCluster && TAKES_SERVERS_OUT.has(step.do.kind);
+  const params = { ...actionParams(step.do, scope), ...(planned && { plannedDowntime: true }) };
   // A node is in one batch only, so on the batch's own nodes the node names the task already.
   const taskId = step.on === 'batch' ? step.id : id;
   return Object.fromEntries(targets.map((node) => [node, [task(taskId, step.do.kind, params)]]));

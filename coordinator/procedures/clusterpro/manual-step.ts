@@ -63,6 +63,11 @@ export interface ProcedureDefinition {
   packageAction: 'install' | 'upgrade' | 'downgrade';
   /** Replicator (mirror disk resources): allowed, refused (3.1.4), or allowed once acknowledged (3.1.3). */
   replicator: 'allow' | 'refuse' | 'acknowledge';
+  /**
+   * The procedure stops the cluster by design (3.1.1, 3.1.2, 6): its shutdowns and reboots carry
+   * planned downtime, so the agent's availability veto lets them through (issue 16).
+   */
+  stopsCluster: boolean;
   /** The procedure moves or suspends a running cluster: every server and group must be online first. */
   needsNormalCluster: boolean;
   steps: ManualStep[];

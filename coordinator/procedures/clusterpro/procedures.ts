@@ -15,6 +15,7 @@ export const INSTALL: ProcedureDefinition = {
   title: 'CLUSTERPROを新規インストールする場合 (new install)',
   packageAction: 'install',
   replicator: 'allow',
+  stopsCluster: true,
   needsNormalCluster: false,
   steps: [
     { section: '3.1.1', id: 'kernel-updated', gate: 'kernelBeforeInstall', when: 'kernelUpdate' },
@@ -58,6 +59,7 @@ export const UPDATE: ProcedureDefinition = {
   title: 'すでに運用中のCLUSTERPROにアップデートを適用する場合 (update with a full stop)',
   packageAction: 'upgrade',
   replicator: 'allow',
+  stopsCluster: true,
   needsNormalCluster: false,
   steps: fullStop('3.1.2', { section: '3.1.2 (6), (7)', id: 'upgrade', on: 'all', do: { kind: 'package.upgrade' } }, []),
 };
@@ -69,6 +71,7 @@ export const DOWNGRADE: ProcedureDefinition = {
   title: 'すでに運用中のCLUSTERPROを以前のバージョンに戻す場合 (downgrade)',
   packageAction: 'downgrade',
   replicator: 'allow',
+  stopsCluster: true,
   needsNormalCluster: false,
   steps: fullStop(
     '6',
@@ -109,6 +112,7 @@ export const ROLLING_UPDATE: ProcedureDefinition = {
   title: 'すでに運用中のCLUSTERPROにローリングアップデートを適用する場合 (rolling update)',
   packageAction: 'upgrade',
   replicator: 'acknowledge',
+  stopsCluster: false,
   needsNormalCluster: true,
   steps: [
     { section: '3.1.3.1–3.1.3.5', eachBatch: UPDATE_ONE_BATCH, afterFirstBatch: GROUPS_ONTO_UPDATED },
@@ -125,6 +129,7 @@ export const NONSTOP_UPDATE: ProcedureDefinition = {
   title: 'すでに運用中のCLUSTERPROに無停止アップデートを適用する場合 (non-stop update)',
   packageAction: 'upgrade',
   replicator: 'refuse',
+  stopsCluster: false,
   needsNormalCluster: true,
   steps: [
     { section: '3.1.4 (1)', id: 'servers-normal', on: 'one', do: { kind: 'cluster.wait-healthy' } },

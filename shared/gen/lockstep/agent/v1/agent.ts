@@ -537,6 +537,12 @@ export interface OpContext {
    * is refused with FAILED_PRECONDITION.
    */
   epoch: number;
+  /**
+   * The plan stops the cluster (or this server) by design: a procedure that does (full-stop
+   * update, new install) or a custom runbook with `downtime: planned`. The agent then lets a
+   * cluster action or reboot through its availability veto and journals that it was planned.
+   */
+  plannedDowntime: boolean;
 }
 
 /** What one external command did. */
@@ -783,7 +789,7 @@ export interface GetOperationResponse {
 }
 
 function createBaseOpContext(): OpContext {
-  return { opId: "", runId: "", epoch: 0 };
+  return { opId: "", runId: "", epoch: 0, plannedDowntime: false };
 }
 
 export const OpContext: MessageFns<OpContext> = {
@@ -796,6 +802,9 @@ export const OpContext: MessageFns<OpContext> = {
     }
     if (message.epoch !== 0) {
       writer.uint32(24).uint64(message.epoch);
+    }
+    if (message.plannedDowntime !== false) {
+      writer.uint32(32).bool(message.plannedDowntime);
     }
     return writer;
   },
@@ -837,6 +846,14 @@ export const OpContext: MessageFns<OpContext> = {
             message.epoch = longToNumber(reader.uint64());
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.plannedDowntime = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -862,6 +879,11 @@ export const OpContext: MessageFns<OpContext> = {
         ? globalThis.String(object.run_id)
         : "",
       epoch: isSet(object.epoch) ? globalThis.Number(object.epoch) : 0,
+      plannedDowntime: isSet(object.plannedDowntime)
+        ? globalThis.Boolean(object.plannedDowntime)
+        : isSet(object.planned_downtime)
+        ? globalThis.Boolean(object.planned_downtime)
+        : false,
     };
   },
 
@@ -876,6 +898,9 @@ export const OpContext: MessageFns<OpContext> = {
     if (message.epoch !== 0) {
       obj.epoch = Math.round(message.epoch);
     }
+    if (message.plannedDowntime !== false) {
+      obj.plannedDowntime = message.plannedDowntime;
+    }
     return obj;
   },
 
@@ -887,6 +912,7 @@ export const OpContext: MessageFns<OpContext> = {
     message.opId = object.opId ?? "";
     message.runId = object.runId ?? "";
     message.epoch = object.epoch ?? 0;
+    message.plannedDowntime = object.plannedDowntime ?? false;
     return message;
   },
 };

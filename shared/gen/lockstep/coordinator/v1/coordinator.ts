@@ -224,6 +224,12 @@ export interface SubmitRunRequest {
   requestedBy: string;
   /** Why, for the audit trail. */
   comment: string;
+  /**
+   * `apply --plan HASH`: the plan `lockstep plan` showed. When the plan compiled now, after a
+   * new preflight, differs (nodes, versions, group placement, steps), the run is refused with
+   * FAILED_PRECONDITION saying what changed, and nothing is created. Empty: not pinned.
+   */
+  expectedPlanHash: string;
 }
 
 export interface PlannedStep {
@@ -305,9 +311,18 @@ export interface WatchRunResponse {
 
 export interface ApproveRequest {
   runId: string;
+  /**
+   * The gate's step id, as the approver saw it: it must be the step the run awaits now, or
+   * a gate the runbook marks `pre-approve: true` that is still ahead.
+   */
   gate: string;
   comment: string;
   operator: string;
+  /**
+   * The hash of the plan the approver saw; an approval for another plan is refused with
+   * FAILED_PRECONDITION.
+   */
+  planHash: string;
 }
 
 export interface ApproveResponse {
@@ -1120,7 +1135,15 @@ export const Run: MessageFns<Run> = {
 };
 
 function createBaseSubmitRunRequest(): SubmitRunRequest {
-  return { runbookYaml: "", runbookPath: "", dryRun: false, autoApprove: false, requestedBy: "", comment: "" };
+  return {
+    runbookYaml: "",
+    runbookPath: "",
+    dryRun: false,
+    autoApprove: false,
+    requestedBy: "",
+    comment: "",
+    expectedPlanHash: "",
+  };
 }
 
 export const SubmitRunRequest: MessageFns<SubmitRunRequest> = {
@@ -1142,6 +1165,9 @@ export const SubmitRunRequest: MessageFns<SubmitRunRequest> = {
     }
     if (message.comment !== "") {
       writer.uint32(50).string(message.comment);
+    }
+    if (message.expectedPlanHash !== "") {
+      writer.uint32(82).string(message.expectedPlanHash);
     }
     return writer;
   },
@@ -1207,6 +1233,14 @@ export const SubmitRunRequest: MessageFns<SubmitRunRequest> = {
             message.comment = reader.string();
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.expectedPlanHash = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1247,6 +1281,11 @@ export const SubmitRunRequest: MessageFns<SubmitRunRequest> = {
         ? globalThis.String(object.requested_by)
         : "",
       comment: isSet(object.comment) ? globalThis.String(object.comment) : "",
+      expectedPlanHash: isSet(object.expectedPlanHash)
+        ? globalThis.String(object.expectedPlanHash)
+        : isSet(object.expected_plan_hash)
+        ? globalThis.String(object.expected_plan_hash)
+        : "",
     };
   },
 
@@ -1270,6 +1309,9 @@ export const SubmitRunRequest: MessageFns<SubmitRunRequest> = {
     if (message.comment !== "") {
       obj.comment = message.comment;
     }
+    if (message.expectedPlanHash !== "") {
+      obj.expectedPlanHash = message.expectedPlanHash;
+    }
     return obj;
   },
 
@@ -1284,6 +1326,7 @@ export const SubmitRunRequest: MessageFns<SubmitRunRequest> = {
     message.autoApprove = object.autoApprove ?? false;
     message.requestedBy = object.requestedBy ?? "";
     message.comment = object.comment ?? "";
+    message.expectedPlanHash = object.expectedPlanHash ?? "";
     return message;
   },
 };
@@ -2464,7 +2507,7 @@ export const WatchRunResponse: MessageFns<WatchRunResponse> = {
 };
 
 function createBaseApproveRequest(): ApproveRequest {
-  return { runId: "", gate: "", comment: "", operator: "" };
+  return { runId: "", gate: "", comment: "", operator: "", planHash: "" };
 }
 
 export const ApproveRequest: MessageFns<ApproveRequest> = {
@@ -2480,6 +2523,9 @@ export const ApproveRequest: MessageFns<ApproveRequest> = {
     }
     if (message.operator !== "") {
       writer.uint32(34).string(message.operator);
+    }
+    if (message.planHash !== "") {
+      writer.uint32(82).string(message.planHash);
     }
     return writer;
   },
@@ -2529,6 +2575,14 @@ export const ApproveRequest: MessageFns<ApproveRequest> = {
             message.operator = reader.string();
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.planHash = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2551,6 +2605,11 @@ export const ApproveRequest: MessageFns<ApproveRequest> = {
       gate: isSet(object.gate) ? globalThis.String(object.gate) : "",
       comment: isSet(object.comment) ? globalThis.String(object.comment) : "",
       operator: isSet(object.operator) ? globalThis.String(object.operator) : "",
+      planHash: isSet(object.planHash)
+        ? globalThis.String(object.planHash)
+        : isSet(object.plan_hash)
+        ? globalThis.String(object.plan_hash)
+        : "",
     };
   },
 
@@ -2568,6 +2627,9 @@ export const ApproveRequest: MessageFns<ApproveRequest> = {
     if (message.operator !== "") {
       obj.operator = message.operator;
     }
+    if (message.planHash !== "") {
+      obj.planHash = message.planHash;
+    }
     return obj;
   },
 
@@ -2580,6 +2642,7 @@ export const ApproveRequest: MessageFns<ApproveRequest> = {
     message.gate = object.gate ?? "";
     message.comment = object.comment ?? "";
     message.operator = object.operator ?? "";
+    message.planHash = object.planHash ?? "";
     return message;
   },
 };
