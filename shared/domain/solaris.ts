@@ -58,6 +58,8 @@ export interface ScResourceProperties {
   type: string;
   typeVersion: string;
   group: string;
+  /** Resource_dependencies: the resources this one needs (disable them after it, enable them before). */
+  dependsOn: string[];
   /** Per node (`Enabled{node}`); a cluster-wide `Enabled` line is stored under "". */
   enabled: Record<string, boolean>;
   monitored: Record<string, boolean>;

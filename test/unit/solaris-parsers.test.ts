@@ -72,9 +72,11 @@ describe('clresource show', () => {
       type: 'LAB.app:1.0',
       typeVersion: '1.0',
       group: 'app-rg1',
+      dependsOn: [],
       enabled: { 'phys-schost-1': true, 'phys-schost-2': true },
       monitored: { 'phys-schost-1': true, 'phys-schost-2': true },
     });
+    expect(second?.dependsOn).toEqual(['app-rs1']);
     expect(second?.enabled).toEqual({ 'phys-schost-1': false, 'phys-schost-2': false });
     expect(second?.monitored).toEqual({ 'phys-schost-1': false, 'phys-schost-2': true });
   });

@@ -77,6 +77,7 @@ export function parseClresourceShow(output: string): ScResourceProperties[] {
     type: required(entry, 'Type', tool),
     typeVersion: required(entry, 'Type_version', tool),
     group: required(entry, 'Group', tool),
+    dependsOn: (entry.properties.get('Resource_dependencies') ?? '').split(/[\s,]+/).filter((name) => name !== ''),
     enabled: perNode(entry, 'Enabled', tool),
     monitored: perNode(entry, 'Monitored', tool),
   }));
