@@ -129,9 +129,9 @@ export function checkOptions(options: LabOptions): CheckedOptions {
     replicator: options.replicator ?? false,
     portBase,
     rebootDelayMs: checkDuration('rebootDelayMs', options.rebootDelayMs ?? LAB_DEFAULTS.rebootDelayMs),
-    mirrorSizeMb: checkPositive('mirrorSizeMb', options.mirrorSizeMb ?? LAB_DEFAULTS.mirrorSizeMb, 'MB', true),
-    mirrorResyncMbPerSec: checkPositive('mirrorResyncMbPerSec', options.mirrorResyncMbPerSec ?? LAB_DEFAULTS.mirrorResyncMbPerSec, 'MB per second', false),
-    failoverMs: checkDuration('failoverMs', options.failoverMs ?? LAB_DEFAULTS.failoverMs),
+    mirrorSizeMb: checkPositive('--mirror-size-mb', options.mirrorSizeMb ?? LAB_DEFAULTS.mirrorSizeMb, 'MB', true),
+    mirrorResyncMbPerSec: checkPositive('--resync-mb-per-sec', options.mirrorResyncMbPerSec ?? LAB_DEFAULTS.mirrorResyncMbPerSec, 'MB per second', false),
+    failoverMs: checkDuration('--failover-ms', options.failoverMs ?? LAB_DEFAULTS.failoverMs),
     autoMirrorRecovery: options.autoMirrorRecovery ?? true,
     rpm: options.rpm ?? 'auto',
   };
