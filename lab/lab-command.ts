@@ -1,5 +1,6 @@
 // SPEC §7/§9: `lockstep lab up --dir LAB --nodes N [--platform P] [--version V] [--replicator]
-// [--port-base P] [--detach]` and `lockstep lab down --dir LAB`. `up --detach` runs the
+// [--port-base P] [--failover-ms MS] [--mirror-size-mb MB] [--resync-mb-per-sec R] [--detach]`
+// and `lockstep lab down --dir LAB`. `up --detach` runs the
 // hidden `lab supervise` in its own session and returns once every agent answers.
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync } from 'node:fs';
