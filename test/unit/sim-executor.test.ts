@@ -278,6 +278,14 @@ describe('CLUSTERPRO commands through the real ClusterproDriver', () => {
     expect((await driver('server2').status()).groups).toEqual([{ name: 'failover1', state: 'online', stateText: 'Online', currentServer: 'server2' }]);
   });
 
+  it('a failover with no server holding an up-to-date copy: Online Pending with current None, then Offline', async () => {
+    writeSimLab(lab, ['server1', 'server2'], { failoverMs: 2_000, mirrors: { md1: { server1: 'GREEN', server2: 'RED' } } });
+    await run('server1', 'clpdown');
+    expect((await driver('server2').status()).groups).toEqual([{ name: 'failover1', state: 'online-pending', stateText: 'Online Pending', currentServer: null }]);
+    clock += 2_000;
+    expect((await driver('server2').status()).groups).toEqual([{ name: 'failover1', state: 'offline', stateText: 'Offline', currentServer: null }]);
+  });
+
   it('a group will not start where its mirror is stale until clpmdctrl -f forces that copy to be the latest', async () => {
     writeSimLab(lab, ['server1', 'server2'], {
       servers: { server1: { state: 'down' }, server2: { state: 'online' } },
