@@ -1,6 +1,6 @@
 // SPEC §7/§9: `lockstep lab up --dir LAB --nodes N [--platform P] [--version V] [--replicator]
-// [--port-base P] [--detach]`, `lockstep lab down --dir LAB` and `lockstep lab power --dir LAB
-// NODE off|on`. `up --detach` runs the
+// [--port-base P] [--failover-ms MS] [--mirror-size-mb MB] [--resync-mb-per-sec R] [--detach]`,
+// `lockstep lab down --dir LAB` and `lockstep lab power --dir LAB NODE off|on`. `up --detach` runs the
 // hidden `lab supervise` in its own session and returns once every agent answers.
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync } from 'node:fs';
@@ -34,6 +34,9 @@ interface UpFlags {
   version?: string;
   replicator?: boolean;
   portBase?: string;
+  failoverMs?: string;
+  mirrorSizeMb?: string;
+  resyncMbPerSec?: string;
   detach?: boolean;
 }
 
@@ -48,6 +51,9 @@ export function registerLabCommand(program: Command): void {
     .option('--version <version-release>', 'CLUSTERPRO version installed on every node (default 2.0.0-1)')
     .option('--replicator', 'one mirror disk resource per failover group (CLUSTERPRO X Replicator)')
     .option('--port-base <port>', 'server1 listens on this port, server2 on the next… (default 17451)')
+    .option('--failover-ms <ms>', "how long a group takes to fail over when its server leaves (default 3000)")
+    .option('--mirror-size-mb <mb>', 'each mirror disk\'s size: a resync copies it whole (default 150)')
+    .option('--resync-mb-per-sec <rate>', 'the mirror resync rate (default 100)')
     .option('--detach', 'return once every agent answers; stop the lab with "lockstep lab down"')
     .action((flags: UpFlags) => reportFailure('lab up', () => runUp(flags)));
   lab
@@ -80,6 +86,9 @@ async function runUp(flags: UpFlags): Promise<void> {
     version: flags.version,
     replicator: flags.replicator === true,
     ...(flags.portBase !== undefined && { portBase: wholeNumber('--port-base', flags.portBase) }),
+    ...(flags.failoverMs !== undefined && { failoverMs: wholeNumber('--failover-ms', flags.failoverMs) }),
+    ...(flags.mirrorSizeMb !== undefined && { mirrorSizeMb: wholeNumber('--mirror-size-mb', flags.mirrorSizeMb) }),
+    ...(flags.resyncMbPerSec !== undefined && { mirrorResyncMbPerSec: wholeNumber('--resync-mb-per-sec', flags.resyncMbPerSec) }),
   };
   const checked = checkOptions(options);
   await assertPortsFree(labNodes(checked.nodeCount, checked.portBase));

@@ -20,7 +20,11 @@ export const LAB_DEFAULTS = {
   version: '2.0.0-1',
   portBase: 17451,
   rebootDelayMs: 1_500,
-  mirrorResyncMs: 1_500,
+  // A resync copies the whole mirror disk: 150 MB at 100 MB/s is 1.5 s.
+  mirrorSizeMb: 150,
+  mirrorResyncMbPerSec: 100,
+  // CLUSTERPRO's failover of a group whose server shut down: a few seconds to stop and start it.
+  failoverMs: 3_000,
 } as const;
 
 /** CPRO-XL050-06's target: what the lab's runbook upgrades to. */
@@ -40,7 +44,9 @@ export interface LabOptions {
   replicator?: boolean;
   portBase?: number;
   rebootDelayMs?: number;
-  mirrorResyncMs?: number;
+  mirrorSizeMb?: number;
+  mirrorResyncMbPerSec?: number;
+  failoverMs?: number;
   autoMirrorRecovery?: boolean;
   /** real: rpm and rpmbuild (refused where missing); emulated: the node's own rpm; auto (default): real where possible. */
   rpm?: 'auto' | RpmMode;
@@ -71,7 +77,9 @@ interface CheckedOptions {
   replicator: boolean;
   portBase: number;
   rebootDelayMs: number;
-  mirrorResyncMs: number;
+  mirrorSizeMb: number;
+  mirrorResyncMbPerSec: number;
+  failoverMs: number;
   autoMirrorRecovery: boolean;
   rpm: 'auto' | RpmMode;
 }
@@ -121,7 +129,9 @@ export function checkOptions(options: LabOptions): CheckedOptions {
     replicator: options.replicator ?? false,
     portBase,
     rebootDelayMs: checkDuration('rebootDelayMs', options.rebootDelayMs ?? LAB_DEFAULTS.rebootDelayMs),
-    mirrorResyncMs: checkDuration('mirrorResyncMs', options.mirrorResyncMs ?? LAB_DEFAULTS.mirrorResyncMs),
+    mirrorSizeMb: checkPositive('--mirror-size-mb', options.mirrorSizeMb ?? LAB_DEFAULTS.mirrorSizeMb, 'MB', true),
+    mirrorResyncMbPerSec: checkPositive('--resync-mb-per-sec', options.mirrorResyncMbPerSec ?? LAB_DEFAULTS.mirrorResyncMbPerSec, 'MB per second', false),
+    failoverMs: checkDuration('--failover-ms', options.failoverMs ?? LAB_DEFAULTS.failoverMs),
     autoMirrorRecovery: options.autoMirrorRecovery ?? true,
     rpm: options.rpm ?? 'auto',
   };
@@ -142,6 +152,13 @@ function parseVersionRelease(value: string): { version: string; release: string 
     throw badInput('--version', `"${value}" is not VERSION-RELEASE as rpm prints it, e.g. 2.0.0-1`);
   }
   return { version, release };
+}
+
+function checkPositive(field: string, value: number, unit: string, zeroAllowed: boolean): number {
+  if (!Number.isFinite(value) || value < 0 || (value === 0 && !zeroAllowed)) {
+    throw badInput(field, `expected a ${zeroAllowed ? 'non-negative' : 'positive'} number of ${unit}, got ${String(value)}`);
+  }
+  return value;
 }
 
 function checkDuration(field: string, value: number): number {
@@ -182,7 +199,9 @@ async function layOut(options: CheckedOptions, rpmMode: RpmMode): Promise<Lab> {
     servers: names,
     replicator: options.replicator,
     autoMirrorRecovery: options.autoMirrorRecovery,
-    mirrorResyncMs: options.mirrorResyncMs,
+    mirrorSizeMb: options.mirrorSizeMb,
+    mirrorResyncMbPerSec: options.mirrorResyncMbPerSec,
+    failoverMs: options.failoverMs,
   });
   writeClusterState(options.root, cluster);
   const runbook = renderLabRunbook({

@@ -18,6 +18,11 @@ const INVERSES: Readonly<Record<string, string>> = {
 
 const PACKAGE_KINDS = new Set(['package.install', 'package.upgrade']);
 
+/** Whether `lockstep rollback` can undo a run of this procedure (a blocker offers it then). */
+export function hasInverse(procedure: string): boolean {
+  return INVERSES[procedure] !== undefined;
+}
+
 export interface RollbackPlanInput {
   run: RunRow;
   tasks: TaskRow[];

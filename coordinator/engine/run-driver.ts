@@ -12,6 +12,7 @@ import type { RunWindow } from './run-window.js';
 import { decideFit } from '../schedule/window-fit.js';
 import { formatDuration } from '../../shared/duration.js';
 import { performStep, prepareDispatch, type StepOutcome } from './step-actions.js';
+import { hasInverse } from './rollback.js';
 
 type StageResult = 'passed' | 'waiting' | 'blocked';
 
@@ -256,13 +257,19 @@ export class RunDriver {
     return this.stopped || this.deps.store.runState(this.runId) === 'cancelled';
   }
 
+  /**
+   * Skipping the node is never offered: every built-in procedure ends with all its servers at
+   * one version behind barriers that count them all (3.1.2 (3)–(8), 3.1.3.5, 3.1.5), so a node
+   * left behind is a cluster the manual does not describe (docs/operator-guide.md).
+   */
   private block(run: RunRow, failure: TaskRow): void {
-    const remedies = ['retry', 'cancel'];
+    const remedies = ['retry', 'cancel', ...(hasInverse(run.procedure) ? ['rollback'] : [])];
+    const commands = remedies.map((remedy) => (remedy === 'retry' ? `lockstep retry ${run.id} --node ${failure.node}` : `lockstep ${remedy} ${run.id}`));
     this.deps.store.setState(run.id, 'blocked', {
       type: 'run.blocked',
       stepId: failure.stepId,
       node: failure.node,
-      message: `${failure.stepId} failed on ${failure.node}: ${failure.message}. No node passes the next barrier. Remedies: lockstep retry ${run.id} --node ${failure.node} | lockstep cancel ${run.id}`,
+      message: `${failure.stepId} failed on ${failure.node}: ${failure.message}. No node passes the next barrier. Remedies: ${commands.join(' | ')} (skipping the node is not offered: the procedure's barriers count every node)`,
       blocker: { stepId: failure.stepId, node: failure.node, message: failure.message, outputTail: failure.outputTail, remedies },
     });
   }

@@ -16,6 +16,8 @@ export const REFUSAL = {
   serverNotActive: 'Server is not active. Check if the cluster service is active.',
   badTarget: 'Invalid server. Specify a server that can run and stop the group, or a server that can be a target when you move the group.',
   suspended: 'Some invalid status. Check the status of cluster.',
+  // A group failing over is neither Online nor Offline: the product answers as for any bad status.
+  pending: 'Some invalid status. Check the status of cluster.',
   alreadyStopped: 'The group has already been stopped.',
   startedHere: 'The group has already been started on the local server.',
   startedElsewhere: 'The group has already been started on the other server. To start/stop the group on the local server, use -f option.',
@@ -24,18 +26,54 @@ export const REFUSAL = {
   noRecoverySource: 'Mirror recovery failed: no active server holds the latest data; force the recovery (clpmdctrl -f).',
 } as const;
 
-/** Finishes the resyncs that are due: the mirror turns GREEN on that server. */
+type DueEvent = { due: number } & ({ kind: 'resync'; mirror: string; server: string } | { kind: 'failover'; group: string; from: string });
+
+/**
+ * Moves the model's clock to `now`: the resyncs and failovers that are due finish, in the
+ * order they came due (a resync that ends first lets a later failover start on that server).
+ */
 export function advance(state: ClusterState, now: number): ClusterState {
   const next = structuredClone(state);
-  for (const [mirror, byServer] of Object.entries(next.resyncs)) {
-    for (const [server, due] of Object.entries(byServer)) {
-      if (due > now) continue;
-      setColor(next, mirror, server, 'GREEN');
-      delete byServer[server];
-      delete next.breakTimes[mirror]?.[server];
-    }
+  for (let event = nextDue(next, now); event !== undefined; event = nextDue(next, now)) {
+    if (event.kind === 'resync') finishResync(next, event.mirror, event.server);
+    else finishFailover(next, event.group, event.from);
   }
   return next;
+}
+
+function nextDue(state: ClusterState, now: number): DueEvent | undefined {
+  const due: DueEvent[] = [];
+  for (const [mirror, byServer] of Object.entries(state.resyncs)) {
+    for (const [server, at] of Object.entries(byServer)) if (at <= now) due.push({ kind: 'resync', due: at, mirror, server });
+  }
+  for (const [group, { from, due: at }] of Object.entries(state.failovers)) if (at <= now) due.push({ kind: 'failover', due: at, group, from });
+  return due.sort((a, b) => a.due - b.due)[0];
+}
+
+function finishResync(state: ClusterState, mirror: string, server: string): void {
+  setColor(state, mirror, server, 'GREEN');
+  delete state.resyncs[mirror]?.[server];
+  delete state.breakTimes[mirror]?.[server];
+}
+
+/** The failover time is over: the group starts on the next server of its policy that can run it, or stays offline. */
+function finishFailover(state: ClusterState, group: string, from: string): void {
+  delete state.failovers[group];
+  const entry = state.groups[group];
+  if (entry === undefined || entry.state !== 'moving') return;
+  const target = failoverTarget(state, group, from);
+  state.groups[group] = { ...entry, current: target ?? null, state: target === undefined ? 'offline' : 'online' };
+}
+
+/** How long a resync of `mirror` takes: its size at the mirror connect's rate. */
+export function resyncMs(state: ClusterState, mirror: string): number {
+  return Math.round(((state.mirrorSizeMb[mirror] ?? 0) / state.mirrorResyncMbPerSec) * 1000);
+}
+
+/** Where a group failing over would start if its failover time ended now (clpstat shows it as current). */
+export function pendingTarget(state: ClusterState, group: string): string | undefined {
+  const failover = state.failovers[group];
+  return failover === undefined ? undefined : failoverTarget(state, group, failover.from);
 }
 
 /** A server crashes, reboots or is shut down (clpdown, shutdown -r): its groups fail over. */
@@ -49,11 +87,12 @@ export function serverStopped(state: ClusterState, server: string, now: number):
 }
 
 /**
- * clpstdn: every server goes down together. A clean cluster shutdown leaves the mirrors as
- * they are (nothing writes to one side while the other is gone), so nothing resyncs on boot.
+ * clpstdn: every server goes down together, and their groups stop rather than fail over. A
+ * clean cluster shutdown leaves the mirrors as they are (nothing writes to one side while the
+ * other is gone), so nothing resyncs on boot.
  */
 export function clusterDown(state: ClusterState, servers: readonly string[], now: number): ClusterState {
-  return serversLeave(state, servers, 'down', now);
+  return serversLeave(state, servers, 'down', now, { stopGroups: true });
 }
 
 /**
@@ -77,6 +116,7 @@ export function moveGroup(state: ClusterState, group: string, destination: strin
   const entry = state.groups[group];
   if (entry === undefined) return refuse(REFUSAL.noGroup);
   if (state.suspended) return refuse(REFUSAL.suspended);
+  if (entry.state === 'moving') return refuse(REFUSAL.pending);
   if (entry.state === 'offline' || entry.current === null) return refuse(REFUSAL.alreadyStopped);
   const target = destination ?? failoverTarget(state, group, entry.current);
   if (target === undefined) return refuse(REFUSAL.badTarget);
@@ -89,19 +129,21 @@ export function startGroup(state: ClusterState, group: string, server: string): 
   const entry = state.groups[group];
   if (entry === undefined) return refuse(REFUSAL.noGroup);
   if (state.suspended) return refuse(REFUSAL.suspended);
+  if (entry.state === 'moving') return refuse(REFUSAL.pending);
   if (entry.current === server) return refuse(REFUSAL.startedHere);
   if (entry.current !== null) return refuse(REFUSAL.startedElsewhere);
   return runGroupOn(state, group, server);
 }
 
-/** clpgrp -t GROUP: the group stops wherever it runs. */
+/** clpgrp -t GROUP: the group stops wherever it runs; a failover under way is abandoned. */
 export function stopGroup(state: ClusterState, group: string): ClusterChange {
   const entry = state.groups[group];
   if (entry === undefined) return refuse(REFUSAL.noGroup);
   if (state.suspended) return refuse(REFUSAL.suspended);
-  if (entry.current === null) return refuse(REFUSAL.alreadyStopped);
+  if (entry.current === null && entry.state !== 'moving') return refuse(REFUSAL.alreadyStopped);
   const next = structuredClone(state);
   next.groups[group] = { ...entry, current: null, state: 'offline' };
+  delete next.failovers[group];
   return { ok: true, state: next };
 }
 
@@ -123,6 +165,29 @@ export function recoverMirror(state: ClusterState, mirror: string, now: number):
   return { ok: true, state: advance(startResyncs(state, [mirror], now), now) };
 }
 
+/**
+ * clpmdctrl -f [SERVER] MIRROR (forced recovery): `server`'s copy is declared the latest,
+ * whatever its colour — the way to start a group on a server whose copy is not up to date.
+ * The other servers' copies are now behind it: those that are up resync from it.
+ */
+export function forceMirrorRecovery(state: ClusterState, mirror: string, server: string, now: number): ClusterChange {
+  const colors = state.mirrors[mirror];
+  if (colors === undefined) return refuse(REFUSAL.noMirror);
+  if (!(server in colors)) return refuse(REFUSAL.noServer);
+  if (!isOnline(state, server)) return refuse(REFUSAL.serverNotActive);
+  const next = structuredClone(state);
+  const forced = next.mirrors[mirror] as Record<string, MirrorColor>;
+  for (const other of Object.keys(forced)) {
+    delete next.resyncs[mirror]?.[other];
+    if (other === server) continue;
+    forced[other] = 'RED';
+    next.breakTimes[mirror] = { ...next.breakTimes[mirror], [other]: now };
+  }
+  forced[server] = 'GREEN';
+  delete next.breakTimes[mirror]?.[server];
+  return { ok: true, state: advance(startResyncs(next, [mirror], now), now) };
+}
+
 /** Servers that would run `group` now: up, in the cluster, with every mirror of the group GREEN. */
 export function canRunGroup(state: ClusterState, group: string, server: string): boolean {
   const entry = state.groups[group];
@@ -135,7 +200,13 @@ export function mirrorIsNormal(state: ClusterState, mirror: string): boolean {
   return Object.values(state.mirrors[mirror] ?? {}).every((color) => color === 'GREEN');
 }
 
-function serversLeave(state: ClusterState, servers: readonly string[], to: 'offline' | 'down', now: number): ClusterState {
+/**
+ * Servers leave the cluster. Their groups fail over: `moving` for the failover time (the
+ * product detects the loss, stops what is left and starts the group elsewhere), then online on
+ * the next server of their policy that can run them then (advance). A suspended cluster does
+ * not monitor, so nothing fails over (3.1.4); a cluster shutdown stops its groups.
+ */
+function serversLeave(state: ClusterState, servers: readonly string[], to: 'offline' | 'down', now: number, options: { stopGroups?: boolean } = {}): ClusterState {
   // A server that is down cannot stop its cluster service: it has none running.
   const leaving = servers.filter((server) => {
     const current = state.servers[server]?.state;
@@ -147,11 +218,10 @@ function serversLeave(state: ClusterState, servers: readonly string[], to: 'offl
   for (const mirror of Object.keys(next.mirrors)) breakMirror(next, mirror, leaving, now);
   for (const [group, entry] of Object.entries(next.groups)) {
     if (entry.current === null || !leaving.includes(entry.current)) continue;
-    // A suspended cluster does not monitor, so nothing fails over (3.1.4).
-    const target = next.suspended ? undefined : failoverTarget(next, group, entry.current);
-    next.groups[group] = { ...entry, current: target ?? null, state: target === undefined ? 'offline' : 'online' };
+    next.groups[group] = { ...entry, current: null, state: next.suspended || options.stopGroups === true ? 'offline' : 'moving' };
+    if (next.groups[group]?.state === 'moving') next.failovers[group] = { from: entry.current, due: now + next.failoverMs };
   }
-  return next;
+  return advance(next, now);
 }
 
 /**
@@ -187,7 +257,7 @@ function startResyncs(state: ClusterState, mirrors: readonly string[], now: numb
     for (const [server, color] of Object.entries(next.mirrors[mirror] ?? {})) {
       if (color !== 'RED' || !isOnline(next, server)) continue;
       setColor(next, mirror, server, 'YELLOW');
-      next.resyncs[mirror] = { ...next.resyncs[mirror], [server]: now + next.mirrorResyncMs };
+      next.resyncs[mirror] = { ...next.resyncs[mirror], [server]: now + resyncMs(next, mirror) };
     }
   }
   return next;
@@ -200,7 +270,7 @@ function sourceOf(state: ClusterState, mirror: string): string | undefined {
 
 function startOfflineGroups(state: ClusterState): void {
   for (const [group, entry] of Object.entries(state.groups)) {
-    if (entry.current !== null) continue;
+    if (entry.current !== null || entry.state === 'moving') continue;
     const target = [entry.home, ...entry.servers].find((server) => canRunGroup(state, group, server));
     if (target !== undefined) state.groups[group] = { ...entry, current: target, state: 'online' };
   }

@@ -9,7 +9,10 @@ export interface TopologyInput {
   servers: readonly string[];
   replicator: boolean;
   autoMirrorRecovery: boolean;
-  mirrorResyncMs: number;
+  /** Every mirror disk's size, MB. */
+  mirrorSizeMb: number;
+  mirrorResyncMbPerSec: number;
+  failoverMs: number;
 }
 
 export function initialClusterState(input: TopologyInput): ClusterState {
@@ -37,7 +40,10 @@ export function initialClusterState(input: TopologyInput): ClusterState {
     mirrors,
     suspended: false,
     autoMirrorRecovery: input.autoMirrorRecovery,
-    mirrorResyncMs: input.mirrorResyncMs,
+    mirrorSizeMb: Object.fromEntries(Object.keys(mirrors).map((mirror) => [mirror, input.mirrorSizeMb])),
+    mirrorResyncMbPerSec: input.mirrorResyncMbPerSec,
+    failoverMs: input.failoverMs,
+    failovers: {},
     resyncs: {},
     breakTimes: {},
   };

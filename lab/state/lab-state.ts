@@ -36,8 +36,14 @@ export const clusterStateSchema = z.object({
   suspended: z.boolean(),
   /** Mirrors resync by themselves after a server comes back (the product's auto recovery). */
   autoMirrorRecovery: z.boolean(),
-  /** How long a resync takes once it starts. */
-  mirrorResyncMs: z.number().int().nonnegative(),
+  /** Each mirror disk's size in MB: a resync copies it whole at mirrorResyncMbPerSec. */
+  mirrorSizeMb: z.record(z.string(), z.number().nonnegative()).default({}),
+  /** The mirror connect's copy rate during a resync, MB per second. */
+  mirrorResyncMbPerSec: z.number().positive(),
+  /** How long a group takes to fail over: from its server leaving to running on the next one. */
+  failoverMs: z.number().int().nonnegative(),
+  /** Failovers under way: group → the server it left and the epoch ms when it starts elsewhere. */
+  failovers: z.record(z.string(), z.object({ from: z.string(), due: z.number() })).default({}),
   /** Resyncs under way: mirror → server → epoch ms when it turns GREEN. */
   resyncs: z.record(z.string(), z.record(z.string(), z.number())).default({}),
   /** When a mirror went out of sync on a server (Break Time in clpmdstat). */

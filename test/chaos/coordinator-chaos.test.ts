@@ -2,13 +2,16 @@
 // Replicator (the lab's own runbook.yaml: clusterpro/rolling-update), and restarted on the same database each time. The run completes; every node ran
 // `rpm -U` exactly once and no changing command twice (history.jsonl); no node ran a step of a
 // stage before the barrier in front of it passed; and the availability invariant held
-// throughout (cluster.json sampled every 50 ms: every group online or moving, at most one
-// server down). The kill moments come from a seeded PRNG: the seed is printed, and
-// LOCKSTEP_CHAOS_SEED=<seed> replays them.
+// throughout (test/support/availability.ts: every group online, at most one server offline or
+// down, no failover). At least a third of the kills land mid-dispatch, between a step's
+// step.dispatched and its result. The kill moments come from a seeded PRNG: the seed is
+// printed, and LOCKSTEP_CHAOS_SEED=<seed> replays them.
 import { basename } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunView, StepView } from '../../shared/domain/run.js';
-import { readClusterState, type HistoryEntry } from '../../lab/state/lab-state.js';
+import type { RunEvent } from '../../shared/domain/run.js';
+import type { HistoryEntry } from '../../lab/state/lab-state.js';
+import { availabilityViolations, sampleCluster } from '../support/availability.js';
 import { CoordinatorProcess } from '../support/coordinator-process.js';
 import { historySince, isCommand, isRead, labRunbookFacts, type LabRunbookFacts } from '../support/custom-runbook.js';
 import { lockstepCli, startLab, type TestLab } from '../support/lab-harness.js';
@@ -19,8 +22,8 @@ const MIN_KILLS = 20;
 // How long each coordinator lives before the next SIGKILL: some die while still starting or
 // resuming, some mid-dispatch, some while a step polls.
 const LIFETIME_MS = { min: 150, max: 1_300 };
-const SAMPLE_MS = 50;
 const FINAL = ['succeeded', 'failed', 'cancelled'];
+const STEP_RESULTS = new Set(['step.succeeded', 'step.failed', 'step.skipped']);
 
 let lab: TestLab;
 let coordinator: CoordinatorProcess;
@@ -37,27 +40,27 @@ afterAll(async () => {
   await lab?.down();
 });
 
-/** Samples cluster.json until stopped; returns every breach of the availability invariant. */
-function sampleAvailability(): { stop(): { samples: number; breaches: string[] } } {
-  const breaches: string[] = [];
-  let samples = 0;
-  const timer = setInterval(() => {
-    samples += 1;
-    try {
-      const state = readClusterState(lab.dir);
-      const down = Object.entries(state.servers).filter(([, server]) => server.state === 'down').map(([name]) => name);
-      const groups = Object.entries(state.groups).filter(([, group]) => group.state !== 'online' && group.state !== 'moving');
-      if (down.length > 1) breaches.push(`${Date.now()}: servers down together: ${down.join(', ')}`);
-      for (const [name, group] of groups) breaches.push(`${Date.now()}: group ${name} is ${group.state}`);
-    } catch (error) {
-      breaches.push(`${Date.now()}: cluster.json unreadable: ${String(error)}`);
-    }
-  }, SAMPLE_MS);
+/** The run's whole event history (the coordinator replays it and ends the stream: the run is final). */
+async function runEvents(runId: string): Promise<RunEvent[]> {
+  const events: RunEvent[] = [];
+  await coordinator.client.watch(runId, 0, (event) => events.push(event));
+  return events;
+}
+
+/**
+ * The kills that landed mid-dispatch: after a step.dispatched and before that step's result
+ * (step.succeeded, step.failed… on the same node), when the coordinator's crash leaves an
+ * operation in flight on an agent that the next coordinator must reconcile, not redo.
+ */
+function midDispatchKills(killedAt: readonly number[], events: readonly RunEvent[]): { midDispatch: number; unanswered: string[] } {
+  const windows = events.flatMap((event, index) => {
+    if (event.type !== 'step.dispatched') return [];
+    const result = events.slice(index + 1).find((later) => later.stepId === event.stepId && later.node === event.node && STEP_RESULTS.has(later.type));
+    return [{ step: `${event.stepId} on ${event.node}`, from: event.atMs, to: result?.atMs ?? Infinity }];
+  });
   return {
-    stop: () => {
-      clearInterval(timer);
-      return { samples, breaches };
-    },
+    midDispatch: killedAt.filter((t) => windows.some((window) => window.from <= t && t < window.to)).length,
+    unanswered: windows.filter((window) => window.to === Infinity).map((window) => window.step),
   };
 }
 
@@ -115,7 +118,7 @@ describe('the coordinator SIGKILLed at random moments of a rolling update with R
   it('completes the run: rpm -U once per node, no barrier jumped, the cluster available throughout', async () => {
     const seed = chaosRandom();
     console.log(`coordinator chaos: seed ${seed.seed} (replay with LOCKSTEP_CHAOS_SEED=${seed.seed})`);
-    const availability = sampleAvailability();
+    const sampler = sampleCluster(lab.dir);
     const began = Date.now();
     // The lab's own runbook: clusterpro/rolling-update (CPRO-XL050-06 3.1.3) with Replicator.
     const applied = await lockstepCli(['--coordinator', coordinator.address, 'apply', '--yes', lab.runbook]);
@@ -129,15 +132,19 @@ describe('the coordinator SIGKILLed at random moments of a rolling update with R
       const run = await coordinator.client.getRun(runId);
       return FINAL.includes(run.state) || run.state === 'blocked' ? run : undefined;
     }, 150_000, 100);
-    const { samples, breaches } = availability.stop();
+    const samples = sampler.stop();
+    const { midDispatch, unanswered } = midDispatchKills(coordinator.killedAt, await runEvents(runId));
     console.log(
-      `coordinator chaos: ${coordinator.kills} kills in ${((killsDoneAt - began) / 1000).toFixed(1)} s; run ${finished.state} after ${((Date.now() - began) / 1000).toFixed(1)} s; ${samples} availability samples`,
+      `coordinator chaos: ${coordinator.kills} kills in ${((killsDoneAt - began) / 1000).toFixed(1)} s, ${midDispatch} of them mid-dispatch; run ${finished.state} after ${((Date.now() - began) / 1000).toFixed(1)} s; ${samples.length} availability samples`,
     );
     expect(finished.state, finished.blocker?.message).toBe('succeeded');
     expect(coordinator.kills).toBeGreaterThanOrEqual(MIN_KILLS);
-    expect(breaches).toEqual([]);
+    // Every dispatch of a run that succeeded has its result: the windows are all closed.
+    expect(unanswered).toEqual([]);
+    expect(midDispatch * 3).toBeGreaterThanOrEqual(coordinator.kills);
 
     const history = historySince(lab.dir, finished.createdAtMs);
+    expect(availabilityViolations(samples, history, 1)).toEqual([]);
     const upgrades = history.filter((entry) => isCommand(entry, 'rpm', '-U'));
     // rpm reads the agent's checked copy of the package (docs/security.md §2), under its own name.
     const staged = (entry: HistoryEntry): string => entry.argv.join(' ').replace(/ \S+\/staging\/[0-9a-f]{24}\//, ' STAGED/');

@@ -71,9 +71,8 @@ describe('a custom runbook with two barriers, a gate and a rolling block', () =>
     const { runId } = await engine.submit({ runbookYaml: runbook.yaml, runbookPath: runbook.path, dryRun: false, autoApprove: false, requestedBy: 'test' });
     const waiting = await until(runId as string, ['awaiting-approval']);
     expect(waiting.pendingGates).toEqual(['kernel']);
-    // Nothing of the rolling block may run before the gate is approved.
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(readHistory(lab.dir).filter((entry) => entry.t >= started && isCommand(entry, 'rpm', '-U'))).toEqual([]);
+    // Nothing of the rolling block may run before the gate is approved: every rpm -U comes after (checked below).
+    expect(waiting.steps.filter((step) => step.id === 'upgrade').every((step) => step.state === 'pending')).toBe(true);
     const approvedAt = performance.timeOrigin + performance.now();
     engine.approve(runId as string, 'kernel', 'operator1', 'done', engine.getRun(runId as string).planHash);
     const finished = await until(runId as string, ['succeeded', 'blocked', 'failed']);
@@ -139,8 +138,11 @@ describe('cancel', () => {
     await until(runId as string, ['running']);
     await waitFor('the query to be sent', () => (engine.getRun(runId as string).steps.some((step) => step.id === 'query' && step.state === 'dispatched') ? true : undefined));
     expect(engine.cancel(runId as string).state).toBe('cancelled');
-    await new Promise((resolve) => setTimeout(resolve, 2500));
-    const run = engine.getRun(runId as string);
+    // The slow query (1.5 s) answers; its result is the event to wait for, not a sleep.
+    const run = await waitFor('the query sent before the cancel to finish', () => {
+      const current = engine.getRun(runId as string);
+      return current.steps.find((step) => step.id === 'query')?.state === 'dispatched' ? undefined : current;
+    }, 30_000);
     expect(run.state).toBe('cancelled');
     expect(run.steps.find((step) => step.id === 'query')?.state).toBe('succeeded');
     expect(run.steps.filter((step) => step.id === 'stop-evt').every((step) => step.state === 'pending')).toBe(true);

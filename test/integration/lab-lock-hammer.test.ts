@@ -45,7 +45,7 @@ describe('the lab lock under concurrent writers', () => {
 
   beforeEach(() => {
     temp = makeTempDir('lockstep-hammer-');
-    writeSimLab(temp.dir, ['server1', 'server2', 'server3', 'server4'], { mirrorResyncMs: 0 });
+    writeSimLab(temp.dir, ['server1', 'server2', 'server3', 'server4'], { failoverMs: 0 });
   });
 
   afterEach(() => temp.remove());
@@ -53,7 +53,7 @@ describe('the lab lock under concurrent writers', () => {
   it.each(['lab-state', 'lab-store'])('through %s: loses no update and no history line', async (via) => {
     const nodes = Array.from({ length: WORKERS }, (_, index) => `server${index + 1}`);
     await Promise.all(nodes.map((node) => runWorker(temp.dir, node, via)));
-    expect(readClusterState(temp.dir).mirrorResyncMs).toBe(WORKERS * ROUNDS);
+    expect(readClusterState(temp.dir).failoverMs).toBe(WORKERS * ROUNDS);
     const history = readHistory(temp.dir);
     expect(history).toHaveLength(WORKERS * ROUNDS);
     for (const node of nodes) expect(history.filter((entry) => entry.node === node)).toHaveLength(ROUNDS);

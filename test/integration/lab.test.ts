@@ -191,6 +191,8 @@ describe('lab up --detach', () => {
       ['--platform', ['--nodes', '2', '--platform', 'sparc']],
       ['--version', ['--nodes', '2', '--version', '2.0.0']],
       ['--port-base', ['--nodes', '2', '--port-base', '65535']],
+      ['--failover-ms', ['--nodes', '2', '--failover-ms', 'soon']],
+      ['--resync-mb-per-sec', ['--nodes', '2', '--resync-mb-per-sec', '0']],
     ] as const) {
       const result = await lockstep('lab', 'up', '--dir', fresh, ...args);
       expect(result.code, args.join(' ')).toBe(2);
@@ -302,6 +304,34 @@ describe('the nodes, through the agent API over mTLS', () => {
     expect(colours[0]).toBe('GREEN');
     expect(colours).toContain('RED');
     expect(colours.indexOf('RED')).toBeGreaterThan(0);
+  });
+
+  it('with --replicator: clpdown of the server running a group — clpstat shows it Online Pending for the failover time, then Online on the next server', async () => {
+    const lab = replicated as RunningLab;
+    const bootId = (await lab.client('server1').nodeInfo()).bootId;
+    const stopped = await lab.client('server1').clusterAction(op('server1'), { kind: 'stop-server' });
+    expect(stopped.state, stopped.result.message).toBe('SUCCEEDED');
+    // server1 powers off once it has answered: its failover starts then.
+    const failover = await until('server1 to leave the cluster', 10_000, async () => readClusterState(lab.root).failovers.failover1);
+    const clpdown = readHistory(lab.root).findLast((line) => line.node === 'server1' && line.argv[0] === 'clpdown');
+    // The lab's default failover time, counted from after clpdown ran (cluster.json's clock).
+    expect(failover.from).toBe('server1');
+    expect(failover.due - (clpdown?.t ?? Infinity)).toBeGreaterThanOrEqual(3_000 - 1);
+    const pending = (await lab.client('server2').clusterStatus()).groups.find((group) => group.name === 'failover1');
+    // Unless the machine was so slow that the failover ended already: then it is online on server2.
+    if (pending?.state !== 'online') expect(pending).toMatchObject({ state: 'online-pending', stateText: 'Online Pending', currentServer: 'server2' });
+    const online = await until('failover1 to be online on server2', 15_000, async () => {
+      const group = (await lab.client('server2').clusterStatus()).groups.find((each) => each.name === 'failover1');
+      return group?.state === 'online' ? group : undefined;
+    });
+    expect(online.currentServer).toBe('server2');
+    expect(readClusterState(lab.root).failovers).toEqual({});
+    // The lab as the next test expects it: server1 back, md1 GREEN on both.
+    await until('server1 to come back', 20_000, async () => ((await lab.client('server1').nodeInfo()).bootId !== bootId ? true : undefined));
+    await until('md1 to be GREEN on both servers again', 15_000, async () => {
+      const md1 = readClusterState(lab.root).mirrors.md1;
+      return md1?.server1 === 'GREEN' && md1.server2 === 'GREEN' ? true : undefined;
+    });
   });
 });
 

@@ -1,9 +1,10 @@
 // The rpm driver against the real rpm 4.18 and a private database: the manual's install,
-// update and downgrade (sections 3.1.1, 3.1.2, 6) on real, empty CLUSTERPRO packages.
+// update and downgrade (sections 3.1.1, 3.1.2, 6) on real, empty CLUSTERPRO packages. Each
+// test starts from a new database with what it needs installed, so any order works.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { RpmDriver } from '../../agent/drivers/package/rpm-driver.js';
 import { ProcessExecutor } from '../../agent/exec/process-executor.js';
 import { packageLabel, type PackageInfo, type PackageRequest } from '../../shared/domain/package.js';
@@ -15,11 +16,16 @@ const label = (info: PackageInfo | undefined): string => (info ? packageLabel(in
 describe.skipIf(!haveTools('rpm', 'rpmbuild'))('RpmDriver with the real rpm and a private database', () => {
   let dir: string;
   let dbPath: string;
+  let databases = 0;
   let rpms: Record<string, string>;
   let driver: RpmDriver;
   const old = (): string => rpms['clusterpro-2.0.0-1.x86_64'] ?? '';
   const update = (): string => rpms['clusterpro-2.1.3-1.x86_64'] ?? '';
   const apply = (request: PackageRequest) => driver.apply(request);
+  /** The database starts with this package installed. */
+  const given = async (path: string): Promise<void> => {
+    expect((await apply({ action: 'install', path })).ok).toBe(true);
+  };
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'lockstep-rpm-'));
@@ -29,6 +35,11 @@ describe.skipIf(!haveTools('rpm', 'rpmbuild'))('RpmDriver with the real rpm and 
       { version: '2.1.3', release: '1', arch: 'x86_64', summary: 'CLUSTERPRO X 2.1 for Linux(x86_64)' },
       { version: '2.1.3', release: '1', arch: 'ia64', summary: 'CLUSTERPRO X 2.1 for Linux(ia64)' },
     ]);
+  });
+
+  beforeEach(async () => {
+    databases += 1;
+    dbPath = join(dir, `rpmdb-${databases}`);
     await initRpmDb(dbPath);
     driver = new RpmDriver({ executor: new ProcessExecutor(), dbPath, timeoutMs: 30_000 });
   });
@@ -65,6 +76,7 @@ describe.skipIf(!haveTools('rpm', 'rpmbuild'))('RpmDriver with the real rpm and 
   });
 
   it('3.1.2: upgrades to 2.1.3-1 with rpm -U', async () => {
+    await given(old());
     const result = await apply({ action: 'upgrade', path: update() });
     expect(result).toMatchObject({ ok: true, message: '' });
     expect(label(result.packageChange?.before)).toBe('clusterpro-2.0.0-1.x86_64');
@@ -72,6 +84,7 @@ describe.skipIf(!haveTools('rpm', 'rpmbuild'))('RpmDriver with the real rpm and 
   });
 
   it('refuses the same upgrade again, cleanly', async () => {
+    await given(update());
     const result = await apply({ action: 'upgrade', path: update() });
     expect(result.ok).toBe(false);
     expect(result.message).toMatch(/exited with \d+: package clusterpro-2\.1\.3-1\.x86_64 is already installed$/);
@@ -80,12 +93,14 @@ describe.skipIf(!haveTools('rpm', 'rpmbuild'))('RpmDriver with the real rpm and 
   });
 
   it('refuses an older package given as an upgrade', async () => {
+    await given(update());
     const result = await apply({ action: 'upgrade', path: old() });
     expect(result.ok).toBe(false);
     expect(result.message).toMatch(/package clusterpro-2\.1\.3-1\.x86_64 \(which is newer than clusterpro-2\.0\.0-1\.x86_64\) is already installed$/);
   });
 
   it('test_only runs --test and changes nothing', async () => {
+    await given(update());
     const result = await apply({ action: 'downgrade', path: old(), testOnly: true });
     expect(result.ok).toBe(true);
     expect(result.commands[0]?.argv).toEqual(['rpm', '--dbpath', dbPath, '-U', '--oldpackage', '--test', old()]);
@@ -94,13 +109,14 @@ describe.skipIf(!haveTools('rpm', 'rpmbuild'))('RpmDriver with the real rpm and 
   });
 
   it('downgrades with --oldpackage', async () => {
+    await given(update());
     const result = await apply({ action: 'downgrade', path: old() });
     expect(result).toMatchObject({ ok: true, message: '' });
     expect(label(result.packageChange?.after)).toBe('clusterpro-2.0.0-1.x86_64');
   });
 
   it('6: downgrades with --force, the manual\'s way', async () => {
-    expect((await apply({ action: 'upgrade', path: update() })).ok).toBe(true);
+    await given(update());
     const result = await apply({ action: 'downgrade', path: old(), force: true });
     expect(result).toMatchObject({ ok: true, message: '' });
     expect(result.commands[0]?.argv).toEqual(['rpm', '--dbpath', dbPath, '-U', '--force', old()]);
@@ -109,6 +125,7 @@ describe.skipIf(!haveTools('rpm', 'rpmbuild'))('RpmDriver with the real rpm and 
   });
 
   it('removes with rpm -e, and a second removal fails cleanly', async () => {
+    await given(old());
     const result = await apply({ action: 'remove', name: 'clusterpro' });
     expect(result).toMatchObject({ ok: true, packageChange: { after: { installed: false } } });
     const again = await apply({ action: 'remove', name: 'clusterpro' });

@@ -8,6 +8,8 @@ export class CoordinatorProcess {
   private current: Spawned | undefined;
   /** How often it was killed with SIGKILL. */
   kills = 0;
+  /** When each SIGKILL was sent, epoch ms. */
+  readonly killedAt: number[] = [];
 
   private constructor(
     readonly address: string,
@@ -43,6 +45,7 @@ export class CoordinatorProcess {
   async kill(): Promise<void> {
     const current = this.current;
     if (current === undefined) return;
+    this.killedAt.push(Date.now());
     current.child.kill('SIGKILL');
     await current.exited;
     this.current = undefined;

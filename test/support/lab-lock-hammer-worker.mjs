@@ -11,17 +11,17 @@ const [labDir, node, roundsText, via] = process.argv.slice(2);
 const rounds = Number(roundsText);
 const store = new LabStore(labDir, node, Date.now);
 
-/** mirrorResyncMs is the counter: a schema field, so it survives the schema's parse. */
+/** failoverMs is the counter: a schema field, so it survives the schema's parse. */
 async function increment() {
   if (via === 'lab-store') {
     await store.update((view) => {
-      view.cluster.mirrorResyncMs += 1;
+      view.cluster.failoverMs += 1;
     });
     return;
   }
   await withLabLock(labDir, () => {
     const state = readClusterState(labDir);
-    writeClusterState(labDir, { ...state, mirrorResyncMs: state.mirrorResyncMs + 1 });
+    writeClusterState(labDir, { ...state, failoverMs: state.failoverMs + 1 });
   });
 }
 

@@ -6,9 +6,12 @@ import {
   advance,
   canRunGroup,
   clusterDown,
+  forceMirrorRecovery,
   moveGroup,
+  pendingTarget,
   recoverMirror,
   REFUSAL,
+  resyncMs,
   serverDown,
   serverJoins,
   serverStopped,
@@ -32,7 +35,10 @@ function cluster(overrides: Partial<ClusterState> = {}): ClusterState {
     mirrors: { md1: { server1: 'GREEN', server2: 'GREEN', server3: 'GREEN' } },
     suspended: false,
     autoMirrorRecovery: true,
-    mirrorResyncMs: 1000,
+    mirrorSizeMb: { md1: 500 },
+    mirrorResyncMbPerSec: 500,
+    failoverMs: 0,
+    failovers: {},
     resyncs: {},
     breakTimes: {},
     ...overrides,
@@ -194,5 +200,97 @@ describe('clpmdctrl -r', () => {
   it('is a success when there is nothing to recover, and refuses an unknown mirror', () => {
     expect(accepted(recoverMirror(cluster(), 'md1', T0)).mirrors.md1?.server1).toBe('GREEN');
     expect(refusal(recoverMirror(cluster(), 'md9', T0))).toBe(REFUSAL.noMirror);
+  });
+});
+
+describe('failover takes time', () => {
+  const slow = (overrides: Partial<ClusterState> = {}): ClusterState => cluster({ failoverMs: 3_000, ...overrides });
+
+  it('a group whose server leaves is moving for the failover time, then online on the next server of its policy', () => {
+    const left = serverDown(slow(), 'server1', T0);
+    expect(left.groups.failover1).toMatchObject({ current: null, state: 'moving' });
+    expect(left.failovers.failover1).toEqual({ from: 'server1', due: T0 + 3_000 });
+    expect(pendingTarget(left, 'failover1')).toBe('server2');
+    expect(advance(left, T0 + 2_999).groups.failover1).toMatchObject({ current: null, state: 'moving' });
+    const after = advance(left, T0 + 3_000);
+    expect(after.groups.failover1).toMatchObject({ current: 'server2', state: 'online' });
+    expect(after.failovers).toEqual({});
+  });
+
+  it('picks the next server that is up when the time is over, and stays offline when none is', () => {
+    const left = serverDown(slow(), 'server1', T0);
+    const secondGone = serverDown(left, 'server2', T0 + 1_000);
+    expect(advance(secondGone, T0 + 3_000).groups.failover1?.current).toBe('server3');
+    const allGone = serverDown(secondGone, 'server3', T0 + 2_000);
+    expect(advance(allGone, T0 + 5_000).groups.failover1).toMatchObject({ current: null, state: 'offline' });
+  });
+
+  it('a group failing over cannot be moved or started, and clpgrp -t abandons the failover', () => {
+    const left = serverDown(slow(), 'server1', T0);
+    expect(refusal(moveGroup(left, 'failover1', 'server3'))).toBe(REFUSAL.pending);
+    expect(refusal(startGroup(left, 'failover1', 'server3'))).toBe(REFUSAL.pending);
+    const stopped = accepted(stopGroup(left, 'failover1'));
+    expect(stopped.failovers).toEqual({});
+    expect(advance(stopped, T0 + 10_000).groups.failover1).toMatchObject({ current: null, state: 'offline' });
+  });
+
+  it('a server that joins during a failover does not start the group early', () => {
+    const everyoneElseDown = slow({ servers: { server1: { state: 'online' }, server2: { state: 'down' }, server3: { state: 'down' } } });
+    const left = serverDown(everyoneElseDown, 'server1', T0);
+    const joined = serverJoins(left, 'server3', T0 + 100);
+    expect(joined.groups.failover1?.state).toBe('moving');
+    expect(advance(joined, T0 + 3_000).groups.failover1?.current).toBe('server3');
+  });
+
+  it('clpstdn stops the groups at once: a cluster shutdown is no failover', () => {
+    const state = clusterDown(slow(), ['server1', 'server2', 'server3'], T0);
+    expect(Object.values(state.groups).map((group) => group.state)).toEqual(['offline', 'offline']);
+    expect(state.failovers).toEqual({});
+  });
+});
+
+describe('mirror resync takes the size over the rate, and gates failover', () => {
+  it('lasts size / rate', () => {
+    const state = cluster({ mirrorSizeMb: { md1: 2_048 }, mirrorResyncMbPerSec: 512 });
+    expect(resyncMs(state, 'md1')).toBe(4_000);
+    const back = serverJoins(serverDown(state, 'server1', T0), 'server1', T0 + 10);
+    expect(back.resyncs.md1?.server1).toBe(T0 + 10 + 4_000);
+  });
+
+  it('a failover waits for no resync: a server still YELLOW is passed over for the next GREEN one', () => {
+    const state = cluster({ failoverMs: 1_000, mirrors: { md1: { server1: 'GREEN', server2: 'YELLOW', server3: 'GREEN' } }, resyncs: { md1: { server2: T0 + 5_000 } } });
+    expect(advance(serverDown(state, 'server1', T0), T0 + 1_000).groups.failover1?.current).toBe('server3');
+  });
+
+  it('a resync that ends within the failover time lets the group start there', () => {
+    const state = cluster({ failoverMs: 1_000, mirrors: { md1: { server1: 'GREEN', server2: 'YELLOW', server3: 'GREEN' } }, resyncs: { md1: { server2: T0 + 500 } } });
+    const left = serverDown(state, 'server1', T0);
+    expect(left.mirrors.md1?.server2).toBe('YELLOW');
+    expect(advance(left, T0 + 1_000).groups.failover1?.current).toBe('server2');
+  });
+
+  it('a resync whose last source leaves stops, and the group has nowhere to go', () => {
+    const state = cluster({ failoverMs: 1_000, mirrors: { md1: { server1: 'GREEN', server2: 'YELLOW', server3: 'RED' } }, resyncs: { md1: { server2: T0 + 500 } } });
+    const left = serverDown(state, 'server1', T0);
+    expect(left.mirrors.md1?.server2).toBe('RED');
+    expect(advance(left, T0 + 1_000).groups.failover1).toMatchObject({ current: null, state: 'offline' });
+  });
+
+  it('a group will not start on a stale copy, unless the recovery is forced (clpmdctrl -f)', () => {
+    const alone = cluster({ servers: { server1: { state: 'down' }, server2: { state: 'online' }, server3: { state: 'down' } }, mirrors: { md1: { server1: 'GREEN', server2: 'RED', server3: 'RED' } } });
+    const stopped = accepted(stopGroup(alone, 'failover1'));
+    expect(refusal(startGroup(stopped, 'failover1', 'server2'))).toMatch(/^Failed to start one or more resources.*md1 is RED on server2/);
+    const forced = accepted(forceMirrorRecovery(stopped, 'md1', 'server2', T0));
+    expect(forced.mirrors.md1).toEqual({ server1: 'RED', server2: 'GREEN', server3: 'RED' });
+    expect(accepted(startGroup(forced, 'failover1', 'server2')).groups.failover1).toMatchObject({ current: 'server2', state: 'online' });
+    expect(refusal(forceMirrorRecovery(stopped, 'md1', 'server1', T0))).toBe(REFUSAL.serverNotActive);
+    expect(refusal(forceMirrorRecovery(stopped, 'md9', 'server2', T0))).toBe(REFUSAL.noMirror);
+  });
+
+  it('a forced recovery resyncs the other servers that are up from the forced copy', () => {
+    const state = cluster({ mirrors: { md1: { server1: 'GREEN', server2: 'RED', server3: 'GREEN' } } });
+    const forced = accepted(forceMirrorRecovery(state, 'md1', 'server2', T0));
+    expect(forced.mirrors.md1).toEqual({ server1: 'YELLOW', server2: 'GREEN', server3: 'YELLOW' });
+    expect(advance(forced, T0 + 1_000).mirrors.md1).toEqual({ server1: 'GREEN', server2: 'GREEN', server3: 'GREEN' });
   });
 });

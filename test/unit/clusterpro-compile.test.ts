@@ -212,6 +212,39 @@ describe('clusterpro/downgrade (6) and clusterpro/install (3.1.1)', () => {
     expect(stageIds(plan).slice(1)).toEqual(stageIds(compile('clusterpro/update', 2)));
   });
 
+  it('6 on part of the cluster (a rollback of the servers a run changed): no clpstdn; their groups move to the others, then each leaves with clpdown', () => {
+    const cluster = clusterproFacts(3, { installed: clusterproPackage('2.1.3-1'), file: clusterproPackage('2.0.0-1') });
+    // The runbook names server1 and server2; server3, not named, must never be powered off.
+    const facts = { ...cluster, nodes: cluster.nodes.filter((node) => node.name !== 'server3') };
+    const plan = compile('clusterpro/downgrade', 2, { package: '/srv/updates/clusterpro-2.0.0-1.x86_64.rpm' }, facts);
+    expect(tasks(plan).filter((task) => task.kind === 'cluster.shutdown')).toEqual([]);
+    expect(outline(plan).slice(0, 6)).toEqual([
+      'gate older-version-supports-kernel',
+      'tasks disable-services | server1: disable-services | server2: disable-services',
+      'barrier all-disabled',
+      'tasks move-groups-away | server1: move-groups-away:failover1 | server2: move-groups-away:failover2',
+      'tasks server-shutdown | server1: server-shutdown downgrade enable-services | server2: server-shutdown downgrade enable-services',
+      'barrier all-updated',
+    ]);
+    expect(tasks(plan).filter((task) => task.kind === 'group.move').map((task) => task.params)).toEqual([
+      expect.objectContaining({ group: 'failover1', to: 'server3' }),
+      expect.objectContaining({ group: 'failover2', to: 'server3' }),
+    ]);
+  });
+
+  it('6 on part of the cluster whose servers are all out of it (a run cancelled mid-batch): the lead is a named server that answers', () => {
+    const cluster = clusterproFacts(3, { installed: clusterproPackage('2.1.3-1'), file: clusterproPackage('2.0.0-1') });
+    const servers = (cluster.cluster?.servers ?? []).map((server) => (server.name === 'server2' ? { ...server, state: 'offline' as const, stateText: 'Offline' } : server));
+    const facts = { ...cluster, nodes: cluster.nodes.filter((node) => node.name === 'server2'), cluster: { ...(cluster.cluster as NonNullable<ClusterFacts['cluster']>), servers } };
+    const runbook = clusterproRunbook('clusterpro/downgrade', 3, { package: '/srv/updates/clusterpro-2.0.0-1.x86_64.rpm' });
+    const plan = (BUILT_IN_PROCEDURES.get('clusterpro/downgrade') as NonNullable<ReturnType<typeof BUILT_IN_PROCEDURES.get>>).compile({ ...runbook, nodes: runbook.nodes.filter((node) => node.name === 'server2') }, facts);
+    expect(plan.lead).toBe('server2');
+    expect(tasks(plan).filter((task) => task.kind === 'server.shutdown').map((task) => task.node)).toEqual(['server2']);
+    // The whole cluster named, none of it online: still refused, clpstdn needs a server in the cluster.
+    const allOffline = { ...cluster, cluster: { ...(cluster.cluster as NonNullable<ClusterFacts['cluster']>), servers: servers.map((server) => ({ ...server, state: 'offline' as const })) } };
+    expect(thrown(() => compile('clusterpro/downgrade', 3, { package: '/srv/updates/clusterpro-2.0.0-1.x86_64.rpm' }, allOffline))).toMatchObject({ message: expect.stringContaining('no node is both reachable and online') });
+  });
+
   it('3.1.1: rpm -i on every server, confirm, reboot, verify, then the licence gate', () => {
     const plan = compile('clusterpro/install', 2, { kernelUpdate: true }, clusterproFacts(2, { installed: undefined }));
     expect(outline(plan)).toEqual([

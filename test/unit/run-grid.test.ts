@@ -55,13 +55,13 @@ describe('the run grid', () => {
       ...base,
       state: 'blocked',
       steps: [step('upgrade', 'package.upgrade', 'server2', 'failed', { attempt: 2 })],
-      blocker: { stepId: 'upgrade', node: 'server2', message: 'rpm -U exited 1', outputTail: 'error: Failed dependencies:\n\tlibfoo is needed\n', remedies: ['retry', 'skip-node', 'cancel'] },
+      blocker: { stepId: 'upgrade', node: 'server2', message: 'rpm -U exited 1', outputTail: 'error: Failed dependencies:\n\tlibfoo is needed\n', remedies: ['retry', 'cancel', 'rollback'] },
     };
     const text = renderRunGrid(blocked);
     expect(text).toContain('upgrade  package.upgrade  FAILED#2');
     expect(text).toContain('BLOCKED at step upgrade on server2: rpm -U exited 1');
     expect(text).toContain('  | \tlibfoo is needed');
-    expect(text).toContain('  lockstep retry r-42 --node server2\n  skip-node\n  lockstep cancel r-42\n');
+    expect(text).toContain('  lockstep retry r-42 --node server2\n  lockstep cancel r-42\n  lockstep rollback r-42\n');
   });
 
   it('lists the gates waiting for approval as the commands that approve them', () => {

@@ -267,6 +267,51 @@ describe('CLUSTERPRO commands through the real ClusterproDriver', () => {
     stop();
   });
 
+  it('a failover takes the failover time: clpstat shows the group Online Pending, then Online on the next server', async () => {
+    writeSimLab(lab, ['server1', 'server2'], { failoverMs: 3_000 });
+    await run('server1', 'clpdown');
+    const pending = await driver('server2').status();
+    expect(pending.groups).toEqual([{ name: 'failover1', state: 'online-pending', stateText: 'Online Pending', currentServer: 'server2' }]);
+    clock += 2_999;
+    expect((await driver('server2').status()).groups[0]?.state).toBe('online-pending');
+    clock += 1;
+    expect((await driver('server2').status()).groups).toEqual([{ name: 'failover1', state: 'online', stateText: 'Online', currentServer: 'server2' }]);
+  });
+
+  it('a failover with no server holding an up-to-date copy: Online Pending with current None, then Offline', async () => {
+    writeSimLab(lab, ['server1', 'server2'], { failoverMs: 2_000, mirrors: { md1: { server1: 'GREEN', server2: 'RED' } } });
+    await run('server1', 'clpdown');
+    expect((await driver('server2').status()).groups).toEqual([{ name: 'failover1', state: 'online-pending', stateText: 'Online Pending', currentServer: null }]);
+    clock += 2_000;
+    expect((await driver('server2').status()).groups).toEqual([{ name: 'failover1', state: 'offline', stateText: 'Offline', currentServer: null }]);
+  });
+
+  it('a group will not start where its mirror is stale until clpmdctrl -f forces that copy to be the latest', async () => {
+    writeSimLab(lab, ['server1', 'server2'], {
+      servers: { server1: { state: 'down' }, server2: { state: 'online' } },
+      groups: { failover1: { current: null, state: 'offline', home: 'server1', servers: ['server1', 'server2'], mirrors: ['md1'] } },
+      mirrors: { md1: { server1: 'GREEN', server2: 'RED' } },
+    });
+    expect(await run('server2', 'clpgrp', '-s', 'failover1')).toMatchObject({ exitCode: 1, stderr: expect.stringMatching(/^Failed to start one or more resources.*md1 is RED on server2/) });
+    expect(await run('server2', 'clpmdctrl', '-f', 'server2', 'md1')).toMatchObject({ exitCode: 0, stdout: 'Command succeeded.\n' });
+    expect(readClusterState(lab).mirrors.md1).toEqual({ server1: 'RED', server2: 'GREEN' });
+    expect(await run('server2', 'clpgrp', '-s', 'failover1')).toMatchObject({ exitCode: 0 });
+    expect((await driver('server2').status()).groups[0]).toMatchObject({ state: 'online', currentServer: 'server2' });
+  });
+
+  it('clpmdstat shows a resync under way: YELLOW, and the difference falling with the copy', async () => {
+    writeSimLab(lab, ['server1', 'server2'], { mirrorSizeMb: { md1: 1_000 }, mirrorResyncMbPerSec: 100 });
+    await run('server2', 'reboot');
+    await bootNode(lab, 'server2', clock);
+    const percent = async (): Promise<string> => /Difference Percent\s+(\d+%)/.exec((await run('server1', 'clpmdstat', '--mirror', 'md1')).stdout)?.[1] ?? 'none';
+    expect(await percent()).toBe('100%');
+    clock += 7_500;
+    expect(await percent()).toBe('25%');
+    expect(readClusterState(lab).mirrors.md1?.server2).toBe('YELLOW');
+    clock += 2_500;
+    expect((await run('server1', 'clpmdstat', '--mirror', 'md1')).stdout).toMatch(/Mirror Status: Normal/);
+  });
+
   it('clpmdctrl -r starts a recovery when automatic recovery is off', async () => {
     writeSimLab(lab, ['server1', 'server2'], { autoMirrorRecovery: false });
     await run('server2', 'reboot');

@@ -34,6 +34,9 @@ interface Scope {
   batch: string[];
   /** The procedure stops the cluster by design: its shutdowns and reboots are planned downtime. */
   stopsCluster: boolean;
+  /** The cluster's servers the runbook does not name, and those of them online (a move's targets). */
+  others: string[];
+  othersOnline: string[];
 }
 
 /** The steps that take a server out: with a procedure that stops the cluster, planned downtime. */
@@ -46,7 +49,7 @@ export function compileClusterpro(definition: ProcedureDefinition, runbook: Runb
   const params = parseClusterproParams(runbook);
   const bundle = loadRunbookBundle(runbook);
   const { refusals, warnings } = preflight({ runbook, facts, bundle, procedure: definition });
-  const lead = leadNode(runbook, facts);
+  const lead = leadNode(runbook, facts, definition);
   if (lead === undefined) refusals.push({ rule: 'cluster-not-normal', message: 'no node is both reachable and online in the cluster to run the single-server steps' });
   if (refusals.length > 0 || lead === undefined) throw preflightError(definition, refusals);
   const nodes = runbook.nodes.map((node) => node.name);
@@ -64,6 +67,8 @@ export function compileClusterpro(definition: ProcedureDefinition, runbook: Runb
     updated: [],
     batch: [],
     stopsCluster: definition.stopsCluster,
+    others: (facts.cluster?.servers ?? []).filter((server) => !nodes.includes(server.name)).map((server) => server.name),
+    othersOnline: (facts.cluster?.servers ?? []).filter((server) => !nodes.includes(server.name) && server.state === 'online').map((server) => server.name),
   };
   const output = new StageBuilder();
   for (const step of definition.steps) emit(step, scope, output);
@@ -88,11 +93,16 @@ export function loadRunbookBundle(runbook: Runbook): Bundle {
   return loadBundle(runbook.bundle);
 }
 
-/** SPEC §5.2: the first node, in the runbook's order, that answers and is online in the cluster. */
-function leadNode(runbook: Runbook, facts: ClusterFacts): string | undefined {
+/**
+ * SPEC §5.2: the first node, in the runbook's order, that answers and is online in the cluster.
+ * A full stop of part of the cluster (the rollback of a run stopped while its servers were out
+ * of the cluster) runs nothing on the lead before its servers rejoin: any node that answers.
+ */
+function leadNode(runbook: Runbook, facts: ClusterFacts, definition: ProcedureDefinition): string | undefined {
   const online = (name: string): boolean => facts.cluster === undefined || facts.cluster.servers.some((server) => server.name === name && server.state === 'online');
-  const reachable = new Set(facts.nodes.filter((node) => node.reachable).map((node) => node.name));
-  return runbook.nodes.map((node) => node.name).find((name) => reachable.has(name) && online(name));
+  const reachable = runbook.nodes.map((node) => node.name).filter((name) => facts.nodes.some((node) => node.name === name && node.reachable));
+  const partOfCluster = (facts.cluster?.servers ?? []).some((server) => !runbook.nodes.some((node) => node.name === server.name));
+  return reachable.find(online) ?? (partOfCluster && !definition.needsNormalCluster ? reachable[0] : undefined);
 }
 
 function preflightError(definition: ProcedureDefinition, refusals: Refusal[]): LockstepError {
@@ -145,7 +155,8 @@ function lanesOf(step: NodeStep, scope: Scope): Record<string, NodeTask[]> {
   const id = scoped(step.id, scope);
   if (step.do.kind === 'group.move') {
     const lanes: Record<string, NodeTask[]> = {};
-    const moves = planMoves(step.do.placement, scope.placement, scope.home, { order: scope.order, updated: scope.updated, batch: scope.batch });
+    const offRunbook = step.do.placement === 'off-runbook';
+    const moves = planMoves(step.do.placement, scope.placement, scope.home, { order: scope.order, updated: scope.updated, batch: offRunbook ? scope.nodes : scope.batch, others: scope.othersOnline });
     // CPRO-XL050-06 3.1.3.1 (1): clpgrp runs on the server the group leaves.
     for (const move of moves) (lanes[move.from] ??= []).push(task(`${id}:${move.group}`, 'group.move', { group: move.group, to: move.to }));
     return lanes;
@@ -193,7 +204,16 @@ function task(stepId: string, kind: NodeStepKind, params: Omit<StepParams, 'time
 }
 
 function holds(condition: Condition, scope: Scope): boolean {
-  return condition === 'replicator' ? scope.replicator : scope.params[condition];
+  switch (condition) {
+    case 'replicator':
+      return scope.replicator;
+    case 'wholeCluster':
+      return scope.others.length === 0;
+    case 'partOfCluster':
+      return scope.others.length > 0;
+    default:
+      return scope.params[condition];
+  }
 }
 
 /** Inside a rolling batch, ids carry the batch's servers: stage ids stay unique within the plan, and so do the ids of tasks on nodes outside the batch. */

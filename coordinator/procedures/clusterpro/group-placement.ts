@@ -17,6 +17,8 @@ export interface RollingState {
   updated: readonly string[];
   /** The servers being updated now. */
   batch: readonly string[];
+  /** The cluster's servers the runbook does not name (online ones). */
+  others?: readonly string[];
 }
 
 /** group → the server it runs on (null: it runs nowhere). */
@@ -63,6 +65,9 @@ function destination(rule: Placement, group: string, current: string, home: Grou
     // 3.1.3.6 (1): back where it ran before the update.
     case 'back-home':
       return home.get(group) ?? undefined;
+    // Only the runbook's servers (here the batch) stop: their groups go to the cluster's others.
+    case 'off-runbook':
+      return state.batch.includes(current) ? roundRobin(state.others ?? [], turn) : undefined;
   }
 }
 

@@ -3,8 +3,12 @@
 // turns a list of these into a plan's stages; nothing else decides what a procedure does.
 import type { WordingKey } from './bundle.js';
 
-/** A runbook param that switches an optional step on, or the cluster using Replicator (mirror disks). */
-export type Condition = 'kernelUpdate' | 'applicationsGate' | 'restoreGroups' | 'replicator';
+/**
+ * A runbook param that switches an optional step on, the cluster using Replicator (mirror
+ * disks), or whether the runbook names every server of the cluster or only some of them
+ * (a rollback of a run that changed only part of the cluster).
+ */
+export type Condition = 'kernelUpdate' | 'applicationsGate' | 'restoreGroups' | 'replicator' | 'wholeCluster' | 'partOfCluster';
 
 /** A service list of the bundle, in the manual's stop order or its reverse (the start order). */
 export type ServiceOrder = 'autoStart.stop' | 'autoStart.start' | 'nonstop.stop' | 'nonstop.start';
@@ -17,9 +21,10 @@ export type On = 'all' | 'one' | 'batch' | 'group-hosts';
 
 /**
  * Where a group.move sends groups: off the batch about to go down (3.1.3.1 (1)), onto the
- * updated servers (3.1.3.3 (1)), or back to where they ran before the run (3.1.3.6 (1)).
+ * updated servers (3.1.3.3 (1)), back to where they ran before the run (3.1.3.6 (1)), or off
+ * the runbook's servers onto the cluster's other servers (a full stop of only part of it).
  */
-export type Placement = 'away-from-batch' | 'onto-updated' | 'back-home';
+export type Placement = 'away-from-batch' | 'onto-updated' | 'back-home' | 'off-runbook';
 
 export type Action =
   | { kind: 'service.disable' | 'service.enable' | 'service.stop' | 'service.start'; services: ServiceOrder }

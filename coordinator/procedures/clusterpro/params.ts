@@ -68,12 +68,15 @@ export function parseClusterproParams(runbook: Runbook): ClusterproParams {
     restoreGroups: (raw.restoreGroups as boolean | undefined) ?? false,
     mirrorAutoRecovery: (raw.mirrorAutoRecovery as boolean | undefined) ?? true,
   };
-  checkOrderAndBatch(params, runbook.nodes.map((node) => node.name));
+  checkOrderAndBatch(params, runbook.nodes.map((node) => node.name), accepted.includes('batch'));
   return params;
 }
 
-/** The order names every node exactly once; a batch leaves at least one server running the groups. */
-function checkOrderAndBatch(params: ClusterproParams, nodes: string[]): void {
+/**
+ * The order names every node exactly once; a batch leaves at least one server running the
+ * groups. Only procedures that go batch by batch have one: a full stop of one server is fine.
+ */
+function checkOrderAndBatch(params: ClusterproParams, nodes: string[], batched: boolean): void {
   const issues: Array<[string, string]> = [];
   if (params.order !== undefined) {
     const unknown = params.order.filter((name) => !nodes.includes(name));
@@ -85,7 +88,7 @@ function checkOrderAndBatch(params: ClusterproParams, nodes: string[]): void {
     }
   }
   // CPRO-XL050-06 3.1.3.1 (1): a server's groups move to a server that stays up.
-  if (params.batch >= nodes.length && nodes.length > 0) {
+  if (batched && params.batch >= nodes.length && nodes.length > 0) {
     issues.push(['params.batch', `${params.batch} would take every server down at once (${nodes.length} nodes): expected at most ${Math.max(1, nodes.length - 1)}`]);
   }
   if (issues.length > 0) throw configError(issues);

@@ -30,6 +30,9 @@ export const INSTALL: ProcedureDefinition = {
 /**
  * 3.1.2 and 6 share their shape: auto-start off everywhere, the cluster shut down from one
  * server, every server back up, the package, auto-start on, and a reboot of every server.
+ * When the runbook names only some of the cluster's servers (the rollback of a run that
+ * changed only those), clpstdn would power off the others too: instead their groups move to
+ * the others and each named server leaves with clpdown, as 3.1.3.1 (1)–(4) does for one.
  */
 function fullStop(section: '3.1.2' | '6', packageStep: ManualStep, kernelGate: ManualStep[]): ManualStep[] {
   const at = (step: string): string => `${section} ${step}`;
@@ -39,7 +42,9 @@ function fullStop(section: '3.1.2' | '6', packageStep: ManualStep, kernelGate: M
     { section: at('(1)'), id: 'all-disabled', barrier: ALL_DONE },
     // (2)-(3) クラスタのシャットダウン, サーバを再起動してrootでloginします: clpstdn powers every
     // server off; the step ends when each of them is back with a new boot id.
-    { section: at('(2)–(3)'), id: 'cluster-shutdown', on: 'one', do: { kind: 'cluster.shutdown' } },
+    { section: at('(2)–(3)'), id: 'cluster-shutdown', on: 'one', do: { kind: 'cluster.shutdown' }, when: 'wholeCluster' },
+    { section: `${at('(2)')}, 3.1.3.1 (1)`, id: 'move-groups-away', on: 'group-hosts', do: { kind: 'group.move', placement: 'off-runbook' }, when: 'partOfCluster' },
+    { section: `${at('(2)–(3)')}, 3.1.3.1 (3), (4)`, id: 'server-shutdown', on: 'all', do: { kind: 'server.shutdown' }, when: 'partOfCluster' },
     { section: at('(4)'), id: 'kernel-updated', gate: section === '6' ? 'kernelDuringDowngrade' : 'kernelDuringUpdate', when: 'kernelUpdate' },
     { section: at('(5)'), id: 'kernel-reboot', on: 'all', do: { kind: 'node.reboot' }, when: 'kernelUpdate' },
     packageStep,

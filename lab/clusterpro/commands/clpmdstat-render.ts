@@ -1,8 +1,9 @@
 // `clpmdstat --mirror MD` and `clpmdstat -l` (CLUSTERPRO X Replicator), laid out as the
 // seed manual's samples (CPRO-XL050-06 3.1.3.2 and 3.1.3.5): the local server's column
 // first; a Normal mirror shows only its colours; an Abnormal one adds the times, with `--`
-// on the servers that fell behind and the break time on the one that kept the data.
-import { mirrorIsNormal } from '../cluster-model.js';
+// on the servers that fell behind and the break time on the one that kept the data. Under
+// recovery the copy is YELLOW and Difference Percent falls as the resync proceeds.
+import { mirrorIsNormal, resyncMs } from '../cluster-model.js';
 import type { ClusterState } from '../../state/lab-state.js';
 
 const LABEL_WIDTH = 19;
@@ -30,9 +31,17 @@ export function renderMirror(cluster: ClusterState, mirror: string, local: strin
     lines.push(row('Lastupdate Time', (server) => (current(server) ? formatTime(now) : NONE)));
     lines.push(row('Break Time', (server) => (current(server) ? formatTime(brokeAt) : NONE)));
     lines.push(row('Disk Error', () => 'OK'));
-    lines.push(row('Difference Percent', (server) => (current(server) ? '1%' : '0%')));
+    const difference = `${differencePercent(cluster, mirror, now)}%`;
+    lines.push(row('Difference Percent', (server) => (current(server) ? difference : '0%')));
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** What is left to copy: the slowest resync under way, or the manual's 1% when none runs. */
+function differencePercent(cluster: ClusterState, mirror: string, now: number): number {
+  const total = resyncMs(cluster, mirror);
+  const left = Object.values(cluster.resyncs[mirror] ?? {}).map((due) => Math.ceil((100 * Math.max(0, due - now)) / Math.max(1, total)));
+  return left.length === 0 ? 1 : Math.max(1, ...left);
 }
 
 /** `2008/10/22 10:12:51`, local time, as the manual's samples. */

@@ -2,7 +2,9 @@
 // <server>, <group>, <monitor>; `*` marks the local server; dot leaders up to column 21.
 // When this server's cluster service is not running it sees nothing: every line Offline and
 // every group's current None, as a stopped cluster prints (REFERENCE.md, "Stopped cluster").
-import { mirrorIsNormal } from '../cluster-model.js';
+// A group failing over is `Online Pending`, current the server it is starting on (None while
+// no server can take it).
+import { mirrorIsNormal, pendingTarget } from '../cluster-model.js';
 import type { ClusterState } from '../../state/lab-state.js';
 
 const RULE = ' =====================================================================';
@@ -22,10 +24,11 @@ export function renderClpstat(cluster: ClusterState, local: string): string {
   }
   lines.push('  <group>');
   for (const [group, { state, current, mirrors }] of Object.entries(cluster.groups)) {
-    const running = sees && current !== null && state !== 'offline';
-    lines.push(entry(group, running ? (state === 'moving' ? 'Online Pending' : 'Online') : 'Offline', false));
-    lines.push(detail('current', running ? current : 'None'));
-    for (const mirror of mirrors) lines.push(detail(mirror, running ? 'Online' : 'Offline'));
+    const pending = sees && state === 'moving';
+    const running = sees && current !== null && state === 'online';
+    lines.push(entry(group, pending ? 'Online Pending' : running ? 'Online' : 'Offline', false));
+    lines.push(detail('current', (pending ? pendingTarget(cluster, group) : running ? current : undefined) ?? 'None'));
+    for (const mirror of mirrors) lines.push(detail(mirror, pending ? 'Online Pending' : running ? 'Online' : 'Offline'));
   }
   lines.push('  <monitor>');
   const monitorState = (healthy: boolean): string => (!sees ? 'Offline' : cluster.suspended ? 'Suspend' : healthy ? 'Normal' : 'Caution');

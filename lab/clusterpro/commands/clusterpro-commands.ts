@@ -4,6 +4,7 @@
 // stderr (REFERENCE.md: scripts test only zero / non-zero).
 import {
   clusterDown,
+  forceMirrorRecovery,
   moveGroup,
   recoverMirror,
   setSuspended,
@@ -37,11 +38,21 @@ const clpmdstat: SimCommand = async (argv, context) => {
   return succeeded(renderMirror(cluster, mirror, context.node, context.now()));
 };
 
-/** clpmdctrl -r MD (CPRO-XL050-06 3.1.3.2: recovery by hand when auto recovery is off). */
+/**
+ * clpmdctrl -r MD (CPRO-XL050-06 3.1.3.2: recovery by hand when auto recovery is off), and
+ * -f [SERVER] MD, the forced recovery that makes SERVER's copy (default this one) the latest.
+ */
 const clpmdctrl: SimCommand = async (argv, context) => {
-  const [option, mirror] = argv.slice(1);
-  if ((option !== '-r' && option !== '--recovery') || mirror === undefined || argv.length !== 3) return failed(1, INVALID_OPTION);
-  return changeCluster(context, (cluster) => recoverMirror(cluster, mirror, context.now()));
+  const [option, ...operands] = argv.slice(1);
+  const mirror = operands.at(-1);
+  if ((option === '-r' || option === '--recovery') && operands.length === 1 && mirror !== undefined) {
+    return changeCluster(context, (cluster) => recoverMirror(cluster, mirror, context.now()));
+  }
+  if ((option === '-f' || option === '--force') && (operands.length === 1 || operands.length === 2) && mirror !== undefined) {
+    const source = operands.length === 2 ? (operands[0] as string) : context.node;
+    return changeCluster(context, (cluster) => forceMirrorRecovery(cluster, mirror, source, context.now()));
+  }
+  return failed(1, INVALID_OPTION);
 };
 
 /** clpcl -s|-t [-a], --suspend, --resume (3.1.4 (2), (7)): one line per server it acted on. */

@@ -190,7 +190,10 @@ export interface Blocker {
   node: string;
   message: string;
   outputTail: string;
-  /** e.g. "retry", "skip-node", "cancel", "rollback". */
+  /**
+   * "retry", "cancel", and "rollback" where the procedure has an inverse. Never "skip-node":
+   * a node left behind breaks the procedures' barriers and version rules (docs/operator-guide.md).
+   */
   remedies: string[];
 }
 
