@@ -271,19 +271,19 @@ describe('CLUSTERPRO commands through the real ClusterproDriver', () => {
     writeSimLab(lab, ['server1', 'server2'], { failoverMs: 3_000 });
     await run('server1', 'clpdown');
     const pending = await driver('server2').status();
-    expect(pending.groups).toEqual([{ name: 'failover1', state: 'online-pending', stateText: 'Online Pending', currentServer: 'server2' }]);
+    expect(pending.groups).toEqual([{ name: 'failover1', state: 'online-pending', stateText: 'Online Pending', currentServer: 'server2', resources: ['md1'] }]);
     clock += 2_999;
     expect((await driver('server2').status()).groups[0]?.state).toBe('online-pending');
     clock += 1;
-    expect((await driver('server2').status()).groups).toEqual([{ name: 'failover1', state: 'online', stateText: 'Online', currentServer: 'server2' }]);
+    expect((await driver('server2').status()).groups).toEqual([{ name: 'failover1', state: 'online', stateText: 'Online', currentServer: 'server2', resources: ['md1'] }]);
   });
 
   it('a failover with no server holding an up-to-date copy: Online Pending with current None, then Offline', async () => {
     writeSimLab(lab, ['server1', 'server2'], { failoverMs: 2_000, mirrors: { md1: { server1: 'GREEN', server2: 'RED' } } });
     await run('server1', 'clpdown');
-    expect((await driver('server2').status()).groups).toEqual([{ name: 'failover1', state: 'online-pending', stateText: 'Online Pending', currentServer: null }]);
+    expect((await driver('server2').status()).groups).toEqual([{ name: 'failover1', state: 'online-pending', stateText: 'Online Pending', currentServer: null, resources: ['md1'] }]);
     clock += 2_000;
-    expect((await driver('server2').status()).groups).toEqual([{ name: 'failover1', state: 'offline', stateText: 'Offline', currentServer: null }]);
+    expect((await driver('server2').status()).groups).toEqual([{ name: 'failover1', state: 'offline', stateText: 'Offline', currentServer: null, resources: ['md1'] }]);
   });
 
   it('a group will not start where its mirror is stale until clpmdctrl -f forces that copy to be the latest', async () => {
