@@ -6,13 +6,14 @@ import * as grpc from '@grpc/grpc-js';
 import { LockstepError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { preparePrivateDir, warnIfKeyExposed } from '../shared/private-dir.js';
-import { loadTlsMaterial, serverCredentials } from '../shared/tls.js';
+import { isLoopbackAddress, loadTlsMaterial, serverCredentials } from '../shared/tls.js';
 import { pb } from '../shared/wire/coordinator-wire.js';
 import type { CoordinatorConfig } from './coordinator-config.js';
 import type { RunService } from './engine/run-types.js';
 import { authorizeCalls } from './grpc/authorize-calls.js';
 import { callerResolver, journalName } from './grpc/caller.js';
 import { createCoordinatorGrpcService } from './grpc/coordinator-grpc-service.js';
+import { dashboardRoutes } from './http/dashboard-routes.js';
 import { startHttpServer } from './http/http-server.js';
 import { serveLocalSocket, type LocalSocket } from './local-api/local-socket.js';
 import { LOCKSTEP_VERSION } from '../shared/package-version.js';
@@ -77,7 +78,11 @@ export async function startCoordinator(config: CoordinatorConfig, logger: Logger
     await closeAll();
     throw error;
   }
-  const http = await startHttpServer(config.http, logger).catch(async (error: unknown) => {
+  const http = await startHttpServer(config.http, logger, {
+    routes: [dashboardRoutes(service, logger)],
+    // coordinator-config.ts allows a non-loopback --http only with the API's TLS files.
+    ...(config.tls !== undefined && !isLoopbackAddress(config.http) && { tls: await loadTlsMaterial(config.tls) }),
+  }).catch(async (error: unknown) => {
     await closeAll();
     throw error;
   });
