@@ -183,6 +183,29 @@ describe.skipIf(!haveChromium)('the dashboard in Chromium', () => {
     console.log(`dashboard screenshot: ${screenshot}`);
   }, 300_000);
 
+  it('resumes the event stream after the Last-Event-ID it is given, under the CSP', async () => {
+    const runs = (await (await fetch(`${origin}/api/runs`)).json()) as Array<{ id: string; state: string }>;
+    const finished = runs.find((run) => run.state === 'succeeded');
+    expect(finished).toBeDefined();
+    const stop = new AbortController();
+    const response = await fetch(`${origin}/api/runs/${finished?.id}/events`, { headers: { 'last-event-id': '10' }, signal: stop.signal });
+    expect(response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+    expect(response.headers.get('content-security-policy')).toContain("script-src 'self'");
+    // Read until the run snapshot that follows the replay: the events before it are the history after seq 10.
+    const decoder = new TextDecoder();
+    let text = '';
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+      text += decoder.decode(chunk, { stream: true });
+      if (text.includes('event: run\n')) break;
+    }
+    stop.abort();
+    const ids = [...text.matchAll(/^id: (\d+)$/gm)].map((match) => Number(match[1]));
+    expect(ids[0]).toBe(11);
+    expect(ids).toEqual(ids.map((_, index) => 11 + index));
+    expect(await (await fetch(`${origin}/api/runs/no-such-run/events`)).text()).toMatch(/no-such-run/);
+    expect((await fetch(`${origin}/api/runs`, { method: 'POST' })).status).toBe(405);
+  });
+
   it('asked nothing of any other origin, logged no error and opened no dialog', () => {
     expect(foreignRequests).toEqual([]);
     expect(consoleErrors).toEqual([]);
