@@ -21,7 +21,7 @@ export const DASHBOARD_HEADERS: Readonly<Record<string, string>> = {
 };
 
 /** The browser modules, compiled by tsc next to this file; nothing else under it is served. */
-const SCRIPTS = new Set(['run-page.js', 'runs-page.js', 'dom.js', 'timeline-layout.js']);
+const SCRIPTS = new Set(['run-page.js', 'runs-page.js', 'dom.js', 'step-words.js', 'timeline-layout.js']);
 const BROWSER_DIR = new URL('./browser/', import.meta.url);
 const RUNS_LISTED = 200;
 

@@ -3,11 +3,11 @@
 // message is one journal event (its id the event's seq, so a reconnecting EventSource resumes
 // after the last one it saw), each `run` message the run as it stands after them. Read-only:
 // actions are the CLI's, and the page says which command does what.
-import type { Blocker, RunEvent, RunView, StepState, StepView } from '../../../shared/domain/run.js';
+import type { Blocker, RunEvent, RunView, StepView } from '../../../shared/domain/run.js';
 import { element, instant, required, svgElement } from './dom.js';
+import { CELL_WORDS, COORDINATOR_WORDS, remedyCommand } from './step-words.js';
 import { BAR_HEIGHT, layoutTimeline } from './timeline-layout.js';
 
-const CELL_WORDS: Record<StepState, string> = { pending: '·', dispatched: 'running', succeeded: 'ok', failed: 'FAILED', skipped: 'skipped', waiting: 'waiting' };
 const FINAL = new Set(['succeeded', 'failed', 'cancelled']);
 
 const runId = decodeURIComponent(location.pathname.replace(/^\/runs\//, ''));
@@ -65,7 +65,7 @@ function renderGrid(steps: readonly StepView[]): void {
     const lead = [element('th', { text: id, attributes: { scope: 'row' } }), element('td', { className: 'kind', text: first.kind })];
     if (first.node === '') {
       // A barrier, gate or notice spans the node columns.
-      const word = first.state === 'succeeded' ? 'passed' : CELL_WORDS[first.state];
+      const word = COORDINATOR_WORDS[first.state];
       const text = first.state === 'waiting' && first.message !== '' ? `${word}: ${first.message}` : word;
       return element('tr', { className: `coordinator kind-${first.kind}` }, [...lead, element('td', { className: `cell state-${first.state}`, text, attributes: { colspan: String(Math.max(nodes.length, 1)), 'data-step': id, 'data-state': first.state } })]);
     }
@@ -97,13 +97,8 @@ function renderBlocker(blocker: Blocker | undefined): void {
     element('p', { className: 'blocker-message', text: blocker.message }),
     ...(blocker.outputTail.trim() === '' ? [] : [element('pre', { className: 'output', text: blocker.outputTail })]),
     element('p', { text: 'What you can do (in a shell with the lockstep CLI):' }),
-    element('ul', {}, blocker.remedies.map((remedy) => element('li', {}, [element('code', { text: remedyCommand(remedy, blocker) })]))),
+    element('ul', {}, blocker.remedies.map((remedy) => element('li', {}, [element('code', { text: remedyCommand(runId, blocker, remedy) })]))),
   );
-}
-
-function remedyCommand(remedy: string, blocker: Blocker): string {
-  if (remedy === 'retry') return blocker.node === '' ? `lockstep retry ${runId}` : `lockstep retry ${runId} --node ${blocker.node}`;
-  return ['cancel', 'rollback', 'resume'].includes(remedy) ? `lockstep ${remedy} ${runId}` : remedy;
 }
 
 function renderGates(gates: readonly string[]): void {
