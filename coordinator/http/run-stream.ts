@@ -27,8 +27,16 @@ export function streamRun(service: RunService, runId: string, request: IncomingM
   const sendRun = (): void => {
     runQueued = false;
     if (response.destroyed) return;
+    let run: string;
+    try {
+      run = JSON.stringify(service.getRun(runId));
+    } catch {
+      // Gone meanwhile (retention deletes finished runs): the stream ends, the browser's retry gets the 404.
+      response.end();
+      return;
+    }
     // JSON has no raw newline, so each message is one data line.
-    response.write(`event: run\ndata: ${JSON.stringify(service.getRun(runId))}\n\n`);
+    response.write(`event: run\ndata: ${run}\n\n`);
   };
   // Events committed in one turn share one snapshot of the run.
   const queueRun = (): void => {
