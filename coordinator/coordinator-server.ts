@@ -42,7 +42,8 @@ export interface RunningCoordinator {
 }
 
 export async function startCoordinator(config: CoordinatorConfig, logger: Logger, parts: CoordinatorParts): Promise<RunningCoordinator> {
-  const credentials = config.tls === undefined ? grpc.ServerCredentials.createInsecure() : serverCredentials(await loadTlsMaterial(config.tls));
+  const tlsMaterial = config.tls === undefined ? undefined : await loadTlsMaterial(config.tls);
+  const credentials = tlsMaterial === undefined ? grpc.ServerCredentials.createInsecure() : serverCredentials(tlsMaterial);
   if (config.tls !== undefined) warnIfKeyExposed(config.tls.key, logger);
   // The journal decides what runs on every node: nobody but us may write its directory.
   preparePrivateDir(dirname(config.dbFile), { field: '--db', followSymlink: true, repair: (message) => logger.warn(message) });
@@ -81,7 +82,7 @@ export async function startCoordinator(config: CoordinatorConfig, logger: Logger
   const http = await startHttpServer(config.http, logger, {
     routes: [dashboardRoutes(service, logger)],
     // coordinator-config.ts allows a non-loopback --http only with the API's TLS files.
-    ...(config.tls !== undefined && !isLoopbackAddress(config.http) && { tls: await loadTlsMaterial(config.tls) }),
+    ...(tlsMaterial !== undefined && !isLoopbackAddress(config.http) && { tls: tlsMaterial }),
   }).catch(async (error: unknown) => {
     await closeAll();
     throw error;
