@@ -67,6 +67,8 @@ async function answer(service: RunService, path: string, request: IncomingMessag
   if (events) {
     const runId = decodeURIComponent(events[1] as string);
     service.getRun(runId); // NOT_FOUND as a 404, before the stream starts
+    // HEAD says the stream is there without holding a connection open for events it cannot carry.
+    if (request.method === 'HEAD') return send(response, 200, 'text/event-stream; charset=utf-8', '');
     return streamRun(service, runId, request, response, DASHBOARD_HEADERS);
   }
   const api = /^\/api\/runs\/([^/]+)$/.exec(path);

@@ -91,6 +91,15 @@ describe('the dashboard event stream and a slow browser', () => {
     expect(ids).toEqual(Array.from({ length: total }, (_, index) => index + 1));
   }, 60_000);
 
+  it('answers HEAD on the stream without holding the connection, and 404 for an unknown run', async () => {
+    const head = await fetch(`http://127.0.0.1:${coordinator.httpPort}/api/runs/run-long/events`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+    const unknown = await fetch(`http://127.0.0.1:${coordinator.httpPort}/api/runs/run-none/events`);
+    expect(unknown.status).toBe(404);
+    expect(await unknown.text()).toMatch(/run-none/);
+  });
+
   it('goes on after the Last-Event-ID a reconnecting browser sends', async () => {
     const ids = await idsUntilRun(await openStream(total - 5));
     expect(ids).toEqual([total - 4, total - 3, total - 2, total - 1, total]);
