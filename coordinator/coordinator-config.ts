@@ -42,7 +42,11 @@ export const COORDINATOR_SETTINGS = {
   listen: { schema: hostPort, arg: '<host:port>', help: 'also serve the API on TCP: with --tls-* (client certificates), or with --insecure on loopback only' },
   'credentials-dir': { schema: z.array(file).min(1), arg: '<dir>', repeatable: true, help: `a runbook's tls: files must be inside one of these (repeatable; default ${DEFAULT_CREDENTIALS_DIR})` },
   'four-eyes': { schema: z.boolean(), help: "every run's gates need an approver other than its submitter (and apply --yes is refused)" },
-  http: { schema: hostPort, arg: '<host:port>', help: `HTTP endpoint for /healthz (default ${DEFAULT_COORDINATOR_HTTP})` },
+  http: {
+    schema: hostPort,
+    arg: '<host:port>',
+    help: `the dashboard, /api and /healthz (default ${DEFAULT_COORDINATOR_HTTP}); off loopback only with --tls-* (HTTPS, operator client certificates)`,
+  },
   db: { schema: file, arg: '<file>', help: `the SQLite run journal (default ${DEFAULT_COORDINATOR_DB})` },
   'tls-ca': { schema: file, arg: '<file>', help: 'CA certificate that operator client certificates must chain to' },
   'tls-cert': { schema: file, arg: '<file>', help: "the coordinator's certificate" },
@@ -76,7 +80,7 @@ export interface CoordinatorConfig {
   socket: LocalSocketConfig | undefined;
   /** The API on TCP: TLS when `tls` is set, else --insecure on loopback. */
   listen: string | undefined;
-  /** /healthz now; the dashboard and /metrics later. */
+  /** The dashboard and /healthz: plain HTTP on loopback, else HTTPS with the API's TLS files. */
   http: string;
   dbFile: string;
   /** Set: the API serves mTLS and the operator is the client certificate's CN. */
@@ -100,10 +104,14 @@ export function resolveCoordinatorConfig(file: string | undefined, flags: Coordi
   const listen = merged.listen;
   if (listen !== undefined) checkListen(listen, tls !== undefined, merged.insecure === true);
   else if (merged.insecure) throw configError('--insecure', 'applies to --listen only; the socket is always authenticated by the OS');
+  const http = merged.http ?? DEFAULT_COORDINATOR_HTTP;
+  if (tls === undefined && !isLoopbackAddress(http)) {
+    throw configError('--http', `${http} is not a loopback address: the dashboard shows every run to whoever reaches it. Give --tls-ca, --tls-cert and --tls-key (it then serves HTTPS to operator client certificates), or use 127.0.0.1`);
+  }
   return {
     socket: merged.socket !== undefined || listen === undefined ? socketConfig(merged) : undefined,
     listen,
-    http: merged.http ?? DEFAULT_COORDINATOR_HTTP,
+    http,
     dbFile: merged.db ?? DEFAULT_COORDINATOR_DB,
     tls: tls === undefined || merged['tls-crl'] === undefined ? tls : { ...tls, crl: merged['tls-crl'] },
     ...(merged['tls-crl'] !== undefined && { tlsCrl: merged['tls-crl'] }),

@@ -6,7 +6,7 @@ import * as grpc from '@grpc/grpc-js';
 import { LockstepError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { preparePrivateDir, warnIfKeyExposed } from '../shared/private-dir.js';
-import { loadTlsMaterial, serverCredentials } from '../shared/tls.js';
+import { isLoopbackAddress, loadTlsMaterial, serverCredentials } from '../shared/tls.js';
 import { pb } from '../shared/wire/coordinator-wire.js';
 import type { CoordinatorConfig } from './coordinator-config.js';
 import type { RunService } from './engine/run-types.js';
@@ -14,6 +14,7 @@ import { authorizeCalls } from './grpc/authorize-calls.js';
 import { actingOperator, callerResolver } from './grpc/caller.js';
 import { createCoordinatorGrpcService } from './grpc/coordinator-grpc-service.js';
 import type { EngineObserver } from './engine/engine-observer.js';
+import { dashboardRoutes } from './http/dashboard-routes.js';
 import { startHttpServer } from './http/http-server.js';
 import { createCoordinatorMetrics } from './http/metrics.js';
 import { metricsRoute } from './http/metrics-route.js';
@@ -44,7 +45,8 @@ export interface RunningCoordinator {
 }
 
 export async function startCoordinator(config: CoordinatorConfig, logger: Logger, parts: CoordinatorParts): Promise<RunningCoordinator> {
-  const credentials = config.tls === undefined ? grpc.ServerCredentials.createInsecure() : serverCredentials(await loadTlsMaterial(config.tls));
+  const tlsMaterial = config.tls === undefined ? undefined : await loadTlsMaterial(config.tls);
+  const credentials = tlsMaterial === undefined ? grpc.ServerCredentials.createInsecure() : serverCredentials(tlsMaterial);
   if (config.tls !== undefined) warnIfKeyExposed(config.tls.key, logger);
   // The journal decides what runs on every node: nobody but us may write its directory.
   preparePrivateDir(dirname(config.dbFile), { field: '--db', followSymlink: true, repair: (message) => logger.warn(message) });
@@ -88,7 +90,11 @@ export async function startCoordinator(config: CoordinatorConfig, logger: Logger
     await closeAll();
     throw error;
   }
-  const http = await startHttpServer(config.http, logger, [metricsRoute(metrics.registry, logger)]).catch(async (error: unknown) => {
+  const http = await startHttpServer(config.http, logger, {
+    routes: [metricsRoute(metrics.registry, logger), dashboardRoutes(service, logger)],
+    // coordinator-config.ts allows a non-loopback --http only with the API's TLS files.
+    ...(tlsMaterial !== undefined && !isLoopbackAddress(config.http) && { tls: tlsMaterial }),
+  }).catch(async (error: unknown) => {
     await closeAll();
     throw error;
   });

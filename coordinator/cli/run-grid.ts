@@ -1,6 +1,7 @@
 // The node × step grid of SPEC §10, as `status`, `watch` and `apply --wait` show it: one row
 // per step, one column per node, then what the run is waiting for. Pure: RunView in, text out.
 import type { Blocker, RunView, StepState, StepView } from '../../shared/domain/run.js';
+import { CELL_WORDS, COORDINATOR_WORDS, remedyCommand } from '../http/browser/step-words.js';
 import { windowSummary } from './window-summary.js';
 import { terminalLines, terminalText } from '../../shared/terminal-text.js';
 
@@ -12,18 +13,6 @@ export interface GridOptions {
   /** The instant "in 3d 14h" and "4m left" are counted from; default: now. */
   nowMs?: number;
 }
-
-const CELL_WORDS: Record<StepState, string> = {
-  pending: '·',
-  dispatched: 'running',
-  succeeded: 'ok',
-  failed: 'FAILED',
-  skipped: 'skipped',
-  waiting: 'waiting',
-};
-
-/** A barrier, gate or notice is not "ok" but passed. */
-const COORDINATOR_WORDS: Record<StepState, string> = { ...CELL_WORDS, succeeded: 'passed' };
 
 const CELL_COLORS: Partial<Record<StepState, string>> = { dispatched: '33', succeeded: '32', failed: '1;31', waiting: '35' };
 
@@ -133,19 +122,6 @@ function blockerLines(runId: string, blocker: Blocker): string[] {
     ...(tail === '' ? [] : tail.split('\n').slice(-8).map((line) => `  | ${line}`)),
     ...(blocker.remedies.length === 0 ? [] : ['what you can do:', ...blocker.remedies.map((remedy) => `  ${remedyCommand(runId, blocker, remedy)}`)]),
   ];
-}
-
-function remedyCommand(runId: string, blocker: Blocker, remedy: string): string {
-  switch (remedy) {
-    case 'retry':
-      return blocker.node === '' ? `lockstep retry ${runId}` : `lockstep retry ${runId} --node ${blocker.node}`;
-    case 'cancel':
-    case 'rollback':
-    case 'resume':
-      return `lockstep ${remedy} ${runId}`;
-    default:
-      return remedy;
-  }
 }
 
 const ESCAPE = '\u001b[';

@@ -596,6 +596,7 @@ describe('who approves (SPEC §8)', () => {
   it.each([
     [['--listen', '127.0.0.1:0'], /--listen: 127\.0\.0\.1:0 without TLS .*--insecure on a loopback address/],
     [['--listen', '0.0.0.0:0', '--insecure'], /--insecure: refuses 0\.0\.0\.0:0, which is not a loopback address/],
+    [['--http', '0.0.0.0:0'], /--http: 0\.0\.0\.0:0 is not a loopback address.*--tls-ca, --tls-cert and --tls-key/],
   ])('lockstep-coordinator %j refuses to start (exit 2), saying what to use', async (args, message) => {
     const started = spawnNode(builtProgram('coordinator/main.js'), [...args, '--db', join(temp.dir, 'refused', 'runs.sqlite')]);
     expect((await started.exited).code).toBe(2);

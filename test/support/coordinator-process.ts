@@ -13,7 +13,7 @@ export class CoordinatorProcess {
 
   private constructor(
     readonly address: string,
-    private readonly httpPort: number,
+    readonly httpPort: number,
     readonly dbFile: string,
     readonly client: CoordinatorClient,
     private readonly credentialsDir: string,
