@@ -11,15 +11,15 @@ export type Screen = NodeJS.WritableStream & { isTTY?: boolean; columns?: number
 
 export interface FollowOptions {
   /** True when the follower should give up and exit 4: the run waits for an operator. */
-  stopWhen(run: Pick<RunView, 'state'>): boolean;
+  stopWhen(run: RunView): boolean;
   screen: Screen;
 }
 
 /** `apply --wait` without `--yes`: a gate or a blocked run needs a person (exit 4). */
-export const waitingForOperator = (run: Pick<RunView, 'state'>): boolean => run.state === 'awaiting-approval' || run.state === 'blocked';
+export const waitingForOperator = (run: RunView): boolean => run.state === 'awaiting-approval' || run.state === 'blocked';
 
 /** `apply --wait --yes`: gates are approved for us, but a blocked run still needs a person. */
-export const blockedOnly = (run: Pick<RunView, 'state'>): boolean => run.state === 'blocked';
+export const blockedOnly = (run: RunView): boolean => run.state === 'blocked';
 
 /** `watch`: follow until the run is final; someone else may approve or retry meanwhile. */
 export const untilFinal = (): boolean => false;
@@ -29,8 +29,6 @@ export function exitCodeForFinalState(state: RunState): number {
 }
 
 interface View {
-  /** It shows the whole run, read again after every event; otherwise only the events. */
-  readonly redraws: boolean;
   event(event: RunEvent): void;
   update(run: RunView): void;
   finish(run: RunView): void;
@@ -38,7 +36,7 @@ interface View {
 
 export async function followRun(client: CoordinatorClient, runId: string, options: FollowOptions): Promise<number> {
   const view: View = options.screen.isTTY ? new LiveGrid(options.screen) : new EventLines(options.screen);
-  const outcomeOf = (run: Pick<RunView, 'state'>): number | undefined =>
+  const outcomeOf = (run: RunView): number | undefined =>
     FINAL_RUN_STATES.has(run.state) ? exitCodeForFinalState(run.state) : options.stopWhen(run) ? EXIT.waitingForOperator : undefined;
 
   let latest = await client.getRun(runId);
@@ -67,21 +65,14 @@ export async function followRun(client: CoordinatorClient, runId: string, option
     0,
     (event) => {
       view.event(event);
-      // Every change of the run's state is journalled with an event carrying it (RunStore.setState), so
-      // a view of lines reads the run only when an event's state may end the follow — not 320 times a
-      // run of 32 nodes, each a whole RunView the coordinator builds while it drives the run (issue 19).
-      // A replayed event may be stale (a run blocked, then retried): the run read then decides.
-      if (view.redraws || outcomeOf({ state: event.runState }) !== undefined) refresh.request();
+      refresh.request();
     },
     { signal: stop.signal },
   );
   await refresh.idle();
   if (failure !== undefined) throw failure;
-  // Read the run once more unless the read that ended the follow is the last word.
-  if (outcome === undefined) {
-    latest = await client.getRun(runId);
-    outcome = outcomeOf(latest);
-  }
+  latest = await client.getRun(runId);
+  outcome ??= outcomeOf(latest);
   view.finish(latest);
   if (outcome === undefined) {
     throw new LockstepError('LOCKSTEP_E_UNAVAILABLE', `the coordinator ended the watch before run ${runId} finished; follow it again with \`lockstep watch ${runId}\``);
@@ -115,7 +106,6 @@ function coalesce(task: () => Promise<void>): { request(): void; idle(): Promise
 
 /** A terminal: the grid, redrawn in place. */
 class LiveGrid implements View {
-  readonly redraws = true;
   private height = 0;
 
   constructor(private readonly screen: Screen) {}
@@ -141,8 +131,6 @@ class LiveGrid implements View {
 
 /** A pipe or a log: one line per event, the grid once at the end. */
 class EventLines implements View {
-  readonly redraws = false;
-
   constructor(private readonly screen: Screen) {}
 
   event(event: RunEvent): void {
