@@ -22,6 +22,7 @@
 // wall time of `ansible-playbook` of the same 5 tasks; one warm-up apply, then BENCH_E2E_REPEATS
 // (default 3) of each, alternating. BENCH_ANCHOR_CLI=…/dist/coordinator/cli/main.js also times
 // another build's CLI against the same coordinator and agents, in the same alternation.
+//   BENCH_PARTS=e2e BENCH_SIZES=32 node bench/barrier-vs-ansible.mjs   # the end-to-end part alone
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -47,6 +48,7 @@ const E2E_SIZES = (process.env.BENCH_E2E_SIZES ?? '32').split(',').filter(Boolea
 const E2E_ROUNDS = Number(process.env.BENCH_E2E_ROUNDS ?? 5);
 const E2E_REPEATS = Number(process.env.BENCH_E2E_REPEATS ?? 3);
 const ANCHOR_CLI = process.env.BENCH_ANCHOR_CLI;
+const PARTS = new Set((process.env.BENCH_PARTS ?? 'rounds,e2e').split(','));
 const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8', timeout: 5_000 }).trim()) || 100;
 
 limitRunTime(RUN_LIMIT_MS, 'barrier-vs-ansible');
@@ -68,14 +70,14 @@ const pki = await makeBenchPki(join(root, 'pki'), nodeNames(Math.max(...SIZES)))
 const hooksDir = makeHooksDir(join(root, 'hooks'));
 const results = [];
 for (const size of SIZES) {
-  const lockstep = await measureLockstep(size);
-  console.log(JSON.stringify(lockstep));
-  const playbook = ansible === undefined ? undefined : await measureAnsible(size);
+  const lockstep = PARTS.has('rounds') ? await measureLockstep(size) : undefined;
+  if (lockstep !== undefined) console.log(JSON.stringify(lockstep));
+  const playbook = ansible === undefined || lockstep === undefined ? undefined : await measureAnsible(size);
   if (playbook !== undefined) console.log(JSON.stringify(playbook));
-  const endToEnd = E2E_SIZES.includes(size) ? await measureEndToEnd(size) : undefined;
+  const endToEnd = PARTS.has('e2e') && E2E_SIZES.includes(size) ? await measureEndToEnd(size) : undefined;
   results.push({ size, lockstep, playbook, endToEnd });
 }
-printSummary(results);
+printSummary(results.filter((result) => result.lockstep !== undefined));
 printEndToEnd(results.filter((result) => result.endToEnd !== undefined));
 if (profileDir !== undefined) console.log(`CPU profiles (kept): ${profileDir}`);
 
@@ -236,6 +238,7 @@ function findAnsible() {
 }
 
 function printSummary(all) {
+  if (all.length === 0) return;
   console.log(`\nbarrier round, median of ${ROUNDS} rounds after one warm-up (load average at the end of each measurement):`);
   console.log('   N   lockstep p50      ansible p50 (profile_tasks)   ansible wall/round   ratio (p50)');
   for (const { size, lockstep, playbook } of all) {
@@ -275,7 +278,7 @@ async function measureEndToEnd(size) {
   try {
     for (let repeat = 0; repeat <= E2E_REPEATS; repeat++) {
       for (const [tool, main] of Object.entries(clis)) {
-        const result = await applyWait(main, coordinator.address, runbook);
+        const result = await applyWait(tool, main, coordinator.address, runbook);
         // The first apply warms the coordinator's and the agents' code; it is not counted.
         if (repeat > 0) samples[tool].push(result);
       }
@@ -293,7 +296,7 @@ async function measureEndToEnd(size) {
   return record;
 }
 
-async function applyWait(main, address, runbook) {
+async function applyWait(tool, main, address, runbook) {
   const started = performance.now();
   const running = startProcess([process.execPath, main, '--coordinator', address, 'apply', runbook, '--wait', '--yes'], { timeoutMs: 120_000 });
   let submittedMs = Number.NaN;
@@ -304,7 +307,7 @@ async function applyWait(main, address, runbook) {
   });
   const { code, signal } = await running.exited;
   const wallMs = performance.now() - started;
-  if (code !== 0) throw new Error(`lockstep apply --wait exited ${code ?? signal}:\n${running.output().slice(-3000)}`);
+  if (code !== 0) throw new Error(`${tool}: lockstep apply --wait exited ${code ?? signal}${running.timedOut() ? ' (timed out)' : ''}:\n${running.output().slice(-3000)}`);
   return { wallMs, submittedMs };
 }
 
