@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse, stringify } from 'yaml';
 import { limitRunTime, onExit, removeAtExit } from './support/teardown.mjs';
+import { watchEvents } from './support/engine-run.mjs';
 
 const run = promisify(execFile);
 const dist = new URL('../dist/', import.meta.url).pathname;
@@ -49,10 +50,10 @@ async function measure(nodes) {
     const passed = [];
     const { runId } = await engine.submit({ runbookYaml: yaml, runbookPath: path, dryRun: false, autoApprove: true, requestedBy: 'bench' });
     await new Promise((resolve) => {
-      const stop = engine.watch(runId, 0, (event) => {
+      const watch = watchEvents(engine, runId, (event) => {
         if (event.type === 'barrier.passed' && event.stepId.startsWith('barrier-')) passed.push(performance.now());
         if (event.type === 'run.succeeded' || event.type === 'run.blocked') {
-          stop();
+          watch.stop();
           resolve();
         }
       });

@@ -16,6 +16,13 @@
 //   BENCH_SIZES=32 BENCH_ANSIBLE=0 BENCH_CPU_PROF=1 node bench/barrier-vs-ansible.mjs   # lockstep only, with
 //     CPU profiles of the engine (this process, lockstep rounds only) and of one agent, summarised
 //   BENCH_TMPFS=1 …   # diagnosis: the same with every SQLite journal on tmpfs (fsync is free there)
+// End to end (issue 19), after the rounds at each N in BENCH_E2E_SIZES (default 32; '' for
+// none): the wall time of `lockstep apply RUNBOOK --wait --yes` (the CLI as a user runs it,
+// against the coordinator process, BENCH_E2E_ROUNDS = 5 hook-and-barrier rounds) against the
+// wall time of `ansible-playbook` of the same 5 tasks; one warm-up apply, then BENCH_E2E_REPEATS
+// (default 3) of each, alternating. BENCH_ANCHOR_CLI=…/dist/coordinator/cli/main.js also times
+// another build's CLI against the same coordinator and agents, in the same alternation.
+//   BENCH_PARTS=e2e BENCH_SIZES=32 node bench/barrier-vs-ansible.mjs   # the end-to-end part alone
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -23,7 +30,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startAgentProcesses, unitNodeOptions } from './support/agent-processes.mjs';
 import { makeBenchPki, nodeNames } from './support/bench-pki.mjs';
-import { runProcess } from './support/bounded-process.mjs';
+import { runProcess, startProcess } from './support/bounded-process.mjs';
+import { startCoordinator } from './support/coordinator-process.mjs';
+import { CLI_MAIN } from './support/dist-modules.mjs';
 import { barrierRoundSteps, barrierTimes, runbookYaml, runOnEngine } from './support/engine-run.mjs';
 import { summarizeProfile } from './support/cpu-profile-summary.mjs';
 import { makeHooksDir } from './support/hooks-dir.mjs';
@@ -35,6 +44,11 @@ const SIZES = (process.env.BENCH_SIZES ?? '2,8,32').split(',').map(Number);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
 const RUN_LIMIT_MS = 6 * 60_000;
 const CPU_PROF = process.env.BENCH_CPU_PROF === '1';
+const E2E_SIZES = (process.env.BENCH_E2E_SIZES ?? '32').split(',').filter(Boolean).map(Number);
+const E2E_ROUNDS = Number(process.env.BENCH_E2E_ROUNDS ?? 5);
+const E2E_REPEATS = Number(process.env.BENCH_E2E_REPEATS ?? 3);
+const ANCHOR_CLI = process.env.BENCH_ANCHOR_CLI;
+const PARTS = new Set((process.env.BENCH_PARTS ?? 'rounds,e2e').split(','));
 const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8', timeout: 5_000 }).trim()) || 100;
 
 limitRunTime(RUN_LIMIT_MS, 'barrier-vs-ansible');
@@ -56,13 +70,15 @@ const pki = await makeBenchPki(join(root, 'pki'), nodeNames(Math.max(...SIZES)))
 const hooksDir = makeHooksDir(join(root, 'hooks'));
 const results = [];
 for (const size of SIZES) {
-  const lockstep = await measureLockstep(size);
-  console.log(JSON.stringify(lockstep));
-  const playbook = ansible === undefined ? undefined : await measureAnsible(size);
+  const lockstep = PARTS.has('rounds') ? await measureLockstep(size) : undefined;
+  if (lockstep !== undefined) console.log(JSON.stringify(lockstep));
+  const playbook = ansible === undefined || lockstep === undefined ? undefined : await measureAnsible(size);
   if (playbook !== undefined) console.log(JSON.stringify(playbook));
-  results.push({ size, lockstep, playbook });
+  const endToEnd = PARTS.has('e2e') && E2E_SIZES.includes(size) ? await measureEndToEnd(size) : undefined;
+  results.push({ size, lockstep, playbook, endToEnd });
 }
-printSummary(results);
+printSummary(results.filter((result) => result.lockstep !== undefined));
+printEndToEnd(results.filter((result) => result.endToEnd !== undefined));
 if (profileDir !== undefined) console.log(`CPU profiles (kept): ${profileDir}`);
 
 async function measureLockstep(size) {
@@ -149,12 +165,30 @@ function printProfile(what, file, window) {
 }
 
 async function measureAnsible(size) {
-  const dir = join(root, `ansible-${size}`);
+  const loadBefore = loadAverage();
+  const result = await runPlaybook(size, ROUNDS + 1, `ansible-${size}`);
+  const perTask = profiledTaskSeconds(result.output);
+  const measured = perTask.slice(1).map((seconds) => seconds * 1000);
+  return {
+    tool: 'ansible',
+    nodes: size,
+    wallMs: round(result.wallMs),
+    wallPerRoundMs: round(result.wallMs / (ROUNDS + 1)),
+    timing: measured.length > 0 ? 'profile_tasks (per task, warm-up task excluded)' : 'wall time / rounds (profile_tasks not available)',
+    roundMs: summarize(measured.length > 0 ? measured : [result.wallMs / (ROUNDS + 1)]),
+    rounds: measured.map((ms) => round(ms)),
+    loadavg: [loadBefore, loadAverage()],
+  };
+}
+
+/** ansible-playbook of `tasks` rounds on `size` hosts, in its own directory `dirName`; throws unless it succeeds. */
+async function runPlaybook(size, tasks, dirName) {
+  const dir = join(root, dirName);
   mkdirSync(dir, { recursive: true });
   const names = nodeNames(Math.max(...SIZES)).slice(0, size);
   writeFileSync(join(dir, 'inventory.ini'), `[nodes]\n${names.map((name) => `${name} ansible_host=127.0.0.1`).join('\n')}\n\n[nodes:vars]\nansible_connection=local\nansible_python_interpreter=/usr/bin/python3\n`);
-  const tasks = Array.from({ length: ROUNDS + 1 }, (_, index) => `    - name: round-${index}\n      command: /bin/true\n`).join('');
-  writeFileSync(join(dir, 'playbook.yml'), `- hosts: nodes\n  strategy: linear\n  gather_facts: false\n  tasks:\n${tasks}`);
+  const taskList = Array.from({ length: tasks }, (_, index) => `    - name: round-${index}\n      command: /bin/true\n`).join('');
+  writeFileSync(join(dir, 'playbook.yml'), `- hosts: nodes\n  strategy: linear\n  gather_facts: false\n  tasks:\n${taskList}`);
   writeFileSync(
     join(dir, 'ansible.cfg'),
     [
@@ -170,26 +204,14 @@ async function measureAnsible(size) {
       '',
       '[callback_profile_tasks]',
       'sort_order = none',
-      `task_output_limit = ${ROUNDS + 1}`,
+      `task_output_limit = ${tasks}`,
       '',
     ].join('\n'),
   );
   const env = { PATH: process.env.PATH, HOME: dir, LANG: 'C.UTF-8', ANSIBLE_CONFIG: join(dir, 'ansible.cfg'), ANSIBLE_HOME: join(dir, 'home'), ANSIBLE_NOCOLOR: '1' };
-  const loadBefore = loadAverage();
   const result = await runProcess(['ansible-playbook', '-i', join(dir, 'inventory.ini'), join(dir, 'playbook.yml')], { timeoutMs: 240_000, env, cwd: dir });
   if (result.code !== 0) throw new Error(`ansible-playbook exited ${result.code ?? result.signal}${result.timedOut ? ' (timed out)' : ''}:\n${result.output.slice(-3000)}`);
-  const perTask = profiledTaskSeconds(result.output);
-  const measured = perTask.slice(1).map((seconds) => seconds * 1000);
-  return {
-    tool: 'ansible',
-    nodes: size,
-    wallMs: round(result.wallMs),
-    wallPerRoundMs: round(result.wallMs / (ROUNDS + 1)),
-    timing: measured.length > 0 ? 'profile_tasks (per task, warm-up task excluded)' : 'wall time / rounds (profile_tasks not available)',
-    roundMs: summarize(measured.length > 0 ? measured : [result.wallMs / (ROUNDS + 1)]),
-    rounds: measured.map((ms) => round(ms)),
-    loadavg: [loadBefore, loadAverage()],
-  };
+  return result;
 }
 
 /** profile_tasks' recap, in task order (sort_order = none): `round-3 ---------- 1.23s`. */
@@ -216,6 +238,7 @@ function findAnsible() {
 }
 
 function printSummary(all) {
+  if (all.length === 0) return;
   console.log(`\nbarrier round, median of ${ROUNDS} rounds after one warm-up (load average at the end of each measurement):`);
   console.log('   N   lockstep p50      ansible p50 (profile_tasks)   ansible wall/round   ratio (p50)');
   for (const { size, lockstep, playbook } of all) {
@@ -233,5 +256,67 @@ function printSummary(all) {
   if (at32?.playbook !== undefined) {
     const ratio = at32.playbook.roundMs.p50 / at32.lockstep.roundMs.p50;
     console.log(`target (SPEC §11): lockstep ≥ 50× faster at N = 32: ${round(ratio)}× — ${ratio >= 50 ? 'met' : 'MISSED'}`);
+  }
+}
+
+/**
+ * `lockstep apply --wait --yes` from the CLI's spawn to its exit, and ansible-playbook's wall
+ * time for the same E2E_ROUNDS rounds, alternating. `submittedMs`: from the CLI's spawn to its
+ * "run … started" line (start-up, preflight, plan, the run created).
+ */
+async function measureEndToEnd(size) {
+  const dir = join(root, `e2e-${size}`);
+  mkdirSync(dir, { recursive: true });
+  const names = nodeNames(Math.max(...SIZES)).slice(0, size);
+  const agents = await startAgentProcesses({ root: join(dir, 'agents'), pki, names, hooksDir, maxMs: RUN_LIMIT_MS, nodeArgs: unitNodeOptions() });
+  const coordinator = await startCoordinator({ dir, maxMs: RUN_LIMIT_MS });
+  const runbook = join(dir, 'runbook.yaml');
+  writeFileSync(runbook, runbookYaml({ nodes: agents.nodes, pki, steps: barrierRoundSteps(E2E_ROUNDS) }));
+  const clis = { lockstep: CLI_MAIN, ...(ANCHOR_CLI === undefined ? {} : { anchor: ANCHOR_CLI }) };
+  const samples = Object.fromEntries([...Object.keys(clis), ...(ansible === undefined ? [] : ['ansible'])].map((tool) => [tool, []]));
+  const loadBefore = loadAverage();
+  try {
+    for (let repeat = 0; repeat <= E2E_REPEATS; repeat++) {
+      for (const [tool, main] of Object.entries(clis)) {
+        const result = await applyWait(tool, main, coordinator.address, runbook);
+        // The first apply warms the coordinator's and the agents' code; it is not counted.
+        if (repeat > 0) samples[tool].push(result);
+      }
+      if (ansible !== undefined && repeat > 0) samples.ansible.push({ wallMs: (await runPlaybook(size, E2E_ROUNDS, `e2e-${size}-${repeat}`)).wallMs });
+    }
+  } finally {
+    await coordinator.stop();
+    await agents.stop();
+  }
+  const summary = Object.fromEntries(
+    Object.entries(samples).map(([tool, runs]) => [tool, { wallMs: summarize(runs.map((run) => run.wallMs)), ...(tool === 'ansible' ? {} : { submittedMs: summarize(runs.map((run) => run.submittedMs)) }) }]),
+  );
+  const record = { tool: 'end-to-end', nodes: size, rounds: E2E_ROUNDS, repeats: E2E_REPEATS, ...summary, loadavg: [loadBefore, loadAverage()] };
+  console.log(JSON.stringify(record));
+  return record;
+}
+
+async function applyWait(tool, main, address, runbook) {
+  const started = performance.now();
+  const running = startProcess([process.execPath, main, '--coordinator', address, 'apply', runbook, '--wait', '--yes'], { timeoutMs: 120_000 });
+  let submittedMs = Number.NaN;
+  let seen = '';
+  running.child.stdout.on('data', (chunk) => {
+    seen = (seen + chunk.toString()).slice(-4096);
+    if (Number.isNaN(submittedMs) && /^run \S+ started/m.test(seen)) submittedMs = performance.now() - started;
+  });
+  const { code, signal } = await running.exited;
+  const wallMs = performance.now() - started;
+  if (code !== 0) throw new Error(`${tool}: lockstep apply --wait exited ${code ?? signal}${running.timedOut() ? ' (timed out)' : ''}:\n${running.output().slice(-3000)}`);
+  return { wallMs, submittedMs };
+}
+
+function printEndToEnd(all) {
+  if (all.length === 0) return;
+  console.log(`\nend to end, ${E2E_ROUNDS} rounds: wall time of \`lockstep apply --wait --yes\` (spawn → exit) vs ansible-playbook, median of ${E2E_REPEATS}:`);
+  for (const { size, endToEnd } of all) {
+    const { lockstep, anchor, ansible: playbook } = endToEnd;
+    const ratio = playbook === undefined ? 'n/a' : `${round(playbook.wallMs.p50 / lockstep.wallMs.p50)}×`;
+    console.log(`  N = ${size}: lockstep ${lockstep.wallMs.p50} ms (run started after ${lockstep.submittedMs.p50} ms)` + (anchor === undefined ? '' : `, anchor CLI ${anchor.wallMs.p50} ms (started after ${anchor.submittedMs.p50} ms)`) + `, ansible-playbook ${playbook?.wallMs.p50 ?? 'n/a'} ms: ${ratio} [load ${endToEnd.loadavg[1]}]`);
   }
 }

@@ -1,44 +1,14 @@
 // SPEC §7/§9: `lockstep lab up --dir LAB --nodes N [--platform P] [--version V] [--replicator]
 // [--port-base P] [--failover-ms MS] [--mirror-size-mb MB] [--resync-mb-per-sec R] [--detach]`,
-// `lockstep lab down --dir LAB` and `lockstep lab power --dir LAB NODE off|on`. `up --detach` runs the
-// hidden `lab supervise` in its own session and returns once every agent answers.
-import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+// `lockstep lab down --dir LAB` and `lockstep lab power --dir LAB NODE off|on`. What they do is
+// in lab-lifecycle.ts and lab-power.ts, imported when one of them runs: the rest of the CLI does
+// not load the lab.
 import type { Command } from 'commander';
 import { exitCodeFor } from '../shared/cli-exit.js';
-import { LockstepError, describeError } from '../shared/errors.js';
+import { describeError } from '../shared/errors.js';
 import { terminalText } from '../shared/terminal-text.js';
-import { labPaths } from './state/lab-state.js';
-import { createLogger } from '../shared/logger.js';
-import { checkOptions, createLab, labNodes, type Lab, type LabOptions } from './lab-create.js';
 import { LAB_PLATFORMS } from './clusterpro/lab-platforms.js';
-import { assertPortsFree } from './lab-ports.js';
-import { agentPidFile, livePid, removePidFile, supervisorPidFile, terminate } from './lab-processes.js';
-import { waitUntilLabReady } from './lab-readiness.js';
-import { labNodeNames, superviseUntilSignalled } from './lab-supervisor.js';
-import { parsePowerSwitch, switchPower } from './lab-power.js';
-
-// A path, not an import: the detached supervisor is this same CLI, run again.
-const CLI_MAIN = fileURLToPath(new URL('../coordinator/cli/main.js', import.meta.url));
-const READY_TIMEOUT_MS = 60_000;
-// The supervisor gives each agent 2 s after SIGTERM before SIGKILL; leave it room.
-const SUPERVISOR_GRACE_MS = 10_000;
-const AGENT_GRACE_MS = 2_000;
-
-interface UpFlags {
-  dir: string;
-  nodes: string;
-  platform?: string;
-  version?: string;
-  replicator?: boolean;
-  portBase?: string;
-  failoverMs?: string;
-  mirrorSizeMb?: string;
-  resyncMbPerSec?: string;
-  detach?: boolean;
-}
+import type { UpFlags } from './lab-lifecycle.js';
 
 export function registerLabCommand(program: Command): void {
   const lab = program.command('lab').description('a simulated cluster on this machine: one real agent per simulated node (SPEC §9)');
@@ -55,12 +25,12 @@ export function registerLabCommand(program: Command): void {
     .option('--mirror-size-mb <mb>', 'each mirror disk\'s size: a resync copies it whole (default 150)')
     .option('--resync-mb-per-sec <rate>', 'the mirror resync rate (default 100)')
     .option('--detach', 'return once every agent answers; stop the lab with "lockstep lab down"')
-    .action((flags: UpFlags) => reportFailure('lab up', () => runUp(flags)));
+    .action((flags: UpFlags) => reportFailure('lab up', async () => (await import('./lab-lifecycle.js')).runUp(flags)));
   lab
     .command('down')
     .description("stop a lab's supervisor and agents; its files stay for inspection")
     .requiredOption('--dir <dir>', 'the lab directory')
-    .action((flags: { dir: string }) => reportFailure('lab down', () => runDown(flags.dir)));
+    .action((flags: { dir: string }) => reportFailure('lab down', async () => (await import('./lab-lifecycle.js')).runDown(flags.dir)));
   lab
     .command('power')
     .description('fail a node from outside, as a power loss would (off: it goes down, its groups fail over, its agent stops), or boot it again (on)')
@@ -68,121 +38,12 @@ export function registerLabCommand(program: Command): void {
     .argument('<node>', 'the node, e.g. server2')
     .argument('<state>', 'off or on')
     .action((node: string, state: string, flags: { dir: string }) =>
-      reportFailure('lab power', async () => {
-        process.stdout.write(`${await switchPower(requireLab(flags.dir), node, parsePowerSwitch(state))}\n`);
-      }),
+      reportFailure('lab power', async () => (await import('./lab-lifecycle.js')).runPower(flags.dir, node, state)),
     );
   lab
     .command('supervise', { hidden: true })
     .requiredOption('--dir <dir>', 'the lab directory')
-    .action((flags: { dir: string }) => reportFailure('lab supervise', async () => runSupervise(flags.dir)));
-}
-
-async function runUp(flags: UpFlags): Promise<void> {
-  const options: LabOptions = {
-    dir: flags.dir,
-    nodes: wholeNumber('--nodes', flags.nodes),
-    platform: flags.platform,
-    version: flags.version,
-    replicator: flags.replicator === true,
-    ...(flags.portBase !== undefined && { portBase: wholeNumber('--port-base', flags.portBase) }),
-    ...(flags.failoverMs !== undefined && { failoverMs: wholeNumber('--failover-ms', flags.failoverMs) }),
-    ...(flags.mirrorSizeMb !== undefined && { mirrorSizeMb: wholeNumber('--mirror-size-mb', flags.mirrorSizeMb) }),
-    ...(flags.resyncMbPerSec !== undefined && { mirrorResyncMbPerSec: wholeNumber('--resync-mb-per-sec', flags.resyncMbPerSec) }),
-  };
-  const checked = checkOptions(options);
-  await assertPortsFree(labNodes(checked.nodeCount, checked.portBase));
-  const began = Date.now();
-  const lab = await createLab(options);
-  if (flags.detach) {
-    await upDetached(lab);
-    printReady(lab, began);
-    return;
-  }
-  const supervisor = superviseUntilSignalled({ root: lab.root, logger: createLogger({ name: 'lockstep-lab' }) });
-  try {
-    await waitUntilLabReady({ root: lab.root, nodes: lab.nodes, timeoutMs: READY_TIMEOUT_MS });
-  } catch (error) {
-    await supervisor.stop();
-    throw error;
-  }
-  printReady(lab, began);
-  process.stdout.write('supervising the agents; press Ctrl-C to stop the lab\n');
-}
-
-/** Starts `lab supervise` in its own session, logging to LAB/supervisor.log, and waits for the lab. */
-async function upDetached(lab: Lab): Promise<void> {
-  const log = openSync(join(lab.root, 'supervisor.log'), 'a');
-  const child = spawn(process.execPath, [CLI_MAIN, 'lab', 'supervise', '--dir', lab.root], { detached: true, stdio: ['ignore', log, log] });
-  closeSync(log);
-  let exited: string | undefined;
-  child.once('exit', (code, signal) => {
-    exited = `the lab supervisor exited (${signal ?? `code ${String(code)}`})`;
-  });
-  child.unref();
-  try {
-    await waitUntilLabReady({ root: lab.root, nodes: lab.nodes, timeoutMs: READY_TIMEOUT_MS, givenUp: () => exited });
-  } catch (error) {
-    // A half-started lab would hold its ports; its logs stay behind.
-    if (exited === undefined && child.pid !== undefined) await terminate(child.pid, SUPERVISOR_GRACE_MS);
-    throw error;
-  }
-}
-
-function printReady(lab: Lab, began: number): void {
-  const lines = [
-    `lab up in ${((Date.now() - began) / 1000).toFixed(1)} s: ${lab.root}`,
-    `runbook ${lab.runbook}`,
-    ...lab.nodes.map((node) => `${node.name} ${node.address} log ${labPaths(lab.root).node(node.name).log}`),
-    // The coordinator reads the runbook's credentials only from its --credentials-dir (docs/security.md).
-    `coordinator: lockstep-coordinator --listen 127.0.0.1:7450 --insecure --credentials-dir ${join(lab.root, 'pki')} --db ${join(lab.root, 'coordinator.sqlite')}`,
-    `then:        lockstep --coordinator 127.0.0.1:7450 apply ${lab.runbook} --wait --yes`,
-  ];
-  process.stdout.write(`${lines.join('\n')}\n`);
-}
-
-async function runDown(dir: string): Promise<void> {
-  const root = requireLab(dir);
-  const pidFile = supervisorPidFile(root);
-  const supervisor = livePid(pidFile, ['lab']);
-  if (supervisor !== undefined) await terminate(supervisor, SUPERVISOR_GRACE_MS);
-  removePidFile(pidFile);
-  // A supervisor that was killed outright leaves its agents running.
-  const strays = await stopStrayAgents(root);
-  const what = supervisor === undefined ? 'no lab supervisor was running' : `stopped the lab supervisor (pid ${supervisor})`;
-  const extra = strays.length === 0 ? '' : `; stopped agents left running: ${strays.join(', ')}`;
-  process.stdout.write(`${what}${extra}; the lab's files remain in ${root}\n`);
-}
-
-async function stopStrayAgents(root: string): Promise<string[]> {
-  const stopped: string[] = [];
-  for (const name of labNodeNames(root)) {
-    const nodeDir = labPaths(root).node(name).dir;
-    const pid = livePid(agentPidFile(nodeDir), ['--sim', nodeDir]);
-    if (pid !== undefined) {
-      await terminate(pid, AGENT_GRACE_MS);
-      stopped.push(`${name} (pid ${pid})`);
-    }
-    removePidFile(agentPidFile(nodeDir));
-  }
-  return stopped;
-}
-
-function runSupervise(dir: string): void {
-  superviseUntilSignalled({ root: requireLab(dir), logger: createLogger({ name: 'lockstep-lab', destination: 1 }) });
-}
-
-function requireLab(dir: string): string {
-  const root = resolve(dir);
-  if (!existsSync(labPaths(root).cluster)) {
-    throw new LockstepError('LOCKSTEP_E_CONFIG', `--dir: ${root} is not a lab (no cluster.json); create one with "lockstep lab up"`, { field: '--dir' });
-  }
-  return root;
-}
-
-function wholeNumber(flag: string, value: string): number {
-  if (/^\d{1,9}$/.test(value.trim())) return Number(value);
-  throw new LockstepError('LOCKSTEP_E_CONFIG', `${flag}: expected a whole number, got "${value.slice(0, 40)}"`, { field: flag });
+    .action((flags: { dir: string }) => reportFailure('lab supervise', async () => (await import('./lab-lifecycle.js')).runSupervise(flags.dir)));
 }
 
 async function reportFailure(command: string, body: () => Promise<void>): Promise<void> {

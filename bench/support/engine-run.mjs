@@ -38,16 +38,16 @@ export async function runOnEngine({ dbFile, logFile, logLevel = 'info', yaml, ru
     const submitMs = performance.now() - submitted;
     const ended = await new Promise((resolve) => {
       const timer = setTimeout(() => {
-        stop();
+        watch.stop();
         resolve('timeout');
       }, timeoutMs);
-      const stop = engine.watch(runId, 0, (event) => {
+      const watch = watchEvents(engine, runId, (event) => {
         const record = { ...event, at: performance.now() };
         events.push(record);
         onEvent(record);
         if (FINAL.has(event.type)) {
           clearTimeout(timer);
-          stop();
+          watch.stop();
           resolve(event.type);
         }
       });
@@ -62,4 +62,24 @@ export async function runOnEngine({ dbFile, logFile, logLevel = 'info', yaml, ru
 /** When each `barrier-R` stage passed (the round boundaries), in order. */
 export function barrierTimes(events) {
   return events.filter((event) => event.type === 'barrier.passed' && event.stepId.startsWith('barrier-')).map((event) => event.at);
+}
+
+/** The engine's events for `runId` from the first, each to `onEvent` (the benchmark never holds them back). */
+export function watchEvents(engine, runId, onEvent) {
+  // The engine may deliver from inside watch(): `stop` may be called before watch() returns.
+  let watch;
+  let stopped = false;
+  watch = engine.watch(runId, 0, {
+    event: (event) => {
+      if (!stopped) onEvent(event);
+      return true;
+    },
+    caughtUp: () => {},
+  });
+  return {
+    stop() {
+      stopped = true;
+      watch?.stop();
+    },
+  };
 }

@@ -3,13 +3,12 @@
 // writes D/crl.pem for the agents' and the coordinator's --tls-crl.
 import { InvalidArgumentError, type Command } from 'commander';
 import { describeError } from '../../shared/errors.js';
-import { DEFAULT_CA_DAYS, DEFAULT_LEAF_DAYS } from '../../shared/pki/certificate-authority.js';
-import { initCertificates } from '../../shared/pki/certs-init.js';
-import { renewCertificates } from '../../shared/pki/certs-renew.js';
-import { CRL_FILE, revokeCertificates } from '../../shared/pki/certs-revoke.js';
-import { issueOperatorCertificates } from '../../shared/pki/operator-certificates.js';
 import { OPERATOR_ROLES, parseRoles } from '../../shared/pki/roles.js';
+import { DEFAULT_CA_DAYS, DEFAULT_LEAF_DAYS } from '../../shared/pki/validity-defaults.js';
 import { terminalText } from '../../shared/terminal-text.js';
+
+// The signing code (@peculiar/x509, ~0.2 s to load) is imported by the action that needs it,
+// so that `lockstep --help` and the other commands do not pay for it (issue 19).
 
 // SPEC §7: bad input, nothing done.
 const EXIT_BAD_INPUT = 2;
@@ -52,6 +51,7 @@ function registerIssue(certs: Command): void {
 
 async function runIssue(flags: { dir: string; operator: string; roles: string }): Promise<void> {
   try {
+    const { issueOperatorCertificates } = await import('../../shared/pki/operator-certificates.js');
     const { files } = await issueOperatorCertificates({ dir: flags.dir, operator: flags.operator, roles: parseRoles(flags.roles, '--roles') });
     process.stdout.write(files.map((file) => `wrote ${file}\n`).join(''));
   } catch (error) {
@@ -79,6 +79,7 @@ function registerRenew(certs: Command): void {
     .option('--days <n>', "validity of the new certificates, in days (default: that of the certificate each replaces)", wholeDays)
     .action(async (flags: RenewFlags) => {
       await report('renew', async () => {
+        const { renewCertificates } = await import('../../shared/pki/certs-renew.js');
         const { files, renewed } = await renewCertificates({
           dir: flags.dir,
           agents: splitList(flags.agents ?? ''),
@@ -116,6 +117,7 @@ function registerRevoke(certs: Command): void {
     .option('--serial <hex>', 'revoke the certificate with this serial number, e.g. one certs renew replaced; repeat for more', collect)
     .action(async (flags: RevokeFlags) => {
       await report('revoke', async () => {
+        const { CRL_FILE, revokeCertificates } = await import('../../shared/pki/certs-revoke.js');
         const result = await revokeCertificates({ dir: flags.dir, agents: flags.agent ?? [], coordinator: flags.coordinator === true, serials: flags.serial ?? [] });
         return [
           ...result.added.map((label) => `revoked ${label}`),
@@ -143,6 +145,7 @@ function wholeDays(value: string): number {
 
 async function runInit(flags: InitFlags): Promise<void> {
   try {
+    const { initCertificates } = await import('../../shared/pki/certs-init.js');
     const { files } = await initCertificates({
       dir: flags.dir,
       coordinator: flags.coordinator,

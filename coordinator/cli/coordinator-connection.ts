@@ -4,8 +4,8 @@ import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { failAndExit } from '../../shared/cli-exit.js';
 import { isLockstepError, LockstepError } from '../../shared/errors.js';
-import { clientCredentials, loadTlsMaterial } from '../../shared/tls.js';
-import { CoordinatorClient } from '../../shared/wire/coordinator-client.js';
+import type { clientCredentials } from '../../shared/tls.js';
+import type { CoordinatorClient } from '../../shared/wire/coordinator-client.js';
 
 /**
  * Runs `body` against the coordinator named by `--coordinator`, then exits with the code it
@@ -18,7 +18,8 @@ export async function withCoordinator(command: Command, body: (client: Coordinat
     const globals = command.optsWithGlobals<{ coordinator: string; coordinatorName?: string }>();
     const address = dialAddress(globals.coordinator);
     const serverName = globals.coordinatorName || process.env.LOCKSTEP_COORDINATOR_NAME || hostOf(address);
-    const credentials = await credentialsFromEnvironment(serverName);
+    // grpc-js and the generated client load here, not at start: `lockstep --help` does without (issue 19).
+    const [credentials, { CoordinatorClient }] = await Promise.all([credentialsFromEnvironment(serverName), import('../../shared/wire/coordinator-client.js')]);
     client = new CoordinatorClient(address, credentials, credentials === undefined ? {} : { serverName });
     const code = await body(client);
     client.close();
@@ -58,6 +59,7 @@ async function credentialsFromEnvironment(serverName: string): Promise<ReturnTyp
     throw new LockstepError('LOCKSTEP_E_CONFIG', 'set all three of LOCKSTEP_TLS_CA, LOCKSTEP_TLS_CERT and LOCKSTEP_TLS_KEY, or none', { field: 'LOCKSTEP_TLS_CA' });
   }
   // The server must be a coordinator, and the one we meant (issue 21 §4): another node's certificate from the same CA is refused.
+  const { clientCredentials, loadTlsMaterial } = await import('../../shared/tls.js');
   return clientCredentials(await loadTlsMaterial({ ca, cert, key }), { expectedServerName: serverName, requiredRole: 'coordinator' });
 }
 

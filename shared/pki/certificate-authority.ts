@@ -6,6 +6,9 @@ import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { LockstepError } from '../errors.js';
 import { roleUnits, type OperatorRole } from './roles.js';
+import { DEFAULT_CA_DAYS, DEFAULT_LEAF_DAYS } from './validity-defaults.js';
+
+export { DEFAULT_CA_DAYS, DEFAULT_LEAF_DAYS };
 
 /** A certificate and its private key, both PEM (the key as PKCS#8). */
 export interface KeyAndCertificate {
@@ -17,13 +20,6 @@ const KEY_ALGORITHM: webcrypto.EcKeyImportParams = { name: 'ECDSA', namedCurve: 
 const SIGNING_ALGORITHM: webcrypto.EcdsaParams = { name: 'ECDSA', hash: 'SHA-256' };
 const HOUR_MS = 60 * 60 * 1000;
 const DAY_MS = 24 * HOUR_MS;
-/** Ten years: the CA is replaced rarely, and replacing it means re-issuing every leaf. */
-export const DEFAULT_CA_DAYS = 3650;
-/**
- * 397 days, the CA/Browser Forum's ceiling for public TLS certificates: a stolen node key is
- * useful for about a year at most, and a yearly `certs renew` is a routine an operator keeps.
- */
-export const DEFAULT_LEAF_DAYS = 397;
 const MAX_DAYS = 36_500;
 
 /** How long a certificate is valid, and whether it names loopback too. */
