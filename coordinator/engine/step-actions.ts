@@ -34,12 +34,15 @@ const POLL_MS = 200;
 
 const BOOT_ID_BEFORE = 'bootIdBefore:';
 
+/** Steps that reboot the node they are sent to, done when it answers with a new boot id. */
+const OWN_BOOT_KINDS: ReadonlySet<NodeStepKind> = new Set(['node.reboot', 'server.shutdown', 'node.leave-cluster', 'node.rejoin-cluster']);
+
 /**
  * Reads what a step must remember before it is dispatched (read-only; may run twice): the
  * boot ids that prove, afterwards, that a node went down and came back.
  */
 export async function prepareDispatch(kind: NodeStepKind, node: string, nodes: readonly string[], agentFor: (node: string) => AgentApi): Promise<Record<string, string>> {
-  const watched = kind === 'cluster.shutdown' ? nodes : kind === 'node.reboot' || kind === 'server.shutdown' ? [node] : [];
+  const watched = kind === 'cluster.shutdown' ? nodes : OWN_BOOT_KINDS.has(kind) ? [node] : [];
   const bootIds = await Promise.all(watched.map(async (name) => [`${BOOT_ID_BEFORE}${name}`, (await agentFor(name).nodeInfo()).bootId] as const));
   return Object.fromEntries(bootIds);
 }
@@ -80,6 +83,10 @@ export async function performStep(kind: NodeStepKind, context: StepContext): Pro
       // CPRO-XL050-06 3.1.2 (2)-(3): clpstdn powers every server off; the step ends when every
       // one of them is back with a new boot id (powered on by the operator, a BMC or the lab).
       return rebootAndWait(context, () => agent.clusterAction(op, { kind: 'stop-cluster' }));
+    case 'node.leave-cluster':
+    case 'node.rejoin-cluster':
+      // SPEC §5.3: `reboot -- -x` out of the cluster, `reboot` back in; done at the new boot id.
+      return rebootAndWait(context, () => agent.clusterAction(op, clusterActionFor(kind, params)));
     case 'cluster.wait-healthy':
       return waitHealthy(context);
     case 'mirror.wait-green':

@@ -70,6 +70,8 @@ export interface SolarisAgentOptions {
   packageDirs?: string[];
   /** The node's name (hostname); phys-schost-1 by default. */
   node?: string;
+  /** The boot id the node reports now (it changes when a test's executor "reboots" it). */
+  bootId?: () => string;
 }
 
 /**
@@ -79,10 +81,11 @@ export interface SolarisAgentOptions {
 export async function inProcessSolarisAgent(options: SolarisAgentOptions): Promise<InProcessAgent> {
   const { executor } = options;
   const node = options.node ?? 'phys-schost-1';
-  const facts: NodeFacts = { ...FACTS, hostname: async () => node, bootId: async () => `boot-${node}-0`, os: () => 'solaris' };
+  const bootId = options.bootId ?? (() => `boot-${node}-0`);
+  const facts: NodeFacts = { ...FACTS, hostname: async () => node, bootId: async () => bootId(), os: () => 'solaris' };
   const platform = await detectPlatform(executor, facts, silentLogger());
   const drivers = await nodeDrivers(platform, { executor, stateDir: options.dir });
-  const journal = new OpJournal(join(options.dir, 'journal.sqlite'), `boot-${node}-0`);
+  const journal = new OpJournal(join(options.dir, 'journal.sqlite'), bootId());
   const guard = new PackagePathGuard(options.packageDirs ?? [options.dir], drivers.packageFormat);
   const service = new AgentService({
     journal,
