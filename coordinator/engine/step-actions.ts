@@ -34,16 +34,13 @@ const POLL_MS = 200;
 
 const BOOT_ID_BEFORE = 'bootIdBefore:';
 
-/** Steps that reboot the node they are sent to, done when it answers with a new boot id. */
-const OWN_BOOT_KINDS: ReadonlySet<NodeStepKind> = new Set(['node.reboot', 'server.shutdown', 'node.leave-cluster', 'node.rejoin-cluster']);
-
 /**
  * Reads what a step must remember before it is dispatched (read-only; may run twice): the
  * boot ids that prove, afterwards, that a node went down and came back.
  */
 export async function prepareDispatch(kind: NodeStepKind, node: string, nodes: readonly string[], agentFor: (node: string) => AgentApi): Promise<Record<string, string>> {
-  const watched = kind === 'cluster.shutdown' ? nodes : OWN_BOOT_KINDS.has(kind) ? [node] : [];
-  const bootIds = await Promise.all(watched.map(async (name) => [`${BOOT_ID_BEFORE}${name}`, (await agentFor(name).nodeInfo()).bootId] as const));
+  const watched = kind === 'cluster.shutdown' ? nodes : kind === 'node.reboot' || kind === 'server.shutdown' ? [node] : [];
+  const bootIds = await Promise.all((SOLARIS_BOOT_KINDS.has(kind) ? [node] : watched).map(async (name) => [`${BOOT_ID_BEFORE}${name}`, (await agentFor(name).nodeInfo()).bootId] as const));
   return Object.fromEntries(bootIds);
 }
 
@@ -112,6 +109,9 @@ const SERVICE_KINDS: Record<ServiceStepKind, Exclude<ServiceAction, 'status'>> =
   'service.start': 'start',
   'service.stop': 'stop',
 };
+
+/** Solaris Cluster's leave (`reboot -- -x`) and rejoin (`reboot`): reboots of the node they are sent to. */
+const SOLARIS_BOOT_KINDS: ReadonlySet<NodeStepKind> = new Set(['node.leave-cluster', 'node.rejoin-cluster']);
 
 const CLUSTER_KINDS: Partial<Record<NodeStepKind, ClusterActionKind>> = {
   'cluster.suspend': 'suspend',

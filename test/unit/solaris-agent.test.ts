@@ -23,6 +23,8 @@ const RTR = 'RESOURCE_TYPE = "app";\nVENDOR_ID = LAB;\nRT_VERSION = "2.0";\n#$up
 
 function solarisNode(release = RELEASE_32, more: ScriptRule[] = []): ScriptedExecutor {
   return new ScriptedExecutor([
+    // A test's own answers come first: the first matching rule answers.
+    ...more,
     { match: 'uname -s', answer: { stdout: 'SunOS\n' } },
     { match: 'uname -r', answer: { stdout: '5.10\n' } },
     { match: 'cat /etc/cluster/release', answer: { stdout: release } },
@@ -30,7 +32,6 @@ function solarisNode(release = RELEASE_32, more: ScriptRule[] = []): ScriptedExe
     { match: 'clresourcegroup status', answer: { stdout: fixture('clresourcegroup-status.txt') } },
     { match: 'clresource status', answer: { stdout: fixture('clresource-status.txt') } },
     { match: 'clresource show -v', answer: { stdout: fixture('clresource-show.txt') } },
-    ...more,
     { match: () => true, answer: {} },
   ]);
 }
@@ -147,6 +148,17 @@ describe('an agent on a Solaris node', () => {
     const before = executor.argvs.length;
     await expect(agent.service.clusterAction(op(), { kind: 'evacuate', node: 'phys-schost-2' })).rejects.toMatchObject({ code: 'LOCKSTEP_E_INVALID_ARGUMENT', field: 'node' });
     expect(executor.argvs.length).toBe(before);
+  });
+
+  it('refuses to evacuate when its groups would have no other node to go to', async () => {
+    agent.close();
+    const alone = fixture('clnode-status.txt').replace(/(phys-schost-2\s+)Online/, '$1Offline');
+    await start(RELEASE_32, [{ match: 'clnode status', answer: { stdout: alone } }]);
+    await expect(agent.service.clusterAction(op(), { kind: 'evacuate' })).rejects.toMatchObject({
+      code: 'LOCKSTEP_E_AVAILABILITY_VETO',
+      message: expect.stringContaining('group app-rg1 (on phys-schost-1) would have no online server to fail over to'),
+    });
+    expect(executor.argvs.filter((argv) => argv[1] === 'evacuate')).toEqual([]);
   });
 
   it('names a resource group the cluster does not have', async () => {
