@@ -219,6 +219,8 @@ async function controlServices(kind: ServiceStepKind, context: StepContext): Pro
 async function stalledReboot(context: StepContext, send: () => Promise<Operation>): Promise<StepOutcome | undefined> {
   const operation = await context.agent.getOperation(context.op.opId).catch(() => undefined);
   if (operation?.state === 'UNKNOWN') await send().catch(() => undefined);
+  // The reboot command itself failed on the node (agent-service runReboot): it will not go down.
+  if (operation?.state === 'FAILED') return done(false, `the reboot command failed on the node: ${operation.result.message}`, operation.result.commands.map((c) => c.outputTail).join(''));
   if (operation?.state !== 'INTERRUPTED') return undefined;
   return done(false, 'the agent restarted before the node went down (operation INTERRUPTED, boot id unchanged): the node did not reboot; retry the step to reboot it');
 }

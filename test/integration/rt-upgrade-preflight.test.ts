@@ -171,4 +171,30 @@ describe('leaving and rejoining the cluster, as the engine runs them', () => {
       temp.remove();
     }
   });
+
+  it('fails the step at once when the reboot command fails on the node, instead of waiting for a boot that will not come', async () => {
+    const temp = makeTempDir('lockstep-sc-boot-fail-');
+    const executor = new ScriptedExecutor([
+      { match: /^reboot/, answer: { exitCode: 1, stderr: 'reboot: permission denied\n' } },
+      { match: () => true, answer: (request) => solarisNode().run(request) },
+    ]);
+    const agent = await inProcessSolarisAgent({ executor, dir: temp.dir });
+    try {
+      const client = runAgent(agent.service);
+      const recorded = await prepareDispatch('node.leave-cluster', 'phys-schost-1', ['phys-schost-1'], () => client);
+      const outcome = await performStep('node.leave-cluster', {
+        agent: client,
+        agentFor: () => client,
+        op: { opId: 'boot-fail/leave/phys-schost-1/1', runId: 'boot-fail', epoch: 1 },
+        params: { timeoutMs: 600_000 },
+        recorded,
+        deadline: Date.now() + 600_000,
+        sleep: () => new Promise((resolve) => setImmediate(resolve)),
+      });
+      expect(outcome).toMatchObject({ ok: false, message: expect.stringContaining('the reboot command failed on the node'), outputTail: expect.stringContaining('permission denied') });
+    } finally {
+      agent.close();
+      temp.remove();
+    }
+  });
 });
