@@ -27,12 +27,12 @@ const RT_UPGRADE = 'solaris-cluster/rt-upgrade';
 const fixture = (name: string): string => readFixture(`solaris/${name}`);
 const rtr = (upgradeFrom: string): string => `Resource_type = "app";\nVendor_id = LAB;\nRT_version = "2.0";\n\n#$upgrade\n${upgradeFrom}\n`;
 
-function solarisNode(): ScriptedExecutor {
+function solarisNode(clnodeStatus = fixture('clnode-status.txt').replace('Offline', 'Online ')): ScriptedExecutor {
   return new ScriptedExecutor([
     { match: 'uname -s', answer: { stdout: 'SunOS\n' } },
     { match: 'uname -r', answer: { stdout: '5.10\n' } },
     { match: 'cat /etc/cluster/release', answer: { stdout: 'Sun Cluster 3.2u3 for Solaris 10 sparc\n' } },
-    { match: 'clnode status', answer: { stdout: fixture('clnode-status.txt').replace('Offline', 'Online ') } },
+    { match: 'clnode status', answer: { stdout: clnodeStatus } },
     { match: 'clresourcegroup status', answer: { stdout: fixture('clresourcegroup-status.txt') } },
     { match: 'clresource status', answer: { stdout: fixture('clresource-status.txt') } },
     { match: 'clresource show -v', answer: { stdout: fixture('clresource-show.txt') } },
@@ -53,16 +53,16 @@ describe(`${RT_UPGRADE}: preflight through the agents, then compile`, () => {
     writeSvr4PackageDir(packages, { reloc: { 'LABapp/etc/LAB.app': rtr(upgradeFrom), 'LABapp/bin/app_start': '#!/bin/sh\n' } });
   };
 
-  const runbook = (params: Record<string, unknown>): Runbook =>
+  const runbook = (params: Record<string, unknown>, nodes: readonly string[] = NODES): Runbook =>
     ({
       cluster: 'sc1',
       procedure: RT_UPGRADE,
-      nodes: NODES.map((name, index) => ({ name, address: `10.0.0.${index + 1}:7451` })),
+      nodes: nodes.map((name, index) => ({ name, address: `10.0.0.${index + 1}:7451` })),
       params: { type: 'LAB.app', package: join(packages, 'LABapp'), pkg: 'LABapp', rtr: '/opt/LABapp/etc/LAB.app', ...params },
     }) as unknown as Runbook;
 
-  const plan = async (params: Record<string, unknown>): Promise<Plan> => {
-    const book = runbook(params);
+  const plan = async (params: Record<string, unknown>, nodes: readonly string[] = NODES): Promise<Plan> => {
+    const book = runbook(params, nodes);
     const procedure = BUILT_IN_PROCEDURES.get(RT_UPGRADE);
     if (procedure === undefined) throw new Error(`${RT_UPGRADE} is not registered`);
     const request = procedure.facts(book);
@@ -70,17 +70,15 @@ describe(`${RT_UPGRADE}: preflight through the agents, then compile`, () => {
     return compileSubmission({ runbook: book, tls: { ca: '', cert: '', key: '' }, facts: request }, facts);
   };
 
-  beforeEach(async () => {
-    temp = makeTempDir('lockstep-rt-upgrade-');
-    packages = join(temp.dir, 'packages');
-    writePackage('#$upgrade_from "1.0" ANYTIME');
+  const startAgents = async (nodes: readonly string[], clnodeStatus?: string): Promise<void> => {
+    for (const agent of agents.values()) agent.close();
     agents = new Map();
-    for (const node of NODES) {
+    for (const node of nodes) {
       const dir = join(temp.dir, node);
-      mkdirSync(dir, { mode: 0o700 });
-      agents.set(node, await inProcessSolarisAgent({ executor: solarisNode(), dir, packageDirs: [packages], node }));
+      mkdirSync(dir, { mode: 0o700, recursive: true });
+      agents.set(node, await inProcessSolarisAgent({ executor: solarisNode(clnodeStatus), dir, packageDirs: [packages], node }));
     }
-    const clients = new Map(NODES.map((node) => [node, runAgent((agents.get(node) as InProcessAgent).service)]));
+    const clients = new Map(nodes.map((node) => [node, runAgent((agents.get(node) as InProcessAgent).service)]));
     pool = {
       client: (node) => clients.get(node) as RunAgent,
       reconnect: (node) => clients.get(node) as RunAgent,
@@ -88,6 +86,14 @@ describe(`${RT_UPGRADE}: preflight through the agents, then compile`, () => {
       setDeadline: () => undefined,
       close: () => undefined,
     };
+  };
+
+  beforeEach(async () => {
+    temp = makeTempDir('lockstep-rt-upgrade-');
+    packages = join(temp.dir, 'packages');
+    writePackage('#$upgrade_from "1.0" ANYTIME');
+    agents = new Map();
+    await startAgents(NODES);
   });
 
   afterEach(() => {
@@ -123,6 +129,29 @@ describe(`${RT_UPGRADE}: preflight through the agents, then compile`, () => {
     await expect(plan({ change: 'rtr-only', rtr: '/opt/LABapp/etc/LAB.missing' })).rejects.toMatchObject({
       code: 'LOCKSTEP_E_PREFLIGHT',
       message: expect.stringMatching(/could not be read from the package on phys-schost-1 \(installed_path: the package .* does not install \/opt\/LABapp\/etc\/LAB\.missing/),
+    });
+  });
+
+  it('states the availability proof: every online group keeps a node, apart from the row\'s planned unavailability', async () => {
+    expect((await plan({ change: 'new-property-not-needed' })).warnings).toContain('availability: resource groups app-rg1, app-rg2 keep an online node at every step');
+    expect((await plan({ change: 'update-stop-incompatible' })).warnings.at(-1)).toBe('availability: resource groups app-rg1, app-rg2 keep an online node at every step, except the planned unavailability above');
+  });
+
+  it('refuses a rolling row on a one-node cluster: the evacuated group would have nowhere to go', async () => {
+    const oneNode = fixture('clnode-status.txt').replace(/phys-schost-[23].*\n/g, '');
+    await startAgents(['phys-schost-1'], oneNode);
+    await expect(plan({ change: 'new-property-not-needed' }, ['phys-schost-1'])).rejects.toMatchObject({
+      code: 'LOCKSTEP_E_PREFLIGHT',
+      message: expect.stringContaining('group app-rg1 has no other node in the cluster to go to when phys-schost-1 is evacuated'),
+    });
+    // The rows that roll no node pass: their groups never leave.
+    expect((await plan({ change: 'rtr-only' }, ['phys-schost-1'])).procedure).toBe(RT_UPGRADE);
+  });
+
+  it('refuses a runbook that leaves out a node of the cluster', async () => {
+    await expect(plan({ change: 'rtr-only' }, ['phys-schost-1', 'phys-schost-2'])).rejects.toMatchObject({
+      code: 'LOCKSTEP_E_PREFLIGHT',
+      message: expect.stringContaining("the cluster's node(s) phys-schost-3 are not in the runbook"),
     });
   });
 
