@@ -34,7 +34,7 @@ export class PackageFileReader {
     }
     const candidates = [`root${installedPath}`];
     const basedir = await this.basedir(located.path);
-    if (installedPath.startsWith(`${basedir}/`)) candidates.push(`reloc/${posix.relative(basedir, installedPath)}`);
+    if (basedir === '/' || installedPath.startsWith(`${basedir}/`)) candidates.push(`reloc/${posix.relative(basedir, installedPath)}`);
     for (const candidate of candidates) {
       const exists = await lstat(join(located.path, candidate)).then(
         () => true,
@@ -53,8 +53,9 @@ export class PackageFileReader {
   private async basedir(packageDir: string): Promise<string> {
     const pkginfo = await readText(await this.guard.openInside('package_path', packageDir, 'pkginfo', MAX_PACKAGE_TEXT_BYTES));
     const line = pkginfo.text.split('\n').find((entry) => entry.startsWith('BASEDIR='));
-    const value = line?.slice('BASEDIR='.length).trim().replace(/^"(.*)"$/, '$1').replace(/\/$/, '');
-    return value !== undefined && value.startsWith('/') && normalize(value) === value ? value : DEFAULT_BASEDIR;
+    const value = line?.slice('BASEDIR='.length).trim().replace(/^"(.*)"$/, '$1');
+    const basedir = value === undefined || value === '/' ? value : value.replace(/\/$/, '');
+    return basedir !== undefined && basedir.startsWith('/') && normalize(basedir) === basedir ? basedir : DEFAULT_BASEDIR;
   }
 }
 

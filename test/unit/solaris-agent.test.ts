@@ -205,6 +205,8 @@ describe('an agent on a Solaris node', () => {
     expect(read).toMatchObject({ text: RTR, path: join(packages, 'LABapp', 'reloc', 'LABapp', 'etc', 'LAB.app') });
     writeSvr4PackageDir(join(temp.dir, 'packages'), { pkg: 'LABroot', root: { 'etc/cluster/LAB.app': RTR } });
     expect((await agent.service.readPackageFile(join(packages, 'LABroot'), '/etc/cluster/LAB.app')).text).toBe(RTR);
+    writeSvr4PackageDir(join(temp.dir, 'packages'), { pkg: 'LABslash', basedir: '/', reloc: { 'opt/LABslash/LAB.app': RTR } });
+    expect((await agent.service.readPackageFile(join(packages, 'LABslash'), '/opt/LABslash/LAB.app')).path).toBe(join(packages, 'LABslash', 'reloc', 'opt', 'LABslash', 'LAB.app'));
     await expect(agent.service.readPackageFile(join(packages, 'LABapp'), '/opt/LABapp/etc/missing')).rejects.toMatchObject({ code: 'LOCKSTEP_E_NOT_FOUND', field: 'installed_path' });
     await expect(agent.service.readPackageFile(join(packages, 'LABapp'), '/opt/LABapp/../../etc/shadow')).rejects.toMatchObject({ field: 'installed_path' });
     await expect(agent.service.readPackageFile('/etc', '/opt/x')).rejects.toMatchObject({ field: 'package_path' });
