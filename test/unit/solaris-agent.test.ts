@@ -3,6 +3,7 @@
 // for it, packages taken from package directories copied under the path guard, leaving and
 // rejoining the cluster as journaled reboots, evacuation of the node itself, and the two
 // reads the rt-upgrade preflight makes (the resources of a type, the RTR inside the package).
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ExecRequest } from '../../agent/exec/executor.js';
@@ -198,6 +199,18 @@ describe('an agent on a Solaris node', () => {
     expect(pkgadd).toEqual(['pkgadd', '-n', '-a', join(temp.dir, 'pkgadd.admin'), '-d', staged, 'LABapp']);
     expect(staged.startsWith(join(temp.dir, 'staging'))).toBe(true);
     await expect(agent.service.applyPackage(op(), { action: 'install', path, expectedSha256: 'a'.repeat(64) })).rejects.toMatchObject({ code: 'LOCKSTEP_E_DIGEST_MISMATCH' });
+  });
+
+  it('installs a datastream (.pkg) from its staged copy, naming the package the datastream holds', async () => {
+    writeFileSync(join(packages, 'LABapp.pkg'), '# PaCkAgE DaTaStReAm\nLABapp 1 512\n# end of header\n');
+    agent.close();
+    await start(RELEASE_32, [
+      { match: ['pkginfo', '-l', '-d', /\/staging\/[0-9a-f]+\/LABapp\.pkg$/], answer: { stdout: fixture('pkginfo-l.txt') } },
+      { match: 'pkginfo -l LABapp', answer: { stdout: fixture('pkginfo-l.txt') } },
+    ]);
+    const operation = await agent.service.applyPackage(op(), { action: 'install', path: join(packages, 'LABapp.pkg') });
+    expect(operation.state).toBe('SUCCEEDED');
+    expect(executor.argvs.find((argv) => argv[0] === 'pkgadd')).toEqual(['pkgadd', '-n', '-a', join(temp.dir, 'pkgadd.admin'), '-d', expect.stringMatching(/\/staging\/[0-9a-f]+\/LABapp\.pkg$/), 'LABapp']);
   });
 
   it('reads the RTR the package installs, from reloc/ below BASEDIR or from root/', async () => {
