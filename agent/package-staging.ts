@@ -3,16 +3,13 @@
 // only: its `-qp` and its `-U` read the bytes the digest describes, wherever the original path
 // points by then (docs/security.md §2). An SVR4 package directory is copied whole
 // (package-tree.ts) and pkgadd reads that copy.
-import { createHash, randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import { chmod, lstat, mkdir, open, readdir, rm, type FileHandle } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { chmod, lstat, mkdir, readdir, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { invalidArgument, LockstepError } from '../shared/errors.js';
+import { copyHashed } from './hashed-copy.js';
 import { MAX_PACKAGE_BYTES, type PackagePathGuard } from './package-path-guard.js';
 import { copyPackageTree } from './package-tree.js';
-
-const CHUNK_BYTES = 1024 * 1024;
-const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
 /** The copy rpm reads. `remove` deletes it; call it once the operation is over. */
 export interface StagedPackage {
@@ -72,7 +69,12 @@ export class PackageStaging {
         return { path: copy, kind: 'directory', size, sha256, remove };
       }
       const copy = join(holder, basename(located.opened.path));
-      const { size, sha256 } = await copyAndHash(located.opened.handle, copy, field, path);
+      // The file may grow while it is read: the bound holds for what is copied, not only for fstat's size.
+      const { size, sha256 } = await copyHashed(located.opened.handle, copy, {
+        maxBytes: MAX_PACKAGE_BYTES,
+        tooLarge: () => invalidArgument(field, `"${path}" grew past ${MAX_PACKAGE_BYTES} bytes while it was read`),
+        sync: true,
+      });
       return { path: copy, kind: 'file', size, sha256, remove };
     } catch (error) {
       await remove();
@@ -81,26 +83,4 @@ export class PackageStaging {
       if (located.kind === 'file') await located.opened.handle.close();
     }
   }
-}
-
-async function copyAndHash(source: FileHandle, target: string, field: string, path: string): Promise<{ size: number; sha256: string }> {
-  const hash = createHash('sha256');
-  const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
-  const output = await open(target, CREATE_FLAGS, 0o600);
-  let size = 0;
-  try {
-    for (;;) {
-      const { bytesRead } = await source.read(buffer, 0, CHUNK_BYTES, size);
-      if (bytesRead === 0) break;
-      size += bytesRead;
-      // The file may grow while it is read: the bound holds for what is copied, not only for fstat's size.
-      if (size > MAX_PACKAGE_BYTES) throw invalidArgument(field, `"${path}" grew past ${MAX_PACKAGE_BYTES} bytes while it was read`);
-      hash.update(buffer.subarray(0, bytesRead));
-      for (let written = 0; written < bytesRead; ) written += (await output.write(buffer, written, bytesRead - written)).bytesWritten;
-    }
-    await output.sync();
-  } finally {
-    await output.close();
-  }
-  return { size, sha256: hash.digest('hex') };
 }

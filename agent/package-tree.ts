@@ -9,6 +9,7 @@ import { constants, type Stats } from 'node:fs';
 import { lstat, mkdir, open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { invalidArgument } from '../shared/errors.js';
+import { copyHashed } from './hashed-copy.js';
 import { MAX_PACKAGE_BYTES } from './package-path-guard.js';
 import { assertTrustedEntry } from './trusted-path.js';
 
@@ -16,9 +17,7 @@ import { assertTrustedEntry } from './trusted-path.js';
 export const MAX_TREE_ENTRIES = 10_000;
 export const MAX_TREE_DEPTH = 32;
 
-const CHUNK_BYTES = 1024 * 1024;
 const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY;
-const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
 export interface CopiedTree {
   /** Bytes of every file together. */
@@ -78,25 +77,14 @@ async function copyFile(walk: Walk, from: string, to: string, checked: Stats): P
   try {
     const stats = await input.stat();
     if (!stats.isFile() || stats.dev !== checked.dev || stats.ino !== checked.ino) throw invalidArgument(walk.field, `"${walk.path}": ${from} was replaced while it was being read`);
-    const hash = createHash('sha256');
-    const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
-    const output = await open(to, CREATE_FLAGS, 0o600);
-    let offset = 0;
-    try {
-      for (;;) {
-        const { bytesRead } = await input.read(buffer, 0, CHUNK_BYTES, offset);
-        if (bytesRead === 0) break;
-        offset += bytesRead;
-        walk.size += bytesRead;
-        if (walk.size > MAX_PACKAGE_BYTES) throw invalidArgument(walk.field, `"${walk.path}" is larger than ${MAX_PACKAGE_BYTES} bytes`);
-        hash.update(buffer.subarray(0, bytesRead));
-        for (let written = 0; written < bytesRead; ) written += (await output.write(buffer, written, bytesRead - written)).bytesWritten;
-      }
-      // No fsync per file: a copy lost to a crash is no loss, staging is emptied at every start.
-    } finally {
-      await output.close();
-    }
-    return hash.digest('hex');
+    // No fsync per file: a copy lost to a crash is no loss, staging is emptied at every start.
+    const copied = await copyHashed(input, to, {
+      maxBytes: MAX_PACKAGE_BYTES - walk.size,
+      tooLarge: () => invalidArgument(walk.field, `"${walk.path}" is larger than ${MAX_PACKAGE_BYTES} bytes`),
+      sync: false,
+    });
+    walk.size += copied.size;
+    return copied.sha256;
   } finally {
     await input.close();
   }
