@@ -11,9 +11,7 @@ import { pb } from '../shared/wire/agent-wire.js';
 import { assertInsecureAllowed, loadTlsMaterial, requirePeerRole, serverCredentials } from '../shared/tls.js';
 import type { AgentConfig } from './agent-config.js';
 import { AgentService } from './agent-service.js';
-import { ClusterproDriver } from './drivers/cluster/clusterpro-driver.js';
 import type { ServiceDriver } from './drivers/driver.js';
-import { RpmDriver } from './drivers/package/rpm-driver.js';
 import { SystemdDriver } from './drivers/service/systemd-driver.js';
 import { SysvDriver } from './drivers/service/sysv-driver.js';
 import type { Executor } from './exec/executor.js';
@@ -22,10 +20,13 @@ import { createAgentGrpcService } from './grpc/agent-grpc-service.js';
 import { ConnectionGate, type ConnectionLimits, type RefusalReason } from './grpc/connection-gate.js';
 import { HealthImplementation } from './grpc/health-implementation.js';
 import { HookRunner } from './hook-runner.js';
+import { nodeDrivers } from './node-drivers.js';
 import { HostFacts, type NodeFacts } from './node-facts.js';
 import { OpJournal } from './op-journal.js';
+import { PackageFileReader } from './package-file-reader.js';
 import { PackagePathGuard } from './package-path-guard.js';
 import { PackageStaging } from './package-staging.js';
+import { detectPlatform } from './platform.js';
 import { Rebooter } from './rebooter.js';
 import { LOCKSTEP_VERSION } from '../shared/package-version.js';
 
@@ -60,7 +61,10 @@ export async function startAgent(config: AgentConfig, logger: Logger, environmen
   // The journal says what already ran: nobody but us may write its directory.
   preparePrivateDir(config.stateDir, { field: '--state-dir', followSymlink: true, repair: (message) => logger.warn(message) });
   const bootId = await facts.bootId();
-  const pathGuard = new PackagePathGuard(config.packageDirs);
+  const platform = await detectPlatform(executor, facts, logger);
+  const drivers = await nodeDrivers(platform, { executor, stateDir: config.stateDir, ...(config.rpmDbPath !== undefined && { rpmDbPath: config.rpmDbPath }) });
+  if (platform.os === 'solaris') logger.info({ kernel: platform.kernelRelease, cluster: platform.releaseLine, release: platform.clusterRelease }, 'Solaris node: svr4 and solaris-cluster drivers');
+  const pathGuard = new PackagePathGuard(config.packageDirs, drivers.packageFormat);
   await pathGuard.verifyDirectories();
   const staging = new PackageStaging(pathGuard, config.stateDir);
   await staging.prepare();
@@ -72,14 +76,16 @@ export async function startAgent(config: AgentConfig, logger: Logger, environmen
   const service = new AgentService({
     journal,
     facts,
-    packages: new RpmDriver({ executor, ...(config.rpmDbPath !== undefined && { dbPath: config.rpmDbPath }) }),
+    packages: drivers.packages,
     services: serviceDriver(config, executor),
-    cluster: new ClusterproDriver({ executor }),
+    cluster: drivers.cluster,
     staging,
+    packageFiles: new PackageFileReader(pathGuard),
     hooks: new HookRunner({ executor, hooksDir: config.hooksDir }),
     rebooter: new Rebooter(executor),
     logger,
     agentVersion: AGENT_VERSION,
+    platform,
   });
 
   const server = new grpc.Server({

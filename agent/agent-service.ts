@@ -8,6 +8,7 @@ import type { OpContext, Operation, OperationResult } from '../shared/domain/ope
 import { unknownOperation } from '../shared/domain/operation.js';
 import type { PackageFile, PackageInfo, PackageRequest } from '../shared/domain/package.js';
 import type { ServiceAction } from '../shared/domain/service.js';
+import type { PackageText, ScResourceSummary } from '../shared/domain/solaris.js';
 import { describeError, invalidArgument, LockstepError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { optionalName, requireName, requireText } from '../shared/names.js';
@@ -19,7 +20,9 @@ import { requireAllowedService } from './drivers/service/service-allow-list.js';
 import type { HookRunner } from './hook-runner.js';
 import type { NodeFacts } from './node-facts.js';
 import { REBOOT_KIND, type OpJournal } from './op-journal.js';
+import type { PackageFileReader } from './package-file-reader.js';
 import type { PackageStaging } from './package-staging.js';
+import type { Platform } from './platform.js';
 import type { Rebooter } from './rebooter.js';
 
 export interface AgentServiceDeps {
@@ -30,10 +33,14 @@ export interface AgentServiceDeps {
   cluster: ClusterDriver;
   /** Opens, checks and copies package files; rpm reads only the copies. */
   staging: PackageStaging;
+  /** Reads a file from inside an SVR4 package directory (the RTR), under the same path guard. */
+  packageFiles: PackageFileReader;
   hooks: HookRunner;
   rebooter: Rebooter;
   logger: Logger;
   agentVersion: string;
+  /** What detectPlatform found; Linux when absent. */
+  platform?: Platform;
   /** How long after answering a Reboot the reboot command runs (lets the reply leave). */
   rebootDelayMs?: number;
 }
@@ -45,11 +52,11 @@ export class AgentService implements AgentApi {
   constructor(private readonly deps: AgentServiceDeps) {}
 
   async nodeInfo(): Promise<NodeInfo> {
-    const { facts } = this.deps;
+    const { facts, platform } = this.deps;
     return {
       hostname: await facts.hostname(),
       platform: await facts.machine(),
-      kernelRelease: await facts.kernelRelease(),
+      kernelRelease: platform?.os === 'solaris' && platform.kernelRelease !== '' ? platform.kernelRelease : await facts.kernelRelease(),
       bootId: await facts.bootId(),
       agentVersion: this.deps.agentVersion,
       drivers: [
@@ -58,7 +65,7 @@ export class AgentService implements AgentApi {
         { role: 'cluster', name: this.deps.cluster.name },
       ],
       uptimeSeconds: await facts.uptimeSeconds(),
-      os: facts.os(),
+      os: platform?.os ?? facts.os(),
     };
   }
 
@@ -99,7 +106,11 @@ export class AgentService implements AgentApi {
     return this.deps.cluster.mirrors(optionalName('resource', resource));
   }
 
-  clusterAction(context: OpContext, action: ClusterAction): Promise<Operation> {
+  async clusterAction(context: OpContext, sent: ClusterAction): Promise<Operation> {
+    const action = await this.ownNodeFilled(sent);
+    if (this.deps.platform?.os === 'solaris' && (action.kind === 'boot-noncluster' || action.kind === 'rejoin')) {
+      return this.rebootOnce(context, `cluster.${action.kind}`, checkClusterAction(action), SOLARIS_BOOT_ARGV[action.kind]);
+    }
     // The journaled request gains the flag only when it is set: a request without it digests as before.
     const request = context.plannedDowntime ? { ...action, plannedDowntime: true } : action;
     return this.journaled(context, `cluster.${action.kind}`, request, async () => {
@@ -120,15 +131,45 @@ export class AgentService implements AgentApi {
    * Journals the reboot as RUNNING and answers; the reboot command runs a moment later. The
    * row becomes SUCCEEDED when the agent next starts under a new boot id (op-journal).
    */
-  async reboot(context: OpContext): Promise<Operation> {
+  reboot(context: OpContext): Promise<Operation> {
+    return this.rebootOnce(context, REBOOT_KIND, {});
+  }
+
+  async clusterResources(type: string): Promise<ScResourceSummary[]> {
+    const checked = requireName('resource_type', type);
+    const { cluster } = this.deps;
+    if (cluster.resourcesOfType === undefined) {
+      throw new LockstepError('LOCKSTEP_E_UNSUPPORTED', `listing the resources of a type is a Solaris Cluster call; this node's cluster driver is ${cluster.name}`, { field: 'resource_type' });
+    }
+    return cluster.resourcesOfType(checked);
+  }
+
+  readPackageFile(packagePath: string, installedPath: string): Promise<PackageText> {
+    return this.deps.packageFiles.read(packagePath, installedPath);
+  }
+
+  /**
+   * The reboots: node.reboot, and Solaris Cluster's leave (`reboot -- -x`) and rejoin
+   * (`reboot`). At most once per op id, under the availability veto like any exit of a node.
+   */
+  private async rebootOnce(context: OpContext, kind: string, request: object, argv?: readonly string[]): Promise<Operation> {
     validateContext(context);
     // A reboot already journaled is answered from the journal: the veto judged it when it was new.
     if (this.deps.journal.get(context.opId) === undefined) await this.vetoUnlessPlanned(context, 'reboot');
-    const begun = this.deps.journal.begin(context, REBOOT_KIND, context.plannedDowntime ? { plannedDowntime: true } : {});
+    const begun = this.deps.journal.begin(context, kind, context.plannedDowntime ? { ...request, plannedDowntime: true } : request);
     if (!begun.started) return begun.operation;
-    this.deps.logger.warn({ ...logFields(context), kind: REBOOT_KIND }, 'rebooting the node');
-    setTimeout(() => void this.runReboot(context), this.deps.rebootDelayMs ?? 200).unref();
+    this.deps.logger.warn({ ...logFields(context), kind, argv }, 'rebooting the node');
+    setTimeout(() => void this.runReboot(context, argv), this.deps.rebootDelayMs ?? 200).unref();
     return begun.operation;
+  }
+
+  /** Solaris Cluster's `clnode evacuate` acts on this node: the agent names it when the request does not, and refuses another. */
+  private async ownNodeFilled(action: ClusterAction): Promise<ClusterAction> {
+    if (action.kind !== 'evacuate') return action;
+    const own = await this.deps.facts.hostname();
+    if (action.node === undefined || action.node === '') return { ...action, node: own };
+    if (action.node !== own) throw invalidArgument('node', `"${action.node}" is not this node (${own}): a node evacuates itself; send EVACUATE to the agent of ${action.node}`);
+    return action;
   }
 
   async getOperation(opId: string): Promise<Operation> {
@@ -185,8 +226,8 @@ export class AgentService implements AgentApi {
     return { run: () => this.deps.packages.apply({ action: request.action, path: staged.path, testOnly, force }), release: staged.remove };
   }
 
-  private async runReboot(context: OpContext): Promise<void> {
-    const result = operationResult(await this.deps.rebooter.reboot());
+  private async runReboot(context: OpContext, argv?: readonly string[]): Promise<void> {
+    const result = operationResult(await this.deps.rebooter.reboot(argv));
     if (result.ok) return;
     // The node did not go down: say so, rather than leave the coordinator waiting for a boot.
     this.deps.journal.finish(context.opId, result);
@@ -244,6 +285,12 @@ export class AgentService implements AgentApi {
     return operation;
   }
 }
+
+/** SPEC §5.3: out of the cluster is a boot with `-x` (non-cluster mode); back in is a plain reboot. */
+const SOLARIS_BOOT_ARGV: Record<'boot-noncluster' | 'rejoin', readonly string[]> = {
+  'boot-noncluster': ['reboot', '--', '-x'],
+  rejoin: ['reboot'],
+};
 
 /** The journal's result says the action ran as planned downtime, past the veto. */
 function plannedNote(context: OpContext, result: OperationResult): OperationResult {

@@ -33,6 +33,9 @@ export function exitOf(action: ClusterAction | 'reboot', local: string): Exit | 
       return { kind: 'group-stops', group: action.group as string };
     case 'move-group':
       return { kind: 'group-moves', group: action.group as string, to: action.server === '' ? undefined : action.server };
+    case 'evacuate':
+      // Solaris Cluster's `clnode evacuate`: every group on the node must have another node to go to.
+      return { kind: 'servers-leave', servers: [action.node ?? local] };
     default:
       return undefined;
   }

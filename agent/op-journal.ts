@@ -29,6 +29,8 @@ const MIGRATIONS: readonly string[] = [
 
 /** Reboots are journaled under this kind: the one operation that succeeds by the agent dying. */
 export const REBOOT_KIND = 'node.reboot';
+/** Solaris Cluster's leave (`reboot -- -x`) and rejoin (`reboot`): reboots too, done by a new boot id. */
+export const BOOT_KINDS: ReadonlySet<string> = new Set([REBOOT_KIND, 'cluster.boot-noncluster', 'cluster.rejoin']);
 
 interface OperationRow {
   op_id: string;
@@ -95,7 +97,7 @@ export class OpJournal {
     const report: RecoveryReport = { interrupted: [], rebootsCompleted: [] };
     this.db.transaction(() => {
       for (const row of this.selectRunning.all()) {
-        if (row.kind === REBOOT_KIND && row.boot_id !== this.bootId) {
+        if (BOOT_KINDS.has(row.kind) && row.boot_id !== this.bootId) {
           const result: OperationResult = { ok: true, commands: [], message: '' };
           this.settle.run('SUCCEEDED', this.now(), JSON.stringify(result), row.op_id);
           report.rebootsCompleted.push(row.op_id);

@@ -1,20 +1,21 @@
 // A package file is read once, from the descriptor the path guard opened, into a root-only
 // directory of the agent's state directory, and hashed as it is copied. rpm gets the copy
 // only: its `-qp` and its `-U` read the bytes the digest describes, wherever the original path
-// points by then (docs/security.md §2).
-import { createHash, randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import { chmod, lstat, mkdir, open, readdir, rm, type FileHandle } from 'node:fs/promises';
+// points by then (docs/security.md §2). An SVR4 package directory is copied whole
+// (package-tree.ts) and pkgadd reads that copy.
+import { randomBytes } from 'node:crypto';
+import { chmod, lstat, mkdir, readdir, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { invalidArgument, LockstepError } from '../shared/errors.js';
+import { copyHashed } from './hashed-copy.js';
 import { MAX_PACKAGE_BYTES, type PackagePathGuard } from './package-path-guard.js';
-
-const CHUNK_BYTES = 1024 * 1024;
-const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+import { copyPackageTree } from './package-tree.js';
 
 /** The copy rpm reads. `remove` deletes it; call it once the operation is over. */
 export interface StagedPackage {
   path: string;
+  /** A package file (rpm, SVR4 datastream) or an SVR4 package directory. */
+  kind: 'file' | 'directory';
   size: number;
   sha256: string;
   remove(): Promise<void>;
@@ -55,43 +56,31 @@ export class PackageStaging {
   /** Checks and copies the package at `path` (refusing as the path guard does, naming `field`). */
   async stage(field: string, path: string): Promise<StagedPackage> {
     await this.prepare();
-    const source = await this.guard.open(field, path);
+    const located = await this.guard.locate(field, path);
     // A directory per copy keeps the file's own name, so rpm's messages and the journal's
-    // command lines still say which package it was.
+    // command lines still say which package it was (and pkgadd finds a package directory by it).
     const holder = join(this.dir, randomBytes(12).toString('hex'));
     const remove = (): Promise<void> => rm(holder, { recursive: true, force: true });
     try {
       await mkdir(holder, { mode: 0o700 });
-      const copy = join(holder, basename(source.path));
-      const { size, sha256 } = await copyAndHash(source.handle, copy, field, path);
-      return { path: copy, size, sha256, remove };
+      if (located.kind === 'directory') {
+        const copy = join(holder, basename(located.path));
+        const { size, sha256 } = await copyPackageTree(field, path, located.path, copy);
+        return { path: copy, kind: 'directory', size, sha256, remove };
+      }
+      const copy = join(holder, basename(located.opened.path));
+      // The file may grow while it is read: the bound holds for what is copied, not only for fstat's size.
+      const { size, sha256 } = await copyHashed(located.opened.handle, copy, {
+        maxBytes: MAX_PACKAGE_BYTES,
+        tooLarge: () => invalidArgument(field, `"${path}" grew past ${MAX_PACKAGE_BYTES} bytes while it was read`),
+        sync: true,
+      });
+      return { path: copy, kind: 'file', size, sha256, remove };
     } catch (error) {
       await remove();
       throw error;
     } finally {
-      await source.handle.close();
+      if (located.kind === 'file') await located.opened.handle.close();
     }
   }
-}
-
-async function copyAndHash(source: FileHandle, target: string, field: string, path: string): Promise<{ size: number; sha256: string }> {
-  const hash = createHash('sha256');
-  const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
-  const output = await open(target, CREATE_FLAGS, 0o600);
-  let size = 0;
-  try {
-    for (;;) {
-      const { bytesRead } = await source.read(buffer, 0, CHUNK_BYTES, size);
-      if (bytesRead === 0) break;
-      size += bytesRead;
-      // The file may grow while it is read: the bound holds for what is copied, not only for fstat's size.
-      if (size > MAX_PACKAGE_BYTES) throw invalidArgument(field, `"${path}" grew past ${MAX_PACKAGE_BYTES} bytes while it was read`);
-      hash.update(buffer.subarray(0, bytesRead));
-      for (let written = 0; written < bytesRead; ) written += (await output.write(buffer, written, bytesRead - written)).bytesWritten;
-    }
-    await output.sync();
-  } finally {
-    await output.close();
-  }
-  return { size, sha256: hash.digest('hex') };
 }

@@ -9,7 +9,8 @@ export class Rebooter {
     private readonly argv: readonly string[] = DEFAULT_REBOOT_ARGV,
   ) {}
 
-  reboot(): Promise<ExecResult> {
-    return this.executor.run({ argv: this.argv, timeoutMs: 60_000 });
+  /** The node's reboot command, or `argv` (Solaris: `reboot -- -x` to boot out of the cluster, `reboot` back in). */
+  reboot(argv: readonly string[] = this.argv): Promise<ExecResult> {
+    return this.executor.run({ argv, timeoutMs: 60_000 });
   }
 }

@@ -6,6 +6,7 @@ import type { NodeInfo } from './domain/node.js';
 import type { OpContext, Operation } from './domain/operation.js';
 import type { PackageFile, PackageInfo, PackageRequest } from './domain/package.js';
 import type { ServiceAction, ServiceStatus } from './domain/service.js';
+import type { PackageText, ScResourceSummary } from './domain/solaris.js';
 
 /** A service after ControlService: the journaled operation (none for STATUS, which changes nothing) and the service's state. */
 export interface ServiceControlAnswer {
@@ -33,4 +34,8 @@ export interface AgentApi {
   reboot(op: OpContext): Promise<Operation>;
   /** An op id the agent has never seen answers state UNKNOWN. */
   getOperation(opId: string): Promise<Operation>;
+  /** Solaris Cluster: the resources of `type` (with or without `:VERSION`). */
+  clusterResources(type: string): Promise<ScResourceSummary[]>;
+  /** A file an SVR4 package directory installs at `installedPath`, read from the package (the RTR). */
+  readPackageFile(packagePath: string, installedPath: string): Promise<PackageText>;
 }

@@ -6,6 +6,7 @@ import type { ClusterAction, ClusterStatus, MirrorStatus } from '../../shared/do
 import type { OperationResult } from '../../shared/domain/operation.js';
 import type { PackageInfo, PackageRequest } from '../../shared/domain/package.js';
 import type { ServiceAction, ServiceStatus } from '../../shared/domain/service.js';
+import type { ScResourceSummary } from '../../shared/domain/solaris.js';
 
 export interface PackageDriver {
   readonly name: string;
@@ -31,4 +32,6 @@ export interface ClusterDriver {
   mirrors(resource?: string): Promise<MirrorStatus[]>;
   /** Throws LOCKSTEP_E_UNSUPPORTED for actions of another cluster product. */
   act(action: ClusterAction): Promise<OperationResult>;
+  /** Solaris Cluster only: the resources of a type. */
+  resourcesOfType?(type: string): Promise<ScResourceSummary[]>;
 }

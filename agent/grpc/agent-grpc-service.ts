@@ -77,5 +77,11 @@ export function createAgentGrpcService(service: AgentApi, options: AgentGrpcOpti
     getOperation: unary('GetOperation', async (request: pb.GetOperationRequest): Promise<pb.GetOperationResponse> => ({
       operation: operationToWire(await service.getOperation(request.opId)),
     })),
+    getClusterResources: unary('GetClusterResources', async (request: pb.GetClusterResourcesRequest): Promise<pb.GetClusterResourcesResponse> => ({
+      resources: (await service.clusterResources(request.resourceType)).map((resource) => ({ ...resource })),
+    })),
+    readPackageFile: unary('ReadPackageFile', async (request: pb.ReadPackageFileRequest): Promise<pb.ReadPackageFileResponse> => ({
+      ...(await service.readPackageFile(request.packagePath, request.installedPath)),
+    })),
   };
 }

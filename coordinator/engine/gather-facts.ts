@@ -1,6 +1,6 @@
 // Reads what a plan is compiled from (cluster-facts.ts), through the agents' read-only calls.
 import { describeError } from '../../shared/errors.js';
-import type { ClusterFacts, FactsRequest, NodeFacts } from '../plan/cluster-facts.js';
+import type { ClusterFacts, FactsRequest, NodeFacts, SolarisFacts } from '../plan/cluster-facts.js';
 import type { PlanNode } from '../plan/plan.js';
 import type { RunAgents } from './run-agents.js';
 
@@ -16,7 +16,29 @@ export async function gatherFacts(pool: RunAgents, nodes: readonly PlanNode[], r
   if (!request.cluster || first === undefined) return { nodes: facts, mirrors: [] };
   const agent = pool.client(first.name);
   const [cluster, mirrors] = await Promise.all([agent.clusterStatus(), agent.mirrorStatus('')]);
-  return { nodes: facts, cluster, mirrors };
+  if (request.solaris === undefined) return { nodes: facts, cluster, mirrors };
+  return { nodes: facts, cluster, mirrors, solaris: await readSolaris(pool, facts, first.name, request.solaris) };
+}
+
+/** The resources of the type from one node; the RTR from every reachable node's package (each must hold the same file). */
+async function readSolaris(pool: RunAgents, nodes: readonly NodeFacts[], first: string, request: NonNullable<FactsRequest['solaris']>): Promise<SolarisFacts> {
+  const listed = await pool.client(first).clusterResources(request.resourceType).then(
+    (resources) => ({ resources, resourcesError: '' }),
+    (error: unknown) => ({ resources: [], resourcesError: describeError(error) }),
+  );
+  const rtrText: Record<string, string> = {};
+  const rtrUnread: Record<string, string> = {};
+  await mapBounded(
+    nodes.filter((node) => node.reachable),
+    CONCURRENT_READS,
+    async (node) => {
+      await pool.client(node.name).readPackageFile(request.package, request.rtr).then(
+        (read) => void (rtrText[node.name] = read.text),
+        (error: unknown) => void (rtrUnread[node.name] = describeError(error)),
+      );
+    },
+  );
+  return { ...listed, rtrText, rtrUnread };
 }
 
 async function readNode(pool: RunAgents, node: PlanNode, request: FactsRequest): Promise<NodeFacts> {

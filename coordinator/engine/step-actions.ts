@@ -40,7 +40,7 @@ const BOOT_ID_BEFORE = 'bootIdBefore:';
  */
 export async function prepareDispatch(kind: NodeStepKind, node: string, nodes: readonly string[], agentFor: (node: string) => AgentApi): Promise<Record<string, string>> {
   const watched = kind === 'cluster.shutdown' ? nodes : kind === 'node.reboot' || kind === 'server.shutdown' ? [node] : [];
-  const bootIds = await Promise.all(watched.map(async (name) => [`${BOOT_ID_BEFORE}${name}`, (await agentFor(name).nodeInfo()).bootId] as const));
+  const bootIds = await Promise.all((SOLARIS_BOOT_KINDS.has(kind) ? [node] : watched).map(async (name) => [`${BOOT_ID_BEFORE}${name}`, (await agentFor(name).nodeInfo()).bootId] as const));
   return Object.fromEntries(bootIds);
 }
 
@@ -80,6 +80,10 @@ export async function performStep(kind: NodeStepKind, context: StepContext): Pro
       // CPRO-XL050-06 3.1.2 (2)-(3): clpstdn powers every server off; the step ends when every
       // one of them is back with a new boot id (powered on by the operator, a BMC or the lab).
       return rebootAndWait(context, () => agent.clusterAction(op, { kind: 'stop-cluster' }));
+    case 'node.leave-cluster':
+    case 'node.rejoin-cluster':
+      // SPEC §5.3: `reboot -- -x` out of the cluster, `reboot` back in; done at the new boot id.
+      return rebootAndWait(context, () => agent.clusterAction(op, clusterActionFor(kind, params)));
     case 'cluster.wait-healthy':
       return waitHealthy(context);
     case 'mirror.wait-green':
@@ -105,6 +109,9 @@ const SERVICE_KINDS: Record<ServiceStepKind, Exclude<ServiceAction, 'status'>> =
   'service.start': 'start',
   'service.stop': 'stop',
 };
+
+/** Solaris Cluster's leave (`reboot -- -x`) and rejoin (`reboot`): reboots of the node they are sent to. */
+const SOLARIS_BOOT_KINDS: ReadonlySet<NodeStepKind> = new Set(['node.leave-cluster', 'node.rejoin-cluster']);
 
 const CLUSTER_KINDS: Partial<Record<NodeStepKind, ClusterActionKind>> = {
   'cluster.suspend': 'suspend',
@@ -212,6 +219,8 @@ async function controlServices(kind: ServiceStepKind, context: StepContext): Pro
 async function stalledReboot(context: StepContext, send: () => Promise<Operation>): Promise<StepOutcome | undefined> {
   const operation = await context.agent.getOperation(context.op.opId).catch(() => undefined);
   if (operation?.state === 'UNKNOWN') await send().catch(() => undefined);
+  // The reboot command itself failed on the node (agent-service runReboot): it will not go down.
+  if (operation?.state === 'FAILED') return done(false, `the reboot command failed on the node: ${operation.result.message}`, operation.result.commands.map((c) => c.outputTail).join(''));
   if (operation?.state !== 'INTERRUPTED') return undefined;
   return done(false, 'the agent restarted before the node went down (operation INTERRUPTED, boot id unchanged): the node did not reboot; retry the step to reboot it');
 }

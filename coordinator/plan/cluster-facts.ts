@@ -3,6 +3,7 @@
 // preflight refuses what the vendor's manual refuses. All reads; nothing changes.
 import type { ClusterStatus, MirrorStatus } from '../../shared/domain/cluster.js';
 import type { PackageInfo } from '../../shared/domain/package.js';
+import type { ScResourceSummary } from '../../shared/domain/solaris.js';
 
 export interface NodeFacts {
   name: string;
@@ -29,6 +30,19 @@ export interface ClusterFacts {
   cluster?: ClusterStatus;
   /** Every mirror disk resource (clpmdstat); empty without Replicator. */
   mirrors: MirrorStatus[];
+  /** What a Solaris Cluster resource-type upgrade reads; absent unless asked. */
+  solaris?: SolarisFacts;
+}
+
+export interface SolarisFacts {
+  /** The resources of the type, as the first reachable node lists them (clresource show -v / status). */
+  resources: ScResourceSummary[];
+  /** Why they could not be listed; empty when they were. */
+  resourcesError: string;
+  /** The new RTR's text, read from the package on each node that could read it. */
+  rtrText: Record<string, string>;
+  /** Why a node could not read it, by node. */
+  rtrUnread: Record<string, string>;
 }
 
 /** What to read: custom runbooks need only reachability; built-in procedures need the rest. */
@@ -38,4 +52,6 @@ export interface FactsRequest {
   /** Further package files to read (a custom runbook's package steps), for their digests. */
   packageFiles?: string[];
   cluster: boolean;
+  /** Solaris Cluster rt-upgrade: the resources of `resourceType`, and `rtr` as the package at `package` installs it. */
+  solaris?: { resourceType: string; package: string; rtr: string };
 }

@@ -3,5 +3,6 @@
 // refusing, with the manual's own reason, what the manual refuses (the preflight).
 import type { BuiltInProcedure } from './built-in-procedure.js';
 import { CLUSTERPRO_BUILT_INS } from './clusterpro/clusterpro-procedures.js';
+import { SOLARIS_BUILT_INS } from './solaris/solaris-procedures.js';
 
-export const BUILT_IN_PROCEDURES: ReadonlyMap<string, BuiltInProcedure> = new Map<string, BuiltInProcedure>([...CLUSTERPRO_BUILT_INS]);
+export const BUILT_IN_PROCEDURES: ReadonlyMap<string, BuiltInProcedure> = new Map<string, BuiltInProcedure>([...CLUSTERPRO_BUILT_INS, ...SOLARIS_BUILT_INS]);

@@ -66,6 +66,28 @@ export interface ScResourceProperties {
 }
 
 /** A registered type as `clresourcetype show` prints it. */
+/** A resource as GetClusterResources answers it: what the rt-upgrade preflight reads. */
+export interface ScResourceSummary {
+  name: string;
+  type: string;
+  typeVersion: string;
+  group: string;
+  dependsOn: string[];
+  /** Enabled (monitored) on every node it lists. */
+  enabled: boolean;
+  monitored: boolean;
+  /** Nodes where it is Online. */
+  onlineOn: string[];
+}
+
+/** A text file read from inside a package directory (ReadPackageFile). */
+export interface PackageText {
+  text: string;
+  /** The file inside the package directory that was read. */
+  path: string;
+  sha256: string;
+}
+
 export interface ScResourceType {
   name: string;
   rtVersion: string;

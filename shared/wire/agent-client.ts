@@ -7,6 +7,7 @@ import type { NodeInfo } from '../domain/node.js';
 import type { OpContext, Operation } from '../domain/operation.js';
 import type { PackageFile, PackageInfo, PackageRequest } from '../domain/package.js';
 import type { ServiceAction } from '../domain/service.js';
+import type { PackageText, ScResourceSummary } from '../domain/solaris.js';
 import {
   clusterActionToWire,
   clusterStatusFromWire,
@@ -106,6 +107,15 @@ export class AgentClient implements AgentApi {
 
   async getOperation(opId: string): Promise<Operation> {
     return operationFromWire((await this.call(this.client.getOperation, { opId })).operation);
+  }
+
+  async clusterResources(type: string): Promise<ScResourceSummary[]> {
+    return (await this.call(this.client.getClusterResources, { resourceType: type })).resources.map((resource) => ({ ...resource }));
+  }
+
+  async readPackageFile(packagePath: string, installedPath: string): Promise<PackageText> {
+    const { text, path, sha256 } = await this.call(this.client.readPackageFile, { packagePath, installedPath });
+    return { text, path, sha256 };
   }
 
   private call<Req, Res>(method: UnaryMethod<Req, Res>, request: Req): Promise<Res> {

@@ -78,7 +78,7 @@ export class Svr4Driver implements PackageDriver {
    * which). A datastream holding several packages is refused: which one to install would be
    * a guess.
    */
-  async inspectFile(path: string, kind: 'directory' | 'file' = 'directory'): Promise<PackageInfo> {
+  async inspectFile(path: string, kind: 'directory' | 'file' = sourceKind(path)): Promise<PackageInfo> {
     const source = sourceOf(path, kind);
     const result = await this.run(['pkginfo', '-l', '-d', source.device, ...(source.pkg === undefined ? [] : [source.pkg])]);
     if (result.exitCode !== 0) throw commandFailed(result);
@@ -95,8 +95,9 @@ export class Svr4Driver implements PackageDriver {
       return this.outcome([result], request.name, before, notInstalled(request.name));
     }
     const file = await this.inspectFile(request.path);
-    const source = { device: dirname(request.path), pkg: basename(request.path) };
-    if (file.name !== source.pkg) {
+    const kind = sourceKind(request.path);
+    const source = kind === 'directory' ? { device: dirname(request.path), pkg: basename(request.path) } : { device: request.path, pkg: file.name };
+    if (kind === 'directory' && file.name !== source.pkg) {
       throw new LockstepError('LOCKSTEP_E_INVALID_ARGUMENT', `the package directory ${request.path} holds package ${file.name}; pkgadd installs a directory by its name, so it must be named ${file.name}`, { field: 'path' });
     }
     const before = await this.query(file.name);
@@ -134,6 +135,11 @@ export class Svr4Driver implements PackageDriver {
   private run(argv: string[]): Promise<ExecResult> {
     return this.options.executor.run({ argv, timeoutMs: this.options.timeoutMs });
   }
+}
+
+/** A datastream file ends in .pkg (the path guard accepts no other file); anything else is a package directory. */
+function sourceKind(path: string): 'directory' | 'file' {
+  return path.endsWith('.pkg') ? 'file' : 'directory';
 }
 
 function single(what: string, packages: Svr4PackageInfo[]): Svr4PackageInfo {

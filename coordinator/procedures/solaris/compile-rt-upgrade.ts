@@ -46,6 +46,8 @@ export interface RtUpgradeFacts {
   resources: RtResourceFacts[];
   /** The new RTR file's text as each node's package holds it. */
   rtrText: Record<string, string>;
+  /** Why a node's package could not give it, by node. */
+  rtrUnread?: Record<string, string>;
 }
 
 const name = z.string({ error: 'expected a name' }).regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, { error: 'expected a name of letters, digits, ".", "_", ":" or "-"' });
@@ -226,7 +228,8 @@ function task(stepId: string, kind: NodeStepKind, params: Omit<StepParams, 'time
 function sameRtrEverywhere(params: RtUpgradeParams, facts: RtUpgradeFacts, nodes: string[]): RtrFile {
   const missing = nodes.filter((node) => facts.rtrText[node] === undefined);
   if (missing.length > 0) {
-    throw new LockstepError('LOCKSTEP_E_PREFLIGHT', `${RT_UPGRADE} refused: ${params.rtr} could not be read from the package on ${missing.join(', ')}; a type cannot be registered before its RTR file exists on every node`);
+    const why = missing.map((node) => (facts.rtrUnread?.[node] === undefined ? node : `${node} (${facts.rtrUnread[node]})`));
+    throw new LockstepError('LOCKSTEP_E_PREFLIGHT', `${RT_UPGRADE} refused: ${params.rtr} could not be read from the package on ${why.join(', ')}; a type cannot be registered before its RTR file exists on every node`);
   }
   const texts = new Set(nodes.map((node) => facts.rtrText[node]));
   if (texts.size > 1) throw new LockstepError('LOCKSTEP_E_PREFLIGHT', `${RT_UPGRADE} refused: the nodes' packages hold different ${params.rtr} files; use the same package on every node`);

@@ -6,7 +6,7 @@
 // the missing name rather than the tool's own message after the fact.
 import type { ClusterAction, ClusterActionKind, ClusterGroup, ClusterStatus, GroupState, MirrorStatus } from '../../../../shared/domain/cluster.js';
 import type { OperationResult } from '../../../../shared/domain/operation.js';
-import type { ScGroupStatus, ScResourceProperties, ScResourceStatus } from '../../../../shared/domain/solaris.js';
+import type { ScGroupStatus, ScResourceProperties, ScResourceStatus, ScResourceSummary } from '../../../../shared/domain/solaris.js';
 import { LockstepError } from '../../../../shared/errors.js';
 import type { ExecResult, Executor } from '../../../exec/executor.js';
 import { commandFailed, operationResult } from '../../command-outcome.js';
@@ -137,6 +137,20 @@ export class SolarisClusterDriver implements ClusterDriver {
         monitoredEverywhere: everyTrue(resource.monitored),
         onlineOn: (statuses.get(resource.name)?.nodes ?? []).filter((node) => node.stateText.toLowerCase().startsWith('online')).map((node) => node.node),
       }));
+  }
+
+  /** resources(type) as GetClusterResources answers it. */
+  async resourcesOfType(type: string): Promise<ScResourceSummary[]> {
+    return (await this.resources(type)).map((resource) => ({
+      name: resource.name,
+      type: resource.type,
+      typeVersion: resource.typeVersion,
+      group: resource.group,
+      dependsOn: resource.dependsOn,
+      enabled: resource.enabledEverywhere,
+      monitored: resource.monitoredEverywhere,
+      onlineOn: resource.onlineOn,
+    }));
   }
 
   async act(action: ClusterAction): Promise<OperationResult> {

@@ -788,6 +788,44 @@ export interface GetOperationResponse {
   operation: Operation | undefined;
 }
 
+export interface GetClusterResourcesRequest {
+  /** The resource type, with or without its `:VERSION` suffix. */
+  resourceType: string;
+}
+
+export interface ClusterResource {
+  name: string;
+  /** The registered type name, e.g. `LAB.app:1.0`. */
+  type: string;
+  typeVersion: string;
+  group: string;
+  /** Resource_dependencies: the resources this one needs. */
+  dependsOn: string[];
+  /** Enabled (monitored) on every node it lists. */
+  enabled: boolean;
+  monitored: boolean;
+  /** Nodes where it is Online. */
+  onlineOn: string[];
+}
+
+export interface GetClusterResourcesResponse {
+  resources: ClusterResource[];
+}
+
+export interface ReadPackageFileRequest {
+  /** The SVR4 package directory, inside a --package-dir. */
+  packagePath: string;
+  /** The absolute path the package installs the file at (found under root/ or reloc/). */
+  installedPath: string;
+}
+
+export interface ReadPackageFileResponse {
+  text: string;
+  /** The file inside the package directory that was read. */
+  path: string;
+  sha256: string;
+}
+
 function createBaseOpContext(): OpContext {
   return { opId: "", runId: "", epoch: 0, plannedDowntime: false };
 }
@@ -4558,6 +4596,546 @@ export const GetOperationResponse: MessageFns<GetOperationResponse> = {
   },
 };
 
+function createBaseGetClusterResourcesRequest(): GetClusterResourcesRequest {
+  return { resourceType: "" };
+}
+
+export const GetClusterResourcesRequest: MessageFns<GetClusterResourcesRequest> = {
+  encode(message: GetClusterResourcesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.resourceType !== "") {
+      writer.uint32(10).string(message.resourceType);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetClusterResourcesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetClusterResourcesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.resourceType = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetClusterResourcesRequest {
+    return {
+      resourceType: isSet(object.resourceType)
+        ? globalThis.String(object.resourceType)
+        : isSet(object.resource_type)
+        ? globalThis.String(object.resource_type)
+        : "",
+    };
+  },
+
+  toJSON(message: GetClusterResourcesRequest): unknown {
+    const obj: any = {};
+    if (message.resourceType !== "") {
+      obj.resourceType = message.resourceType;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetClusterResourcesRequest>): GetClusterResourcesRequest {
+    return GetClusterResourcesRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetClusterResourcesRequest>): GetClusterResourcesRequest {
+    const message = createBaseGetClusterResourcesRequest();
+    message.resourceType = object.resourceType ?? "";
+    return message;
+  },
+};
+
+function createBaseClusterResource(): ClusterResource {
+  return {
+    name: "",
+    type: "",
+    typeVersion: "",
+    group: "",
+    dependsOn: [],
+    enabled: false,
+    monitored: false,
+    onlineOn: [],
+  };
+}
+
+export const ClusterResource: MessageFns<ClusterResource> = {
+  encode(message: ClusterResource, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.type !== "") {
+      writer.uint32(18).string(message.type);
+    }
+    if (message.typeVersion !== "") {
+      writer.uint32(26).string(message.typeVersion);
+    }
+    if (message.group !== "") {
+      writer.uint32(34).string(message.group);
+    }
+    for (const v of message.dependsOn) {
+      writer.uint32(42).string(v!);
+    }
+    if (message.enabled !== false) {
+      writer.uint32(48).bool(message.enabled);
+    }
+    if (message.monitored !== false) {
+      writer.uint32(56).bool(message.monitored);
+    }
+    for (const v of message.onlineOn) {
+      writer.uint32(66).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ClusterResource {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseClusterResource();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.type = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.typeVersion = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.group = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.dependsOn.push(reader.string());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.enabled = reader.bool();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.monitored = reader.bool();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.onlineOn.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ClusterResource {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      type: isSet(object.type) ? globalThis.String(object.type) : "",
+      typeVersion: isSet(object.typeVersion)
+        ? globalThis.String(object.typeVersion)
+        : isSet(object.type_version)
+        ? globalThis.String(object.type_version)
+        : "",
+      group: isSet(object.group) ? globalThis.String(object.group) : "",
+      dependsOn: globalThis.Array.isArray(object?.dependsOn)
+        ? object.dependsOn.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.depends_on)
+        ? object.depends_on.map((e: any) => globalThis.String(e))
+        : [],
+      enabled: isSet(object.enabled) ? globalThis.Boolean(object.enabled) : false,
+      monitored: isSet(object.monitored) ? globalThis.Boolean(object.monitored) : false,
+      onlineOn: globalThis.Array.isArray(object?.onlineOn)
+        ? object.onlineOn.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.online_on)
+        ? object.online_on.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ClusterResource): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.type !== "") {
+      obj.type = message.type;
+    }
+    if (message.typeVersion !== "") {
+      obj.typeVersion = message.typeVersion;
+    }
+    if (message.group !== "") {
+      obj.group = message.group;
+    }
+    if (message.dependsOn?.length) {
+      obj.dependsOn = message.dependsOn;
+    }
+    if (message.enabled !== false) {
+      obj.enabled = message.enabled;
+    }
+    if (message.monitored !== false) {
+      obj.monitored = message.monitored;
+    }
+    if (message.onlineOn?.length) {
+      obj.onlineOn = message.onlineOn;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ClusterResource>): ClusterResource {
+    return ClusterResource.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ClusterResource>): ClusterResource {
+    const message = createBaseClusterResource();
+    message.name = object.name ?? "";
+    message.type = object.type ?? "";
+    message.typeVersion = object.typeVersion ?? "";
+    message.group = object.group ?? "";
+    message.dependsOn = object.dependsOn?.map((e) => e) || [];
+    message.enabled = object.enabled ?? false;
+    message.monitored = object.monitored ?? false;
+    message.onlineOn = object.onlineOn?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseGetClusterResourcesResponse(): GetClusterResourcesResponse {
+  return { resources: [] };
+}
+
+export const GetClusterResourcesResponse: MessageFns<GetClusterResourcesResponse> = {
+  encode(message: GetClusterResourcesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.resources) {
+      ClusterResource.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetClusterResourcesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetClusterResourcesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.resources.push(ClusterResource.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetClusterResourcesResponse {
+    return {
+      resources: globalThis.Array.isArray(object?.resources)
+        ? object.resources.map((e: any) => ClusterResource.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: GetClusterResourcesResponse): unknown {
+    const obj: any = {};
+    if (message.resources?.length) {
+      obj.resources = message.resources.map((e) => ClusterResource.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetClusterResourcesResponse>): GetClusterResourcesResponse {
+    return GetClusterResourcesResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetClusterResourcesResponse>): GetClusterResourcesResponse {
+    const message = createBaseGetClusterResourcesResponse();
+    message.resources = object.resources?.map((e) => ClusterResource.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseReadPackageFileRequest(): ReadPackageFileRequest {
+  return { packagePath: "", installedPath: "" };
+}
+
+export const ReadPackageFileRequest: MessageFns<ReadPackageFileRequest> = {
+  encode(message: ReadPackageFileRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.packagePath !== "") {
+      writer.uint32(10).string(message.packagePath);
+    }
+    if (message.installedPath !== "") {
+      writer.uint32(18).string(message.installedPath);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReadPackageFileRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReadPackageFileRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.packagePath = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.installedPath = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReadPackageFileRequest {
+    return {
+      packagePath: isSet(object.packagePath)
+        ? globalThis.String(object.packagePath)
+        : isSet(object.package_path)
+        ? globalThis.String(object.package_path)
+        : "",
+      installedPath: isSet(object.installedPath)
+        ? globalThis.String(object.installedPath)
+        : isSet(object.installed_path)
+        ? globalThis.String(object.installed_path)
+        : "",
+    };
+  },
+
+  toJSON(message: ReadPackageFileRequest): unknown {
+    const obj: any = {};
+    if (message.packagePath !== "") {
+      obj.packagePath = message.packagePath;
+    }
+    if (message.installedPath !== "") {
+      obj.installedPath = message.installedPath;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ReadPackageFileRequest>): ReadPackageFileRequest {
+    return ReadPackageFileRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ReadPackageFileRequest>): ReadPackageFileRequest {
+    const message = createBaseReadPackageFileRequest();
+    message.packagePath = object.packagePath ?? "";
+    message.installedPath = object.installedPath ?? "";
+    return message;
+  },
+};
+
+function createBaseReadPackageFileResponse(): ReadPackageFileResponse {
+  return { text: "", path: "", sha256: "" };
+}
+
+export const ReadPackageFileResponse: MessageFns<ReadPackageFileResponse> = {
+  encode(message: ReadPackageFileResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.text !== "") {
+      writer.uint32(10).string(message.text);
+    }
+    if (message.path !== "") {
+      writer.uint32(18).string(message.path);
+    }
+    if (message.sha256 !== "") {
+      writer.uint32(26).string(message.sha256);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReadPackageFileResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReadPackageFileResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.text = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.path = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.sha256 = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReadPackageFileResponse {
+    return {
+      text: isSet(object.text) ? globalThis.String(object.text) : "",
+      path: isSet(object.path) ? globalThis.String(object.path) : "",
+      sha256: isSet(object.sha256) ? globalThis.String(object.sha256) : "",
+    };
+  },
+
+  toJSON(message: ReadPackageFileResponse): unknown {
+    const obj: any = {};
+    if (message.text !== "") {
+      obj.text = message.text;
+    }
+    if (message.path !== "") {
+      obj.path = message.path;
+    }
+    if (message.sha256 !== "") {
+      obj.sha256 = message.sha256;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ReadPackageFileResponse>): ReadPackageFileResponse {
+    return ReadPackageFileResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ReadPackageFileResponse>): ReadPackageFileResponse {
+    const message = createBaseReadPackageFileResponse();
+    message.text = object.text ?? "";
+    message.path = object.path ?? "";
+    message.sha256 = object.sha256 ?? "";
+    return message;
+  },
+};
+
 export type AgentService = typeof AgentService;
 export const AgentService = {
   /** Facts about the node: hostname, platform, kernel, boot id, drivers, uptime. */
@@ -4688,6 +5266,36 @@ export const AgentService = {
       Buffer.from(GetOperationResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetOperationResponse => GetOperationResponse.decode(value),
   },
+  /**
+   * Solaris Cluster: the resources of one type (`clresource show -v`, `clresource status`),
+   * with Type_version, group, dependencies and state.
+   */
+  getClusterResources: {
+    path: "/lockstep.agent.v1.Agent/GetClusterResources" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetClusterResourcesRequest): Buffer =>
+      Buffer.from(GetClusterResourcesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetClusterResourcesRequest => GetClusterResourcesRequest.decode(value),
+    responseSerialize: (value: GetClusterResourcesResponse): Buffer =>
+      Buffer.from(GetClusterResourcesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetClusterResourcesResponse => GetClusterResourcesResponse.decode(value),
+  },
+  /**
+   * A file inside an SVR4 package directory, named by the path the package installs it at
+   * (a resource type's RTR file), read under the package path guard; at most 256 KiB.
+   */
+  readPackageFile: {
+    path: "/lockstep.agent.v1.Agent/ReadPackageFile" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ReadPackageFileRequest): Buffer =>
+      Buffer.from(ReadPackageFileRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ReadPackageFileRequest => ReadPackageFileRequest.decode(value),
+    responseSerialize: (value: ReadPackageFileResponse): Buffer =>
+      Buffer.from(ReadPackageFileResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ReadPackageFileResponse => ReadPackageFileResponse.decode(value),
+  },
 } as const;
 
 export interface AgentServer extends UntypedServiceImplementation {
@@ -4719,6 +5327,16 @@ export interface AgentServer extends UntypedServiceImplementation {
   runHook: handleUnaryCall<RunHookRequest, RunHookResponse>;
   /** The journaled state and result of an earlier operation. */
   getOperation: handleUnaryCall<GetOperationRequest, GetOperationResponse>;
+  /**
+   * Solaris Cluster: the resources of one type (`clresource show -v`, `clresource status`),
+   * with Type_version, group, dependencies and state.
+   */
+  getClusterResources: handleUnaryCall<GetClusterResourcesRequest, GetClusterResourcesResponse>;
+  /**
+   * A file inside an SVR4 package directory, named by the path the package installs it at
+   * (a resource type's RTR file), read under the package path guard; at most 256 KiB.
+   */
+  readPackageFile: handleUnaryCall<ReadPackageFileRequest, ReadPackageFileResponse>;
 }
 
 export interface AgentClient extends Client {
@@ -4903,6 +5521,44 @@ export interface AgentClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetOperationResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Solaris Cluster: the resources of one type (`clresource show -v`, `clresource status`),
+   * with Type_version, group, dependencies and state.
+   */
+  getClusterResources(
+    request: GetClusterResourcesRequest,
+    callback: (error: ServiceError | null, response: GetClusterResourcesResponse) => void,
+  ): ClientUnaryCall;
+  getClusterResources(
+    request: GetClusterResourcesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetClusterResourcesResponse) => void,
+  ): ClientUnaryCall;
+  getClusterResources(
+    request: GetClusterResourcesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetClusterResourcesResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * A file inside an SVR4 package directory, named by the path the package installs it at
+   * (a resource type's RTR file), read under the package path guard; at most 256 KiB.
+   */
+  readPackageFile(
+    request: ReadPackageFileRequest,
+    callback: (error: ServiceError | null, response: ReadPackageFileResponse) => void,
+  ): ClientUnaryCall;
+  readPackageFile(
+    request: ReadPackageFileRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ReadPackageFileResponse) => void,
+  ): ClientUnaryCall;
+  readPackageFile(
+    request: ReadPackageFileRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ReadPackageFileResponse) => void,
   ): ClientUnaryCall;
 }
 
