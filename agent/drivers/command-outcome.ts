@@ -17,6 +17,13 @@ export function commandFailed(result: ExecResult): LockstepError {
   return new LockstepError('LOCKSTEP_E_COMMAND', describeExit(result));
 }
 
+/** stdout of a command whose output is needed; a failed command throws LOCKSTEP_E_COMMAND. */
+export async function queryOutput(executor: Executor, request: ExecRequest): Promise<string> {
+  const result = await executor.run(request);
+  if (result.exitCode !== 0) throw commandFailed(result);
+  return result.stdout;
+}
+
 /**
  * Runs a command whose exit code is the answer (0 = yes), such as `chkconfig NAME` or
  * `systemctl is-active NAME`. A timeout answers nothing, so it throws instead of saying no.

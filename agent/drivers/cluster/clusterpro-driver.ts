@@ -6,7 +6,7 @@ import type { OperationResult } from '../../../shared/domain/operation.js';
 import { LockstepError } from '../../../shared/errors.js';
 import { requireName } from '../../../shared/names.js';
 import type { ExecResult, Executor } from '../../exec/executor.js';
-import { commandFailed, operationResult } from '../command-outcome.js';
+import { operationResult, queryOutput } from '../command-outcome.js';
 import type { ClusterDriver } from '../driver.js';
 import { parseClpmdstatList, parseClpmdstatMirror } from './clpmdstat-parser.js';
 import { parseClpstat } from './clpstat-parser.js';
@@ -74,11 +74,8 @@ export class ClusterproDriver implements ClusterDriver {
     return parseClpmdstatList(await this.query(['clpmdstat', '-l'])).map((name) => requireName('mirror', name));
   }
 
-  /** stdout of a command whose output is needed; a failed command throws LOCKSTEP_E_COMMAND. */
-  private async query(argv: string[]): Promise<string> {
-    const result = await this.run(argv);
-    if (result.exitCode !== 0) throw commandFailed(result);
-    return result.stdout;
+  private query(argv: string[]): Promise<string> {
+    return queryOutput(this.executor, { argv, timeoutMs: this.timeoutMs });
   }
 
   private run(argv: string[]): Promise<ExecResult> {

@@ -9,7 +9,7 @@ import type { OperationResult } from '../../../../shared/domain/operation.js';
 import type { ScGroupStatus, ScResourceProperties, ScResourceStatus, ScResourceSummary } from '../../../../shared/domain/solaris.js';
 import { LockstepError } from '../../../../shared/errors.js';
 import type { ExecResult, Executor } from '../../../exec/executor.js';
-import { commandFailed, operationResult } from '../../command-outcome.js';
+import { operationResult, queryOutput } from '../../command-outcome.js';
 import type { ClusterDriver } from '../../driver.js';
 import { parseClresourceShow } from './cl-show-parser.js';
 import { parseClnodeStatus, parseClresourcegroupStatus, parseClresourceStatus } from './cl-status-parser.js';
@@ -194,10 +194,8 @@ export class SolarisClusterDriver implements ClusterDriver {
     }
   }
 
-  private async query(argv: string[]): Promise<string> {
-    const result = await this.run(argv);
-    if (result.exitCode !== 0) throw commandFailed(result);
-    return result.stdout;
+  private query(argv: string[]): Promise<string> {
+    return queryOutput(this.executor, { argv, timeoutMs: this.timeoutMs });
   }
 
   private run(argv: string[]): Promise<ExecResult> {
