@@ -1,5 +1,7 @@
 // SPEC §7/§9: `lockstep lab up --dir LAB --nodes N [--platform P] [--version V] [--replicator]
 // [--port-base P] [--failover-ms MS] [--mirror-size-mb MB] [--resync-mb-per-sec R] [--detach]`,
+// or a Solaris Cluster lab (issue 13): `lockstep lab up --dir LAB --nodes N --product
+// solaris-cluster --rt-change CHANGE [--rtr-tunable TUNABLE] [--port-base P] [--detach]`,
 // `lockstep lab down --dir LAB` and `lockstep lab power --dir LAB NODE off|on`. `up --detach` runs the
 // hidden `lab supervise` in its own session and returns once every agent answers.
 import { spawn } from 'node:child_process';
@@ -10,7 +12,9 @@ import type { Command } from 'commander';
 import { exitCodeFor } from '../shared/cli-exit.js';
 import { LockstepError, describeError } from '../shared/errors.js';
 import { terminalText } from '../shared/terminal-text.js';
-import { labPaths } from './state/lab-state.js';
+import { LAB_PRODUCTS, labPaths } from './state/lab-state.js';
+import { SOLARIS_RT_CHANGE_NAMES } from './solaris/lab-solaris.js';
+import { TUNABLES } from '../shared/domain/solaris.js';
 import { createLogger } from '../shared/logger.js';
 import { checkOptions, createLab, labNodes, type Lab, type LabOptions } from './lab-create.js';
 import { LAB_PLATFORMS } from './clusterpro/lab-platforms.js';
@@ -37,6 +41,9 @@ interface UpFlags {
   failoverMs?: string;
   mirrorSizeMb?: string;
   resyncMbPerSec?: string;
+  product?: string;
+  rtChange?: string;
+  rtrTunable?: string;
   detach?: boolean;
 }
 
@@ -54,6 +61,9 @@ export function registerLabCommand(program: Command): void {
     .option('--failover-ms <ms>', "how long a group takes to fail over when its server leaves (default 3000)")
     .option('--mirror-size-mb <mb>', 'each mirror disk\'s size: a resync copies it whole (default 150)')
     .option('--resync-mb-per-sec <rate>', 'the mirror resync rate (default 100)')
+    .option('--product <product>', `${LAB_PRODUCTS.join(' or ')} (default clusterpro)`)
+    .option('--rt-change <change>', `solaris-cluster: the row of table 3-1 to rehearse: ${SOLARIS_RT_CHANGE_NAMES.join(', ')}`)
+    .option('--rtr-tunable <tunable>', `solaris-cluster: the Tunable of the new RTR's #$upgrade_from "1.0" line (default: the row's): ${TUNABLES.join(', ')}`)
     .option('--detach', 'return once every agent answers; stop the lab with "lockstep lab down"')
     .action((flags: UpFlags) => reportFailure('lab up', () => runUp(flags)));
   lab
@@ -85,6 +95,9 @@ async function runUp(flags: UpFlags): Promise<void> {
     platform: flags.platform,
     version: flags.version,
     replicator: flags.replicator === true,
+    product: flags.product,
+    rtChange: flags.rtChange,
+    rtrTunable: flags.rtrTunable,
     ...(flags.portBase !== undefined && { portBase: wholeNumber('--port-base', flags.portBase) }),
     ...(flags.failoverMs !== undefined && { failoverMs: wholeNumber('--failover-ms', flags.failoverMs) }),
     ...(flags.mirrorSizeMb !== undefined && { mirrorSizeMb: wholeNumber('--mirror-size-mb', flags.mirrorSizeMb) }),
