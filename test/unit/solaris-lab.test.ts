@@ -3,12 +3,13 @@
 // on disk laid out as `lockstep lab up --product solaris-cluster` lays it out. Each refusal
 // of the real cluster is refused here, and one row of table 3-1 is done by hand in the seed's
 // order.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SolarisClusterDriver, type ScResource } from '../../agent/drivers/cluster/solaris/solaris-cluster-driver.js';
 import { Svr4Driver, writeAdminFile } from '../../agent/drivers/package/svr4-driver.js';
 import { RT_CHANGE_ROWS, RT_CHANGES } from '../../coordinator/procedures/solaris/rt-change-rows.js';
+import { switchPower } from '../../lab/lab-power.js';
 import { bootNode } from '../../lab/node/sim-boot.js';
 import { SimExecutor } from '../../lab/node/sim-executor.js';
 import { SimFacts } from '../../lab/node/sim-facts.js';
@@ -236,6 +237,35 @@ describe('a node out of the cluster and back (reboot -- -x, reboot)', () => {
       `pkgadd -n -a ${admin} -d ${join(lab, 'packages')} LABapp`,
       'reboot',
     ]);
+  });
+});
+
+describe('files, the admin file and a power loss', () => {
+  it('cat serves the RTR a package installed, once it is installed', async () => {
+    writeSolarisLab('methods-new-path');
+    expect((await run('server1', 'cat', LAB_RTR_PATH)).stdout).toContain('RT_VERSION = "1.0";');
+    expect(await packages('server1').apply({ action: 'upgrade', path: packagePath })).toMatchObject({ ok: true });
+    expect((await run('server1', 'cat', LAB_RTR_PATH)).stdout).toContain('#$upgrade_from "1.0" ANYTIME');
+    expect((await run('server1', 'cat', '/etc/passwd')).exitCode).toBe(2);
+  });
+
+  it('pkgadd without a readable admin file, or with one that does not overwrite, is refused and changes nothing', async () => {
+    writeSolarisLab('rtr-only');
+    const missing = await new Svr4Driver({ executor: sim('server3'), adminFile: join(lab, 'no-such.admin') }).apply({ action: 'upgrade', path: packagePath });
+    expect([missing.ok, missing.message]).toEqual([false, expect.stringContaining('unable to open admin file')]);
+    writeFileSync(join(lab, 'unique.admin'), 'mail=\ninstance=unique\n');
+    const unique = await new Svr4Driver({ executor: sim('server3'), adminFile: join(lab, 'unique.admin') }).apply({ action: 'upgrade', path: packagePath });
+    expect([unique.ok, unique.message]).toEqual([false, expect.stringContaining('instance=overwrite')]);
+    expect(await packages('server3').query('LABapp')).toMatchObject({ version: '1.0' });
+  });
+
+  it('lab power off: the node leaves the cluster and its group goes to the next node; on and booted: it is back in the cluster', async () => {
+    writeSolarisLab('rtr-only');
+    expect(await switchPower(lab, 'server1', 'off', () => clock)).toContain('app-rg1 on server2');
+    expect(readClusterState(lab).servers.server1?.state).toBe('down');
+    expect((await cluster('server2').status()).groups.map((group) => group.currentServer)).toEqual(['server2', 'server2']);
+    await switchPower(lab, 'server1', 'on', () => clock);
+    expect((await bootNode(lab, 'server1', clock)).serverState).toBe('online');
   });
 });
 

@@ -4,6 +4,7 @@
 // boots out of the cluster). Each one goes through sc-model, under the lab lock; what the
 // model refuses exits 1 with the reason on stderr, as the real commands do. The cl* commands
 // print nothing when they succeed; on a node booted out of the cluster they refuse.
+import { readFileSync, statSync } from 'node:fs';
 import type { LabView } from '../../node/lab-store.js';
 import { powerDown } from '../../node/node-power.js';
 import { failed, succeeded, type CommandOutput, type SimCommand, type SimContext } from '../../node/sim-command.js';
@@ -25,7 +26,7 @@ import {
   type ScState,
 } from '../sc-model.js';
 import { SC_RELEASE_FILE, SOLARIS_KERNEL, SOLARIS_MACHINE } from '../sc-node-facts.js';
-import { readPackageDir } from '../svr4-package-dir.js';
+import { parsePkginfoFile, readPackageDir } from '../svr4-package-dir.js';
 import {
   renderClnodeStatus,
   renderClresourceShow,
@@ -45,6 +46,8 @@ const UNAME: Readonly<Record<string, (node: string) => string>> = {
   i: () => 'SUNW,Sun-Fire-V240',
 };
 
+/** admin(4) is a dozen lines. */
+const MAX_ADMIN_BYTES = 64 * 1024;
 const NOT_IN_CLUSTER = (program: string): CommandOutput => failed(1, `${program}:  (C152734) This node is not in cluster mode.\n`);
 const usage = (program: string, argv: readonly string[]): CommandOutput => failed(1, `${program}:  (C496618) unrecognized or incomplete command line: ${argv.slice(1).join(' ')}\n`);
 
@@ -55,10 +58,14 @@ const uname: SimCommand = async (argv, context) => {
   return succeeded(`${'snrvmpi'.split('').filter((letter) => wanted.includes(letter)).map((letter) => (UNAME[letter] as (node: string) => string)(context.node)).join(' ')}\n`);
 };
 
-/** Only the file the agent reads for the cluster release: the lab emulates no other file. */
-const cat: SimCommand = async (argv) => {
-  if (argv.length === 2 && argv[1] === '/etc/cluster/release') return succeeded(SC_RELEASE_FILE);
-  return failed(2, `cat: cannot open ${argv.slice(1).join(' ')}: the simulated node serves only /etc/cluster/release\n`);
+/** The files a node has that an upgrade reads: the cluster release and the RTR files its packages installed. */
+const cat: SimCommand = async (argv, context) => {
+  const path = argv[1];
+  if (argv.length !== 2 || path === undefined) return failed(2, 'usage: cat FILE (the simulated node reads one file at a time)\n');
+  if (path === '/etc/cluster/release') return succeeded(SC_RELEASE_FILE);
+  const installed = Object.values(context.store.readNode().svr4Packages ?? {}).find((pkg) => pkg.rtrFiles[path] !== undefined);
+  if (installed !== undefined) return succeeded(installed.rtrFiles[path] as string);
+  return failed(2, `cat: cannot open ${path}: the simulated node serves only /etc/cluster/release and the RTR files its packages installed\n`);
 };
 
 function inCluster(view: LabView, node: string): boolean {
@@ -243,9 +250,24 @@ const pkginfo: SimCommand = async (argv, context) => {
   return text === null ? notFoundPkg(pkg) : succeeded(text);
 };
 
-/** `-n -a ADMIN` first, as the agent's Svr4Driver runs them: returns the rest, or why not. */
+/**
+ * `-n -a ADMIN` first, as the agent's Svr4Driver runs them: returns the rest, or why not. The
+ * admin file is read (the agent and the lab share this host): non-interactive pkgadd without
+ * it would stop at a prompt, and the node models only `instance=overwrite`.
+ */
 function adminOptions(program: string, args: readonly string[]): { rest: readonly string[] } | { error: CommandOutput } {
-  if (args[0] !== '-n' || args[1] !== '-a' || args[2] === undefined) return { error: failed(1, `${program}: the simulated node runs only ${program} -n -a ADMIN …\n`) };
+  const admin = args[2];
+  if (args[0] !== '-n' || args[1] !== '-a' || admin === undefined) return { error: failed(1, `${program}: the simulated node runs only ${program} -n -a ADMIN …\n`) };
+  let text: string;
+  try {
+    text = statSync(admin).size <= MAX_ADMIN_BYTES ? readFileSync(admin, 'utf8') : '';
+  } catch {
+    return { error: failed(1, `${program}: ERROR: unable to open admin file <${admin}>\n`) };
+  }
+  const instance = parsePkginfoFile(text).instance;
+  if (program === 'pkgadd' && instance !== 'overwrite') {
+    return { error: failed(1, `${program}: ERROR: admin file <${admin}> says instance=${instance ?? '(unset)'}; the simulated node models only instance=overwrite\n`) };
+  }
   return { rest: args.slice(3) };
 }
 
