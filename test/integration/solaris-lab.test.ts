@@ -13,6 +13,16 @@ import { lockstepCli, startLab, type TestLab } from '../support/lab-harness.js';
 import { makeTempDir } from '../support/temp-dir.js';
 
 const NODES = ['server1', 'server2', 'server3'];
+
+async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((done) => setTimeout(done, 100));
+  }
+}
 const SOLARIS = ['--product', 'solaris-cluster'];
 
 let lab: TestLab | undefined;
@@ -73,6 +83,22 @@ describe('lab up --product solaris-cluster', () => {
       nodes: NODES.map((name) => ({ name })),
     });
   });
+
+  it('lab power off and on: the node leaves the cluster, its group moves, and the supervisor boots it back into the cluster', async () => {
+    const dir = (lab as TestLab).dir;
+    const client = clients.get('server1') as AgentClient;
+    const before = (await client.nodeInfo()).bootId;
+    const off = await lockstepCli(['lab', 'power', '--dir', dir, 'server1', 'off']);
+    expect([off.code, off.stdout]).toEqual([0, expect.stringContaining('app-rg1 on server2')]);
+    expect(readClusterState(dir).servers.server1?.state).toBe('down');
+    expect((await lockstepCli(['lab', 'power', '--dir', dir, 'server1', 'on'])).code).toBe(0);
+    const after = await until('server1 to answer with a new boot id', 60_000, async () => {
+      const info = await client.nodeInfo();
+      return info.bootId === before ? undefined : info.bootId;
+    });
+    expect(after).not.toBe(before);
+    expect(readClusterState(dir).servers.server1?.state).toBe('online');
+  }, 90_000);
 
   it('refuses bad flags with exit 2, naming the flag, and creates nothing', async () => {
     const temp = makeTempDir('lockstep-sc-bad-');
