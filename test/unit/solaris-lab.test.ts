@@ -212,6 +212,19 @@ describe('the refusals of the real cluster', () => {
   });
 });
 
+describe('commands with several operands', () => {
+  it('act on each in turn: a refusal stops the command and keeps what came before; pkgrm of a package not installed fails', async () => {
+    writeSolarisLab('new-monitor');
+    const partial = await run('server3', 'clresource', 'unmonitor', 'app-rs1', 'app-rs9', 'app-rs2');
+    expect([partial.exitCode, partial.stderr]).toEqual([1, 'clresource: resource app-rs9 does not exist\n']);
+    expect(readClusterState(lab).resources?.map((resource) => resource.monitored)).toEqual([false, true]);
+    expect((await run('server3', 'clresource', 'disable', 'app-rs2', 'app-rs1')).exitCode).toBe(0);
+    expect(readClusterState(lab).resources?.map((resource) => resource.enabled)).toEqual([false, false]);
+    const pkgrm = await run('server3', 'pkgrm', '-n', '-a', admin, 'SUNWnosuch');
+    expect([pkgrm.exitCode, pkgrm.stderr]).toEqual([1, 'pkgrm: ERROR: no package associated with <SUNWnosuch>\n']);
+  });
+});
+
 describe('a node out of the cluster and back (reboot -- -x, reboot)', () => {
   it('evacuates, boots noncluster where cl* refuses and pkgrm/pkgadd replace methods safely, then rejoins', async () => {
     writeSolarisLab('new-property-not-needed');

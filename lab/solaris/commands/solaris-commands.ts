@@ -77,30 +77,30 @@ async function readSc(context: SimContext, program: string, render: (state: ScSt
   return context.store.update((view) => (inCluster(view, context.node) ? succeeded(render(readScState(view))) : NOT_IN_CLUSTER(program)));
 }
 
-/** A change through the model, on a node in the cluster; a refusal exits 1 with the model's reason. */
-async function changeSc(context: SimContext, program: string, change: (state: ScState) => ScChange): Promise<CommandOutput> {
+/** Changes through the model, on a node in the cluster; a refusal exits 1 with the model's reason, keeping the changes before it. */
+async function changeSc(context: SimContext, program: string, changes: ReadonlyArray<(state: ScState) => ScChange>): Promise<CommandOutput> {
   return context.store.update((view) => {
     if (!inCluster(view, context.node)) return NOT_IN_CLUSTER(program);
-    const result = change(readScState(view));
-    if (!result.ok) return failed(1, `${result.reason}\n`);
-    writeScState(view, result.state);
+    let state = readScState(view);
+    for (const change of changes) {
+      const result = change(state);
+      if (!result.ok) {
+        writeScState(view, state);
+        return failed(1, `${result.reason}\n`);
+      }
+      state = result.state;
+    }
+    writeScState(view, state);
     return succeeded();
   });
 }
 
-/** Applies `change` to every operand in turn; the first refusal stops it (earlier ones stay, as a real cl* command leaves them). */
-function each(names: readonly string[], change: (state: ScState, name: string) => ScChange): (state: ScState) => ScChange {
-  return (state) => {
-    let current: ScChange = { ok: true, state };
-    for (const name of names) {
-      if (!current.ok) return current;
-      current = change(current.state, name);
-    }
-    return current;
-  };
+/** One change per operand, applied in turn: the first refusal stops the command, the operands before it stay changed (as a real cl* command leaves them). */
+function each(names: readonly string[], change: (state: ScState, name: string) => ScChange): Array<(state: ScState) => ScChange> {
+  return names.map((name) => (state: ScState) => change(state, name));
 }
 
-type Action = { kind: 'read'; render: (state: ScState) => string } | { kind: 'change'; change: (state: ScState) => ScChange };
+type Action = { kind: 'read'; render: (state: ScState) => string } | { kind: 'change'; changes: Array<(state: ScState) => ScChange> };
 
 /** Operands: at least one, none an option. */
 function operands(argv: readonly string[], from: number): string[] | undefined {
@@ -112,7 +112,7 @@ function clnodeAction(argv: readonly string[]): Action | undefined {
   const [sub, ...rest] = argv.slice(1);
   if (sub === 'status' && rest.length === 0) return { kind: 'read', render: renderClnodeStatus };
   const nodes = operands(argv, 2);
-  if (sub === 'evacuate' && nodes !== undefined) return { kind: 'change', change: each(nodes, evacuate) };
+  if (sub === 'evacuate' && nodes !== undefined) return { kind: 'change', changes: each(nodes, evacuate) };
   return undefined;
 }
 
@@ -125,7 +125,7 @@ function clresourcegroupAction(argv: readonly string[]): Action | undefined {
   const groups = operands(argv, 2);
   if (groups === undefined) return undefined;
   const change = { offline: groupOffline, online: groupOnline, manage: groupManage, unmanage: groupUnmanage }[sub as 'offline'];
-  return change === undefined ? undefined : { kind: 'change', change: each(groups, change) };
+  return change === undefined ? undefined : { kind: 'change', changes: each(groups, change) };
 }
 
 function clresourceAction(argv: readonly string[]): Action | undefined {
@@ -144,17 +144,17 @@ function clresourceAction(argv: readonly string[]): Action | undefined {
     const match = /^Type_version=(.+)$/.exec(argv[3] ?? '');
     const resources = operands(argv, 4);
     if (argv[2] !== '-p' || match === null || resources === undefined) return undefined;
-    return { kind: 'change', change: each(resources, (state, name) => setTypeVersion(state, name, match[1] as string)) };
+    return { kind: 'change', changes: each(resources, (state, name) => setTypeVersion(state, name, match[1] as string)) };
   }
   const resources = operands(argv, 2);
   if (resources === undefined) return undefined;
   switch (sub) {
     case 'monitor':
     case 'unmonitor':
-      return { kind: 'change', change: each(resources, (state, name) => setMonitored(state, name, sub === 'monitor')) };
+      return { kind: 'change', changes: each(resources, (state, name) => setMonitored(state, name, sub === 'monitor')) };
     case 'enable':
     case 'disable':
-      return { kind: 'change', change: each(resources, (state, name) => setEnabled(state, name, sub === 'enable')) };
+      return { kind: 'change', changes: each(resources, (state, name) => setEnabled(state, name, sub === 'enable')) };
     default:
       return undefined;
   }
@@ -172,7 +172,7 @@ function clresourcetypeAction(argv: readonly string[], node: string): Action | u
 function registerAction(rtrPath: string, typeName: string, node: string): Action {
   return {
     kind: 'change',
-    change: (state) => {
+    changes: [(state: ScState): ScChange => {
       const registered = registerType(state, rtrPath, node);
       if (!registered.ok) return registered;
       const added = registered.state.resourceTypes.at(-1)?.name ?? '';
@@ -180,7 +180,7 @@ function registerAction(rtrPath: string, typeName: string, node: string): Action
         return { ok: false, reason: `clresourcetype: the RTR file ${rtrPath} declares resource type ${added}, not ${typeName}` };
       }
       return registered;
-    },
+    }],
   };
 }
 
@@ -195,7 +195,7 @@ function scrgadmAction(argv: readonly string[], node: string): Action | undefine
   const version = /^Type_version=(.+)$/.exec(option('-y') ?? '');
   const resource = option('-j');
   if (args[0] === '-c' && args.length === 5 && version !== null && resource !== undefined) {
-    return { kind: 'change', change: (state) => setTypeVersion(state, resource, version[1] as string) };
+    return { kind: 'change', changes: [(state) => setTypeVersion(state, resource, version[1] as string)] };
   }
   return undefined;
 }
@@ -217,14 +217,14 @@ function scswitchAction(argv: readonly string[]): Action | undefined {
     '-S -h': (state) => evacuate(state, name),
   };
   const chosen = change[key];
-  return chosen === undefined ? undefined : { kind: 'change', change: chosen };
+  return chosen === undefined ? undefined : { kind: 'change', changes: [chosen] };
 }
 
 function clusterCommand(program: string, parse: (argv: readonly string[], node: string) => Action | undefined): SimCommand {
   return async (argv, context) => {
     const action = parse(argv, context.node);
     if (action === undefined) return usage(program, argv);
-    return action.kind === 'read' ? readSc(context, program, action.render) : changeSc(context, program, action.change);
+    return action.kind === 'read' ? readSc(context, program, action.render) : changeSc(context, program, action.changes);
   };
 }
 
@@ -303,8 +303,9 @@ const pkgrm: SimCommand = async (argv, context) => {
   if ('error' in options) return options.error;
   const [pkg, ...extra] = options.rest;
   if (pkg === undefined || extra.length > 0) return failed(1, 'pkgrm: usage: pkgrm -n -a ADMIN PKG\n');
-  if (context.store.readNode().svr4Packages?.[pkg] === undefined) return failed(1, `pkgrm: ERROR: no package associated with <${pkg}>\n`);
-  return applyPackage(context, 'pkgrm', pkg, (state) => changePackage(state, context.node, pkg, null), `Removal of <${pkg}> was successful.\n`);
+  const remove = (state: ScState): PackageChange =>
+    state.packages[context.node]?.[pkg] === undefined ? { ok: false, reason: `no package associated with <${pkg}>` } : changePackage(state, context.node, pkg, null);
+  return applyPackage(context, 'pkgrm', pkg, remove, `Removal of <${pkg}> was successful.\n`);
 };
 
 // ---- reboot ----------------------------------------------------------------------------
