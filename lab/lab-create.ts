@@ -73,7 +73,7 @@ export interface Lab {
   root: string;
   nodes: LabNode[];
   runbook: string;
-  /** The update's rpm (2.1.3-1 for the lab's platform). */
+  /** The update's package: the 2.1.3-1 rpm for the lab's platform, or a Solaris lab's LABapp 2.0 directory. */
   targetPackage: string;
 }
 

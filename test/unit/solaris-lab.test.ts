@@ -220,6 +220,9 @@ describe('commands with several operands', () => {
     expect(readClusterState(lab).resources?.map((resource) => resource.monitored)).toEqual([false, true]);
     expect((await run('server3', 'clresource', 'disable', 'app-rs2', 'app-rs1')).exitCode).toBe(0);
     expect(readClusterState(lab).resources?.map((resource) => resource.enabled)).toEqual([false, false]);
+    const status = await run('server3', 'clresourcegroup', 'status', 'app-rg1', 'app-rg9');
+    expect([status.exitCode, status.stderr]).toEqual([1, 'clresourcegroup: resource group app-rg9 does not exist\n']);
+    expect((await run('server3', 'clresource', 'show', '-v', 'app-rs2')).stdout).toContain('app-rs2');
     const pkgrm = await run('server3', 'pkgrm', '-n', '-a', admin, 'SUNWnosuch');
     expect([pkgrm.exitCode, pkgrm.stderr]).toEqual([1, 'pkgrm: ERROR: no package associated with <SUNWnosuch>\n']);
   });

@@ -72,9 +72,16 @@ function inCluster(view: LabView, node: string): boolean {
   return view.cluster.servers[node]?.state === 'online';
 }
 
-/** A read of the cluster (status, show): only on a node in the cluster. */
-async function readSc(context: SimContext, program: string, render: (state: ScState) => string): Promise<CommandOutput> {
-  return context.store.update((view) => (inCluster(view, context.node) ? succeeded(render(readScState(view))) : NOT_IN_CLUSTER(program)));
+/** A read of the cluster (status, show): only on a node in the cluster; a name it does not have exits 1 naming it. */
+async function readSc(context: SimContext, program: string, render: (state: ScState) => string, listed?: ListedNames): Promise<CommandOutput> {
+  return context.store.update((view) => {
+    if (!inCluster(view, context.node)) return NOT_IN_CLUSTER(program);
+    const state = readScState(view);
+    const known = listed?.in(state) ?? [];
+    const unknown = listed?.names.find((name) => !known.includes(name));
+    if (listed !== undefined && unknown !== undefined) return failed(1, `${program}: ${listed.of} ${unknown} does not exist\n`);
+    return succeeded(render(state));
+  });
 }
 
 /** Changes through the model, on a node in the cluster; a refusal exits 1 with the model's reason, keeping the changes before it. */
@@ -100,7 +107,16 @@ function each(names: readonly string[], change: (state: ScState, name: string) =
   return names.map((name) => (state: ScState) => change(state, name));
 }
 
-type Action = { kind: 'read'; render: (state: ScState) => string } | { kind: 'change'; changes: Array<(state: ScState) => ScChange> };
+/** A listing of named objects: every name must exist, as the real command says otherwise. */
+interface ListedNames {
+  of: string;
+  in: (state: ScState) => string[];
+  names: readonly string[];
+}
+
+type Action =
+  | { kind: 'read'; render: (state: ScState) => string; names?: ListedNames }
+  | { kind: 'change'; changes: Array<(state: ScState) => ScChange> };
 
 /** Operands: at least one, none an option. */
 function operands(argv: readonly string[], from: number): string[] | undefined {
@@ -120,7 +136,7 @@ function clresourcegroupAction(argv: readonly string[]): Action | undefined {
   const sub = argv[1];
   if (sub === 'status') {
     const names = argv.slice(2);
-    return { kind: 'read', render: (state) => renderClresourcegroupStatus(names.length === 0 ? state : { ...state, resourceGroups: state.resourceGroups.filter((group) => names.includes(group.name)) }) };
+    return { kind: 'read', render: (state) => renderClresourcegroupStatus(names.length === 0 ? state : { ...state, resourceGroups: state.resourceGroups.filter((group) => names.includes(group.name)) }), names: { of: 'resource group', in: (state) => state.resourceGroups.map((group) => group.name), names } };
   }
   const groups = operands(argv, 2);
   if (groups === undefined) return undefined;
@@ -130,15 +146,16 @@ function clresourcegroupAction(argv: readonly string[]): Action | undefined {
 
 function clresourceAction(argv: readonly string[]): Action | undefined {
   const sub = argv[1];
+  const resourceNames = (state: ScState): string[] => state.resources.map((resource) => resource.name);
   if (sub === 'status') {
     const names = argv.slice(2);
-    return { kind: 'read', render: (state) => renderClresourceStatus(names.length === 0 ? state : { ...state, resources: state.resources.filter((resource) => names.includes(resource.name)) }) };
+    return { kind: 'read', render: (state) => renderClresourceStatus(names.length === 0 ? state : { ...state, resources: state.resources.filter((resource) => names.includes(resource.name)) }), names: { of: 'resource', in: resourceNames, names } };
   }
   if (sub === 'show') {
     const verbose = argv[2] === '-v';
     const names = argv.slice(verbose ? 3 : 2);
     if (names.some((name) => name.startsWith('-'))) return undefined;
-    return { kind: 'read', render: (state) => renderClresourceShow(state, names) };
+    return { kind: 'read', render: (state) => renderClresourceShow(state, names), names: { of: 'resource', in: resourceNames, names } };
   }
   if (sub === 'set') {
     const match = /^Type_version=(.+)$/.exec(argv[3] ?? '');
@@ -224,7 +241,7 @@ function clusterCommand(program: string, parse: (argv: readonly string[], node: 
   return async (argv, context) => {
     const action = parse(argv, context.node);
     if (action === undefined) return usage(program, argv);
-    return action.kind === 'read' ? readSc(context, program, action.render) : changeSc(context, program, action.changes);
+    return action.kind === 'read' ? readSc(context, program, action.render, action.names) : changeSc(context, program, action.changes);
   };
 }
 
