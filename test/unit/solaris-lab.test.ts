@@ -285,6 +285,17 @@ describe('files, the admin file and a power loss', () => {
   });
 });
 
+describe('fault knobs on a SunOS node', () => {
+  it('a failing pkgadd fails the driver’s apply with the knob’s message and is one line of history; the next one runs', async () => {
+    writeSolarisLab('methods-new-path');
+    writeNodeState(lab, { ...readNodeState(lab, 'server2'), faults: [{ match: ['pkgadd'], mode: 'fail', delayMs: 0, exitCode: 1, stderr: 'pkgadd: ERROR: cpio read error\n', times: 1 }] });
+    const failedOnce = await packages('server2').apply({ action: 'upgrade', path: packagePath });
+    expect([failedOnce.ok, failedOnce.message]).toEqual([false, expect.stringContaining('cpio read error')]);
+    expect(await packages('server2').apply({ action: 'upgrade', path: packagePath })).toMatchObject({ ok: true });
+    expect(readHistory(lab).filter((entry) => entry.argv[0] === 'pkgadd').map((entry) => entry.exit)).toEqual([1, 0]);
+  });
+});
+
 describe('the 3.1 forms (scrgadm, scswitch)', () => {
   it('act on the same model', async () => {
     writeSolarisLab('new-monitor');
