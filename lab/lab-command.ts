@@ -1,13 +1,17 @@
 // SPEC §7/§9: `lockstep lab up --dir LAB --nodes N [--platform P] [--version V] [--replicator]
 // [--port-base P] [--failover-ms MS] [--mirror-size-mb MB] [--resync-mb-per-sec R] [--detach]`,
-// `lockstep lab down --dir LAB` and `lockstep lab power --dir LAB NODE off|on`. What they do is
-// in lab-lifecycle.ts and lab-power.ts, imported when one of them runs: the rest of the CLI does
+// `lockstep lab down --dir LAB` and `lockstep lab power --dir LAB NODE off|on`; or a Solaris
+// Cluster lab (issue 13): `lockstep lab up --dir LAB --nodes N --product solaris-cluster
+// --rt-change CHANGE [--rtr-tunable TUNABLE] [--port-base P] [--detach]`. What they do is in
+// lab-lifecycle.ts and lab-power.ts, imported when one of them runs: the rest of the CLI does
 // not load the lab.
 import type { Command } from 'commander';
 import { exitCodeFor } from '../shared/cli-exit.js';
 import { describeError } from '../shared/errors.js';
 import { terminalText } from '../shared/terminal-text.js';
+import { TUNABLES } from '../shared/domain/solaris.js';
 import { LAB_PLATFORMS } from './clusterpro/lab-platforms.js';
+import { LAB_PRODUCT_NAMES, LAB_RT_CHANGE_NAMES } from './lab-choices.js';
 import type { UpFlags } from './lab-lifecycle.js';
 
 export function registerLabCommand(program: Command): void {
@@ -24,6 +28,9 @@ export function registerLabCommand(program: Command): void {
     .option('--failover-ms <ms>', "how long a group takes to fail over when its server leaves (default 3000)")
     .option('--mirror-size-mb <mb>', 'each mirror disk\'s size: a resync copies it whole (default 150)')
     .option('--resync-mb-per-sec <rate>', 'the mirror resync rate (default 100)')
+    .option('--product <product>', `${LAB_PRODUCT_NAMES.join(' or ')} (default clusterpro)`)
+    .option('--rt-change <change>', `solaris-cluster: the row of table 3-1 to rehearse: ${LAB_RT_CHANGE_NAMES.join(', ')}`)
+    .option('--rtr-tunable <tunable>', `solaris-cluster: the Tunable of the new RTR's #$upgrade_from "1.0" line (default: the row's): ${TUNABLES.join(', ')}`)
     .option('--detach', 'return once every agent answers; stop the lab with "lockstep lab down"')
     .action((flags: UpFlags) => reportFailure('lab up', async () => (await import('./lab-lifecycle.js')).runUp(flags)));
   lab

@@ -14,6 +14,8 @@ import { isLabPlatform, LAB_PLATFORMS, packageFileName, platformFacts, productSu
 import { buildRealRpms, installIntoNewDb, rpmToolsAvailable, writeEmulatedRpms, type LabRpm } from './lab-rpms.js';
 import { renderLabRunbook } from './clusterpro/lab-runbook.js';
 import { initialClusterState, rollingOrder } from './clusterpro/lab-topology.js';
+import { checkSolarisChoice, initialSolarisCluster, renderSolarisRunbook, solarisNodeFields, writeLabPackage, type SolarisLabChoice } from './solaris/lab-solaris.js';
+import { LAB_PRODUCTS, type LabProduct } from './state/lab-state.js';
 
 export const LAB_DEFAULTS = {
   platform: 'x86_64',
@@ -38,6 +40,12 @@ const RPM_WORD = /^[A-Za-z0-9._+~^]+$/;
 export interface LabOptions {
   dir: string;
   nodes: number;
+  /** clusterpro (default) or solaris-cluster (issue 13). */
+  product?: string;
+  /** Solaris: the row of table 3-1 the lab rehearses (--rt-change). */
+  rtChange?: string;
+  /** Solaris: the Tunable of the new RTR's #$upgrade_from "1.0" line (--rtr-tunable); the row's by default. */
+  rtrTunable?: string;
   platform?: string;
   /** VERSION-RELEASE installed on every node, e.g. 2.0.0-1 (any, also one the bundle refuses). */
   version?: string;
@@ -65,13 +73,15 @@ export interface Lab {
   root: string;
   nodes: LabNode[];
   runbook: string;
-  /** The update's rpm (2.1.3-1 for the lab's platform). */
+  /** The update's package: the 2.1.3-1 rpm for the lab's platform, or a Solaris lab's LABapp 2.0 directory. */
   targetPackage: string;
 }
 
 interface CheckedOptions {
   root: string;
   nodeCount: number;
+  /** Set for a Solaris Cluster lab. */
+  solaris: SolarisLabChoice | undefined;
   platform: LabPlatform;
   version: { version: string; release: string };
   replicator: boolean;
@@ -97,9 +107,9 @@ interface InstalledPackage {
 export async function createLab(options: LabOptions): Promise<Lab> {
   const checked = checkOptions(options);
   await prepareLabDir(checked.root);
-  const rpmMode = await chooseRpmMode(checked.rpm);
+  const rpmMode = checked.solaris === undefined ? await chooseRpmMode(checked.rpm) : 'emulated';
   try {
-    return await layOut(checked, rpmMode);
+    return checked.solaris === undefined ? await layOut(checked, rpmMode) : await layOutSolaris(checked, checked.solaris);
   } catch (error) {
     await removeContents(checked.root);
     throw error;
@@ -112,6 +122,7 @@ export function labNodes(nodeCount: number, portBase: number): LabNode[] {
 }
 
 export function checkOptions(options: LabOptions): CheckedOptions {
+  const solaris = checkProduct(options);
   const platform = options.platform ?? LAB_DEFAULTS.platform;
   if (!isLabPlatform(platform)) throw badInput('--platform', `"${platform}" is not a lab platform: expected one of ${LAB_PLATFORMS.join(', ')}`);
   if (!Number.isInteger(options.nodes) || options.nodes < 1 || options.nodes > MAX_NODES) {
@@ -124,6 +135,7 @@ export function checkOptions(options: LabOptions): CheckedOptions {
   return {
     root: resolve(options.dir),
     nodeCount: options.nodes,
+    solaris,
     platform,
     version: parseVersionRelease(options.version ?? LAB_DEFAULTS.version),
     replicator: options.replicator ?? false,
@@ -135,6 +147,30 @@ export function checkOptions(options: LabOptions): CheckedOptions {
     autoMirrorRecovery: options.autoMirrorRecovery ?? true,
     rpm: options.rpm ?? 'auto',
   };
+}
+
+/** --product, and the flags that belong to one product only. */
+function checkProduct(options: LabOptions): SolarisLabChoice | undefined {
+  const product = options.product ?? 'clusterpro';
+  if (!(LAB_PRODUCTS as readonly string[]).includes(product)) throw badInput('--product', `"${product.slice(0, 40)}" is not a lab product: expected one of ${LAB_PRODUCTS.join(', ')}`);
+  if ((product as LabProduct) === 'clusterpro') {
+    if (options.rtChange !== undefined) throw badInput('--rt-change', 'applies only to --product solaris-cluster');
+    if (options.rtrTunable !== undefined) throw badInput('--rtr-tunable', 'applies only to --product solaris-cluster');
+    return undefined;
+  }
+  const clusterproOnly: Array<[string, unknown]> = [
+    ['--platform', options.platform],
+    ['--version', options.version],
+    ['--replicator', options.replicator === true ? true : undefined],
+    ['--mirror-size-mb', options.mirrorSizeMb],
+    ['--resync-mb-per-sec', options.mirrorResyncMbPerSec],
+    ['--failover-ms', options.failoverMs],
+  ];
+  const misplaced = clusterproOnly.find(([, value]) => value !== undefined);
+  if (misplaced !== undefined) throw badInput(misplaced[0], 'applies only to a CLUSTERPRO lab, not to --product solaris-cluster');
+  const choice = checkSolarisChoice(options.rtChange, options.rtrTunable);
+  if ('field' in choice) throw badInput(choice.field, choice.message);
+  return choice;
 }
 
 async function chooseRpmMode(wanted: 'auto' | RpmMode): Promise<RpmMode> {
@@ -214,6 +250,41 @@ async function layOut(options: CheckedOptions, rpmMode: RpmMode): Promise<Lab> {
   await writeFile(paths.runbook, runbook);
   await writeFile(paths.history, '');
   return { root: options.root, nodes, runbook: paths.runbook, targetPackage: target.path };
+}
+
+/** A Solaris Cluster lab (lab/solaris/lab-solaris.ts): SunOS nodes, LAB.app 1.0, LABapp 2.0 to install. */
+async function layOutSolaris(options: CheckedOptions, choice: SolarisLabChoice): Promise<Lab> {
+  const paths = labPaths(options.root);
+  const nodes = labNodes(options.nodeCount, options.portBase);
+  const names = nodes.map((node) => node.name);
+  await mkdir(paths.nodesDir, { recursive: true });
+  await initCertificates({ dir: paths.pki, coordinator: 'coordinator', agents: names, loopbackNames: true });
+  await mkdir(paths.packages, { recursive: true });
+  const packagePath = writeLabPackage(paths.packages, choice);
+  for (const node of nodes) {
+    const nodePaths = paths.node(node.name);
+    const hooksDir = join(nodePaths.dir, 'hooks');
+    await mkdir(hooksDir, { recursive: true });
+    await mkdir(nodePaths.agentState, { recursive: true, mode: 0o700 });
+    writeNodeState(paths.root, {
+      name: node.name,
+      ...solarisNodeFields(),
+      bootId: randomUUID(),
+      power: 'down',
+      rebootDelayMs: options.rebootDelayMs,
+      bootCount: 0,
+      rpmDbPath: join(nodePaths.dir, 'rpmdb'),
+      faults: [],
+      listen: node.address,
+      packageDir: paths.packages,
+      hooksDir,
+    });
+  }
+  const cluster = initialSolarisCluster(clusterNameFor(options.root), names);
+  writeClusterState(options.root, cluster);
+  await writeFile(paths.runbook, renderSolarisRunbook({ cluster: cluster.clusterName, nodes, packagePath, change: choice.change }));
+  await writeFile(paths.history, '');
+  return { root: options.root, nodes, runbook: paths.runbook, targetPackage: packagePath };
 }
 
 /** The installed version's package and the update's (one file when they are the same version). */

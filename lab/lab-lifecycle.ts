@@ -32,6 +32,9 @@ export interface UpFlags {
   failoverMs?: string;
   mirrorSizeMb?: string;
   resyncMbPerSec?: string;
+  product?: string;
+  rtChange?: string;
+  rtrTunable?: string;
   detach?: boolean;
 }
 
@@ -42,6 +45,9 @@ export async function runUp(flags: UpFlags): Promise<void> {
     platform: flags.platform,
     version: flags.version,
     replicator: flags.replicator === true,
+    product: flags.product,
+    rtChange: flags.rtChange,
+    rtrTunable: flags.rtrTunable,
     ...(flags.portBase !== undefined && { portBase: wholeNumber('--port-base', flags.portBase) }),
     ...(flags.failoverMs !== undefined && { failoverMs: wholeNumber('--failover-ms', flags.failoverMs) }),
     ...(flags.mirrorSizeMb !== undefined && { mirrorSizeMb: wholeNumber('--mirror-size-mb', flags.mirrorSizeMb) }),

@@ -8,6 +8,8 @@ import { serverDown } from './clusterpro/cluster-model.js';
 import { LabStore } from './node/lab-store.js';
 import { powerDown } from './node/node-power.js';
 import { labPaths } from './state/lab-state.js';
+import { readScState, writeScState } from './solaris/sc-lab-state.js';
+import { setNodeState } from './solaris/sc-model.js';
 
 export type PowerSwitch = 'off' | 'on';
 
@@ -20,6 +22,14 @@ export async function switchPower(root: string, node: string, to: PowerSwitch, n
   return store.update((view) => {
     if (to === 'off') {
       if (view.node.poweredOff === true) return `${node} is already powered off`;
+      if (view.node.os === 'solaris') {
+        const down = setNodeState(readScState(view), node, 'down');
+        if (down.ok) writeScState(view, down.state);
+        powerDown(view, node);
+        view.node.poweredOff = true;
+        const groups = (view.cluster.resourceGroups ?? []).map((group) => `${group.name} ${group.node === null ? group.state : `on ${group.node}`}`);
+        return `${node} powered off; its agent stops${groups.length > 0 ? `; resource groups: ${groups.join(', ')}` : ''}`;
+      }
       view.cluster = serverDown(view.cluster, node, now());
       powerDown(view, node);
       view.node.poweredOff = true;

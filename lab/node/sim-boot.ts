@@ -5,6 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import { serverJoins } from '../clusterpro/cluster-model.js';
 import type { NodeState } from '../state/lab-state.js';
+import { readScState, writeScState } from '../solaris/sc-lab-state.js';
+import { setNodeState } from '../solaris/sc-model.js';
 import { LabStore } from './lab-store.js';
 import { CLUSTER_DAEMON } from './commands/service-commands.js';
 
@@ -35,6 +37,13 @@ export function bootNode(labDir: string, node: string, now: number): Promise<Boo
     state.bootTime = now;
     const started = Object.entries(state.services).filter(([, service]) => service.enabled).map(([name]) => name);
     for (const [, service] of Object.entries(state.services)) service.running = service.enabled;
+    if (state.os === 'solaris') {
+      // Solaris Cluster: `reboot -- -x` boots out of the cluster (noncluster mode), any other boot into it.
+      const joined = setNodeState(readScState(view), node, state.nextBoot === 'noncluster' ? 'noncluster' : 'cluster');
+      if (joined.ok) writeScState(view, joined.state);
+      delete state.nextBoot;
+      return { booted: true, bootId: state.bootId, bootCount: state.bootCount, started, serverState: view.cluster.servers[node]?.state };
+    }
     const server = view.cluster.servers[node];
     // Up but out of the cluster until the daemon starts (it may be disabled: 3.1.2 (1)).
     if (server !== undefined && server.state === 'down') server.state = 'offline';

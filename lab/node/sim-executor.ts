@@ -8,6 +8,7 @@ import type { Fault } from '../state/lab-state.js';
 import type { ExecRequest, ExecResult, Executor } from '../../agent/exec/executor.js';
 import { DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_TIMEOUT_MS } from '../../shared/command-limits.js';
 import { CLUSTERPRO_COMMANDS } from '../clusterpro/commands/clusterpro-commands.js';
+import { SOLARIS_COMMANDS } from '../solaris/commands/solaris-commands.js';
 import { POWER_COMMANDS } from './commands/reboot-command.js';
 import { RPM_COMMANDS } from './commands/rpm-command.js';
 import { initScriptCommand, SERVICE_COMMANDS } from './commands/service-commands.js';
@@ -36,8 +37,11 @@ const KILLED_EXIT_CODE = 137;
 const INIT_DIR = '/etc/init.d/';
 /** Where the real programs live: `/usr/bin/rpm` is `rpm`. */
 const SYSTEM_DIRS: ReadonlySet<string> = new Set(['/bin', '/sbin', '/usr/bin', '/usr/sbin', '/usr/local/bin', '/usr/local/sbin']);
+/** Where Sun Cluster installs its commands. */
+const CLUSTER_DIRS: ReadonlySet<string> = new Set(['/usr/cluster/bin']);
 
-const COMMANDS: ReadonlyMap<string, SimCommand> = new Map([...RPM_COMMANDS, ...SERVICE_COMMANDS, ...CLUSTERPRO_COMMANDS, ...POWER_COMMANDS]);
+/** What a node has, by its OS (node.json `os`): a Linux node of a CLUSTERPRO lab, or a SunOS node of a Solaris Cluster lab. */
+const LINUX_COMMANDS: ReadonlyMap<string, SimCommand> = new Map([...RPM_COMMANDS, ...SERVICE_COMMANDS, ...CLUSTERPRO_COMMANDS, ...POWER_COMMANDS]);
 
 interface Answer {
   output: CommandOutput;
@@ -106,7 +110,13 @@ export class SimExecutor implements Executor {
 
   private execute(argv: readonly string[], timeoutMs: number): Promise<CommandOutput> {
     const program = argv[0] ?? '';
-    const command = lookup(program);
+    let solaris: boolean;
+    try {
+      solaris = this.store.readNode().os === 'solaris';
+    } catch (error) {
+      return Promise.resolve(failed(1, `${program}: ${error instanceof Error ? error.message : String(error)}\n`));
+    }
+    const command = lookup(program, solaris ? SOLARIS_COMMANDS : LINUX_COMMANDS);
     if (command === undefined) return Promise.resolve(notFound(program));
     const context: SimContext = {
       store: this.store,
@@ -121,11 +131,11 @@ export class SimExecutor implements Executor {
 }
 
 /** By name (as the drivers call them), as an init script, or by a standard absolute path. */
-function lookup(program: string): SimCommand | undefined {
-  if (program.startsWith(INIT_DIR) && program.length > INIT_DIR.length) return initScriptCommand;
-  const named = COMMANDS.get(program);
+function lookup(program: string, commands: ReadonlyMap<string, SimCommand>): SimCommand | undefined {
+  if (commands === LINUX_COMMANDS && program.startsWith(INIT_DIR) && program.length > INIT_DIR.length) return initScriptCommand;
+  const named = commands.get(program);
   if (named !== undefined) return named;
-  return SYSTEM_DIRS.has(dirname(program)) ? COMMANDS.get(basename(program)) : undefined;
+  return SYSTEM_DIRS.has(dirname(program)) || CLUSTER_DIRS.has(dirname(program)) ? commands.get(basename(program)) : undefined;
 }
 
 function killed(): CommandOutput {

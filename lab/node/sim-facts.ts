@@ -31,8 +31,9 @@ export class SimFacts implements NodeFacts {
     return Math.max(0, Math.floor((this.now() - bootTime) / 1000));
   }
 
+  /** A Solaris Cluster lab's nodes are SunOS (node.json `os`). */
   os(): 'linux' | 'solaris' {
-    return 'linux';
+    return this.state().os ?? 'linux';
   }
 
   private state(): ReturnType<typeof readNodeState> {

@@ -11,12 +11,47 @@ import { appendFileSync, mkdirSync, readFileSync, renameSync, writeFileSync, ope
 import { dirname, join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { z } from 'zod';
+import { LAB_PRODUCT_NAMES } from '../lab-choices.js';
 
-export const serverStateSchema = z.enum(['online', 'offline', 'down']);
+/** noncluster: a Solaris node booted out of the cluster (`reboot -- -x`); CLUSTERPRO servers are never in it. */
+export const serverStateSchema = z.enum(['online', 'offline', 'down', 'noncluster']);
 export const groupStateSchema = z.enum(['online', 'offline', 'moving']);
 export const mirrorColorSchema = z.enum(['GREEN', 'RED', 'YELLOW', 'ORANGE', 'GRAY', 'BLACK']);
 
+export const LAB_PRODUCTS = LAB_PRODUCT_NAMES;
+export type LabProduct = (typeof LAB_PRODUCTS)[number];
+
+const scName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, { error: 'expected a name of letters, digits, ".", "_", ":" or "-"' });
+
+/** A Solaris Cluster lab's resource types, groups and resources (lab/solaris/sc-model.ts's ScState). */
+export const scResourceTypeSchema = z.strictObject({ name: scName, rtr: z.string() });
+export const scResourceGroupSchema = z.strictObject({
+  name: scName,
+  state: z.enum(['online', 'offline', 'unmanaged']),
+  node: z.string().nullable(),
+  nodeList: z.array(z.string()).min(1),
+});
+export const scResourceSchema = z.strictObject({
+  name: scName,
+  type: scName,
+  typeVersion: z.string(),
+  group: scName,
+  enabled: z.boolean(),
+  monitored: z.boolean(),
+  dependsOn: z.array(scName).default([]),
+});
+
+/** An SVR4 package installed on a Solaris node (lab/solaris/sc-model.ts's ScPackage). */
+export const svr4PackageSchema = z.strictObject({
+  version: z.string().min(1),
+  type: scName,
+  replaces: z.enum(['rtr-only', 'new-path', 'monitor-in-place', 'methods-in-place']),
+  rtrFiles: z.record(z.string(), z.string()),
+});
+
 export const clusterStateSchema = z.object({
+  /** Which cluster product the lab simulates; labs made before Solaris have none: CLUSTERPRO. */
+  product: z.enum(LAB_PRODUCTS).optional(),
   clusterName: z.string(),
   servers: z.record(z.string(), z.object({ state: serverStateSchema })),
   groups: z.record(
@@ -48,9 +83,20 @@ export const clusterStateSchema = z.object({
   resyncs: z.record(z.string(), z.record(z.string(), z.number())).default({}),
   /** When a mirror went out of sync on a server (Break Time in clpmdstat). */
   breakTimes: z.record(z.string(), z.record(z.string(), z.number())).default({}),
+  // Solaris Cluster labs only (product solaris-cluster); empty for CLUSTERPRO.
+  resourceTypes: z.array(scResourceTypeSchema).optional(),
+  resourceGroups: z.array(scResourceGroupSchema).optional(),
+  resources: z.array(scResourceSchema).optional(),
+  /** What the simulator caught a procedure doing that a real cluster would not survive (methods replaced in place). */
+  violations: z.array(z.string()).optional(),
 });
 
 export type ClusterState = z.infer<typeof clusterStateSchema>;
+
+/** The lab's product: a lab without the field (made before Solaris labs) is CLUSTERPRO. */
+export function labProduct(cluster: Pick<ClusterState, 'product'>): LabProduct {
+  return cluster.product ?? 'clusterpro';
+}
 
 export const faultSchema = z.object({
   /** The argv prefix the fault applies to, e.g. ["rpm", "-U"]; words are compared exactly. */
@@ -120,6 +166,12 @@ export const nodeStateSchema = z.object({
     .optional(),
   packageDir: z.string(),
   hooksDir: z.string(),
+  /** The node's operating system: SunOS nodes of a Solaris Cluster lab answer uname, pkg* and cl*. */
+  os: z.enum(['linux', 'solaris']).optional(),
+  /** Solaris: the SVR4 packages installed, by name (pkginfo's database). */
+  svr4Packages: z.record(z.string(), svr4PackageSchema).optional(),
+  /** Solaris: how the node boots next: `reboot -- -x` out of the cluster (noncluster), `reboot` into it. */
+  nextBoot: z.enum(['cluster', 'noncluster']).optional(),
 });
 
 export type NodeState = z.infer<typeof nodeStateSchema>;
