@@ -78,6 +78,10 @@ describe('each row of table 3-1, with an RTR that asks for nothing stricter', ()
     const tasks = plan.stages.flatMap((stage) => (stage.type === 'tasks' ? Object.values(stage.lanes).flat() : []));
     expect(tasks.filter((task) => task.kind === 'resource.migrate').map((task) => task.params.typeVersion)).toEqual(['2.0', '2.0']);
     for (const task of tasks) expect(task.description).toMatch(/表 3-1: .+/);
+    expect(tasks.find((task) => task.kind === 'package.install')?.description).toMatch(/^pkgadd -d \/srv\/updates LABapp — /);
+    const rolling = compileRtUpgrade(runbook('new-property-needed'), facts(rtr('#$upgrade_from "1.0" WHEN_DISABLED')));
+    const removal = rolling.stages.flatMap((stage) => (stage.type === 'tasks' ? Object.values(stage.lanes).flat() : [])).find((task) => task.kind === 'package.remove');
+    expect(removal?.description).toMatch(/^pkgrm LABapp — /);
   });
 
   it('disables dependents first and enables them last', () => {

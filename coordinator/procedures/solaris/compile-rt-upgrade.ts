@@ -4,7 +4,7 @@
 // new RTR file as the package installs it. The migration runs under the stricter of the row's
 // Tunable and the RTR's (the seed: a developer may need a stricter Tunable than the example),
 // and every step cites the seed's words.
-import { isAbsolute, normalize } from 'node:path';
+import { basename, dirname, isAbsolute, normalize } from 'node:path';
 import { z } from 'zod';
 import type { Tunable } from '../../../shared/domain/solaris.js';
 import { LockstepError } from '../../../shared/errors.js';
@@ -221,7 +221,14 @@ function emit(step: RtStep, scope: Scope, output: StageBuilder, seed: string): v
 
 function task(stepId: string, kind: NodeStepKind, params: Omit<StepParams, 'timeoutMs'>, seed: string): NodeTask {
   const full: StepParams = { ...params, timeoutMs: DEFAULT_STEP_TIMEOUT_MS };
-  return { stepId, kind, params: full, description: `${describeTask(kind, full)} — 表 3-1: ${seed}` };
+  return { stepId, kind, params: full, description: `${svr4Words(kind, full) ?? describeTask(kind, full)} — 表 3-1: ${seed}` };
+}
+
+/** The package steps in the words of the SVR4 tools the Solaris agent runs (describeTask speaks rpm). */
+function svr4Words(kind: NodeStepKind, params: StepParams): string | undefined {
+  if (kind === 'package.install' && params.package !== undefined) return `pkgadd -d ${dirname(params.package)} ${basename(params.package)}`;
+  if (kind === 'package.remove' && params.name !== undefined) return `pkgrm ${params.name}`;
+  return undefined;
 }
 
 /** Every node must hold the same RTR: a type registered from one node's file must match what every node runs. */
