@@ -1,5 +1,6 @@
 // SPEC §7/§9: `lockstep lab up --dir LAB --nodes N [--platform P] [--version V] [--replicator]
 // [--port-base P] [--failover-ms MS] [--mirror-size-mb MB] [--resync-mb-per-sec R] [--detach]`,
+// or a twin of a real cluster (issue 17): `lab up --dir LAB --like RUNBOOK [--from-facts FILE]`,
 // `lockstep lab down --dir LAB` and `lockstep lab power --dir LAB NODE off|on`. `up --detach` runs the
 // hidden `lab supervise` in its own session and returns once every agent answers.
 import { spawn } from 'node:child_process';
@@ -12,7 +13,10 @@ import { LockstepError, describeError } from '../shared/errors.js';
 import { terminalText } from '../shared/terminal-text.js';
 import { labPaths } from './state/lab-state.js';
 import { createLogger } from '../shared/logger.js';
-import { checkOptions, createLab, labNodes, type Lab, type LabOptions } from './lab-create.js';
+import { checkOptions, createLab, LAB_DEFAULTS, labNodes, type Lab, type LabOptions } from './lab-create.js';
+import { createTwin, twinPlan, type SourceRunbook } from './twin/lab-twin.js';
+import { parseFactsFile, type FactsFile } from '../shared/facts-file.js';
+import { readFile } from 'node:fs/promises';
 import { LAB_PLATFORMS } from './clusterpro/lab-platforms.js';
 import { assertPortsFree } from './lab-ports.js';
 import { agentPidFile, livePid, removePidFile, supervisorPidFile, terminate } from './lab-processes.js';
@@ -29,7 +33,9 @@ const AGENT_GRACE_MS = 2_000;
 
 interface UpFlags {
   dir: string;
-  nodes: string;
+  nodes?: string;
+  like?: string;
+  fromFacts?: string;
   platform?: string;
   version?: string;
   replicator?: boolean;
@@ -40,13 +46,18 @@ interface UpFlags {
   detach?: boolean;
 }
 
-export function registerLabCommand(program: Command): void {
+/** The runbook's cluster as the coordinator's preflight reads it (coordinator/cli/live-facts.ts, given by main.ts). */
+export type ReadLiveFacts = (command: Command, runbookFile: string) => Promise<{ facts: FactsFile; runbook: SourceRunbook }>;
+
+export function registerLabCommand(program: Command, readLiveFacts?: ReadLiveFacts): void {
   const lab = program.command('lab').description('a simulated cluster on this machine: one real agent per simulated node (SPEC §9)');
   lab
     .command('up')
     .description('create a lab in --dir and supervise its agents (in the foreground unless --detach)')
     .requiredOption('--dir <dir>', 'a new directory for the lab (created 0700), or an empty one of yours that only you may write')
-    .requiredOption('--nodes <n>', 'how many nodes (server1..serverN)')
+    .option('--nodes <n>', 'how many nodes (server1..serverN); not with --like or --from-facts')
+    .option('--like <runbook>', "a twin of this runbook's cluster: its nodes, versions, services, groups and mirrors read through the agents by the coordinator's preflight (read-only), and LAB/runbook.yaml a copy of the runbook pointed at the lab")
+    .option('--from-facts <file>', 'build the twin from a facts file saved by "lockstep plan RUNBOOK --save-facts FILE" instead of asking the agents (with --like, the runbook to copy)')
     .option('--platform <platform>', `${LAB_PLATFORMS.join(', ')} (default x86_64)`)
     .option('--version <version-release>', 'CLUSTERPRO version installed on every node (default 2.0.0-1)')
     .option('--replicator', 'one mirror disk resource per failover group (CLUSTERPRO X Replicator)')
@@ -55,7 +66,7 @@ export function registerLabCommand(program: Command): void {
     .option('--mirror-size-mb <mb>', 'each mirror disk\'s size: a resync copies it whole (default 150)')
     .option('--resync-mb-per-sec <rate>', 'the mirror resync rate (default 100)')
     .option('--detach', 'return once every agent answers; stop the lab with "lockstep lab down"')
-    .action((flags: UpFlags) => reportFailure('lab up', () => runUp(flags)));
+    .action((flags: UpFlags, command: Command) => reportFailure('lab up', () => runUp(flags, command, readLiveFacts)));
   lab
     .command('down')
     .description("stop a lab's supervisor and agents; its files stay for inspection")
@@ -78,22 +89,30 @@ export function registerLabCommand(program: Command): void {
     .action((flags: { dir: string }) => reportFailure('lab supervise', async () => runSupervise(flags.dir)));
 }
 
-async function runUp(flags: UpFlags): Promise<void> {
-  const options: LabOptions = {
+async function runUp(flags: UpFlags, command: Command, readLiveFacts: ReadLiveFacts | undefined): Promise<void> {
+  const settings = {
     dir: flags.dir,
-    nodes: wholeNumber('--nodes', flags.nodes),
-    platform: flags.platform,
-    version: flags.version,
-    replicator: flags.replicator === true,
     ...(flags.portBase !== undefined && { portBase: wholeNumber('--port-base', flags.portBase) }),
     ...(flags.failoverMs !== undefined && { failoverMs: wholeNumber('--failover-ms', flags.failoverMs) }),
     ...(flags.mirrorSizeMb !== undefined && { mirrorSizeMb: wholeNumber('--mirror-size-mb', flags.mirrorSizeMb) }),
     ...(flags.resyncMbPerSec !== undefined && { mirrorResyncMbPerSec: wholeNumber('--resync-mb-per-sec', flags.resyncMbPerSec) }),
   };
-  const checked = checkOptions(options);
-  await assertPortsFree(labNodes(checked.nodeCount, checked.portBase));
+  const twin = flags.like !== undefined || flags.fromFacts !== undefined;
+  if (twin) refuseWithTwin(flags);
+  else if (flags.nodes === undefined) throw new LockstepError('LOCKSTEP_E_CONFIG', '--nodes: how many nodes? (or --like RUNBOOK for a twin of its cluster)', { field: '--nodes' });
   const began = Date.now();
-  const lab = await createLab(options);
+  let lab: Lab;
+  if (twin) {
+    const source = await twinSource(flags, command, readLiveFacts);
+    const shape = twinPlan(source.facts, source.runbook).shape;
+    await assertPortsFree(labNodes(shape.nodes.length, settings.portBase ?? LAB_DEFAULTS.portBase, shape.nodes.map((node) => node.name)));
+    lab = await createTwin({ ...settings, ...source });
+  } else {
+    const options: LabOptions = { ...settings, nodes: wholeNumber('--nodes', flags.nodes as string), platform: flags.platform, version: flags.version, replicator: flags.replicator === true };
+    const checked = checkOptions(options);
+    await assertPortsFree(labNodes(checked.nodeCount, checked.portBase));
+    lab = await createLab(options);
+  }
   if (flags.detach) {
     await upDetached(lab);
     printReady(lab, began);
@@ -108,6 +127,32 @@ async function runUp(flags: UpFlags): Promise<void> {
   }
   printReady(lab, began);
   process.stdout.write('supervising the agents; press Ctrl-C to stop the lab\n');
+}
+
+/** A twin copies its shape: the flags that would set it are refused rather than ignored. */
+function refuseWithTwin(flags: UpFlags): void {
+  const clash = (['nodes', 'platform', 'version', 'replicator'] as const).find((flag) => flags[flag] !== undefined && flags[flag] !== false);
+  if (clash !== undefined) throw new LockstepError('LOCKSTEP_E_CONFIG', `--${clash}: a twin (--like, --from-facts) takes it from the cluster; leave it out`, { field: `--${clash}` });
+}
+
+async function twinSource(flags: UpFlags, command: Command, readLiveFacts: ReadLiveFacts | undefined): Promise<{ facts: FactsFile; runbook?: SourceRunbook }> {
+  if (flags.fromFacts === undefined) {
+    if (readLiveFacts === undefined) throw new LockstepError('LOCKSTEP_E_UNSUPPORTED', '--like: this program cannot reach a coordinator; use --from-facts FILE');
+    return readLiveFacts(command, flags.like as string);
+  }
+  const path = resolve(flags.fromFacts);
+  const facts = parseFactsFile(await readText(path, '--from-facts'), path);
+  if (flags.like === undefined) return { facts };
+  const runbook = resolve(flags.like);
+  return { facts, runbook: { path: runbook, yaml: await readText(runbook, '--like') } };
+}
+
+async function readText(path: string, field: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    throw new LockstepError('LOCKSTEP_E_CONFIG', `${field}: cannot read ${path}: ${describeError(error)}`, { field, cause: error });
+  }
 }
 
 /** Starts `lab supervise` in its own session, logging to LAB/supervisor.log, and waits for the lab. */

@@ -15,11 +15,7 @@ export async function withCoordinator(command: Command, body: (client: Coordinat
   const program = `lockstep ${command.name()}`;
   let client: CoordinatorClient | undefined;
   try {
-    const globals = command.optsWithGlobals<{ coordinator: string; coordinatorName?: string }>();
-    const address = dialAddress(globals.coordinator);
-    const serverName = globals.coordinatorName || process.env.LOCKSTEP_COORDINATOR_NAME || hostOf(address);
-    const credentials = await credentialsFromEnvironment(serverName);
-    client = new CoordinatorClient(address, credentials, credentials === undefined ? {} : { serverName });
+    client = await openCoordinator(command);
     const code = await body(client);
     client.close();
     process.exit(code);
@@ -27,6 +23,15 @@ export async function withCoordinator(command: Command, body: (client: Coordinat
     client?.close();
     failAndExit(program, withHint(error));
   }
+}
+
+/** A client of the coordinator named by `--coordinator`; the caller closes it. */
+export async function openCoordinator(command: Command): Promise<CoordinatorClient> {
+  const globals = command.optsWithGlobals<{ coordinator: string; coordinatorName?: string }>();
+  const address = dialAddress(globals.coordinator);
+  const serverName = globals.coordinatorName || process.env.LOCKSTEP_COORDINATOR_NAME || hostOf(address);
+  const credentials = await credentialsFromEnvironment(serverName);
+  return new CoordinatorClient(address, credentials, credentials === undefined ? {} : { serverName });
 }
 
 /** The coordinator's Unix socket (SPEC §8): the kernel tells it who we are. */
@@ -37,7 +42,7 @@ function dialAddress(address: string): string {
   return address.startsWith('/') ? `unix:${address}` : address;
 }
 
-function withHint(error: unknown): unknown {
+export function withHint(error: unknown): unknown {
   if (!isLockstepError(error, 'LOCKSTEP_E_UNAVAILABLE')) return error;
   const hint =
     'Is lockstep-coordinator running there? May you use its socket (group lockstep)? ' +

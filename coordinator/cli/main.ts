@@ -10,6 +10,7 @@ import { registerAuditCommand } from './audit-command.js';
 import { registerCertsCommand } from './certs-command.js';
 import { DEFAULT_COORDINATOR_ADDRESS } from './coordinator-connection.js';
 import { registerDemoCommand } from './demo-command.js';
+import { readLiveFacts } from './live-facts.js';
 import { registerNodesCommand } from './nodes-command.js';
 import { registerPlanCommand } from './plan-command.js';
 import { registerRetryCommand } from './retry-command.js';
@@ -43,7 +44,7 @@ registerRollbackCommand(program);
 registerAuditCommand(program);
 registerNodesCommand(program);
 registerCertsCommand(program);
-registerLabCommand(program);
+registerLabCommand(program, readLiveFacts);
 registerDemoCommand(program);
 
 await program.parseAsync();

@@ -3,6 +3,7 @@
 // preflight refuses what the vendor's manual refuses. All reads; nothing changes.
 import type { ClusterStatus, MirrorStatus } from '../../shared/domain/cluster.js';
 import type { PackageInfo } from '../../shared/domain/package.js';
+import type { ServiceStatus } from '../../shared/domain/service.js';
 
 export interface NodeFacts {
   name: string;
@@ -21,6 +22,8 @@ export interface NodeFacts {
   packageFile?: { package: PackageInfo; sha256: string } | { missing: string };
   /** Every package file the plan installs, by path: its sha256 on this node, or why it could not be read. */
   packageDigests?: Record<string, { sha256: string } | { missing: string }>;
+  /** The services asked for (FactsRequest.services), as STATUS reports them. */
+  services?: ServiceStatus[];
 }
 
 export interface ClusterFacts {
@@ -38,4 +41,6 @@ export interface FactsRequest {
   /** Further package files to read (a custom runbook's package steps), for their digests. */
   packageFiles?: string[];
   cluster: boolean;
+  /** Services to read the state of (a facts file's, not the plan's): STATUS only. */
+  services?: readonly string[];
 }

@@ -1,0 +1,124 @@
+// Issue 17: a twin of the real cluster. A 3-node lab with Replicator stands in for production;
+// `lockstep plan --save-facts` keeps what its preflight read, and `lockstep lab up --like`
+// (through the agents) or `--from-facts` (from that file) builds a second lab with the same
+// servers, groups, mirrors and versions, whose runbook — the original pointed at the twin —
+// applies. Real processes throughout: the CLI, a coordinator, one agent per node.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseFactsFile, type FactsFile } from '../../shared/facts-file.js';
+import { readClusterState, type ClusterState } from '../../lab/state/lab-state.js';
+import { CoordinatorProcess } from '../support/coordinator-process.js';
+import { freePortBase, lockstepCli } from '../support/lab-harness.js';
+import { makeTempDir } from '../support/temp-dir.js';
+import { readFile } from 'node:fs/promises';
+import { parse } from 'yaml';
+
+const temp = makeTempDir('lockstep-twin-');
+const production = join(temp.dir, 'production');
+const labs: string[] = [];
+let coordinator: CoordinatorProcess;
+
+beforeAll(async () => {
+  await labUp(production, ['--nodes', '3', '--replicator']);
+  // Every lab of this test lives under temp.dir: the coordinator's one credentials directory.
+  coordinator = await CoordinatorProcess.start(temp.dir);
+}, 120_000);
+
+afterAll(async () => {
+  await coordinator?.stop();
+  for (const dir of labs) await lockstepCli(['lab', 'down', '--dir', dir]);
+  temp.remove();
+});
+
+async function labUp(dir: string, args: string[]): Promise<string> {
+  const result = await lockstepCli(['--coordinator', coordinator?.address ?? 'unix:/nonexistent', 'lab', 'up', '--dir', dir, '--detach', '--port-base', String(await freePortBase(3)), ...args]);
+  expect(result.code, `lab up ${args.join(' ')}: ${result.stderr}`).toBe(0);
+  labs.push(dir);
+  return result.stdout;
+}
+
+async function cli(...args: string[]): Promise<string> {
+  const result = await lockstepCli(['--coordinator', coordinator.address, ...args]);
+  expect(result.code, `lockstep ${args.join(' ')}: ${result.stderr}`).toBe(0);
+  return result.stdout;
+}
+
+async function saveFacts(runbook: string, file: string): Promise<FactsFile> {
+  const out = await cli('plan', runbook, '--save-facts', file);
+  expect(out).toContain(`facts saved to ${file}`);
+  return parseFactsFile(await readFile(file, 'utf8'), file);
+}
+
+/** What a twin copies of cluster.json: servers, where each group runs (and starts), its mirrors, the mirrors' colours. */
+function shapeOf(cluster: ClusterState): object {
+  return {
+    servers: cluster.servers,
+    groups: Object.fromEntries(Object.entries(cluster.groups).map(([name, group]) => [name, { current: group.current, home: group.home, state: group.state, mirrors: group.mirrors, firstServer: group.servers[0] }])),
+    mirrors: cluster.mirrors,
+  };
+}
+
+function versions(facts: FactsFile): Record<string, string> {
+  return Object.fromEntries(facts.nodes.map((node) => [node.name, `${node.installed?.version}-${node.installed?.release}`]));
+}
+
+describe('lockstep lab up --like (issue 17)', () => {
+  it('saves the preflight facts of the production lab, schema-checked', async () => {
+    const facts = await saveFacts(join(production, 'runbook.yaml'), join(temp.dir, 'facts.json'));
+    expect(facts.nodes.map((node) => node.name)).toEqual(['server1', 'server2', 'server3']);
+    expect(versions(facts)).toEqual({ server1: '2.0.0-1', server2: '2.0.0-1', server3: '2.0.0-1' });
+    expect(facts.cluster?.groups.map((group) => [group.name, group.current])).toEqual([
+      ['failover1', 'server1'],
+      ['failover2', 'server2'],
+    ]);
+    expect(facts.mirrors.map((mirror) => mirror.name)).toEqual(['md1', 'md2']);
+    expect(facts.nodes[0]?.services.map((service) => service.name)).toContain('clusterpro_md');
+    expect(facts.nodes[0]?.packageFile).toMatchObject({ version: '2.1.3', release: '1' });
+  }, 60_000);
+
+  it("builds a twin through the agents whose cluster matches and whose runbook (the original's, pointed at the twin) applies", async () => {
+    const twin = join(temp.dir, 'twin');
+    await labUp(twin, ['--like', join(production, 'runbook.yaml')]);
+    expect(shapeOf(readClusterState(twin))).toEqual(shapeOf(readClusterState(production)));
+    const original = parse(await readFile(join(production, 'runbook.yaml'), 'utf8')) as Record<string, unknown>;
+    const copy = parse(await readFile(join(twin, 'runbook.yaml'), 'utf8')) as Record<string, unknown> & { params: { package: string; order: string[] } };
+    expect(copy.procedure).toBe(original.procedure);
+    expect(copy.params.order).toEqual((original.params as { order: string[] }).order);
+    expect(copy.params.package.startsWith(join(twin, 'packages'))).toBe(true);
+    const twinFacts = await saveFacts(join(twin, 'runbook.yaml'), join(temp.dir, 'twin-facts.json'));
+    expect(versions(twinFacts)).toEqual({ server1: '2.0.0-1', server2: '2.0.0-1', server3: '2.0.0-1' });
+    // Exit 0 only when the run succeeded (SPEC §7).
+    await cli('apply', join(twin, 'runbook.yaml'), '--yes', '--wait');
+    // Every twin node now runs the target, as its preflight says: the plan is refused, nothing left to update.
+    const after = await lockstepCli(['--coordinator', coordinator.address, 'plan', join(twin, 'runbook.yaml')]);
+    expect(after.code).toBe(2);
+    for (const node of ['server1', 'server2', 'server3']) expect(after.stderr).toContain(`[already-at-target] ${node}: clusterpro-2.1.3-1`);
+    // The production lab was only read.
+    expect(versions(await saveFacts(join(production, 'runbook.yaml'), join(temp.dir, 'facts-again.json')))).toEqual(versions(twinFacts));
+  }, 180_000);
+
+  it('builds the same twin from a saved facts file, without asking any agent', async () => {
+    const twin = join(temp.dir, 'from-facts');
+    // A coordinator that does not exist: the facts file is all it needs.
+    const result = await lockstepCli(['--coordinator', 'unix:/nonexistent/coordinator.sock', 'lab', 'up', '--dir', twin, '--from-facts', join(temp.dir, 'facts.json'), '--like', join(production, 'runbook.yaml'), '--port-base', String(await freePortBase(3)), '--detach']);
+    expect(result.code, result.stderr).toBe(0);
+    labs.push(twin);
+    expect(shapeOf(readClusterState(twin))).toEqual(shapeOf(readClusterState(production)));
+    const copy = parse(await readFile(join(twin, 'runbook.yaml'), 'utf8')) as { nodes: Array<{ name: string }> };
+    expect(copy.nodes.map((node) => node.name)).toEqual(['server1', 'server2', 'server3']);
+  }, 60_000);
+
+  it('refuses a bad facts file with exit 2, naming the field', async () => {
+    const facts = JSON.parse(await readFile(join(temp.dir, 'facts.json'), 'utf8')) as FactsFile;
+    const bad = join(temp.dir, 'bad-facts.json');
+    writeFileSync(bad, JSON.stringify({ ...facts, nodes: [{ ...facts.nodes[0], name: '../etc' }, ...facts.nodes.slice(1)] }));
+    const result = await lockstepCli(['lab', 'up', '--dir', join(temp.dir, 'bad'), '--from-facts', bad]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('nodes[0].name');
+    writeFileSync(bad, JSON.stringify({ ...facts, version: 99 }));
+    const newer = await lockstepCli(['lab', 'up', '--dir', join(temp.dir, 'bad'), '--from-facts', bad]);
+    expect(newer.code).toBe(2);
+    expect(newer.stderr).toContain('version');
+  }, 30_000);
+});
