@@ -13,6 +13,7 @@ import { registerDemoCommand } from './demo-command.js';
 import { readLiveFacts } from './live-facts.js';
 import { registerNodesCommand } from './nodes-command.js';
 import { registerPlanCommand } from './plan-command.js';
+import { registerRehearseCommand } from './rehearse-command.js';
 import { registerRetryCommand } from './retry-command.js';
 import { registerRollbackCommand } from './rollback-command.js';
 import { registerRunControlCommands } from './run-control-command.js';
@@ -46,5 +47,6 @@ registerNodesCommand(program);
 registerCertsCommand(program);
 registerLabCommand(program, readLiveFacts);
 registerDemoCommand(program);
+registerRehearseCommand(program);
 
 await program.parseAsync();

@@ -121,4 +121,38 @@ describe('lockstep lab up --like (issue 17)', () => {
     expect(newer.code).toBe(2);
     expect(newer.stderr).toContain('version');
   }, 30_000);
+
+  it('rehearses the runbook on a twin with faults on a fixed seed: the report lists each fault and the run\'s reaction', async () => {
+    // --from-facts: nothing of production is touched; the rehearsal builds and removes its own twin.
+    const faults = 'kill-agent:server1@upgrade,fail-once:server2=rpm -U,slow-mirror:2,kill-agent';
+    const result = await lockstepCli(['rehearse', join(production, 'runbook.yaml'), '--from-facts', join(temp.dir, 'facts.json'), '--faults', faults, '--seed', '7'], { timeoutMs: 150_000 });
+    expect(result.code, `${result.stdout}${result.stderr}`).toBe(0);
+    const report = result.stdout;
+    expect(report).toContain('; seed 7');
+    // One retry for the failed rpm -U; a second when the drawn kill lands while an operation runs (its effect unknown: the run blocks).
+    expect(report).toMatch(/run \S+ \(clusterpro\/rolling-update\) on the twin: succeeded after [12] retr(?:y|ies) by the rehearsal/);
+    // The killed agent: the coordinator lost it mid-step, found it again, and the step succeeded with the same op.
+    expect(report).toMatch(/- kill-agent: SIGKILL server1's agent when upgrade is dispatched to it \(at [^)]+\)\n {6}SIGKILL to server1's agent \(pid \d+\)/);
+    expect(report).toMatch(/→ node\.unreachable upgrade on server1[^\n]*\n(?: {6}→ [^\n]*\n)*? {6}→ step\.succeeded upgrade on server1/);
+    // The command failing once: the run blocked, the rehearsal retried as an operator would, attempt 2 succeeded.
+    expect(report).toMatch(/- fail-once: "rpm -U" fails once on server2/);
+    expect(report).toMatch(/→ step\.failed upgrade on server2: [^\n]*rehearsal: injected failure of rpm -U/);
+    expect(report).toMatch(/→ run\.blocked upgrade on server2[^\n]*\n {6}→ run\.retry[^\n]*\n(?: {6}→ [^\n]*\n)*? {6}→ step\.succeeded upgrade on server2/);
+    expect(report).toContain('- slow-mirror: every mirror resyncs 2 times slower');
+    expect(report).toContain('mirror resync rate now 50 MB/s');
+    // The fourth fault was drawn by seed 7: the same draw every time, and it was injected.
+    const drawn = /- kill-agent: SIGKILL (server\d)'s agent when (\S+) is dispatched to it \(at /g;
+    expect([...report.matchAll(drawn)]).toHaveLength(2);
+    expect(report).toMatch(/duration per stage:\n {2}disable-services@server3 +\d+\.\d s/);
+    expect(report).toContain('availability: held');
+    expect(report.trim().split('\n').at(-1)).toBe('rehearsal passed');
+  }, 150_000);
+
+  it('refuses a fault spec that does not fit the plan with exit 2, before the run starts', async () => {
+    const result = await lockstepCli(['rehearse', join(production, 'runbook.yaml'), '--from-facts', join(temp.dir, 'facts.json'), '--faults', 'kill-agent:server9@upgrade']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--faults: kill-agent:server9@upgrade: "server9" is not a node of the runbook');
+    expect(result.stdout).not.toContain('» run ');
+  }, 60_000);
 });
+
