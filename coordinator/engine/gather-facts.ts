@@ -49,9 +49,19 @@ async function readNode(pool: RunAgents, node: PlanNode, request: FactsRequest):
   }
 }
 
+/**
+ * For a facts file only: a service the agent will not read (not on its allow-list, absent on
+ * this version) is left out rather than failing the node, whose plan does not depend on it.
+ */
 async function readServices(agent: RunAgent, names: readonly string[]): Promise<ServiceStatus[]> {
   const statuses: ServiceStatus[] = [];
-  for (const name of names) statuses.push((await agent.controlService(undefined, name, 'status')).status);
+  for (const name of names) {
+    const status = await agent.controlService(undefined, name, 'status').then(
+      (answer) => answer.status,
+      () => undefined,
+    );
+    if (status !== undefined) statuses.push(status);
+  }
   return statuses;
 }
 

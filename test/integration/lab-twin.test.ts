@@ -120,6 +120,10 @@ describe('lockstep lab up --like (issue 17)', () => {
     const newer = await lockstepCli(['lab', 'up', '--dir', join(temp.dir, 'bad'), '--from-facts', bad]);
     expect(newer.code).toBe(2);
     expect(newer.stderr).toContain('version');
+    // A twin takes its shape from the cluster: a flag that would set it is refused, not ignored.
+    const shaped = await lockstepCli(['lab', 'up', '--dir', join(temp.dir, 'bad'), '--from-facts', join(temp.dir, 'facts.json'), '--nodes', '5']);
+    expect(shaped.code).toBe(2);
+    expect(shaped.stderr).toContain('--nodes: a twin (--like, --from-facts) takes it from the cluster');
   }, 30_000);
 
   it('rehearses the runbook on a twin with faults on a fixed seed: the report lists each fault and the run\'s reaction', async () => {
