@@ -43,7 +43,7 @@ export function reactionTo(injected: InjectedFault, events: readonly RunEvent[])
     if (event.type === 'step.succeeded' && (troubled || fault.kind !== 'fail-once')) {
       if (troubled || lines.length >= 3) break;
     }
-    if (lines.length >= 8) break;
+    if (lines.length >= 12) break;
   }
   if (lines.length === 0) return [fault.kind === 'fail-once' ? 'the command never failed: nothing matching it ran on the node' : 'no event followed on the node'];
   return lines;

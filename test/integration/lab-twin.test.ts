@@ -133,8 +133,8 @@ describe('lockstep lab up --like (issue 17)', () => {
     expect(result.code, `${result.stdout}${result.stderr}`).toBe(0);
     const report = result.stdout;
     expect(report).toContain('; seed 7');
-    // One retry for the failed rpm -U; a second when the drawn kill lands while an operation runs (its effect unknown: the run blocks).
-    expect(report).toMatch(/run \S+ \(clusterpro\/rolling-update\) on the twin: succeeded after [12] retr(?:y|ies) by the rehearsal/);
+    // One retry for the failed rpm -U; one more for each kill that lands while an operation runs (its effect unknown: the run blocks).
+    expect(report).toMatch(/run \S+ \(clusterpro\/rolling-update\) on the twin: succeeded after [123] retr(?:y|ies) by the rehearsal/);
     // The killed agent: the coordinator lost it mid-step, found it again, and the step succeeded with the same op.
     expect(report).toMatch(/- kill-agent: SIGKILL server1's agent when upgrade is dispatched to it \(at [^)]+\)\n {6}SIGKILL to server1's agent \(pid \d+\)/);
     expect(report).toMatch(/→ node\.unreachable upgrade on server1[^\n]*\n(?: {6}→ [^\n]*\n)*? {6}→ step\.succeeded upgrade on server1/);
@@ -150,6 +150,17 @@ describe('lockstep lab up --like (issue 17)', () => {
     expect(report).toMatch(/duration per stage:\n {2}disable-services@server3 +\d+\.\d s/);
     expect(report).toContain('availability: held');
     expect(report.trim().split('\n').at(-1)).toBe('rehearsal passed');
+  }, 150_000);
+
+  it('rehearses a power loss: the node is powered off at its step, back after the hold, and the report says what the run did meanwhile', async () => {
+    const result = await lockstepCli(['rehearse', join(production, 'runbook.yaml'), '--from-facts', join(temp.dir, 'facts.json'), '--faults', 'power-off:server3@disable-services=3', '--seed', '1'], { timeoutMs: 150_000 });
+    const report = result.stdout;
+    expect(result.code, `${report}${result.stderr}`).toBe(0);
+    expect(report).toMatch(/- power-off: server3 loses power when disable-services is dispatched, for 3 s \(at [^)]+\)\n {6}server3 powered off; its agent stops/);
+    // The reaction: the coordinator loses server3 (unless the step finished first), keeps the op, and the step succeeds once it is back.
+    // A power loss while the step ran leaves its effect unknown: the run blocks, the rehearsal powers it on and retries.
+    expect(report, report).toMatch(/server3 powered off[^\n]*\n(?: {6}→ [^\n]*\n)*? {6}→ step\.succeeded \S+ on server3/);
+    expect(report, report).toContain('availability: held');
   }, 150_000);
 
   it('refuses a fault spec that does not fit the plan with exit 2, before the run starts', async () => {
