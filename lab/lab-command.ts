@@ -4,7 +4,8 @@
 // Cluster lab (issue 13): `lockstep lab up --dir LAB --nodes N --product solaris-cluster
 // --rt-change CHANGE [--rtr-tunable TUNABLE] [--port-base P] [--detach]`. What they do is in
 // lab-lifecycle.ts and lab-power.ts, imported when one of them runs: the rest of the CLI does
-// not load the lab.
+// not load the lab. A twin of a real cluster (issue 17): `lab up --dir LAB --like RUNBOOK
+// [--from-facts FILE]`.
 import type { Command } from 'commander';
 import { exitCodeFor } from '../shared/cli-exit.js';
 import { describeError } from '../shared/errors.js';
@@ -12,15 +13,19 @@ import { terminalText } from '../shared/terminal-text.js';
 import { TUNABLES } from '../shared/domain/solaris.js';
 import { LAB_PLATFORMS } from './clusterpro/lab-platforms.js';
 import { LAB_PRODUCT_NAMES, LAB_RT_CHANGE_NAMES } from './lab-choices.js';
-import type { UpFlags } from './lab-lifecycle.js';
+import type { ReadLiveFacts, UpFlags } from './lab-lifecycle.js';
 
-export function registerLabCommand(program: Command): void {
+export type { ReadLiveFacts } from './lab-lifecycle.js';
+
+export function registerLabCommand(program: Command, readLiveFacts?: ReadLiveFacts): void {
   const lab = program.command('lab').description('a simulated cluster on this machine: one real agent per simulated node (SPEC §9)');
   lab
     .command('up')
     .description('create a lab in --dir and supervise its agents (in the foreground unless --detach)')
     .requiredOption('--dir <dir>', 'a new directory for the lab (created 0700), or an empty one of yours that only you may write')
-    .requiredOption('--nodes <n>', 'how many nodes (server1..serverN)')
+    .option('--nodes <n>', 'how many nodes (server1..serverN); not with --like or --from-facts')
+    .option('--like <runbook>', "a twin of this runbook's cluster: its nodes, versions, services, groups and mirrors read through the agents by the coordinator's preflight (read-only), and LAB/runbook.yaml a copy of the runbook pointed at the lab")
+    .option('--from-facts <file>', 'build the twin from a facts file saved by "lockstep plan RUNBOOK --save-facts FILE" instead of asking the agents (with --like, the runbook to copy)')
     .option('--platform <platform>', `${LAB_PLATFORMS.join(', ')} (default x86_64)`)
     .option('--version <version-release>', 'CLUSTERPRO version installed on every node (default 2.0.0-1)')
     .option('--replicator', 'one mirror disk resource per failover group (CLUSTERPRO X Replicator)')
@@ -32,7 +37,7 @@ export function registerLabCommand(program: Command): void {
     .option('--rt-change <change>', `solaris-cluster: the row of table 3-1 to rehearse: ${LAB_RT_CHANGE_NAMES.join(', ')}`)
     .option('--rtr-tunable <tunable>', `solaris-cluster: the Tunable of the new RTR's #$upgrade_from "1.0" line (default: the row's): ${TUNABLES.join(', ')}`)
     .option('--detach', 'return once every agent answers; stop the lab with "lockstep lab down"')
-    .action((flags: UpFlags) => reportFailure('lab up', async () => (await import('./lab-lifecycle.js')).runUp(flags)));
+    .action((flags: UpFlags, command: Command) => reportFailure('lab up', async () => (await import('./lab-lifecycle.js')).runUp(flags, command, readLiveFacts)));
   lab
     .command('down')
     .description("stop a lab's supervisor and agents; its files stay for inspection")

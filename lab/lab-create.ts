@@ -8,12 +8,12 @@ import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { LockstepError, describeError } from '../shared/errors.js';
 import { preparePrivateDir } from '../shared/private-dir.js';
-import { labPaths, writeClusterState, writeNodeState, type LabPaths, type NodeState } from './state/lab-state.js';
+import { labPaths, writeClusterState, writeNodeState, type ClusterState, type LabPaths, type NodeState } from './state/lab-state.js';
 import { initCertificates } from '../shared/pki/certs-init.js';
 import { isLabPlatform, LAB_PLATFORMS, packageFileName, platformFacts, productSummary, type LabPlatform } from './clusterpro/lab-platforms.js';
 import { buildRealRpms, installIntoNewDb, rpmToolsAvailable, writeEmulatedRpms, type LabRpm } from './lab-rpms.js';
 import { renderLabRunbook } from './clusterpro/lab-runbook.js';
-import { initialClusterState, rollingOrder } from './clusterpro/lab-topology.js';
+import { initialClusterState, rollingOrder, shapedClusterState } from './clusterpro/lab-topology.js';
 import { checkSolarisChoice, initialSolarisCluster, renderSolarisRunbook, solarisNodeFields, writeLabPackage, type SolarisLabChoice } from './solaris/lab-solaris.js';
 import { LAB_PRODUCTS, type LabProduct } from './state/lab-state.js';
 
@@ -36,6 +36,8 @@ export const LAB_TARGET_VERSION = '2.1.3-1';
 const MAX_NODES = 256;
 // CPRO-XL050-06 3.1.2 (1): the 2.x services, in the order the manual stops them.
 const RPM_WORD = /^[A-Za-z0-9._+~^]+$/;
+// What a runbook accepts as a node name (coordinator/runbook/runbook-fields.ts).
+const NODE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 
 export interface LabOptions {
   dir: string;
@@ -58,6 +60,24 @@ export interface LabOptions {
   autoMirrorRecovery?: boolean;
   /** real: rpm and rpmbuild (refused where missing); emulated: the node's own rpm; auto (default): real where possible. */
   rpm?: 'auto' | RpmMode;
+  /** VERSION-RELEASE the lab's runbook upgrades to (default 2.1.3-1). */
+  targetVersion?: string;
+  /**
+   * A given cluster instead of server1..N (a twin, issue 17): its node names, each node's
+   * installed version and services, its groups and mirrors. `nodes` must be its node count;
+   * `version` and `replicator` are then ignored.
+   */
+  shape?: LabShape;
+}
+
+/** The cluster a twin copies (lab/twin/lab-twin.ts reads it from a preflight's facts). */
+export interface LabShape {
+  clusterName: string;
+  nodes: ReadonlyArray<{ name: string; version: string; services?: Readonly<Record<string, { enabled: boolean; running: boolean }>> }>;
+  /** Every server's state as the cluster reports it; a twin's agents boot into it. */
+  servers: Readonly<Record<string, ClusterState['servers'][string]['state']>>;
+  groups: ClusterState['groups'];
+  mirrors: ClusterState['mirrors'];
 }
 
 type RpmMode = NodeState['rpm'];
@@ -92,6 +112,8 @@ interface CheckedOptions {
   failoverMs: number;
   autoMirrorRecovery: boolean;
   rpm: 'auto' | RpmMode;
+  targetVersion: { version: string; release: string };
+  shape: LabShape | undefined;
 }
 
 /** The starting version's package, as the nodes have it installed. */
@@ -116,9 +138,9 @@ export async function createLab(options: LabOptions): Promise<Lab> {
   }
 }
 
-/** The lab's nodes and their addresses, from the options alone (for checks before creating). */
-export function labNodes(nodeCount: number, portBase: number): LabNode[] {
-  return Array.from({ length: nodeCount }, (_, index) => ({ name: `server${index + 1}`, address: `127.0.0.1:${portBase + index}` }));
+/** The lab's nodes and their addresses, from the options alone (for checks before creating); `names` default server1..N. */
+export function labNodes(nodeCount: number, portBase: number, names?: readonly string[]): LabNode[] {
+  return Array.from({ length: nodeCount }, (_, index) => ({ name: names?.[index] ?? `server${index + 1}`, address: `127.0.0.1:${portBase + index}` }));
 }
 
 export function checkOptions(options: LabOptions): CheckedOptions {
@@ -146,6 +168,8 @@ export function checkOptions(options: LabOptions): CheckedOptions {
     failoverMs: checkDuration('--failover-ms', options.failoverMs ?? LAB_DEFAULTS.failoverMs),
     autoMirrorRecovery: options.autoMirrorRecovery ?? true,
     rpm: options.rpm ?? 'auto',
+    targetVersion: parseVersionRelease(options.targetVersion ?? LAB_TARGET_VERSION, '--target-version'),
+    shape: options.shape === undefined ? undefined : checkShape(options.shape, options.nodes),
   };
 }
 
@@ -173,6 +197,24 @@ function checkProduct(options: LabOptions): SolarisLabChoice | undefined {
   return choice;
 }
 
+function checkShape(shape: LabShape, nodeCount: number): LabShape {
+  if (shape.nodes.length !== nodeCount) throw badInput('nodes', `the shape has ${shape.nodes.length} nodes, the options say ${nodeCount}`);
+  const names = new Set<string>();
+  for (const [index, node] of shape.nodes.entries()) {
+    if (!NODE_NAME.test(node.name)) throw badInput(`nodes[${index}].name`, `"${node.name}" is not a node name (a letter or digit, then up to 62 of A-Z a-z 0-9 _ . -)`);
+    if (names.has(node.name)) throw badInput(`nodes[${index}].name`, `"${node.name}" appears twice`);
+    names.add(node.name);
+    parseVersionRelease(node.version, `nodes[${index}].version`);
+  }
+  for (const [group, spec] of Object.entries(shape.groups)) {
+    const unknown = [spec.current ?? spec.home, ...spec.servers].find((server) => !names.has(server));
+    if (unknown !== undefined) throw badInput(`groups.${group}`, `runs on "${unknown}", which is not one of the nodes (${[...names].join(', ')})`);
+    const missing = spec.mirrors.find((mirror) => shape.mirrors[mirror] === undefined);
+    if (missing !== undefined) throw badInput(`groups.${group}.mirrors`, `"${missing}" is not one of the mirrors`);
+  }
+  return shape;
+}
+
 async function chooseRpmMode(wanted: 'auto' | RpmMode): Promise<RpmMode> {
   if (wanted === 'emulated') return 'emulated';
   if (await rpmToolsAvailable()) return 'real';
@@ -180,12 +222,12 @@ async function chooseRpmMode(wanted: 'auto' | RpmMode): Promise<RpmMode> {
   throw new LockstepError('LOCKSTEP_E_COMMAND', 'rpm: a lab with real packages needs rpm and rpmbuild, which cannot run here; install them (apt-get install -y rpm)');
 }
 
-function parseVersionRelease(value: string): { version: string; release: string } {
+function parseVersionRelease(value: string, field = '--version'): { version: string; release: string } {
   const dash = value.lastIndexOf('-');
   const version = value.slice(0, dash);
   const release = value.slice(dash + 1);
   if (dash <= 0 || !RPM_WORD.test(version) || !RPM_WORD.test(release)) {
-    throw badInput('--version', `"${value}" is not VERSION-RELEASE as rpm prints it, e.g. 2.0.0-1`);
+    throw badInput(field, `"${value}" is not VERSION-RELEASE as rpm prints it, e.g. 2.0.0-1`);
   }
   return { version, release };
 }
@@ -223,29 +265,35 @@ async function prepareLabDir(root: string): Promise<void> {
 
 async function layOut(options: CheckedOptions, rpmMode: RpmMode): Promise<Lab> {
   const paths = labPaths(options.root);
-  const nodes = labNodes(options.nodeCount, options.portBase);
+  const { shape } = options;
+  const nodes = labNodes(options.nodeCount, options.portBase, shape?.nodes.map((node) => node.name));
   const names = nodes.map((node) => node.name);
+  const versions = shape === undefined ? names.map(() => options.version) : shape.nodes.map((node) => parseVersionRelease(node.version));
   await mkdir(paths.nodesDir, { recursive: true });
   // Every lab node is on this host: its certificates name loopback too (never those of certs init).
   await initCertificates({ dir: paths.pki, coordinator: 'coordinator', agents: names, loopbackNames: true });
-  const [installed, target] = await writePackages(paths, options, rpmMode);
-  for (const node of nodes) await createNode(paths, options, node, rpmMode, installed);
-  const cluster = initialClusterState({
-    clusterName: clusterNameFor(options.root),
-    servers: names,
-    replicator: options.replicator,
+  const [installed, target] = await writePackages(paths, options, versions, rpmMode);
+  for (const [index, node] of nodes.entries()) {
+    const version = versions[index] as { version: string; release: string };
+    await createNode(paths, options, node, rpmMode, installed.get(versionKey(version)) as InstalledPackage, shape?.nodes[index]?.services);
+  }
+  const settings = {
     autoMirrorRecovery: options.autoMirrorRecovery,
     mirrorSizeMb: options.mirrorSizeMb,
     mirrorResyncMbPerSec: options.mirrorResyncMbPerSec,
     failoverMs: options.failoverMs,
-  });
+  };
+  const cluster =
+    shape === undefined
+      ? initialClusterState({ clusterName: clusterNameFor(options.root), servers: names, replicator: options.replicator, ...settings })
+      : shapedClusterState(shape, settings);
   writeClusterState(options.root, cluster);
   const runbook = renderLabRunbook({
     cluster: cluster.clusterName,
     nodes,
     packagePath: target.path,
     order: rollingOrder(cluster, names),
-    replicator: options.replicator,
+    replicator: Object.keys(cluster.mirrors).length > 0,
   });
   await writeFile(paths.runbook, runbook);
   await writeFile(paths.history, '');
@@ -287,17 +335,22 @@ async function layOutSolaris(options: CheckedOptions, choice: SolarisLabChoice):
   return { root: options.root, nodes, runbook: paths.runbook, targetPackage: packagePath };
 }
 
-/** The installed version's package and the update's (one file when they are the same version). */
-async function writePackages(paths: LabPaths, options: CheckedOptions, rpmMode: RpmMode): Promise<[InstalledPackage, InstalledPackage]> {
-  const installed = labRpm(options.platform, options.version);
-  const target = labRpm(options.platform, parseVersionRelease(LAB_TARGET_VERSION));
-  const rpms = installed.fileName === target.fileName ? [installed] : [installed, target];
+/** The installed versions' packages by VERSION-RELEASE, and the update's (one file per distinct version). */
+async function writePackages(
+  paths: LabPaths,
+  options: CheckedOptions,
+  versions: ReadonlyArray<{ version: string; release: string }>,
+  rpmMode: RpmMode,
+): Promise<[Map<string, InstalledPackage>, InstalledPackage]> {
+  const distinct = new Map([...versions, options.targetVersion].map((version) => [versionKey(version), labRpm(options.platform, version)]));
+  const rpms = [...distinct.values()];
   const files = rpmMode === 'real' ? await buildRealRpms(paths.packages, rpms) : writeEmulatedRpms(paths.packages, rpms);
-  const last = rpms.length - 1;
-  return [
-    { rpm: installed, path: files[0] as string },
-    { rpm: rpms[last] as LabRpm, path: files[last] as string },
-  ];
+  const built = new Map([...distinct.keys()].map((key, index) => [key, { rpm: rpms[index] as LabRpm, path: files[index] as string }]));
+  return [built, built.get(versionKey(options.targetVersion)) as InstalledPackage];
+}
+
+function versionKey({ version, release }: { version: string; release: string }): string {
+  return `${version}-${release}`;
 }
 
 function labRpm(platform: LabPlatform, { version, release }: { version: string; release: string }): LabRpm {
@@ -310,7 +363,14 @@ function labRpm(platform: LabPlatform, { version, release }: { version: string; 
   };
 }
 
-async function createNode(paths: LabPaths, options: CheckedOptions, node: LabNode, rpmMode: RpmMode, installed: InstalledPackage): Promise<void> {
+async function createNode(
+  paths: LabPaths,
+  options: CheckedOptions,
+  node: LabNode,
+  rpmMode: RpmMode,
+  installed: InstalledPackage,
+  services: LabShape['nodes'][number]['services'],
+): Promise<void> {
   const nodePaths = paths.node(node.name);
   const rpmDbPath = join(nodePaths.dir, 'rpmdb');
   const hooksDir = join(nodePaths.dir, 'hooks');
@@ -333,7 +393,8 @@ async function createNode(paths: LabPaths, options: CheckedOptions, node: LabNod
     // The emulated rpm's database; a real rpm keeps its own in rpmDbPath.
     packages: rpmMode === 'real' ? {} : { clusterpro: installedRecord(installed.rpm) },
     serviceManager: 'sysv',
-    services: Object.fromEntries(CLUSTERPRO_2X_SERVICES.map((name) => [name, { enabled: true, running: false }])),
+    // A twin's services start as its original's are set to start at boot (running follows at boot).
+    services: Object.fromEntries(CLUSTERPRO_2X_SERVICES.map((name) => [name, { enabled: services?.[name]?.enabled ?? true, running: false }])),
     faults: [],
     listen: node.address,
     packageDir: paths.packages,

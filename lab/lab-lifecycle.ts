@@ -9,7 +9,12 @@ import { fileURLToPath } from 'node:url';
 import { LockstepError } from '../shared/errors.js';
 import { labPaths } from './state/lab-state.js';
 import { createLogger } from '../shared/logger.js';
-import { checkOptions, createLab, labNodes, type Lab, type LabOptions } from './lab-create.js';
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { describeError } from '../shared/errors.js';
+import { parseFactsFile, type FactsFile } from '../shared/facts-file.js';
+import { checkOptions, createLab, LAB_DEFAULTS, labNodes, type Lab, type LabOptions } from './lab-create.js';
+import { createTwin, twinPlan, type SourceRunbook } from './twin/lab-twin.js';
 import { assertPortsFree } from './lab-ports.js';
 import { agentPidFile, livePid, removePidFile, supervisorPidFile, terminate } from './lab-processes.js';
 import { waitUntilLabReady } from './lab-readiness.js';
@@ -22,9 +27,14 @@ const READY_TIMEOUT_MS = 60_000;
 const SUPERVISOR_GRACE_MS = 10_000;
 const AGENT_GRACE_MS = 2_000;
 
+/** The runbook's cluster as the coordinator's preflight reads it (coordinator/cli/live-facts.ts, given by main.ts). */
+export type ReadLiveFacts = (command: Command, runbookFile: string) => Promise<{ facts: FactsFile; runbook: SourceRunbook }>;
+
 export interface UpFlags {
   dir: string;
-  nodes: string;
+  nodes?: string;
+  like?: string;
+  fromFacts?: string;
   platform?: string;
   version?: string;
   replicator?: boolean;
@@ -38,13 +48,9 @@ export interface UpFlags {
   detach?: boolean;
 }
 
-export async function runUp(flags: UpFlags): Promise<void> {
-  const options: LabOptions = {
+export async function runUp(flags: UpFlags, command: Command, readLiveFacts: ReadLiveFacts | undefined): Promise<void> {
+  const settings = {
     dir: flags.dir,
-    nodes: wholeNumber('--nodes', flags.nodes),
-    platform: flags.platform,
-    version: flags.version,
-    replicator: flags.replicator === true,
     product: flags.product,
     rtChange: flags.rtChange,
     rtrTunable: flags.rtrTunable,
@@ -53,10 +59,22 @@ export async function runUp(flags: UpFlags): Promise<void> {
     ...(flags.mirrorSizeMb !== undefined && { mirrorSizeMb: wholeNumber('--mirror-size-mb', flags.mirrorSizeMb) }),
     ...(flags.resyncMbPerSec !== undefined && { mirrorResyncMbPerSec: wholeNumber('--resync-mb-per-sec', flags.resyncMbPerSec) }),
   };
-  const checked = checkOptions(options);
-  await assertPortsFree(labNodes(checked.nodeCount, checked.portBase));
+  const twin = flags.like !== undefined || flags.fromFacts !== undefined;
+  if (twin) refuseWithTwin(flags);
+  else if (flags.nodes === undefined) throw new LockstepError('LOCKSTEP_E_CONFIG', '--nodes: how many nodes? (or --like RUNBOOK for a twin of its cluster)', { field: '--nodes' });
   const began = Date.now();
-  const lab = await createLab(options);
+  let lab: Lab;
+  if (twin) {
+    const source = await twinSource(flags, command, readLiveFacts);
+    const shape = twinPlan(source.facts, source.runbook).shape;
+    await assertPortsFree(labNodes(shape.nodes.length, settings.portBase ?? LAB_DEFAULTS.portBase, shape.nodes.map((node) => node.name)));
+    lab = await createTwin({ ...settings, ...source });
+  } else {
+    const options: LabOptions = { ...settings, nodes: wholeNumber('--nodes', flags.nodes as string), platform: flags.platform, version: flags.version, replicator: flags.replicator === true };
+    const checked = checkOptions(options);
+    await assertPortsFree(labNodes(checked.nodeCount, checked.portBase));
+    lab = await createLab(options);
+  }
   if (flags.detach) {
     await upDetached(lab);
     printReady(lab, began);
@@ -151,4 +169,33 @@ function requireLab(dir: string): string {
 function wholeNumber(flag: string, value: string): number {
   if (/^\d{1,9}$/.test(value.trim())) return Number(value);
   throw new LockstepError('LOCKSTEP_E_CONFIG', `${flag}: expected a whole number, got "${value.slice(0, 40)}"`, { field: flag });
+}
+
+/** A twin copies its shape: the flags that would set it are refused rather than ignored. */
+function refuseWithTwin(flags: UpFlags): void {
+  const clash = (['nodes', 'platform', 'version', 'replicator', 'product', 'rtChange', 'rtrTunable'] as const).find((flag) => flags[flag] !== undefined && flags[flag] !== false);
+  if (clash !== undefined) {
+    const flag = `--${clash.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
+    throw new LockstepError('LOCKSTEP_E_CONFIG', `${flag}: a twin (--like, --from-facts) takes it from the cluster; leave it out`, { field: flag });
+  }
+}
+
+async function twinSource(flags: UpFlags, command: Command, readLiveFacts: ReadLiveFacts | undefined): Promise<{ facts: FactsFile; runbook?: SourceRunbook }> {
+  if (flags.fromFacts === undefined) {
+    if (readLiveFacts === undefined) throw new LockstepError('LOCKSTEP_E_UNSUPPORTED', '--like: this program cannot reach a coordinator; use --from-facts FILE');
+    return readLiveFacts(command, flags.like as string);
+  }
+  const path = resolve(flags.fromFacts);
+  const facts = parseFactsFile(await readText(path, '--from-facts'), path);
+  if (flags.like === undefined) return { facts };
+  const runbook = resolve(flags.like);
+  return { facts, runbook: { path: runbook, yaml: await readText(runbook, '--like') } };
+}
+
+async function readText(path: string, field: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    throw new LockstepError('LOCKSTEP_E_CONFIG', `${field}: cannot read ${path}: ${describeError(error)}`, { field, cause: error });
+  }
 }

@@ -15,12 +15,7 @@ export async function withCoordinator(command: Command, body: (client: Coordinat
   const program = `lockstep ${command.name()}`;
   let client: CoordinatorClient | undefined;
   try {
-    const globals = command.optsWithGlobals<{ coordinator: string; coordinatorName?: string }>();
-    const address = dialAddress(globals.coordinator);
-    const serverName = globals.coordinatorName || process.env.LOCKSTEP_COORDINATOR_NAME || hostOf(address);
-    // grpc-js and the generated client load here, not at start: `lockstep --help` does without (issue 19).
-    const [credentials, { CoordinatorClient }] = await Promise.all([credentialsFromEnvironment(serverName), import('../../shared/wire/coordinator-client.js')]);
-    client = new CoordinatorClient(address, credentials, credentials === undefined ? {} : { serverName });
+    client = await openCoordinator(command);
     const code = await body(client);
     client.close();
     process.exit(code);
@@ -28,6 +23,16 @@ export async function withCoordinator(command: Command, body: (client: Coordinat
     client?.close();
     failAndExit(program, withHint(error));
   }
+}
+
+/** A client of the coordinator named by `--coordinator`; the caller closes it. */
+export async function openCoordinator(command: Command): Promise<CoordinatorClient> {
+  const globals = command.optsWithGlobals<{ coordinator: string; coordinatorName?: string }>();
+  const address = dialAddress(globals.coordinator);
+  const serverName = globals.coordinatorName || process.env.LOCKSTEP_COORDINATOR_NAME || hostOf(address);
+  // grpc-js and the generated client load here, not at start: `lockstep --help` does without (issue 19).
+  const [credentials, { CoordinatorClient }] = await Promise.all([credentialsFromEnvironment(serverName), import('../../shared/wire/coordinator-client.js')]);
+  return new CoordinatorClient(address, credentials, credentials === undefined ? {} : { serverName });
 }
 
 /** The coordinator's Unix socket (SPEC §8): the kernel tells it who we are. */
@@ -38,7 +43,7 @@ function dialAddress(address: string): string {
   return address.startsWith('/') ? `unix:${address}` : address;
 }
 
-function withHint(error: unknown): unknown {
+export function withHint(error: unknown): unknown {
   if (!isLockstepError(error, 'LOCKSTEP_E_UNAVAILABLE')) return error;
   const hint =
     'Is lockstep-coordinator running there? May you use its socket (group lockstep)? ' +

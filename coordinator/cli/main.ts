@@ -12,6 +12,7 @@ import { DEFAULT_COORDINATOR_ADDRESS } from './coordinator-connection.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerNodesCommand } from './nodes-command.js';
 import { registerPlanCommand } from './plan-command.js';
+import { registerRehearseCommand } from './rehearse-command.js';
 import { registerRetryCommand } from './retry-command.js';
 import { registerRollbackCommand } from './rollback-command.js';
 import { registerRunControlCommands } from './run-control-command.js';
@@ -43,7 +44,9 @@ registerRollbackCommand(program);
 registerAuditCommand(program);
 registerNodesCommand(program);
 registerCertsCommand(program);
-registerLabCommand(program);
+// The twin's live facts load only when `lab up --like` asks for them (issue 19: nothing heavy at start).
+registerLabCommand(program, async (command, runbookFile) => (await import('./live-facts.js')).readLiveFacts(command, runbookFile));
 registerDemoCommand(program);
+registerRehearseCommand(program);
 
 await program.parseAsync();

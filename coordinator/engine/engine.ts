@@ -4,7 +4,9 @@ import { randomBytes } from 'node:crypto';
 import { describeError, LockstepError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import { compileSubmission, readSubmission } from '../procedures/compile-runbook.js';
-import type { ClusterFacts } from '../plan/cluster-facts.js';
+import type { ClusterFacts, FactsRequest } from '../plan/cluster-facts.js';
+import { factsDocument } from '../plan/facts-document.js';
+import { CLUSTERPRO_2X_SERVICES } from '../../shared/domain/clusterpro.js';
 import { gatherFacts } from './gather-facts.js';
 import { rollbackRunbook } from './rollback.js';
 import { planHash } from '../plan/plan-hash.js';
@@ -132,7 +134,8 @@ class RunEngine implements Engine {
     const pool = await this.parts.connect(submission.runbook.nodes, submission.tls, PREFLIGHT_DEADLINE_MS);
     let handedOver = false;
     try {
-      const facts = await gatherFacts(pool, submission.runbook.nodes, submission.facts);
+      const wantFacts = input.dryRun && input.includeFacts === true;
+      const facts = await gatherFacts(pool, submission.runbook.nodes, wantFacts ? withServices(submission.facts) : submission.facts);
       const unreachable = facts.nodes.filter((node) => !node.reachable);
       if (unreachable.length > 0) {
         if (seen !== undefined) refuseChangedFacts(seen, facts);
@@ -149,7 +152,8 @@ class RunEngine implements Engine {
       if (input.dryRun) {
         // What `lockstep plan` shows, kept for `apply --plan HASH` to compare with.
         this.store.savePlanRecord(record);
-        return { planHash: hash, plan, ...(forecast && { windowForecast: forecast }) };
+        const saved = wantFacts && { facts: factsDocument(facts, { cluster: plan.cluster, procedure: plan.procedure, ...(submission.facts.packageFile !== undefined && { packageFile: submission.facts.packageFile }) }, this.parts.now()) };
+        return { planHash: hash, plan, ...(forecast && { windowForecast: forecast }), ...saved };
       }
       const id = newRunId(this.parts.now());
       const run = this.store.createRun({ id, plan, planHash: hash, runbookPath: input.runbookPath, runbookYaml: input.runbookYaml, tls, autoApprove: input.autoApprove, requestedBy: input.requestedBy });
@@ -421,4 +425,9 @@ function newRunId(atMs: number): string {
 function maxTimeout(plan: Plan): number {
   const timeouts = plan.stages.flatMap((stage) => (stage.type === 'tasks' ? Object.values(stage.lanes).flat().map((task) => task.params.timeoutMs) : []));
   return Math.max(30_000, ...timeouts);
+}
+
+/** A facts file records the product's services too (CPRO-XL050-06 3.1.2 (1)'s list); read only then. */
+function withServices(request: FactsRequest): FactsRequest {
+  return request.cluster ? { ...request, services: CLUSTERPRO_2X_SERVICES } : request;
 }

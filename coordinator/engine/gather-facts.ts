@@ -2,7 +2,8 @@
 import { describeError } from '../../shared/errors.js';
 import type { ClusterFacts, FactsRequest, NodeFacts, SolarisFacts } from '../plan/cluster-facts.js';
 import type { PlanNode } from '../plan/plan.js';
-import type { RunAgents } from './run-agents.js';
+import type { RunAgent, RunAgents } from './run-agents.js';
+import type { ServiceStatus } from '../../shared/domain/service.js';
 
 /**
  * How many nodes are read at once. Each first call opens a TLS connection; a thousand
@@ -63,10 +64,27 @@ async function readNode(pool: RunAgents, node: PlanNode, request: FactsRequest):
       );
     }
     facts.packageDigests = digests;
+    if (request.services !== undefined) facts.services = await readServices(agent, request.services);
     return facts;
   } catch (error) {
     return { name: node.name, address: node.address, reachable: false, error: describeError(error), hostname: '', agentVersion: '', machine: '', bootId: '' };
   }
+}
+
+/**
+ * For a facts file only: a service the agent will not read (not on its allow-list, absent on
+ * this version) is left out rather than failing the node, whose plan does not depend on it.
+ */
+async function readServices(agent: RunAgent, names: readonly string[]): Promise<ServiceStatus[]> {
+  const statuses: ServiceStatus[] = [];
+  for (const name of names) {
+    const status = await agent.controlService(undefined, name, 'status').then(
+      (answer) => answer.status,
+      () => undefined,
+    );
+    if (status !== undefined) statuses.push(status);
+  }
+  return statuses;
 }
 
 /** `items.map(read)` with at most `limit` reads in flight; results in the items' order. */

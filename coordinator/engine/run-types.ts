@@ -2,6 +2,7 @@
 // speak these types (SPEC §7 `status --json`).
 import type { NodeView, RunEvent, RunView, SubmitInput, WindowForecast } from '../../shared/domain/run.js';
 import type { Plan } from '../plan/plan.js';
+import type { FactsFile } from '../../shared/facts-file.js';
 import type { AuditEntry } from '../store/run-store.js';
 import type { ActingOperator, AuditQuery, OperatorAction } from '../../shared/domain/operator-action.js';
 
@@ -29,6 +30,8 @@ export interface SubmitResult {
   plan: Plan;
   /** Windowed runbooks only: predicted segments and windows (SPEC §4.4). */
   windowForecast?: WindowForecast;
+  /** A dry run with includeFacts: what the preflight read, as a facts file. */
+  facts?: FactsFile;
 }
 
 /** Where a watch delivers a run's events. */

@@ -42,10 +42,10 @@ export function createCoordinatorGrpcService(service: RunService, options: Coord
     submitRun: unary('SubmitRun', async (request: pb.SubmitRunRequest, call): Promise<pb.SubmitRunResponse> => {
       const by = options.operatorOf(call, { operator: request.requestedBy, comment: request.comment });
       const requestedBy = by.operator;
-      const { runbookYaml, runbookPath, dryRun, autoApprove, expectedPlanHash } = request;
+      const { runbookYaml, runbookPath, dryRun, autoApprove, expectedPlanHash, includeFacts } = request;
       // A dry run (`lockstep plan`) changes nothing: not an action of the trail.
       const result = await service.submit(
-        { runbookYaml, runbookPath, dryRun, autoApprove, requestedBy, ...(expectedPlanHash !== '' && { expectedPlanHash }) },
+        { runbookYaml, runbookPath, dryRun, autoApprove, requestedBy, includeFacts, ...(expectedPlanHash !== '' && { expectedPlanHash }) },
         dryRun ? undefined : by,
       );
       logger.info({ run: result.runId, planHash: result.planHash, dryRun: request.dryRun, requestedBy }, request.dryRun ? 'plan compiled' : 'run submitted');
@@ -55,6 +55,7 @@ export function createCoordinatorGrpcService(service: RunService, options: Coord
         steps: plannedSteps(result.plan).map(plannedStepToWire),
         warnings: result.plan.warnings,
         windowForecast: result.windowForecast && windowForecastToWire(result.windowForecast),
+        factsJson: result.facts === undefined ? '' : JSON.stringify(result.facts),
       };
     }),
     getRun: unary('GetRun', (request: pb.GetRunRequest): pb.GetRunResponse => ({ run: runToWire(service.getRun(request.runId)) })),

@@ -4,6 +4,7 @@
 import type { ClusterStatus, MirrorStatus } from '../../shared/domain/cluster.js';
 import type { PackageInfo } from '../../shared/domain/package.js';
 import type { ScResourceSummary } from '../../shared/domain/solaris.js';
+import type { ServiceStatus } from '../../shared/domain/service.js';
 
 export interface NodeFacts {
   name: string;
@@ -22,6 +23,8 @@ export interface NodeFacts {
   packageFile?: { package: PackageInfo; sha256: string } | { missing: string };
   /** Every package file the plan installs, by path: its sha256 on this node, or why it could not be read. */
   packageDigests?: Record<string, { sha256: string } | { missing: string }>;
+  /** The services asked for (FactsRequest.services), as STATUS reports them. */
+  services?: ServiceStatus[];
 }
 
 export interface ClusterFacts {
@@ -54,4 +57,6 @@ export interface FactsRequest {
   cluster: boolean;
   /** Solaris Cluster rt-upgrade: the resources of `resourceType`, and `rtr` as the package at `package` installs it. */
   solaris?: { resourceType: string; package: string; rtr: string };
+  /** Services to read the state of (a facts file's, not the plan's): STATUS only. */
+  services?: readonly string[];
 }

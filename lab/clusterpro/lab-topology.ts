@@ -49,6 +49,27 @@ export function initialClusterState(input: TopologyInput): ClusterState {
   };
 }
 
+/** A given cluster's starting state (a twin's, lab-create.ts's LabShape): mirrors as they were, the lab's timing. */
+export function shapedClusterState(
+  shape: { clusterName: string; servers: Readonly<Record<string, ClusterState['servers'][string]['state']>>; groups: ClusterState['groups']; mirrors: ClusterState['mirrors'] },
+  settings: Pick<TopologyInput, 'autoMirrorRecovery' | 'mirrorSizeMb' | 'mirrorResyncMbPerSec' | 'failoverMs'>,
+): ClusterState {
+  return {
+    clusterName: shape.clusterName,
+    servers: Object.fromEntries(Object.entries(shape.servers).map(([server, state]) => [server, { state }])),
+    groups: structuredClone(shape.groups),
+    mirrors: structuredClone(shape.mirrors),
+    suspended: false,
+    autoMirrorRecovery: settings.autoMirrorRecovery,
+    mirrorSizeMb: Object.fromEntries(Object.keys(shape.mirrors).map((mirror) => [mirror, settings.mirrorSizeMb])),
+    mirrorResyncMbPerSec: settings.mirrorResyncMbPerSec,
+    failoverMs: settings.failoverMs,
+    failovers: {},
+    resyncs: {},
+    breakTimes: {},
+  };
+}
+
 /** SPEC §5.2's default order: servers hosting no group first, then the others as listed. */
 export function rollingOrder(state: ClusterState, servers: readonly string[]): string[] {
   const hosting = new Set(Object.values(state.groups).map((group) => group.current));

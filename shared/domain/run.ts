@@ -74,6 +74,8 @@ export interface SubmitInput {
   requestedBy: string;
   /** `apply --plan HASH`: refuse unless the plan compiled now is the one `lockstep plan` showed. */
   expectedPlanHash?: string;
+  /** Dry runs: answer the preflight's facts as a facts file (`plan --save-facts`, `lab up --like`). */
+  includeFacts?: boolean;
 }
 
 /** One line of a plan as `lockstep plan` shows it: a step and the nodes that run it (none for coordinator steps). */
@@ -113,6 +115,8 @@ export interface SubmittedRun {
   warnings: string[];
   /** Windowed runbooks only. */
   windowForecast?: WindowForecast;
+  /** A dry run with includeFacts: the facts file's JSON (shared/facts-file.ts). */
+  factsJson?: string;
 }
 
 export interface NodeView {

@@ -55,7 +55,7 @@ export class CoordinatorClient {
 
   /** `comment`: why, for the audit trail. */
   async submit(input: SubmitInput, comment = ''): Promise<SubmittedRun> {
-    return submittedRunFromWire(await this.call(this.client.submitRun, { ...input, comment, expectedPlanHash: input.expectedPlanHash ?? '' }));
+    return submittedRunFromWire(await this.call(this.client.submitRun, { ...input, comment, expectedPlanHash: input.expectedPlanHash ?? '', includeFacts: input.includeFacts === true }));
   }
 
   async getRun(runId: string): Promise<RunView> {

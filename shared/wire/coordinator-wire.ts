@@ -154,6 +154,7 @@ export function submittedRunFromWire(response: pb.SubmitRunResponse): SubmittedR
     steps: response.steps.map(plannedStepFromWire),
     warnings: [...response.warnings],
     ...(response.windowForecast && { windowForecast: windowForecastFromWire(response.windowForecast) }),
+    ...(response.factsJson !== '' && { factsJson: response.factsJson }),
   };
 }
 

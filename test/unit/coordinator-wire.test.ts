@@ -77,13 +77,20 @@ describe('coordinator wire', () => {
   });
 
   it('reads a dry run as a plan without a run id', () => {
-    expect(submittedRunFromWire({ runId: '', planHash: 'h', steps: [], warnings: ['read this'], windowForecast: undefined })).toEqual({ planHash: 'h', steps: [], warnings: ['read this'] });
+    expect(submittedRunFromWire({ runId: '', planHash: 'h', steps: [], warnings: ['read this'], windowForecast: undefined, factsJson: '' })).toEqual({ planHash: 'h', steps: [], warnings: ['read this'] });
   });
 
   it("carries a windowed plan's forecast through the encoding", () => {
     const windowForecast = { timezone: 'Asia/Tokyo', segments: [{ number: 1, label: 'server1', medianMs: 360_000, p90Ms: 432_000, source: 'p90 of 3 earlier runs' }], windowStartsMs: [1_796_400_000_000] };
-    const wire = pb.SubmitRunResponse.decode(pb.SubmitRunResponse.encode({ runId: 'r-1', planHash: 'h', steps: [], warnings: [], windowForecast: windowForecastToWire(windowForecast) }).finish());
+    const wire = pb.SubmitRunResponse.decode(pb.SubmitRunResponse.encode({ runId: 'r-1', planHash: 'h', steps: [], warnings: [], windowForecast: windowForecastToWire(windowForecast), factsJson: '' }).finish());
     expect(submittedRunFromWire(wire)).toEqual({ runId: 'r-1', planHash: 'h', steps: [], warnings: [], windowForecast });
+  });
+
+  it("carries a dry run's facts file through the encoding", () => {
+    const wire = pb.SubmitRunResponse.decode(pb.SubmitRunResponse.encode({ runId: '', planHash: 'h', steps: [], warnings: [], windowForecast: undefined, factsJson: '{"format":"lockstep-facts"}' }).finish());
+    expect(submittedRunFromWire(wire)).toEqual({ planHash: 'h', steps: [], warnings: [], factsJson: '{"format":"lockstep-facts"}' });
+    const request = pb.SubmitRunRequest.decode(pb.SubmitRunRequest.encode(pb.SubmitRunRequest.fromPartial({ dryRun: true, includeFacts: true })).finish());
+    expect(request.includeFacts).toBe(true);
   });
 });
 

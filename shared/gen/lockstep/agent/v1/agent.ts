@@ -692,6 +692,8 @@ export interface ClusterGroup {
   stateText: string;
   /** Empty when the group runs nowhere. */
   currentServer: string;
+  /** The resources clpstat lists under the group (e.g. md1), in its order. */
+  resources: string[];
 }
 
 export interface ClusterMonitor {
@@ -2990,7 +2992,7 @@ export const ClusterServer: MessageFns<ClusterServer> = {
 };
 
 function createBaseClusterGroup(): ClusterGroup {
-  return { name: "", state: 0, stateText: "", currentServer: "" };
+  return { name: "", state: 0, stateText: "", currentServer: "", resources: [] };
 }
 
 export const ClusterGroup: MessageFns<ClusterGroup> = {
@@ -3006,6 +3008,9 @@ export const ClusterGroup: MessageFns<ClusterGroup> = {
     }
     if (message.currentServer !== "") {
       writer.uint32(34).string(message.currentServer);
+    }
+    for (const v of message.resources) {
+      writer.uint32(42).string(v!);
     }
     return writer;
   },
@@ -3055,6 +3060,14 @@ export const ClusterGroup: MessageFns<ClusterGroup> = {
             message.currentServer = reader.string();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.resources.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3081,6 +3094,9 @@ export const ClusterGroup: MessageFns<ClusterGroup> = {
         : isSet(object.current_server)
         ? globalThis.String(object.current_server)
         : "",
+      resources: globalThis.Array.isArray(object?.resources)
+        ? object.resources.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -3098,6 +3114,9 @@ export const ClusterGroup: MessageFns<ClusterGroup> = {
     if (message.currentServer !== "") {
       obj.currentServer = message.currentServer;
     }
+    if (message.resources?.length) {
+      obj.resources = message.resources;
+    }
     return obj;
   },
 
@@ -3110,6 +3129,7 @@ export const ClusterGroup: MessageFns<ClusterGroup> = {
     message.state = object.state ?? 0;
     message.stateText = object.stateText ?? "";
     message.currentServer = object.currentServer ?? "";
+    message.resources = object.resources?.map((e) => e) || [];
     return message;
   },
 };

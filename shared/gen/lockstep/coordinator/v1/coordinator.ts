@@ -233,6 +233,11 @@ export interface SubmitRunRequest {
    * FAILED_PRECONDITION saying what changed, and nothing is created. Empty: not pinned.
    */
   expectedPlanHash: string;
+  /**
+   * Dry runs only (`lockstep plan --save-facts`, `lockstep lab up --like`): answer the facts the
+   * preflight read, in facts_json; also reads each node's product services (STATUS, read-only).
+   */
+  includeFacts: boolean;
 }
 
 export interface PlannedStep {
@@ -271,7 +276,11 @@ export interface SubmitRunResponse {
   /** What the operator should read before applying (e.g. Replicator's double resync). */
   warnings: string[];
   /** Windowed runbooks only. */
-  windowForecast: WindowForecast | undefined;
+  windowForecast:
+    | WindowForecast
+    | undefined;
+  /** A dry run with include_facts: the preflight's facts as a facts file (shared/facts-file.ts). */
+  factsJson: string;
 }
 
 export interface GetRunRequest {
@@ -1146,6 +1155,7 @@ function createBaseSubmitRunRequest(): SubmitRunRequest {
     requestedBy: "",
     comment: "",
     expectedPlanHash: "",
+    includeFacts: false,
   };
 }
 
@@ -1171,6 +1181,9 @@ export const SubmitRunRequest: MessageFns<SubmitRunRequest> = {
     }
     if (message.expectedPlanHash !== "") {
       writer.uint32(82).string(message.expectedPlanHash);
+    }
+    if (message.includeFacts !== false) {
+      writer.uint32(88).bool(message.includeFacts);
     }
     return writer;
   },
@@ -1244,6 +1257,14 @@ export const SubmitRunRequest: MessageFns<SubmitRunRequest> = {
             message.expectedPlanHash = reader.string();
             continue;
           }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.includeFacts = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1289,6 +1310,11 @@ export const SubmitRunRequest: MessageFns<SubmitRunRequest> = {
         : isSet(object.expected_plan_hash)
         ? globalThis.String(object.expected_plan_hash)
         : "",
+      includeFacts: isSet(object.includeFacts)
+        ? globalThis.Boolean(object.includeFacts)
+        : isSet(object.include_facts)
+        ? globalThis.Boolean(object.include_facts)
+        : false,
     };
   },
 
@@ -1315,6 +1341,9 @@ export const SubmitRunRequest: MessageFns<SubmitRunRequest> = {
     if (message.expectedPlanHash !== "") {
       obj.expectedPlanHash = message.expectedPlanHash;
     }
+    if (message.includeFacts !== false) {
+      obj.includeFacts = message.includeFacts;
+    }
     return obj;
   },
 
@@ -1330,6 +1359,7 @@ export const SubmitRunRequest: MessageFns<SubmitRunRequest> = {
     message.requestedBy = object.requestedBy ?? "";
     message.comment = object.comment ?? "";
     message.expectedPlanHash = object.expectedPlanHash ?? "";
+    message.includeFacts = object.includeFacts ?? false;
     return message;
   },
 };
@@ -1730,7 +1760,7 @@ export const WindowForecast: MessageFns<WindowForecast> = {
 };
 
 function createBaseSubmitRunResponse(): SubmitRunResponse {
-  return { runId: "", planHash: "", steps: [], warnings: [], windowForecast: undefined };
+  return { runId: "", planHash: "", steps: [], warnings: [], windowForecast: undefined, factsJson: "" };
 }
 
 export const SubmitRunResponse: MessageFns<SubmitRunResponse> = {
@@ -1749,6 +1779,9 @@ export const SubmitRunResponse: MessageFns<SubmitRunResponse> = {
     }
     if (message.windowForecast !== undefined) {
       WindowForecast.encode(message.windowForecast, writer.uint32(42).fork()).join();
+    }
+    if (message.factsJson !== "") {
+      writer.uint32(50).string(message.factsJson);
     }
     return writer;
   },
@@ -1806,6 +1839,14 @@ export const SubmitRunResponse: MessageFns<SubmitRunResponse> = {
             message.windowForecast = WindowForecast.decode(reader, reader.uint32());
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.factsJson = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1837,6 +1878,11 @@ export const SubmitRunResponse: MessageFns<SubmitRunResponse> = {
         : isSet(object.window_forecast)
         ? WindowForecast.fromJSON(object.window_forecast)
         : undefined,
+      factsJson: isSet(object.factsJson)
+        ? globalThis.String(object.factsJson)
+        : isSet(object.facts_json)
+        ? globalThis.String(object.facts_json)
+        : "",
     };
   },
 
@@ -1857,6 +1903,9 @@ export const SubmitRunResponse: MessageFns<SubmitRunResponse> = {
     if (message.windowForecast !== undefined) {
       obj.windowForecast = WindowForecast.toJSON(message.windowForecast);
     }
+    if (message.factsJson !== "") {
+      obj.factsJson = message.factsJson;
+    }
     return obj;
   },
 
@@ -1872,6 +1921,7 @@ export const SubmitRunResponse: MessageFns<SubmitRunResponse> = {
     message.windowForecast = (object.windowForecast !== undefined && object.windowForecast !== null)
       ? WindowForecast.fromPartial(object.windowForecast)
       : undefined;
+    message.factsJson = object.factsJson ?? "";
     return message;
   },
 };
