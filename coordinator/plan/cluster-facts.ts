@@ -37,5 +37,6 @@ export interface FactsRequest {
   packageFile?: string;
   /** Further package files to read (a custom runbook's package steps), for their digests. */
   packageFiles?: string[];
-  cluster: boolean;
+  /** Read clpstat and clpmdstat; `if-clustered`: only where the nodes have a cluster (custom runbooks), else go without. */
+  cluster: boolean | 'if-clustered';
 }
