@@ -47,6 +47,7 @@ export const AVAILABILITY_KINDS: ReadonlySet<NodeStepKind> = new Set([
   'cluster.suspend',
   'cluster.resume',
   'mirror.wait-green',
+  'cluster.wait-healthy',
   'service.disable',
   'service.enable',
   'service.stop',
@@ -76,6 +77,11 @@ class ClusterWalk {
   readonly groupMirrors = new Map<string, string[]>();
   /** mirror → the servers whose copy is up to date. */
   readonly fresh = new Map<string, Set<string>>();
+  /**
+   * Groups that may still be failing over, and the servers they left: a failover does not go
+   * back to the server it left, and nothing says it is over before a cluster.wait-healthy.
+   */
+  readonly failingOver = new Map<string, Set<string>>();
   /** Groups stopped on purpose (group.stop): not restarted by a server joining. */
   readonly stopped = new Set<string>();
   /** Outages open now, by subject ("group failover1", "mirror md1"). */
@@ -93,10 +99,20 @@ class ClusterWalk {
     for (const mirror of start.mirrors) this.fresh.set(mirror.name, new Set(mirror.servers.filter((copy) => copy.color === 'GREEN').map((copy) => copy.server)));
   }
 
-  /** Servers in `available` that can run the group: every mirror of it up to date there. */
+  /**
+   * Where a group that fails over or starts by itself may end up: any server in the cluster
+   * when one of them can run it (a copy resyncing by itself may be GREEN by then: the cluster's
+   * choice is not known), nowhere when none can.
+   */
+  mayRun(group: string): Set<string> {
+    return new Set(this.hosts(group, this.up).length > 0 ? this.up : []);
+  }
+
+  /** Servers in `available` that can run the group: every mirror of it up to date there, and not a server it is failing over from. */
   hosts(group: string, available: ReadonlySet<string>): string[] {
     const mirrors = this.groupMirrors.get(group) ?? [];
-    return this.servers.filter((server) => available.has(server) && mirrors.every((mirror) => this.fresh.get(mirror)?.has(server)));
+    const left = this.failingOver.get(group);
+    return this.servers.filter((server) => available.has(server) && !left?.has(server) && mirrors.every((mirror) => this.fresh.get(mirror)?.has(server)));
   }
 }
 
@@ -106,8 +122,8 @@ export function proveAvailability(stages: readonly Stage[], start: ProofStart): 
   const proof: AvailabilityProof = { refusals: [], downtime: [] };
   for (const stage of stages) {
     if (stage.type !== 'tasks') continue;
-    checkStage(stage, walk, proof);
-    applyStage(stage, walk, proof);
+    const leaving = checkStage(stage, walk, proof);
+    applyStage(stage, walk, proof, leaving);
   }
   for (const outage of walk.open.values()) closeOutage(proof, outage, 'the end of the plan');
   return proof;
@@ -129,7 +145,7 @@ function touchesDaemon(task: NodeTask): boolean {
 }
 
 /** The worst moment of the stage: every server it takes out is out at once. */
-function checkStage(stage: TasksStage, walk: ClusterWalk, proof: AvailabilityProof): void {
+function checkStage(stage: TasksStage, walk: ClusterWalk, proof: AvailabilityProof): ReadonlySet<string> {
   const located = tasksOf(stage);
   const leaving = new Map<string, Located>();
   for (const entry of located) for (const server of leavers(walk, entry)) if (!leaving.has(server)) leaving.set(server, entry);
@@ -152,7 +168,9 @@ function checkStage(stage: TasksStage, walk: ClusterWalk, proof: AvailabilityPro
       report(`group ${group}`, `is stopped (step ${stop.task.stepId} on ${stop.node}) and would run on no server`, [stop]);
       continue;
     }
-    const hit = [...where].filter((server) => leaving.has(server));
+    // A move in this stage may run before or after a server leaves: its target counts too.
+    const moved = located.filter(({ task }) => task.kind === 'group.move' && task.params.group === group).map(({ task }) => task.params.to);
+    const hit = [...new Set([...where, ...moved])].filter((server): server is string => server !== undefined && leaving.has(server));
     if (hit.length === 0) continue;
     const causes = hit.map((server) => leaving.get(server) as Located);
     if (walk.suspended || suspends !== undefined) {
@@ -166,21 +184,45 @@ function checkStage(stage: TasksStage, walk: ClusterWalk, proof: AvailabilityPro
     if (online.length === 0 || online.some((server) => staying.has(server))) continue;
     report(`mirror ${mirror}`, `would have no up-to-date copy online: GREEN only on ${online.join(', ')}; ${out(online)}`, online.map((server) => leaving.get(server) as Located));
   }
+  return new Set(leaving.keys());
 }
 
 function describeStaying(walk: ClusterWalk, group: string, staying: ReadonlySet<string>): string {
   if (staying.size === 0) return 'no server of the cluster stays in it';
   const mirrors = walk.groupMirrors.get(group) ?? [];
-  const stale = mirrors.map((mirror) => `${mirror} up to date only on ${[...(walk.fresh.get(mirror) ?? [])].join(', ') || 'no server'}`);
-  return `staying: ${[...staying].join(', ')}${stale.length > 0 ? ` (${stale.join('; ')})` : ''}`;
+  const why = mirrors.map((mirror) => `${mirror} up to date only on ${[...(walk.fresh.get(mirror) ?? [])].join(', ') || 'no server'}`);
+  const left = [...(walk.failingOver.get(group) ?? [])].filter((server) => staying.has(server));
+  if (left.length > 0) why.push(`it may still be failing over from ${left.join(', ')} and cannot go back there: wait with cluster.wait-healthy first`);
+  return `staying: ${[...staying].join(', ')}${why.length > 0 ? ` (${why.join('; ')})` : ''}`;
 }
 
 /** The stage's effects, lane after lane, each lane in order; an outage closes at the step that ends it. */
-function applyStage(stage: TasksStage, walk: ClusterWalk, proof: AvailabilityProof): void {
-  for (const entry of tasksOf(stage)) {
+function applyStage(stage: TasksStage, walk: ClusterWalk, proof: AvailabilityProof, leaving: ReadonlySet<string>): void {
+  const before = new Map([...walk.placement].map(([group, where]) => [group, new Set(where)]));
+  const located = tasksOf(stage);
+  for (const entry of located) {
     applyTask(walk, entry);
     for (const outage of walk.open.values()) outage.pending.delete(entry.task);
     closeRestored(walk, proof, entry.task.stepId);
+  }
+  widenPlacement(walk, before, located, leaving);
+}
+
+/**
+ * The lanes ran in one order above; they may run in any. Where a group may be after the stage
+ * is widened to every order's answer: the targets of its moves and where it was, when servers
+ * left meanwhile or it was moved twice, and anywhere it can fail over to when a server it may
+ * have been on left.
+ */
+function widenPlacement(walk: ClusterWalk, before: ReadonlyMap<string, ReadonlySet<string>>, located: readonly Located[], leaving: ReadonlySet<string>): void {
+  for (const [group, where] of walk.placement) {
+    const moves = located.filter(({ task }) => task.kind === 'group.move' && task.params.group === group);
+    const targets = moves.map(({ task }) => task.params.to).filter((to): to is string => to !== undefined);
+    const unordered = moves.length > 1 || (moves.length > 0 && leaving.size > 0);
+    const possible = new Set([...where, ...(unordered ? [...(before.get(group) ?? []), ...targets] : [])]);
+    if (!walk.suspended && [...possible].some((server) => leaving.has(server))) for (const server of walk.mayRun(group)) possible.add(server);
+    const up = [...possible].filter((server) => walk.up.has(server));
+    if (up.length > 0) walk.placement.set(group, new Set(up));
   }
 }
 
@@ -209,15 +251,19 @@ function applyTask(walk: ClusterWalk, entry: Located): void {
       walk.stopped.add(group);
       return;
     case 'group.start':
-      if (walk.hosts(group, new Set([node])).length > 0) walk.placement.set(group, new Set([node]));
+      if (walk.hosts(group, walk.up).includes(node)) walk.placement.set(group, new Set([node]));
       walk.stopped.delete(group);
       return;
     case 'group.move': {
       const targets = task.params.to !== undefined ? [task.params.to] : [...walk.up].filter((server) => !walk.placement.get(group)?.has(server));
-      const hosts = walk.hosts(group, new Set(targets));
+      const hosts = walk.hosts(group, walk.up).filter((server) => targets.includes(server));
       if (hosts.length > 0) walk.placement.set(group, new Set(hosts));
       return;
     }
+    case 'cluster.wait-healthy':
+      // Every group online again: the failovers are over.
+      walk.failingOver.clear();
+      return;
     case 'mirror.wait-green':
       // Waits until every copy on a server in the cluster is GREEN (3.1.3.2): possible only from an up-to-date one.
       for (const copies of walk.fresh.values()) if ([...copies].some((server) => walk.up.has(server))) for (const server of walk.up) copies.add(server);
@@ -243,8 +289,12 @@ function leave(walk: ClusterWalk, leaving: readonly string[]): void {
     if ([...copies].some((server) => walk.up.has(server))) for (const server of leaving) copies.delete(server);
   }
   for (const [group, where] of walk.placement) {
-    if (![...where].some((server) => leaving.includes(server))) continue;
-    walk.placement.set(group, new Set(walk.suspended ? [] : walk.hosts(group, walk.up)));
+    const left = [...where].filter((server) => leaving.includes(server));
+    if (left.length === 0) continue;
+    if (!walk.suspended) walk.failingOver.set(group, new Set([...(walk.failingOver.get(group) ?? []), ...left]));
+    walk.placement.set(group, walk.suspended ? new Set() : walk.mayRun(group));
+    // Nowhere to go: the failover ends with the group offline, to be started anywhere later.
+    if (walk.placement.get(group)?.size === 0) walk.failingOver.delete(group);
   }
 }
 
@@ -253,7 +303,7 @@ function join(walk: ClusterWalk, back: readonly string[]): void {
   for (const server of back) walk.up.add(server);
   if (back.length === 0 || walk.suspended) return;
   for (const [group, where] of walk.placement) {
-    if (where.size === 0 && !walk.stopped.has(group)) walk.placement.set(group, new Set(walk.hosts(group, walk.up)));
+    if (where.size === 0 && !walk.stopped.has(group)) walk.placement.set(group, walk.mayRun(group));
   }
 }
 
@@ -286,7 +336,7 @@ export function withAvailabilityProof(plan: Plan, facts: ClusterFacts): Plan {
     const lines = proof.refusals.map((refusal) => `  - ${refusal}`).join('\n');
     throw new LockstepError(
       'LOCKSTEP_E_AVAILABILITY_PROOF',
-      `${plan.procedure}: the plan can leave the cluster without a service (nothing was started):\n${lines}\nChange the plan (smaller batches, move the group first, wait for the mirror to be GREEN), or, if the outage is intended, declare it: "downtime: planned" (custom runbooks)`,
+      `${plan.procedure}: the plan can leave the cluster without a service (nothing was started):\n${lines}\nChange the plan (smaller batches, move the group first, wait for the groups with cluster.wait-healthy and for the mirrors with mirror.wait-green), or, if the outage is intended, declare it: "downtime: planned" (custom runbooks)`,
     );
   }
   return proof.downtime.length === 0 ? plan : { ...plan, warnings: [...plan.warnings, ...proof.downtime] };

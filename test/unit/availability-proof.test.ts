@@ -75,10 +75,25 @@ describe('the availability proof refuses custom plans that leave a group or a mi
 
   it('rolling a 2-node cluster with batch 2: refused naming the batch stage and failover1; batch 1 is accepted', () => {
     const on = (batch: number): unknown => ({ rolling: ['server1', 'server2'], batch });
-    // Each server's copy of md1 is GREEN again before the next server goes (3.1.3.2).
-    const roll = (batch: number): unknown[] => [{ id: 'reboot', kind: 'node.reboot', on: on(batch) }, { id: 'green', kind: 'mirror.wait-green', on: on(batch) }];
+    // Each server's copy of md1 is GREEN again, and the groups are online, before the next server goes (3.1.3.2, 3.1.3.1 (11)).
+    const roll = (batch: number): unknown[] => [
+      { id: 'reboot', kind: 'node.reboot', on: on(batch) },
+      { id: 'healthy', kind: 'cluster.wait-healthy', on: on(batch) },
+      { id: 'green', kind: 'mirror.wait-green', on: on(batch) },
+    ];
     expect(refusal(() => compile(custom(roll(2)), twoNodeFacts()))).toMatch(/stage reboot@server1\+server2: group failover1 \(on server1\) would have no server to run on: server1, server2 leave/);
     expect(() => compile(custom(roll(1)), twoNodeFacts())).not.toThrow();
+  });
+
+  it('a second reboot before the group has failed over is refused, and so is one before the first server\'s copy is GREEN again', () => {
+    const reboot = (node: string): unknown => ({ id: `reboot-${node}`, kind: 'node.reboot', on: { node } });
+    const healthy = { id: 'healthy', kind: 'cluster.wait-healthy', on: 'one' };
+    // No mirror: server1's reboot fails failover1 over to server2, which must not go before it is online there.
+    const noMirror = { ...twoNodeFacts(), mirrors: [] };
+    expect(refusal(() => compile(custom([reboot('server1'), { id: 'b', kind: 'barrier' }, reboot('server2')]), noMirror))).toMatch(
+      /stage reboot-server2: group failover1 \(on server2\) would have no server to run on: server2 leaves .*it may still be failing over from server1 and cannot go back there: wait with cluster.wait-healthy first/,
+    );
+    expect(() => compile(custom([reboot('server1'), healthy, { id: 'b', kind: 'barrier' }, reboot('server2')]), noMirror)).not.toThrow();
   });
 
   it('a second reboot before the first server\'s copy is GREEN again is refused; with mirror.wait-green between them it is accepted', () => {
