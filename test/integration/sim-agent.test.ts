@@ -38,7 +38,8 @@ describe('the agent on a simulated node', () => {
     expect(await harness.client.nodeInfo()).toMatchObject({ hostname: 'server2', bootId: 'boot-server2-0' });
     const status = await harness.client.clusterStatus();
     expect(status.servers.find((server) => server.local)?.name).toBe('server2');
-    expect(status.groups[0]).toMatchObject({ name: 'failover1', currentServer: 'server1' });
+    // Its resources cross the wire: the coordinator's availability proof reads where md1 must be GREEN.
+    expect(status.groups[0]).toMatchObject({ name: 'failover1', currentServer: 'server1', resources: ['md1'] });
     const [md1] = await harness.client.mirrorStatus();
     expect(md1).toMatchObject({ name: 'md1', overall: 'normal' });
   });

@@ -692,6 +692,8 @@ export interface ClusterGroup {
   stateText: string;
   /** Empty when the group runs nowhere. */
   currentServer: string;
+  /** The group's resources as clpstat lists them (e.g. md1): where its mirrors must be up to date. */
+  resources: string[];
 }
 
 export interface ClusterMonitor {
@@ -2952,7 +2954,7 @@ export const ClusterServer: MessageFns<ClusterServer> = {
 };
 
 function createBaseClusterGroup(): ClusterGroup {
-  return { name: "", state: 0, stateText: "", currentServer: "" };
+  return { name: "", state: 0, stateText: "", currentServer: "", resources: [] };
 }
 
 export const ClusterGroup: MessageFns<ClusterGroup> = {
@@ -2968,6 +2970,9 @@ export const ClusterGroup: MessageFns<ClusterGroup> = {
     }
     if (message.currentServer !== "") {
       writer.uint32(34).string(message.currentServer);
+    }
+    for (const v of message.resources) {
+      writer.uint32(42).string(v!);
     }
     return writer;
   },
@@ -3017,6 +3022,14 @@ export const ClusterGroup: MessageFns<ClusterGroup> = {
             message.currentServer = reader.string();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.resources.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3043,6 +3056,9 @@ export const ClusterGroup: MessageFns<ClusterGroup> = {
         : isSet(object.current_server)
         ? globalThis.String(object.current_server)
         : "",
+      resources: globalThis.Array.isArray(object?.resources)
+        ? object.resources.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -3060,6 +3076,9 @@ export const ClusterGroup: MessageFns<ClusterGroup> = {
     if (message.currentServer !== "") {
       obj.currentServer = message.currentServer;
     }
+    if (message.resources?.length) {
+      obj.resources = message.resources;
+    }
     return obj;
   },
 
@@ -3072,6 +3091,7 @@ export const ClusterGroup: MessageFns<ClusterGroup> = {
     message.state = object.state ?? 0;
     message.stateText = object.stateText ?? "";
     message.currentServer = object.currentServer ?? "";
+    message.resources = object.resources?.map((e) => e) || [];
     return message;
   },
 };
