@@ -144,6 +144,17 @@ function touchesDaemon(task: NodeTask): boolean {
   return task.params.services?.includes(CLUSTER_DAEMON) === true;
 }
 
+/** Whether the task takes its server (or, for cluster.shutdown, every server) out of the cluster for a while. */
+export function takesServerOut(task: NodeTask): boolean {
+  return TAKES_SERVER_OUT.has(task.kind);
+}
+
+/** After the task, does the server's cluster daemon start at boot: false after a disable, true after an enable, undefined when the task does not say. */
+export function startsAtBootAfter(task: NodeTask): boolean | undefined {
+  if (!touchesDaemon(task)) return undefined;
+  return task.kind === 'service.enable' ? true : task.kind === 'service.disable' ? false : undefined;
+}
+
 /** The worst moment of the stage: every server it takes out is out at once. */
 function checkStage(stage: TasksStage, walk: ClusterWalk, proof: AvailabilityProof): ReadonlySet<string> {
   const located = tasksOf(stage);
@@ -231,10 +242,9 @@ function applyTask(walk: ClusterWalk, entry: Located): void {
   const group = task.params.group ?? '';
   switch (task.kind) {
     case 'service.disable':
-      if (touchesDaemon(task)) walk.noAutoStart.add(node);
-      return;
     case 'service.enable':
-      if (touchesDaemon(task)) walk.noAutoStart.delete(node);
+      if (startsAtBootAfter(task) === false) walk.noAutoStart.add(node);
+      if (startsAtBootAfter(task) === true) walk.noAutoStart.delete(node);
       return;
     case 'service.stop':
       leave(walk, leavers(walk, entry));
