@@ -36,10 +36,11 @@ const POLL_MS = 200;
 /**
  * Reads what a step must remember before it is dispatched (read-only; may run twice): the
  * boot ids that prove, afterwards, that a node went down and came back; where a group was
- * before a move.
+ * before a move that names no destination.
  */
 export async function prepareDispatch(kind: NodeStepKind, node: string, nodes: readonly string[], agentFor: (node: string) => AgentApi, params: StepParams): Promise<Record<string, string>> {
-  if (kind === 'group.move') return groupBeforeMove(agentFor(node), params.group as string);
+  // A move without `to` is seen done by the group having left where it was: read that now.
+  if (kind === 'group.move') return params.to === undefined ? groupBeforeMove(agentFor(node), params.group as string) : {};
   const watched = kind === 'cluster.shutdown' ? nodes : kind === 'node.reboot' || kind === 'server.shutdown' ? [node] : [];
   const bootIds = await Promise.all(watched.map(async (name) => [`${BOOT_ID_BEFORE}${name}`, (await agentFor(name).nodeInfo()).bootId] as const));
   return Object.fromEntries(bootIds);
