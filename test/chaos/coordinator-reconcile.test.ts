@@ -3,12 +3,14 @@
 // database. The node still holds each action's answer (its command answers late: a `slow`
 // fault with `when: after`), or has rebooted; the restarted coordinator re-probes the cluster
 // (clpstat, clpmdstat, boot ids), finds the effect, and counts the step done without sending it
-// again: the event log says what it found, and history.jsonl has each command once.
+// again: the event log says what it found, and history.jsonl has each command once. An agent
+// killed while its clpgrp -m answered late reports the op INTERRUPTED: clpstat verifies it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunEvent } from '../../shared/domain/run.js';
 import { readClusterState, readNodeState, withLabLock, writeClusterState, writeNodeState } from '../../lab/state/lab-state.js';
 import { CoordinatorProcess } from '../support/coordinator-process.js';
 import { historySince, isCommand, labRunbookFacts, nowMs, writeCustomRunbook, type LabRunbookFacts } from '../support/custom-runbook.js';
+import { signalAgent } from '../support/lab-agents.js';
 import { lockstepCli, startLab, type TestLab } from '../support/lab-harness.js';
 import { waitFor } from '../support/processes.js';
 
@@ -45,9 +47,14 @@ async function apply(name: string, step: Record<string, unknown>): Promise<strin
   return applied.stdout.trim().split('\n').pop() as string;
 }
 
+/** True once `node` has run the command since `since` (history.jsonl); undefined until then, for waitFor. */
+function ranOn(since: number, node: string, command: string[]): true | undefined {
+  return historySince(lab.dir, since).some((entry) => entry.node === node && isCommand(entry, ...command)) || undefined;
+}
+
 /** Waits until `node` has run the command (history.jsonl), SIGKILLs the coordinator, runs `meanwhile`, restarts it. */
 async function killAfterCommand(since: number, node: string, command: string[], meanwhile: () => Promise<void> = async () => {}): Promise<void> {
-  await waitFor(`${node} to run ${command.join(' ')}`, () => historySince(lab.dir, since).some((entry) => entry.node === node && isCommand(entry, ...command)), 30_000, 20);
+  await waitFor(`${node} to run ${command.join(' ')}`, () => ranOn(since, node, command), 30_000, 20);
   await coordinator.kill();
   await meanwhile();
   await coordinator.restart();
@@ -118,13 +125,35 @@ describe('the coordinator SIGKILLed right after a cluster action reached its nod
 
   it('server.shutdown: server1 back with a new boot id, clpdown not sent again', async () => {
     // As a run would (3.1.3.2): server1 leaves only once its copy of md1 is up to date again.
-    await waitFor('md1 GREEN on both servers', () => Object.values(readClusterState(lab.dir).mirrors.md1 ?? {}).every((color) => color === 'GREEN'), 60_000, 100);
+    await waitFor('md1 GREEN on both servers', () => Object.values(readClusterState(lab.dir).mirrors.md1 ?? {}).every((color) => color === 'GREEN') || undefined, 60_000, 100);
     const bootBefore = readNodeState(lab.dir, 'server1').bootId;
     const since = nowMs();
     const runId = await apply('reconcile-shutdown', { id: 'shutdown', kind: 'server.shutdown', on: { node: 'server1' }, timeout: '60s' });
     await killAfterCommand(since, 'server1', ['clpdown'], () =>
-      waitFor('server1 to boot again', () => readNodeState(lab.dir, 'server1').bootId !== bootBefore, 60_000, 50).then(() => undefined),
+      waitFor('server1 to boot again', () => readNodeState(lab.dir, 'server1').bootId !== bootBefore || undefined, 60_000, 50).then(() => undefined),
     );
     await expectReconciled(runId, since, 'server1', ['clpdown'], /^server1 back with a new boot id/);
   }, 180_000);
+});
+
+describe('the agent SIGKILLed while a cluster action answers late', () => {
+  it('group.move comes back INTERRUPTED: clpstat shows failover1 on its target, the step succeeds (verified), one clpgrp -m', async () => {
+    // Both copies of md1 up to date again (the tests above left server1's behind, auto recovery off).
+    await withLabLock(lab.dir, () => {
+      const cluster = readClusterState(lab.dir);
+      writeClusterState(lab.dir, { ...cluster, mirrors: { ...cluster.mirrors, md1: { server1: 'GREEN', server2: 'GREEN' } } });
+    });
+    const from = readClusterState(lab.dir).groups.failover1?.current as string;
+    const to = from === 'server1' ? 'server2' : 'server1';
+    const since = nowMs();
+    await answerLate(from, ['clpgrp', '-m']);
+    const runId = await apply('interrupted-move', { id: 'move', kind: 'group.move', on: { node: from }, with: { group: 'failover1', to } });
+    await waitFor(`${from} to run clpgrp -m`, () => ranOn(since, from, ['clpgrp', '-m']), 30_000, 20);
+    signalAgent(lab.dir, from, 'SIGKILL');
+    const { state, events } = await finished(runId);
+    expect(state).toBe('succeeded');
+    expect(events.find((event) => event.type === 'step.succeeded')?.message).toMatch(/interrupted on the node, but the node shows the intended state \(verified\)/);
+    expect(historySince(lab.dir, since).filter((entry) => isCommand(entry, 'clpgrp', '-m')).map((entry) => entry.node)).toEqual([from]);
+    expect(readClusterState(lab.dir).groups.failover1?.current).toBe(to);
+  }, 120_000);
 });
