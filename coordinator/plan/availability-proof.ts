@@ -38,8 +38,8 @@ const TAKES_SERVER_OUT: ReadonlySet<NodeStepKind> = new Set(['server.shutdown', 
 /** The cluster daemon's service: stopped, the server leaves the cluster; disabled, it stays out after a boot. */
 const CLUSTER_DAEMON = 'clusterpro';
 
-/** The step kinds the proof follows; a plan with none of them has nothing to prove. */
-export const AVAILABILITY_KINDS: ReadonlySet<NodeStepKind> = new Set([
+/** The step kinds the proof follows besides the cluster daemon's service steps. */
+const CLUSTER_KINDS: ReadonlySet<NodeStepKind> = new Set([
   ...TAKES_SERVER_OUT,
   'group.move',
   'group.start',
@@ -48,11 +48,12 @@ export const AVAILABILITY_KINDS: ReadonlySet<NodeStepKind> = new Set([
   'cluster.resume',
   'mirror.wait-green',
   'cluster.wait-healthy',
-  'service.disable',
-  'service.enable',
-  'service.stop',
-  'service.start',
 ]);
+
+/** Does the step matter to the proof: a plan with no such step has nothing to prove (and its preflight need not read the cluster). */
+export function mattersToAvailability(kind: NodeStepKind, services: readonly string[] | undefined): boolean {
+  return kind.startsWith('service.') ? services?.includes(CLUSTER_DAEMON) === true : CLUSTER_KINDS.has(kind);
+}
 
 interface Located {
   node: string;

@@ -11,7 +11,7 @@ import { parseRunbook, resolveRunbookPaths } from '../runbook/load-runbook.js';
 import { CUSTOM_PROCEDURE, type Runbook } from '../runbook/runbook-schema.js';
 import { BUILT_IN_PROCEDURES } from './registry.js';
 import { pinPackageDigests, runbookPackageFiles } from '../plan/pin-package-digests.js';
-import { AVAILABILITY_KINDS, withAvailabilityProof } from '../plan/availability-proof.js';
+import { mattersToAvailability, withAvailabilityProof } from '../plan/availability-proof.js';
 import { isNodeStepKind } from '../runbook/step-kinds.js';
 
 export interface Submission {
@@ -45,6 +45,6 @@ export function compileSubmission(submission: Submission, facts: ClusterFacts): 
 
 /** A custom runbook that takes servers or groups out reads the cluster's state (if it has one) for the availability proof. */
 function customFacts(runbook: Runbook): FactsRequest {
-  const touchesCluster = (runbook.steps ?? []).some((step) => isNodeStepKind(step.kind) && AVAILABILITY_KINDS.has(step.kind));
+  const touchesCluster = (runbook.steps ?? []).some((step) => isNodeStepKind(step.kind) && mattersToAvailability(step.kind, step.with.services));
   return { cluster: touchesCluster ? 'if-clustered' : false, packageFiles: runbookPackageFiles(runbook) };
 }
