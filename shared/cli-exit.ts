@@ -20,6 +20,7 @@ export function exitCodeFor(error: unknown): number {
     isLockstepError(error, 'LOCKSTEP_E_PERMISSION_DENIED') ||
     isLockstepError(error, 'LOCKSTEP_E_PREFLIGHT') ||
     isLockstepError(error, 'LOCKSTEP_E_PLAN_CHANGED') ||
+    isLockstepError(error, 'LOCKSTEP_E_AVAILABILITY_PROOF') ||
     isLockstepError(error, 'LOCKSTEP_E_APPROVAL_REFUSED') ||
     isLockstepError(error, 'LOCKSTEP_E_NOT_FOUND')
   ) {

@@ -34,6 +34,10 @@ export const ERROR_CODES = {
     status: 'FAILED_PRECONDITION',
     summary: 'The cluster action or reboot would leave a failover group with no online server, or a mirror with no up-to-date copy online; nothing was run.',
   },
+  LOCKSTEP_E_AVAILABILITY_PROOF: {
+    status: 'FAILED_PRECONDITION',
+    summary: 'A stage of the plan can leave a failover group with no server to run on, or a mirror with no up-to-date copy online, and the plan does not declare the downtime; nothing was started.',
+  },
   LOCKSTEP_E_PLAN_CHANGED: {
     status: 'FAILED_PRECONDITION',
     summary: 'apply --plan HASH: the plan compiled now, after a new preflight, differs from the one lockstep plan showed; nothing was started.',

@@ -1,5 +1,5 @@
 // Reads what a plan is compiled from (cluster-facts.ts), through the agents' read-only calls.
-import { describeError } from '../../shared/errors.js';
+import { describeError, isLockstepError } from '../../shared/errors.js';
 import type { ClusterFacts, FactsRequest, NodeFacts, SolarisFacts } from '../plan/cluster-facts.js';
 import type { PlanNode } from '../plan/plan.js';
 import type { RunAgent, RunAgents } from './run-agents.js';
@@ -16,7 +16,16 @@ export async function gatherFacts(pool: RunAgents, nodes: readonly PlanNode[], r
   const first = facts.find((node) => node.reachable);
   if (!request.cluster || first === undefined) return { nodes: facts, mirrors: [] };
   const agent = pool.client(first.name);
-  const [cluster, mirrors] = await Promise.all([agent.clusterStatus(), agent.mirrorStatus('')]);
+  let read: Pick<ClusterFacts, 'cluster' | 'mirrors'>;
+  try {
+    const [cluster, mirrors] = await Promise.all([agent.clusterStatus(), agent.mirrorStatus('')]);
+    read = { cluster, mirrors };
+  } catch (error) {
+    // Servers with no cluster software: a custom runbook's availability proof has nothing to walk.
+    if (request.cluster === 'if-clustered' && !isLockstepError(error, 'LOCKSTEP_E_UNAVAILABLE')) return { nodes: facts, mirrors: [] };
+    throw error;
+  }
+  const { cluster, mirrors } = read;
   if (request.solaris === undefined) return { nodes: facts, cluster, mirrors };
   return { nodes: facts, cluster, mirrors, solaris: await readSolaris(pool, facts, first.name, request.solaris) };
 }

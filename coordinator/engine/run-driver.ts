@@ -13,6 +13,7 @@ import { decideFit } from '../schedule/window-fit.js';
 import { formatDuration } from '../../shared/duration.js';
 import { performStep, prepareDispatch, type StepOutcome } from './step-actions.js';
 import { hasInverse } from './rollback.js';
+import { isObservable, observeEffect } from './observed-effect.js';
 
 type StageResult = 'passed' | 'waiting' | 'blocked';
 
@@ -287,16 +288,13 @@ export class RunDriver {
     if (row.state === 'pending') {
       const attempt = row.attempt + 1;
       const nodes = this.nodeNames(run);
-      const prepared = await this.attempt(run.id, row, deadline, () => prepareDispatch(task.kind, row.node, nodes, (node) => pool.client(node)));
+      const prepared = await this.attempt(run.id, row, deadline, () => prepareDispatch(task.kind, row.node, nodes, (node) => pool.client(node), task.params));
       dispatched = await store.dispatch(row, attempt, `${run.id}/${row.stepId}/${row.node}/${attempt}`, prepared.ok ? prepared.value : {});
       // Nothing was sent: the attempt is recorded as failed with the reason.
       if (!prepared.ok) return await store.finishTask(dispatched, { ok: false, message: `${row.node}: ${prepared.error}`, outputTail: '' });
     } else {
-      const known = await pool.client(row.node).getOperation(row.opId).then(
-        (operation) => operation.state,
-        () => 'unreachable',
-      );
-      store.recordEvent(run.id, { type: 'step.reconciling', stepId: row.stepId, node: row.node, message: `found dispatched after a restart; the agent says ${known}` });
+      const reconciled = await this.reconcile(run, row, task, deadline);
+      if (reconciled !== undefined) return reconciled;
     }
     // The fields on each line rather than a child logger per task: a thousand tasks a round.
     const fields = { run: run.id, step: row.stepId, node: row.node, op_id: dispatched.opId };
@@ -316,6 +314,33 @@ export class RunDriver {
     const outcome: StepOutcome = performed.ok ? performed.value : { ok: false, message: `${row.node}: ${performed.error}`, outputTail: '' };
     logger.info({ ...fields, ok: outcome.ok, message: outcome.message }, 'step finished');
     return await store.finishTask(dispatched, outcome);
+  }
+
+  /**
+   * A task found dispatched after a restart (issue 16 part 4): a cluster step whose effect the
+   * cluster already shows (the group on its target, the node back with a new boot id, clpstat
+   * suspended…) is counted done and not sent again; anything else is sent again with the same
+   * op id, which the agent answers from its journal. What was found goes to the event log.
+   */
+  private async reconcile(run: RunRow, row: TaskRow, task: NodeTask, deadline: number): Promise<TaskRow | undefined> {
+    const { store, pool } = this.deps;
+    // A node still rebooting is waited for (until the step's deadline): its boot id is the answer.
+    const probe = isObservable(task.kind)
+      ? await this.attempt(run.id, row, deadline, () => observeEffect(task.kind, { agent: pool.client(row.node), agentFor: (node) => pool.client(node), params: task.params, recorded: row.context }))
+      : undefined;
+    const observed = probe?.ok === true ? probe.value : undefined;
+    if (observed?.done === true) {
+      const message = `${observed.found}: step counted done, not sent again`;
+      store.recordEvent(run.id, { type: 'step.reconciled', stepId: row.stepId, node: row.node, message });
+      return store.finishTask(row, { ok: true, message, outputTail: '' });
+    }
+    const known = await pool.client(row.node).getOperation(row.opId).then(
+      (operation) => operation.state,
+      () => 'unreachable',
+    );
+    const seen = observed !== undefined ? `; ${observed.found}: sent again with the same op id` : probe?.ok === false ? `; the cluster could not be probed (${probe.error})` : '';
+    store.recordEvent(run.id, { type: 'step.reconciling', stepId: row.stepId, node: row.node, message: `found dispatched after a restart; the agent says ${known}${seen}` });
+    return undefined;
   }
 
   /**

@@ -10,6 +10,7 @@ import type { ServiceAction } from '../../shared/domain/service.js';
 import { isLockstepError, LockstepError } from '../../shared/errors.js';
 import type { NodeStepKind } from '../runbook/step-kinds.js';
 import type { StepParams } from '../runbook/step-params.js';
+import { BOOT_ID_BEFORE, groupBeforeMove, observeEffect } from './observed-effect.js';
 
 export interface StepOutcome {
   ok: boolean;
@@ -32,13 +33,14 @@ export interface StepContext {
 
 const POLL_MS = 200;
 
-const BOOT_ID_BEFORE = 'bootIdBefore:';
-
 /**
  * Reads what a step must remember before it is dispatched (read-only; may run twice): the
- * boot ids that prove, afterwards, that a node went down and came back.
+ * boot ids that prove, afterwards, that a node went down and came back; where a group was
+ * before a move that names no destination.
  */
-export async function prepareDispatch(kind: NodeStepKind, node: string, nodes: readonly string[], agentFor: (node: string) => AgentApi): Promise<Record<string, string>> {
+export async function prepareDispatch(kind: NodeStepKind, node: string, nodes: readonly string[], agentFor: (node: string) => AgentApi, params: StepParams): Promise<Record<string, string>> {
+  // A move without `to` is seen done by the group having left where it was: read that now.
+  if (kind === 'group.move') return params.to === undefined ? groupBeforeMove(agentFor(node), params.group as string) : {};
   const watched = kind === 'cluster.shutdown' ? nodes : kind === 'node.reboot' || kind === 'server.shutdown' ? [node] : [];
   const bootIds = await Promise.all((SOLARIS_BOOT_KINDS.has(kind) ? [node] : watched).map(async (name) => [`${BOOT_ID_BEFORE}${name}`, (await agentFor(name).nodeInfo()).bootId] as const));
   return Object.fromEntries(bootIds);
@@ -91,7 +93,8 @@ export async function performStep(kind: NodeStepKind, context: StepContext): Pro
     case 'hook.run':
       return settle(await agent.runHook(op, params.hook as string, params.args ?? []), context, unverifiable);
     default:
-      return settle(await agent.clusterAction(op, clusterActionFor(kind, params)), context, unverifiable);
+      // An INTERRUPTED cluster action is judged by what the cluster shows (observed-effect.ts).
+      return settle(await agent.clusterAction(op, clusterActionFor(kind, params)), context, async () => (await observeEffect(kind, context))?.done ?? false);
   }
 }
 

@@ -54,7 +54,8 @@ export interface FactsRequest {
   packageFile?: string;
   /** Further package files to read (a custom runbook's package steps), for their digests. */
   packageFiles?: string[];
-  cluster: boolean;
+  /** Read clpstat and clpmdstat; `if-clustered`: only where the nodes have a cluster (custom runbooks), else go without. */
+  cluster: boolean | 'if-clustered';
   /** Solaris Cluster rt-upgrade: the resources of `resourceType`, and `rtr` as the package at `package` installs it. */
   solaris?: { resourceType: string; package: string; rtr: string };
   /** Services to read the state of (a facts file's, not the plan's): STATUS only. */

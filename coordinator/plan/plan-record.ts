@@ -11,7 +11,7 @@ export interface PlanRecord {
   nodes: Record<string, string>;
   /** node → the installed product package ("clusterpro 2.0.0-1"), or "" when not read or absent. */
   versions: Record<string, string>;
-  /** group → the server it ran on ("" when nowhere); empty for custom runbooks. */
+  /** group → the server it ran on ("" when nowhere); empty for custom runbooks that touch no server or group. */
   groups: Record<string, string>;
   /** One line per step and node: "stage-id node: description". */
   steps: string[];

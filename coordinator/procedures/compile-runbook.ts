@@ -11,6 +11,8 @@ import { parseRunbook, resolveRunbookPaths } from '../runbook/load-runbook.js';
 import { CUSTOM_PROCEDURE, type Runbook } from '../runbook/runbook-schema.js';
 import { BUILT_IN_PROCEDURES } from './registry.js';
 import { pinPackageDigests, runbookPackageFiles } from '../plan/pin-package-digests.js';
+import { mattersToAvailability, withAvailabilityProof } from '../plan/availability-proof.js';
+import { isNodeStepKind } from '../runbook/step-kinds.js';
 
 export interface Submission {
   runbook: Runbook;
@@ -24,7 +26,7 @@ export function readSubmission(runbookYaml: string, runbookPath: string): Submis
   if (runbook.tls === undefined) {
     throw new ConfigError(runbookPath, [{ line: undefined, field: 'tls', message: 'is required: the coordinator talks to agents over mTLS only (tls: {ca, cert, key})' }]);
   }
-  if (runbook.procedure === CUSTOM_PROCEDURE) return { runbook, tls: runbook.tls, facts: { cluster: false, packageFiles: runbookPackageFiles(runbook) } };
+  if (runbook.procedure === CUSTOM_PROCEDURE) return { runbook, tls: runbook.tls, facts: customFacts(runbook) };
   const procedure = BUILT_IN_PROCEDURES.get(runbook.procedure);
   if (procedure === undefined) {
     const known = [CUSTOM_PROCEDURE, ...BUILT_IN_PROCEDURES.keys()].join(', ');
@@ -36,6 +38,13 @@ export function readSubmission(runbookYaml: string, runbookPath: string): Submis
 /** The plan, its package tasks pinned to the digests the nodes reported. */
 export function compileSubmission(submission: Submission, facts: ClusterFacts): Plan {
   const { runbook } = submission;
-  if (runbook.procedure === CUSTOM_PROCEDURE) return pinPackageDigests(compileCustom(runbook), facts);
-  return pinPackageDigests((BUILT_IN_PROCEDURES.get(runbook.procedure) as NonNullable<ReturnType<typeof BUILT_IN_PROCEDURES.get>>).compile(runbook, facts), facts);
+  const compiled = runbook.procedure === CUSTOM_PROCEDURE ? compileCustom(runbook) : (BUILT_IN_PROCEDURES.get(runbook.procedure) as NonNullable<ReturnType<typeof BUILT_IN_PROCEDURES.get>>).compile(runbook, facts);
+  // Issue 16 part 3: every plan, built-in or custom, keeps its groups and mirrors available or says when it does not.
+  return withAvailabilityProof(pinPackageDigests(compiled, facts), facts);
+}
+
+/** A custom runbook that takes servers or groups out reads the cluster's state (if it has one) for the availability proof. */
+function customFacts(runbook: Runbook): FactsRequest {
+  const touchesCluster = (runbook.steps ?? []).some((step) => isNodeStepKind(step.kind) && mattersToAvailability(step.kind, step.with.services));
+  return { cluster: touchesCluster ? 'if-clustered' : false, packageFiles: runbookPackageFiles(runbook) };
 }

@@ -223,8 +223,7 @@ export function clusterStatusFromWire(status: pb.GetClusterStatusResponse): Clus
       state: groupStates.toDomainOr(g.state, 'other'),
       stateText: g.stateText,
       currentServer: g.currentServer === '' ? null : g.currentServer,
-      // Absent and empty read alike on the wire: a group listed without resources has none to tell.
-      ...(g.resources.length > 0 && { resources: [...g.resources] }),
+      resources: [...g.resources],
     })),
     monitors: status.monitors.map((m) => ({ name: m.name, stateText: m.stateText })),
     stopped: status.stopped,

@@ -137,22 +137,24 @@ describe('the lab rolling update in 20-second windows every 30 seconds', () => {
 
 describe('the coordinator SIGKILLed while a run waits for its window', () => {
   const PERIOD = 20_000;
-  const DURATION = 8_000;
+  const DURATION = 9_000;
   const rolling = { rolling: ['server1', 'server2'] };
   const steps = [
     { id: 'disable', kind: 'service.disable', on: rolling, with: { services: ['clusterpro_webmgr'] } },
     { id: 'reboot', kind: 'node.reboot', on: rolling },
+    // The availability proof: server1's groups fail over to server2, which leaves only once they run there.
+    { id: 'healthy', kind: 'cluster.wait-healthy', on: rolling },
     { id: 'enable', kind: 'service.enable', on: rolling, with: { services: ['clusterpro_webmgr'] } },
   ];
-  // Each server needs 6 s and a margin (the lab's reboot takes 3-4 s): one server per 8-second window.
+  // Each server needs 7 s and a margin (the lab's reboot takes 3-4 s): one server per 9-second window.
   const windowed = (doc: Record<string, unknown>): Record<string, unknown> => ({
     cluster: doc.cluster,
     nodes: doc.nodes,
     tls: doc.tls,
     procedure: 'custom',
     steps,
-    window: { cron: '*/20 * * * * *', duration: '8s', timezone: 'UTC' },
-    expect: { 'service.disable': '1s', 'node.reboot': '4s', 'service.enable': '1s' },
+    window: { cron: '*/20 * * * * *', duration: '9s', timezone: 'UTC' },
+    expect: { 'service.disable': '1s', 'node.reboot': '4s', 'cluster.wait-healthy': '1s', 'service.enable': '1s' },
   });
 
   async function restartAndFinish(runId: string, since: number): Promise<void> {
@@ -189,7 +191,7 @@ describe('the coordinator SIGKILLed while a run waits for its window', () => {
     const since = Date.now();
     const { runId } = await apply(runbook);
     await until(runId, ['waiting-window'], 40_000);
-    expect((await (coordinator as CoordinatorProcess).client.getRun(runId)).steps.filter((step) => step.node === 'server2').map((step) => step.state)).toEqual(['pending', 'pending', 'pending']);
+    expect((await (coordinator as CoordinatorProcess).client.getRun(runId)).steps.filter((step) => step.node === 'server2').map((step) => step.state)).toEqual(['pending', 'pending', 'pending', 'pending']);
     await restartAndFinish(runId, since);
   }, 120_000);
 });

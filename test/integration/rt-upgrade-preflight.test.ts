@@ -181,7 +181,7 @@ describe('leaving and rejoining the cluster, as the engine runs them', () => {
         ['node.leave-cluster', ['reboot', '--', '-x']],
         ['node.rejoin-cluster', ['reboot']],
       ] as const) {
-        const recorded = await prepareDispatch(kind, 'phys-schost-1', ['phys-schost-1'], () => client);
+        const recorded = await prepareDispatch(kind, 'phys-schost-1', ['phys-schost-1'], () => client, { timeoutMs: 60_000 });
         const outcome = await performStep(kind, {
           agent: client,
           agentFor: () => client,
@@ -210,7 +210,7 @@ describe('leaving and rejoining the cluster, as the engine runs them', () => {
     const agent = await inProcessSolarisAgent({ executor, dir: temp.dir });
     try {
       const client = runAgent(agent.service);
-      const recorded = await prepareDispatch('node.leave-cluster', 'phys-schost-1', ['phys-schost-1'], () => client);
+      const recorded = await prepareDispatch('node.leave-cluster', 'phys-schost-1', ['phys-schost-1'], () => client, { timeoutMs: 60_000 });
       const outcome = await performStep('node.leave-cluster', {
         agent: client,
         agentFor: () => client,

@@ -1,15 +1,15 @@
 // SPEC §5.2's invariant of a rolling update, checked on the compiled plan before any run:
 // every group runs somewhere except during its own move, and no more servers are out of the
 // cluster at once than the batch allows. The plan is walked stage by stage (each stage's
-// lanes run in parallel), following group placement and which servers are down.
+// lanes run in parallel), following group placement and which servers are down. Stricter than
+// the availability proof every plan passes (plan/availability-proof.ts: a group may fail
+// over), whose rules for when a server leaves and rejoins it shares.
 import { LockstepError } from '../../../shared/errors.js';
+import { startsAtBootAfter, takesServerOut } from '../../plan/availability-proof.js';
 import type { NodeTask, Plan, Stage } from '../../plan/plan.js';
 import type { GroupPlacement } from './group-placement.js';
 
 type TasksStage = Extract<Stage, { type: 'tasks' }>;
-
-/** A server leaves the cluster with these; a reboot brings it back only if auto-start is on. */
-const GOES_DOWN: ReadonlySet<string> = new Set(['server.shutdown', 'node.reboot']);
 
 interface Walk {
   placement: GroupPlacement;
@@ -68,12 +68,13 @@ function moveProblem(task: NodeTask, node: string, current: string | null | unde
 }
 
 function advance(walk: Walk, node: string, task: NodeTask): void {
-  if (task.kind === 'service.disable') walk.noAutoStart.add(node);
-  if (task.kind === 'service.enable') walk.noAutoStart.delete(node);
+  if (startsAtBootAfter(task) === false) walk.noAutoStart.add(node);
+  if (startsAtBootAfter(task) === true) walk.noAutoStart.delete(node);
   if (task.kind === 'server.shutdown' || (task.kind === 'node.reboot' && walk.noAutoStart.has(node))) walk.out.add(node);
   else if (task.kind === 'node.reboot') walk.out.delete(node);
 }
 
+/** A server leaves the cluster with these; a reboot brings it back only if auto-start is on. */
 function goesDown(task: NodeTask): boolean {
-  return GOES_DOWN.has(task.kind);
+  return takesServerOut(task);
 }

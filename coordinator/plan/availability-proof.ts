@@ -1,0 +1,354 @@
+// The availability proof (issue 16 part 3): every plan — built-in or custom, CLUSTERPRO or any
+// cluster read into ClusterStatus/MirrorStatus — is walked stage by stage from the preflight's
+// facts, following which servers are in the cluster, where each group can run and which mirror
+// copies are up to date. A stage that can leave a running group with no server to run on, or
+// a mirror with no up-to-date copy online, is refused — unless the tasks that cause it carry
+// planned downtime (`downtime: planned`, or a procedure that stops the cluster by design), in
+// which case the downtime is reported per group and mirror, from which step to which step.
+//
+// Assumptions (clpstat does not print the failover policy): a group can run on any server in
+// the cluster whose copies of the group's mirror disks (the mirrors clpstat lists under it)
+// are GREEN — the agent's veto counts the same way. The lanes of a stage run in parallel, so
+// every server a stage takes out counts as out at once. A server's copy is up to date again
+// only after a mirror.wait-green that ran once it was back; a rebooted server rejoins only if
+// its cluster services start at boot (a service.disable before it keeps it out, 3.1.3.1 (2)).
+import type { ClusterStatus, MirrorStatus } from '../../shared/domain/cluster.js';
+import { LockstepError } from '../../shared/errors.js';
+import type { NodeStepKind } from '../runbook/step-kinds.js';
+import type { ClusterFacts } from './cluster-facts.js';
+import type { NodeTask, Plan, Stage } from './plan.js';
+
+type TasksStage = Extract<Stage, { type: 'tasks' }>;
+
+export interface ProofStart {
+  cluster: ClusterStatus;
+  mirrors: readonly MirrorStatus[];
+}
+
+export interface AvailabilityProof {
+  /** Unplanned breaches, one line each, naming the stage, the group or mirror and the servers. */
+  refusals: string[];
+  /** Planned downtime, one line per group or mirror: from which step to which step. */
+  downtime: string[];
+}
+
+/** Step kinds that take a server out of the cluster for a while. */
+const TAKES_SERVER_OUT: ReadonlySet<NodeStepKind> = new Set(['server.shutdown', 'node.reboot', 'cluster.shutdown']);
+
+/** The cluster daemon's service: stopped, the server leaves the cluster; disabled, it stays out after a boot. */
+const CLUSTER_DAEMON = 'clusterpro';
+
+/** The step kinds the proof follows besides the cluster daemon's service steps. */
+const CLUSTER_KINDS: ReadonlySet<NodeStepKind> = new Set([
+  ...TAKES_SERVER_OUT,
+  'group.move',
+  'group.start',
+  'group.stop',
+  'cluster.suspend',
+  'cluster.resume',
+  'mirror.wait-green',
+  'cluster.wait-healthy',
+]);
+
+/** Does the step matter to the proof: a plan with no such step has nothing to prove (and its preflight need not read the cluster). */
+export function mattersToAvailability(kind: NodeStepKind, services: readonly string[] | undefined): boolean {
+  return kind.startsWith('service.') ? services?.includes(CLUSTER_DAEMON) === true : CLUSTER_KINDS.has(kind);
+}
+
+interface Located {
+  node: string;
+  task: NodeTask;
+}
+
+interface Outage {
+  subject: string;
+  fromStep: string;
+  planned: boolean;
+  /** The tasks of the stage that opened it not yet applied: it cannot end before they have run. */
+  pending: Set<NodeTask>;
+}
+
+class ClusterWalk {
+  readonly servers: string[];
+  readonly up: Set<string>;
+  readonly noAutoStart = new Set<string>();
+  suspended: boolean;
+  /** group → the servers it may be running on now (empty: nowhere). */
+  readonly placement = new Map<string, Set<string>>();
+  readonly groupMirrors = new Map<string, string[]>();
+  /** mirror → the servers whose copy is up to date. */
+  readonly fresh = new Map<string, Set<string>>();
+  /**
+   * Groups that may still be failing over, and the servers they left: a failover does not go
+   * back to the server it left, and nothing says it is over before a cluster.wait-healthy.
+   */
+  readonly failingOver = new Map<string, Set<string>>();
+  /** Groups stopped on purpose (group.stop): not restarted by a server joining. */
+  readonly stopped = new Set<string>();
+  /** Outages open now, by subject ("group failover1", "mirror md1"). */
+  readonly open = new Map<string, Outage>();
+
+  constructor(start: ProofStart) {
+    this.servers = start.cluster.servers.map((server) => server.name);
+    this.up = new Set(start.cluster.servers.filter((server) => ['online', 'suspended', 'caution'].includes(server.state)).map((server) => server.name));
+    this.suspended = start.cluster.servers.some((server) => server.state === 'suspended');
+    const mirrorNames = new Set(start.mirrors.map((mirror) => mirror.name));
+    for (const group of start.cluster.groups) {
+      this.placement.set(group.name, new Set(group.currentServer === null ? [] : [group.currentServer]));
+      this.groupMirrors.set(group.name, (group.resources ?? []).filter((resource) => mirrorNames.has(resource)));
+    }
+    for (const mirror of start.mirrors) this.fresh.set(mirror.name, new Set(mirror.servers.filter((copy) => copy.color === 'GREEN').map((copy) => copy.server)));
+  }
+
+  /**
+   * Where a group that fails over or starts by itself may end up: any server in the cluster
+   * when one of them can run it (a copy resyncing by itself may be GREEN by then: the cluster's
+   * choice is not known), nowhere when none can.
+   */
+  mayRun(group: string): Set<string> {
+    return new Set(this.hosts(group, this.up).length > 0 ? this.up : []);
+  }
+
+  /** Servers in `available` that can run the group: every mirror of it up to date there, and not a server it is failing over from. */
+  hosts(group: string, available: ReadonlySet<string>): string[] {
+    const mirrors = this.groupMirrors.get(group) ?? [];
+    const left = this.failingOver.get(group);
+    return this.servers.filter((server) => available.has(server) && !left?.has(server) && mirrors.every((mirror) => this.fresh.get(mirror)?.has(server)));
+  }
+}
+
+/** Walks the plan from the preflight's cluster state; see the file's header for what it assumes. */
+export function proveAvailability(stages: readonly Stage[], start: ProofStart): AvailabilityProof {
+  const walk = new ClusterWalk(start);
+  const proof: AvailabilityProof = { refusals: [], downtime: [] };
+  for (const stage of stages) {
+    if (stage.type !== 'tasks') continue;
+    const leaving = checkStage(stage, walk, proof);
+    applyStage(stage, walk, proof, leaving);
+  }
+  for (const outage of walk.open.values()) closeOutage(proof, outage, 'the end of the plan');
+  return proof;
+}
+
+function tasksOf(stage: TasksStage): Located[] {
+  return Object.entries(stage.lanes).flatMap(([node, tasks]) => tasks.map((task) => ({ node, task })));
+}
+
+/** The servers a task takes out of the cluster. */
+function leavers(walk: ClusterWalk, { node, task }: Located): string[] {
+  if (task.kind === 'cluster.shutdown') return walk.servers.filter((server) => walk.up.has(server));
+  const out = TAKES_SERVER_OUT.has(task.kind) || (task.kind === 'service.stop' && touchesDaemon(task));
+  return out && walk.up.has(node) ? [node] : [];
+}
+
+function touchesDaemon(task: NodeTask): boolean {
+  return task.params.services?.includes(CLUSTER_DAEMON) === true;
+}
+
+/** Whether the task takes its server (or, for cluster.shutdown, every server) out of the cluster for a while. */
+export function takesServerOut(task: NodeTask): boolean {
+  return TAKES_SERVER_OUT.has(task.kind);
+}
+
+/** After the task, does the server's cluster daemon start at boot: false after a disable, true after an enable, undefined when the task does not say. */
+export function startsAtBootAfter(task: NodeTask): boolean | undefined {
+  if (!touchesDaemon(task)) return undefined;
+  return task.kind === 'service.enable' ? true : task.kind === 'service.disable' ? false : undefined;
+}
+
+/** The worst moment of the stage: every server it takes out is out at once. */
+function checkStage(stage: TasksStage, walk: ClusterWalk, proof: AvailabilityProof): ReadonlySet<string> {
+  const located = tasksOf(stage);
+  const leaving = new Map<string, Located>();
+  for (const entry of located) for (const server of leavers(walk, entry)) if (!leaving.has(server)) leaving.set(server, entry);
+  const staying = new Set([...walk.up].filter((server) => !leaving.has(server)));
+  const suspends = located.find(({ task }) => task.kind === 'cluster.suspend');
+  const leavingNames = [...leaving.keys()];
+  const out = (servers: string[]): string => `${servers.join(', ')} ${servers.length === 1 ? 'leaves' : 'leave'} the cluster in this stage (step ${[...new Set(servers.map((server) => leaving.get(server)?.task.stepId))].join(', ')})`;
+  const report = (subject: string, why: string, causes: Located[]): void => {
+    if (walk.open.has(subject)) return;
+    const planned = causes.length > 0 && causes.every(({ task }) => task.params.plannedDowntime === true);
+    const fromStep = causes[0]?.task.stepId ?? stage.id;
+    // Lanes run in parallel: the outage lasts at least until every task of the stage has run.
+    walk.open.set(subject, { subject, fromStep, planned, pending: new Set(located.map(({ task }) => task)) });
+    if (!planned) proof.refusals.push(`stage ${stage.id}: ${subject} ${why}`);
+  };
+  for (const [group, where] of walk.placement) {
+    if (where.size === 0) continue;
+    const stop = located.find(({ task }) => task.kind === 'group.stop' && task.params.group === group);
+    if (stop !== undefined) {
+      report(`group ${group}`, `is stopped (step ${stop.task.stepId} on ${stop.node}) and would run on no server`, [stop]);
+      continue;
+    }
+    // A move in this stage may run before or after a server leaves: its target counts too.
+    const moved = located.filter(({ task }) => task.kind === 'group.move' && task.params.group === group).map(({ task }) => task.params.to);
+    const hit = [...new Set([...where, ...moved])].filter((server): server is string => server !== undefined && leaving.has(server));
+    if (hit.length === 0) continue;
+    const causes = hit.map((server) => leaving.get(server) as Located);
+    if (walk.suspended || suspends !== undefined) {
+      report(`group ${group}`, `(on ${[...where].join(' or ')}) would run on no server: ${out(hit)} while the cluster is suspended, and a suspended cluster fails nothing over (3.1.4)`, [...causes, ...(suspends ? [suspends] : [])]);
+    } else if (walk.hosts(group, staying).length === 0) {
+      report(`group ${group}`, `(on ${[...where].join(' or ')}) would have no server to run on: ${out(leavingNames)}; ${describeStaying(walk, group, staying)}`, causes);
+    }
+  }
+  for (const [mirror, copies] of walk.fresh) {
+    const online = [...copies].filter((server) => walk.up.has(server));
+    if (online.length === 0 || online.some((server) => staying.has(server))) continue;
+    report(`mirror ${mirror}`, `would have no up-to-date copy online: GREEN only on ${online.join(', ')}; ${out(online)}`, online.map((server) => leaving.get(server) as Located));
+  }
+  return new Set(leaving.keys());
+}
+
+function describeStaying(walk: ClusterWalk, group: string, staying: ReadonlySet<string>): string {
+  if (staying.size === 0) return 'no server of the cluster stays in it';
+  const mirrors = walk.groupMirrors.get(group) ?? [];
+  const why = mirrors.map((mirror) => `${mirror} up to date only on ${[...(walk.fresh.get(mirror) ?? [])].join(', ') || 'no server'}`);
+  const left = [...(walk.failingOver.get(group) ?? [])].filter((server) => staying.has(server));
+  if (left.length > 0) why.push(`it may still be failing over from ${left.join(', ')} and cannot go back there: wait with cluster.wait-healthy first`);
+  return `staying: ${[...staying].join(', ')}${why.length > 0 ? ` (${why.join('; ')})` : ''}`;
+}
+
+/** The stage's effects, lane after lane, each lane in order; an outage closes at the step that ends it. */
+function applyStage(stage: TasksStage, walk: ClusterWalk, proof: AvailabilityProof, leaving: ReadonlySet<string>): void {
+  const before = new Map([...walk.placement].map(([group, where]) => [group, new Set(where)]));
+  const located = tasksOf(stage);
+  for (const entry of located) {
+    applyTask(walk, entry);
+    for (const outage of walk.open.values()) outage.pending.delete(entry.task);
+    closeRestored(walk, proof, entry.task.stepId);
+  }
+  widenPlacement(walk, before, located, leaving);
+}
+
+/**
+ * The lanes ran in one order above; they may run in any. Where a group may be after the stage
+ * is widened to every order's answer: the targets of its moves and where it was, when servers
+ * left meanwhile or it was moved twice, and anywhere it can fail over to when a server it may
+ * have been on left.
+ */
+function widenPlacement(walk: ClusterWalk, before: ReadonlyMap<string, ReadonlySet<string>>, located: readonly Located[], leaving: ReadonlySet<string>): void {
+  for (const [group, where] of walk.placement) {
+    const moves = located.filter(({ task }) => task.kind === 'group.move' && task.params.group === group);
+    const targets = moves.map(({ task }) => task.params.to).filter((to): to is string => to !== undefined);
+    const unordered = moves.length > 1 || (moves.length > 0 && leaving.size > 0);
+    const possible = new Set([...where, ...(unordered ? [...(before.get(group) ?? []), ...targets] : [])]);
+    if (!walk.suspended && [...possible].some((server) => leaving.has(server))) for (const server of walk.mayRun(group)) possible.add(server);
+    const up = [...possible].filter((server) => walk.up.has(server));
+    if (up.length > 0) walk.placement.set(group, new Set(up));
+  }
+}
+
+function applyTask(walk: ClusterWalk, entry: Located): void {
+  const { node, task } = entry;
+  const group = task.params.group ?? '';
+  switch (task.kind) {
+    case 'service.disable':
+    case 'service.enable':
+      if (startsAtBootAfter(task) === false) walk.noAutoStart.add(node);
+      if (startsAtBootAfter(task) === true) walk.noAutoStart.delete(node);
+      return;
+    case 'service.stop':
+      leave(walk, leavers(walk, entry));
+      return;
+    case 'service.start':
+      if (touchesDaemon(task) && walk.servers.includes(node)) join(walk, [node]);
+      return;
+    case 'cluster.suspend':
+    case 'cluster.resume':
+      walk.suspended = task.kind === 'cluster.suspend';
+      return;
+    case 'group.stop':
+      walk.placement.set(group, new Set());
+      walk.stopped.add(group);
+      return;
+    case 'group.start':
+      if (walk.hosts(group, walk.up).includes(node)) walk.placement.set(group, new Set([node]));
+      walk.stopped.delete(group);
+      return;
+    case 'group.move': {
+      const targets = task.params.to !== undefined ? [task.params.to] : [...walk.up].filter((server) => !walk.placement.get(group)?.has(server));
+      const hosts = walk.hosts(group, walk.up).filter((server) => targets.includes(server));
+      if (hosts.length > 0) walk.placement.set(group, new Set(hosts));
+      return;
+    }
+    case 'cluster.wait-healthy':
+      // Every group online again: the failovers are over.
+      walk.failingOver.clear();
+      return;
+    case 'mirror.wait-green':
+      // Waits until every copy on a server in the cluster is GREEN (3.1.3.2): possible only from an up-to-date one.
+      for (const copies of walk.fresh.values()) if ([...copies].some((server) => walk.up.has(server))) for (const server of walk.up) copies.add(server);
+      return;
+    default:
+      if (TAKES_SERVER_OUT.has(task.kind)) {
+        // Back from the boot — also a server that was out — in the cluster only if its daemon starts at boot.
+        leave(walk, leavers(walk, entry));
+        const booted = task.kind === 'cluster.shutdown' ? walk.servers : walk.servers.filter((server) => server === node);
+        join(walk, booted.filter((server) => !walk.noAutoStart.has(server) && !walk.up.has(server)));
+      }
+  }
+}
+
+/**
+ * The servers leave: copies left behind by an up-to-date one that stays fall behind; their
+ * groups fail over, or stop in a suspended cluster.
+ */
+function leave(walk: ClusterWalk, leaving: readonly string[]): void {
+  if (leaving.length === 0) return;
+  for (const server of leaving) walk.up.delete(server);
+  for (const copies of walk.fresh.values()) {
+    if ([...copies].some((server) => walk.up.has(server))) for (const server of leaving) copies.delete(server);
+  }
+  for (const [group, where] of walk.placement) {
+    const left = [...where].filter((server) => leaving.includes(server));
+    if (left.length === 0) continue;
+    if (!walk.suspended) walk.failingOver.set(group, new Set([...(walk.failingOver.get(group) ?? []), ...left]));
+    walk.placement.set(group, walk.suspended ? new Set() : walk.mayRun(group));
+    // Nowhere to go: the failover ends with the group offline, to be started anywhere later.
+    if (walk.placement.get(group)?.size === 0) walk.failingOver.delete(group);
+  }
+}
+
+/** The servers join: groups that run nowhere start again (not in a suspended cluster). */
+function join(walk: ClusterWalk, back: readonly string[]): void {
+  for (const server of back) walk.up.add(server);
+  if (back.length === 0 || walk.suspended) return;
+  for (const [group, where] of walk.placement) {
+    if (where.size === 0 && !walk.stopped.has(group)) walk.placement.set(group, walk.mayRun(group));
+  }
+}
+
+function closeRestored(walk: ClusterWalk, proof: AvailabilityProof, stepId: string): void {
+  for (const [subject, outage] of walk.open) {
+    if (outage.pending.size > 0) continue;
+    const [kind, name] = subject.split(' ') as [string, string];
+    const restored = kind === 'group' ? (walk.placement.get(name)?.size ?? 0) > 0 : [...(walk.fresh.get(name) ?? [])].some((server) => walk.up.has(server));
+    if (!restored) continue;
+    walk.open.delete(subject);
+    closeOutage(proof, outage, `step ${stepId}`);
+  }
+}
+
+function closeOutage(proof: AvailabilityProof, outage: Outage, until: string): void {
+  const what = outage.subject.startsWith('group') ? 'runs on no server' : 'has no up-to-date copy online';
+  if (outage.planned) proof.downtime.push(`planned downtime: ${outage.subject} ${what} from step ${outage.fromStep} to ${until}`);
+}
+
+/**
+ * The plan, with its planned downtime added to the warnings `lockstep plan` prints; refused
+ * (LOCKSTEP_E_AVAILABILITY_PROOF, nothing created) when a stage breaks availability unplanned.
+ * Without the cluster's state (a custom runbook on servers that are not clustered) there is
+ * nothing to prove.
+ */
+export function withAvailabilityProof(plan: Plan, facts: ClusterFacts): Plan {
+  if (facts.cluster === undefined) return plan;
+  const proof = proveAvailability(plan.stages, { cluster: facts.cluster, mirrors: facts.mirrors });
+  if (proof.refusals.length > 0) {
+    const lines = proof.refusals.map((refusal) => `  - ${refusal}`).join('\n');
+    throw new LockstepError(
+      'LOCKSTEP_E_AVAILABILITY_PROOF',
+      `${plan.procedure}: the plan can leave the cluster without a service (nothing was started):\n${lines}\nChange the plan (smaller batches, move the group first, wait for the groups with cluster.wait-healthy and for the mirrors with mirror.wait-green), or, if the outage is intended, declare it: "downtime: planned" (custom runbooks)`,
+    );
+  }
+  return proof.downtime.length === 0 ? plan : { ...plan, warnings: [...plan.warnings, ...proof.downtime] };
+}
