@@ -160,6 +160,9 @@ describe('solaris-cluster/rt-upgrade: what plan wraps or refuses', () => {
       expect(plan.stdout).toContain(`${resource} (Type_version 1.0): WHEN_DISABLED, because /opt/LABapp/etc/LAB.app line 13: #$upgrade_from "1.0" WHEN_DISABLED is stricter than the row's ANYTIME`);
     }
     expect(plan.stdout).toMatch(/planned unavailability: resources app-rs2, app-rs1 stop serving from "disable"/);
+    // The package step in the SVR4 words a Solaris node runs.
+    expect(plan.stdout).toMatch(/package\.install +pkgadd \S+\/packages\/LABapp — 表 3-1/);
+    expect(plan.stdout).not.toMatch(/\brpm\b/);
 
     const applied = await applyLabRunbook(each);
     expect(applied.code, applied.stdout + applied.stderr).toBe(0);

@@ -221,7 +221,14 @@ function emit(step: RtStep, scope: Scope, output: StageBuilder, seed: string): v
 
 function task(stepId: string, kind: NodeStepKind, params: Omit<StepParams, 'timeoutMs'>, seed: string): NodeTask {
   const full: StepParams = { ...params, timeoutMs: DEFAULT_STEP_TIMEOUT_MS };
-  return { stepId, kind, params: full, description: `${describeTask(kind, full)} — 表 3-1: ${seed}` };
+  return { stepId, kind, params: full, description: `${svr4Description(kind, full) ?? describeTask(kind, full)} — 表 3-1: ${seed}` };
+}
+
+/** A Solaris node's package steps are SVR4 (the Svr4Driver's pkgadd/pkgrm), not the rpm words describeTask uses. */
+function svr4Description(kind: NodeStepKind, params: StepParams): string | undefined {
+  if (kind === 'package.install') return `pkgadd ${params.package ?? ''}`;
+  if (kind === 'package.remove') return `pkgrm ${params.name ?? ''}`;
+  return undefined;
 }
 
 /** Every node must hold the same RTR: a type registered from one node's file must match what every node runs. */
