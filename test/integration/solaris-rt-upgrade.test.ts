@@ -5,7 +5,9 @@
 // what the simulated cluster recorded: cluster.json (every resource migrated, enabled,
 // monitored, its group online; no violation of the cluster's rules) and history.jsonl (one
 // pkgadd per node, and the changing commands in the order of the seed's row, taken from
-// coordinator/procedures/solaris/rt-change-rows.ts). Then what `plan` must refuse or wrap:
+// coordinator/procedures/solaris/rt-change-rows.ts), and on cluster.json sampled as the run
+// goes (one node out of the cluster at a time; both groups always served, except where the
+// row itself takes the resources down). Then what `plan` must refuse or wrap:
 // a stricter RTR Tunable, AT_CREATION, a malformed RTR directive, and a runbook naming a row
 // whose procedure the simulated cluster would reject.
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -112,6 +114,45 @@ function observedSteps(history: HistoryEntry[], rolling: boolean): string[] {
 
 const changes = (history: HistoryEntry[], program: string): string[] => history.filter((entry) => entry.argv[0] === program).map((entry) => `${entry.node} exit ${entry.exit}`);
 
+interface ScSample {
+  t: number;
+  /** Servers not in the cluster (noncluster or down). */
+  out: string[];
+  /** Groups as "NAME STATE on NODE (NODE's server state)". */
+  groups: string[];
+  /** Groups online on a node that is in the cluster. */
+  serving: number;
+}
+
+/** Samples cluster.json every 50 ms while a run goes on (it is replaced atomically: a read never sees half a file). */
+function sampleScCluster(labDir: string): { stop(): ScSample[] } {
+  const samples: ScSample[] = [];
+  const take = (): void => {
+    try {
+      const cluster = readClusterState(labDir);
+      const groups = cluster.resourceGroups ?? [];
+      const serverState = (node: string | null | undefined): string => (node ? (cluster.servers[node]?.state ?? 'unknown') : 'none');
+      samples.push({
+        t: Date.now(),
+        out: Object.entries(cluster.servers).filter(([, server]) => server.state !== 'online').map(([name]) => name),
+        groups: groups.map((group) => `${group.name} ${group.state} on ${group.node ?? '-'} (${serverState(group.node)})`),
+        serving: groups.filter((group) => group.state === 'online' && serverState(group.node) === 'online').length,
+      });
+    } catch {
+      // The lab is gone: the samples end.
+    }
+  };
+  take();
+  const timer = setInterval(take, 50);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      take();
+      return samples;
+    },
+  };
+}
+
 /** Applies LAB/runbook.yaml (--wait --yes); the result with its run id. */
 async function applyLabRunbook(each: SolarisLab, runbook = each.lab.runbook): Promise<CliResult & { runId: string }> {
   const applied = await each.cli('apply', runbook, '--wait', '--yes');
@@ -124,7 +165,9 @@ describe('solaris-cluster/rt-upgrade: every row of table 3-1 on a 3-node simulat
     const row = RT_CHANGE_ROWS[change];
     it(`${change} (${row.tunable ?? 'nothing migrated'}): ${row.steps.map((step) => step.step).join(', ')}`, async () => {
       const each = await solarisLab(change);
+      const sampler = sampleScCluster(each.lab.dir);
       const applied = await applyLabRunbook(each);
+      const samples = sampler.stop();
       const run = await each.coordinator.client.getRun(applied.runId);
       expect([applied.code, run.state], `${applied.stdout}${applied.stderr}${run.blocker?.message ?? ''}`).toEqual([0, 'succeeded']);
 
@@ -147,6 +190,17 @@ describe('solaris-cluster/rt-upgrade: every row of table 3-1 on a 3-node simulat
       expect(changes(history, 'pkgrm').sort()).toEqual(row.steps.some((step) => step.step === 'rolling-pkgrm-pkgadd') ? NODES.map((node) => `${node} exit 0`) : []);
       const rolling = row.steps.some((step) => step.step.startsWith('rolling-'));
       expect(observedSteps(history, rolling)).toEqual(expectedSteps(row.steps.map((step) => step.step)));
+
+      // Availability as it ran: one node out of the cluster at a time (the rolling rows take
+      // each out in turn), and unless the row itself takes the resources down (offline,
+      // disable, unmanage: plan's planned unavailability) both groups always online on a node
+      // in the cluster.
+      expect(samples.length).toBeGreaterThan(1);
+      expect(samples.filter((sample) => sample.out.length > 1)).toEqual([]);
+      expect(new Set(samples.flatMap((sample) => sample.out))).toEqual(new Set(rolling ? NODES : []));
+      const plannedDown = row.steps.some((step) => ['offline', 'disable', 'unmanage'].includes(step.step));
+      if (!plannedDown) expect(samples.filter((sample) => sample.serving !== 2)).toEqual([]);
+      expect(samples.at(-1)?.serving).toBe(2);
     }, 120_000);
   }
 });
