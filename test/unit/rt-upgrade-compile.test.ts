@@ -84,6 +84,15 @@ describe('each row of table 3-1, with an RTR that asks for nothing stricter', ()
     expect(removal?.description).toMatch(/^pkgrm LABapp — /);
   });
 
+  it('describes the package steps as the SVR4 commands a Solaris node runs, not rpm', () => {
+    const plan = compileRtUpgrade(runbook('new-property-needed'), facts(rtr('#$upgrade_from "1.0" WHEN_DISABLED')));
+    const tasks = plan.stages.flatMap((stage) => (stage.type === 'tasks' ? Object.values(stage.lanes).flat() : []));
+    const described = (kind: string): string[] => [...new Set(tasks.filter((task) => task.kind === kind).map((task) => task.description.split(' — ')[0] as string))];
+    expect(described('package.remove')).toEqual(['pkgrm LABapp']);
+    expect(described('package.install')).toEqual(['pkgadd -d /srv/updates LABapp']);
+    expect(tasks.filter((task) => task.description.includes('rpm'))).toEqual([]);
+  });
+
   it('disables dependents first and enables them last', () => {
     const lines = outline(compileRtUpgrade(runbook('new-property-needed'), facts(rtr('#$upgrade_from "1.0" WHEN_DISABLED'))));
     expect(lines.filter((line) => line.includes('resource.disable'))).toEqual(['phys-schost-1 resource.disable app-rs2', 'phys-schost-1 resource.disable app-rs1']);
