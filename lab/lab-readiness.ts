@@ -18,6 +18,12 @@ export interface ReadinessOptions {
   timeoutMs: number;
   /** Says why waiting is pointless (the supervisor died), or undefined to go on. */
   givenUp?: () => string | undefined;
+  /**
+   * Also wait for every server online and every mirror GREEN (default). False: the agents
+   * answering is enough — a node booted mid-run may rightly stay out of the cluster (the run
+   * disabled its cluster service before it lost power).
+   */
+  settle?: boolean;
 }
 
 interface Probe {
@@ -44,6 +50,7 @@ export async function waitUntilLabReady(options: ReadinessOptions): Promise<void
     if (reason !== undefined) throw notReady(`${reason}; see ${join(options.root, 'supervisor.log')}`);
     waiting = await stillWaiting(waiting);
     if (waiting.length === 0) {
+      if (options.settle === false) return;
       unsettled = unsettledCluster(readClusterState(options.root));
       if (unsettled === undefined) return;
     }

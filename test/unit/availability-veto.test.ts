@@ -82,6 +82,24 @@ describe('the agent refuses what would leave a group or a mirror without a serve
   });
 });
 
+describe('a group still failing over (Online Pending)', () => {
+  function pending(current: string | null): ClusterView {
+    const base = view('online');
+    return { ...base, status: { ...base.status, groups: [{ name: 'failover1', state: 'online-pending', stateText: 'Online Pending', currentServer: current, resources: ['md1'] }] } };
+  }
+
+  it('refuses taking any server out until the group has landed, whether it is heading here, elsewhere or nowhere yet', () => {
+    for (const current of ['server1', 'server2', null]) {
+      expect(availabilityBreaches(clpdown!, pending(current))).toEqual([expect.stringMatching(/^group failover1 is failing over \(Online Pending, .*\); wait until it is online before taking server1 out$/)]);
+    }
+    expect(availabilityBreaches(reboot!, pending(null))[0]).toMatch(/with no server to start on yet/);
+  });
+
+  it('says nothing about it once it is online', () => {
+    expect(availabilityBreaches(clpdown!, view('online'))).toEqual([]);
+  });
+});
+
 describe('a suspended cluster (clpcl --suspend, 3.1.4)', () => {
   it('refuses taking out a server that runs a group: nothing would fail over, even with the other server up', () => {
     const suspended = view('suspended');
