@@ -215,7 +215,9 @@ describe('solaris-cluster/rt-upgrade: what plan wraps or refuses', () => {
     }
     expect(plan.stdout).toMatch(/planned unavailability: resources app-rs2, app-rs1 stop serving from "disable"/);
     // The package step in the SVR4 words a Solaris node runs.
-    expect(plan.stdout).toMatch(/package\.install +pkgadd \S+\/packages\/LABapp — 表 3-1/);
+    expect(plan.stdout).toMatch(/package\.install +pkgadd -d \S+\/packages LABapp — 表 3-1/);
+    // Steps the stricter Tunable adds are not cited as the table's.
+    expect(plan.stdout).toMatch(/disable resource app-rs2 — added for WHEN_DISABLED, stricter than table 3-1's example for this row/);
     expect(plan.stdout).not.toMatch(/\brpm\b/);
 
     const applied = await applyLabRunbook(each);

@@ -156,8 +156,21 @@ export function withTunable(steps: RtStep[], tunable: Tunable | null): RtStep[] 
   return [...steps.slice(0, migrate), ...wrap.down, 'migrate', ...wrap.up, ...steps.slice(migrate + 1)];
 }
 
+/** A step the stricter Tunable adds: not the table's, so not cited as the table's. */
+const ADDED = 'added for';
+const ADDED_FOR: Partial<Record<RtStep, Tunable>> = {
+  unmonitor: 'WHEN_UNMONITORED',
+  monitor: 'WHEN_UNMONITORED',
+  offline: 'WHEN_OFFLINE',
+  online: 'WHEN_OFFLINE',
+  disable: 'WHEN_DISABLED',
+  enable: 'WHEN_DISABLED',
+  unmanage: 'WHEN_UNMANAGED',
+  manage: 'WHEN_UNMANAGED',
+};
+
 function seedFor(change: RtChange, step: RtStep): string {
-  return RT_CHANGE_ROWS[change].steps.find((entry) => entry.step === step)?.seed ?? `the stricter Tunable's ${step} (not in table 3-1's example for this row)`;
+  return RT_CHANGE_ROWS[change].steps.find((entry) => entry.step === step)?.seed ?? `${ADDED} ${ADDED_FOR[step] ?? step}, stricter than table 3-1's example for this row`;
 }
 
 function emit(step: RtStep, scope: Scope, output: StageBuilder, seed: string): void {
@@ -221,7 +234,8 @@ function emit(step: RtStep, scope: Scope, output: StageBuilder, seed: string): v
 
 function task(stepId: string, kind: NodeStepKind, params: Omit<StepParams, 'timeoutMs'>, seed: string): NodeTask {
   const full: StepParams = { ...params, timeoutMs: DEFAULT_STEP_TIMEOUT_MS };
-  return { stepId, kind, params: full, description: `${svr4Words(kind, full) ?? describeTask(kind, full)} — 表 3-1: ${seed}` };
+  const cited = seed.startsWith(ADDED) ? seed : `表 3-1: ${seed}`;
+  return { stepId, kind, params: full, description: `${svr4Words(kind, full) ?? describeTask(kind, full)} — ${cited}` };
 }
 
 /** The package steps in the words of the SVR4 tools the Solaris agent runs (describeTask speaks rpm). */
