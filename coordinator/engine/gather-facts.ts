@@ -16,18 +16,23 @@ export async function gatherFacts(pool: RunAgents, nodes: readonly PlanNode[], r
   const first = facts.find((node) => node.reachable);
   if (!request.cluster || first === undefined) return { nodes: facts, mirrors: [] };
   const agent = pool.client(first.name);
-  let read: Pick<ClusterFacts, 'cluster' | 'mirrors'>;
-  try {
-    const [cluster, mirrors] = await Promise.all([agent.clusterStatus(), agent.mirrorStatus('')]);
-    read = { cluster, mirrors };
-  } catch (error) {
-    // Servers with no cluster software: a custom runbook's availability proof has nothing to walk.
-    if (request.cluster === 'if-clustered' && !isLockstepError(error, 'LOCKSTEP_E_UNAVAILABLE')) return { nodes: facts, mirrors: [] };
-    throw error;
-  }
+  const read = await readCluster(agent, request.cluster === 'if-clustered');
+  if (read === undefined) return { nodes: facts, mirrors: [] };
   const { cluster, mirrors } = read;
   if (request.solaris === undefined) return { nodes: facts, cluster, mirrors };
   return { nodes: facts, cluster, mirrors, solaris: await readSolaris(pool, facts, first.name, request.solaris) };
+}
+
+/** clpstat and clpmdstat from one node; undefined when `optional` and the node has no cluster software. */
+async function readCluster(agent: RunAgent, optional: boolean): Promise<Required<Pick<ClusterFacts, 'cluster' | 'mirrors'>> | undefined> {
+  try {
+    const [cluster, mirrors] = await Promise.all([agent.clusterStatus(), agent.mirrorStatus('')]);
+    return { cluster, mirrors };
+  } catch (error) {
+    // Servers with no cluster software: a custom runbook's availability proof has nothing to walk.
+    if (optional && !isLockstepError(error, 'LOCKSTEP_E_UNAVAILABLE')) return undefined;
+    throw error;
+  }
 }
 
 /** The resources of the type from one node; the RTR from every reachable node's package (each must hold the same file). */
