@@ -10,9 +10,9 @@ import type { Command } from 'commander';
 import { exitCodeFor } from '../shared/cli-exit.js';
 import { describeError } from '../shared/errors.js';
 import { terminalText } from '../shared/terminal-text.js';
-import { TUNABLES } from '../shared/domain/solaris.js';
+import { RT_CHANGES, TUNABLES } from '../shared/domain/solaris.js';
 import { LAB_PLATFORMS } from './clusterpro/lab-platforms.js';
-import { LAB_PRODUCT_NAMES, LAB_RT_CHANGE_NAMES } from './lab-choices.js';
+import { LAB_PRODUCT_NAMES } from './lab-choices.js';
 import type { ReadLiveFacts, UpFlags } from './lab-lifecycle.js';
 
 export type { ReadLiveFacts } from './lab-lifecycle.js';
@@ -34,7 +34,7 @@ export function registerLabCommand(program: Command, readLiveFacts?: ReadLiveFac
     .option('--mirror-size-mb <mb>', 'each mirror disk\'s size: a resync copies it whole (default 150)')
     .option('--resync-mb-per-sec <rate>', 'the mirror resync rate (default 100)')
     .option('--product <product>', `${LAB_PRODUCT_NAMES.join(' or ')} (default clusterpro)`)
-    .option('--rt-change <change>', `solaris-cluster: the row of table 3-1 to rehearse: ${LAB_RT_CHANGE_NAMES.join(', ')}`)
+    .option('--rt-change <change>', `solaris-cluster: the row of table 3-1 to rehearse: ${RT_CHANGES.join(', ')}`)
     .option('--rtr-tunable <tunable>', `solaris-cluster: the Tunable of the new RTR's #$upgrade_from "1.0" line (default: the row's): ${TUNABLES.join(', ')}`)
     .option('--detach', 'return once every agent answers; stop the lab with "lockstep lab down"')
     .action((flags: UpFlags, command: Command) => reportFailure('lab up', async () => (await import('./lab-lifecycle.js')).runUp(flags, command, readLiveFacts)));

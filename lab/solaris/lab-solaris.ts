@@ -8,7 +8,7 @@
 // carries `#$upgrade_from "1.0" TUNABLE` — the row's Tunable unless --rtr-tunable says
 // otherwise; LAB/runbook.yaml runs solaris-cluster/rt-upgrade with that change.
 import { Document } from 'yaml';
-import { isTunable, TUNABLES, type Tunable } from '../../shared/domain/solaris.js';
+import { isTunable, TUNABLES, type RtChange, type Tunable } from '../../shared/domain/solaris.js';
 import type { ClusterState, NodeState } from '../state/lab-state.js';
 import type { MethodReplacement, ScPackage, ScResourceState, ScGroupState } from './sc-model.js';
 import { writePackageDir, type PackageObject } from './svr4-package-dir.js';
@@ -28,7 +28,7 @@ export const SOLARIS_RT_CHANGES = {
   'new-property-not-needed': { tunable: 'ANYTIME', replaces: 'methods-in-place' },
   'fini-incompatible': { tunable: 'WHEN_UNMANAGED', replaces: 'new-path' },
   'rtr-unchanged': { tunable: null, replaces: 'methods-in-place' },
-} as const satisfies Record<string, { tunable: Tunable | null; replaces: MethodReplacement }>;
+} as const satisfies Record<RtChange, { tunable: Tunable | null; replaces: MethodReplacement }>;
 
 export type SolarisRtChange = keyof typeof SOLARIS_RT_CHANGES;
 export const SOLARIS_RT_CHANGE_NAMES = Object.keys(SOLARIS_RT_CHANGES) as SolarisRtChange[];

@@ -17,6 +17,22 @@ export function stricterTunable(a: Tunable, b: Tunable): Tunable {
   return TUNABLES.indexOf(a) >= TUNABLES.indexOf(b) ? a : b;
 }
 
+/**
+ * The eight kinds of change of table 3-1 (seed 004), as runbooks and `lab up --rt-change` name
+ * them. Here, not in the procedure, so the lab's flags and the procedure's params share them.
+ */
+export const RT_CHANGES = [
+  'rtr-only',
+  'methods-new-path',
+  'new-monitor',
+  'update-stop-incompatible',
+  'new-property-needed',
+  'new-property-not-needed',
+  'fini-incompatible',
+  'rtr-unchanged',
+] as const;
+export type RtChange = (typeof RT_CHANGES)[number];
+
 /** A node as `clnode status` prints it. */
 export interface ScNodeStatus {
   name: string;

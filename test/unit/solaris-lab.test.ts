@@ -351,10 +351,10 @@ describe('a whole row by hand: update-stop-incompatible, in the seed’s order',
   });
 });
 
-describe('the words lab up offers in --help (lab/lab-choices.ts)', () => {
+describe('the rows lab up offers in --help (shared/domain/solaris.ts RT_CHANGES)', () => {
   it('are the rows the Solaris lab builds', async () => {
-    const { LAB_RT_CHANGE_NAMES } = await import('../../lab/lab-choices.js');
+    const { RT_CHANGES } = await import('../../shared/domain/solaris.js');
     const { SOLARIS_RT_CHANGE_NAMES } = await import('../../lab/solaris/lab-solaris.js');
-    expect([...LAB_RT_CHANGE_NAMES]).toEqual(SOLARIS_RT_CHANGE_NAMES);
+    expect([...RT_CHANGES]).toEqual(SOLARIS_RT_CHANGE_NAMES);
   });
 });

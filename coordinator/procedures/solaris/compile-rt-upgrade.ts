@@ -6,7 +6,7 @@
 // and every step cites the seed's words.
 import { basename, dirname, isAbsolute, normalize } from 'node:path';
 import { z } from 'zod';
-import type { Tunable } from '../../../shared/domain/solaris.js';
+import { stricterTunable, type Tunable } from '../../../shared/domain/solaris.js';
 import { LockstepError } from '../../../shared/errors.js';
 import { DEFAULT_STEP_TIMEOUT_MS, type NodeTask, type Plan } from '../../plan/plan.js';
 import { StageBuilder } from '../../plan/stage-builder.js';
@@ -127,7 +127,7 @@ export function compileRtUpgrade(runbook: Runbook, facts: RtUpgradeFacts): Plan 
     for (const resource of resources) {
       const chosen = chooseTunable(row.tunable, rtrTunableFor(rtr, resource.typeVersion), resource.name);
       warnings.push(`${resource.name} (Type_version ${resource.typeVersion}): ${chosen.tunable}, because ${chosen.why}`);
-      tunable = tunable === null ? chosen.tunable : stricter(tunable, chosen.tunable);
+      tunable = tunable === null ? chosen.tunable : stricterTunable(tunable, chosen.tunable);
     }
   }
   const steps = withTunable(row.steps.map((entry) => entry.step), tunable);
@@ -139,11 +139,6 @@ export function compileRtUpgrade(runbook: Runbook, facts: RtUpgradeFacts): Plan 
     warnings.push(`planned unavailability: resources ${resources.map((resource) => resource.name).join(', ')} stop serving from "${unavailable[0]}" until the matching step after the migration (table 3-1, ${row.change})`);
   }
   return { cluster: runbook.cluster, procedure: RT_UPGRADE, nodes: runbook.nodes.map(({ name: node, address }) => ({ name: node, address })), lead: scope.lead, stages: output.stages, warnings };
-}
-
-function stricter(a: Tunable, b: Tunable): Tunable {
-  const order: Tunable[] = ['ANYTIME', 'WHEN_UNMONITORED', 'WHEN_OFFLINE', 'WHEN_DISABLED', 'WHEN_UNMANAGED', 'AT_CREATION'];
-  return order.indexOf(a) >= order.indexOf(b) ? a : b;
 }
 
 /** The row's steps, with the migration wrapped in what a stricter Tunable needs when the row's own steps do not already satisfy it. */

@@ -2,19 +2,9 @@
 // ../shared/seeds/004_c8bab94b54dce080.txt): the eight kinds of change to a resource type,
 // the Tunable each example uses, how the package is handled and the procedure's steps, with
 // the seed's own wording for each, as the CLUSTERPRO procedures cite CPRO-XL050-06.
-import type { Tunable } from '../../../shared/domain/solaris.js';
+import type { RtChange, Tunable } from '../../../shared/domain/solaris.js';
 
-export const RT_CHANGES = [
-  'rtr-only',
-  'methods-new-path',
-  'new-monitor',
-  'update-stop-incompatible',
-  'new-property-needed',
-  'new-property-not-needed',
-  'fini-incompatible',
-  'rtr-unchanged',
-] as const;
-export type RtChange = (typeof RT_CHANGES)[number];
+export { RT_CHANGES, type RtChange } from '../../../shared/domain/solaris.js';
 
 /** One step of a row's procedure, in the seed's order. */
 export type RtStep =
