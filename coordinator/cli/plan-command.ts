@@ -4,7 +4,6 @@ import { rename, rm, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { describeError, LockstepError } from '../../shared/errors.js';
-import { parseFactsFile } from '../../shared/facts-file.js';
 import { EXIT } from '../../shared/cli-exit.js';
 import { terminalLine } from '../../shared/terminal-text.js';
 import { invokingUser, withCoordinator } from './coordinator-connection.js';
@@ -39,6 +38,8 @@ export function registerPlanCommand(program: Command): void {
 /** Writes the coordinator's facts to `file` once they pass the schema `--from-facts` reads them with. */
 async function saveFacts(file: string, factsJson: string | undefined): Promise<string> {
   if (factsJson === undefined) throw new LockstepError('LOCKSTEP_E_INTERNAL', '--save-facts: the coordinator answered no facts (is it older than this lockstep?)');
+  // The schema (zod) loads only for --save-facts: `lockstep --help` does without it (issue 19).
+  const { parseFactsFile } = await import('../../shared/facts-file.js');
   const facts = parseFactsFile(factsJson, 'the coordinator\'s facts');
   const path = resolve(file);
   const temporary = `${path}.${process.pid}.tmp`;
