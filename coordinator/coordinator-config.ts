@@ -14,6 +14,8 @@ export const DEFAULT_ROLE_GROUPS: Readonly<Record<OperatorRole, string>> = { vie
 export const DEFAULT_CREDENTIALS_DIR = '/etc/lockstep/pki';
 export const DEFAULT_COORDINATOR_HTTP = '127.0.0.1:7452';
 export const DEFAULT_COORDINATOR_DB = '/var/lib/lockstep-coordinator/runs.sqlite';
+export const DEFAULT_ETCD_PREFIX = '/lockstep/';
+export const DEFAULT_ETCD_LEASE_TTL = '5s';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const hostPort = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'expected HOST:PORT, e.g. 127.0.0.1:7450');
@@ -54,6 +56,25 @@ export const COORDINATOR_SETTINGS = {
   'tls-crl': { schema: file, arg: '<file>', help: 'a CRL (PEM) from lockstep certs revoke: revoked operator and agent certificates are refused' },
   insecure: { schema: z.boolean(), help: 'serve --listen without TLS, every caller holding every role: loopback only (labs, tests)' },
   'log-level': { schema: z.enum(LOG_LEVELS), arg: '<level>', choices: LOG_LEVELS, help: 'log level (default info)' },
+  etcd: {
+    schema: z.string().min(1),
+    arg: '<urls>',
+    help: 'keep the journal in etcd and run highly available (docs/ha.md): comma-separated client URLs, e.g. http://h1:2379,http://h2:2379,http://h3:2379; --db is then unused',
+  },
+  'etcd-prefix': { schema: z.string().min(1), arg: '<prefix>', help: `the etcd key prefix of this coordinator group's journal (default ${DEFAULT_ETCD_PREFIX})` },
+  'etcd-tls-ca': { schema: file, arg: '<file>', help: "CA certificate that signed the etcd members' certificates (https:// endpoints)" },
+  'etcd-tls-cert': { schema: file, arg: '<file>', help: 'client certificate for etcd, when the members ask for one (with --etcd-tls-key)' },
+  'etcd-tls-key': { schema: file, arg: '<file>', help: "the etcd client certificate's private key" },
+  'etcd-lease-ttl': {
+    schema: duration,
+    arg: '<duration>',
+    help: `the leadership lease's TTL: a dead leader is replaced after about this long (default ${DEFAULT_ETCD_LEASE_TTL}; at least 2s, whole seconds)`,
+  },
+  advertise: {
+    schema: hostPort,
+    arg: '<host:port>',
+    help: "with --etcd: the API address followers name to clients as the leader's (default: --listen's address)",
+  },
   retain: {
     schema: duration,
     arg: '<duration>',
@@ -94,6 +115,17 @@ export interface CoordinatorConfig {
   logLevel: string;
   /** Finished runs unchanged for longer are deleted; undefined: kept for ever (tests, the demo). */
   retainMs?: number;
+  /** --etcd: the journal lives in etcd and coordinators elect a leader (docs/ha.md). */
+  etcd?: EtcdConfig;
+}
+
+export interface EtcdConfig {
+  endpoints: string[];
+  prefix: string;
+  tls?: { ca: string; cert?: string; key?: string };
+  leaseTtlSeconds: number;
+  /** The API address followers give clients when this coordinator leads. */
+  advertise: string;
 }
 
 /** Merges the file (if any) and the flags (which win) into a complete configuration. */
@@ -119,6 +151,43 @@ export function resolveCoordinatorConfig(file: string | undefined, flags: Coordi
     fourEyes: merged['four-eyes'] === true,
     logLevel: merged['log-level'] ?? 'info',
     retainMs: parseDuration(merged.retain ?? DEFAULT_RETAIN),
+    ...etcdConfig(merged, listen),
+  };
+}
+
+function etcdConfig(merged: CoordinatorConfigInput, listen: string | undefined): { etcd?: EtcdConfig } {
+  const { etcd, 'etcd-prefix': prefix, 'etcd-tls-ca': ca, 'etcd-tls-cert': cert, 'etcd-tls-key': key, 'etcd-lease-ttl': ttl, advertise } = merged;
+  if (etcd === undefined) {
+    const stray = (['etcd-prefix', 'etcd-tls-ca', 'etcd-tls-cert', 'etcd-tls-key', 'etcd-lease-ttl', 'advertise'] as const).find((flag) => merged[flag] !== undefined);
+    if (stray !== undefined) throw configError(`--${stray}`, 'applies with --etcd only');
+    return {};
+  }
+  const endpoints = etcd.split(',').map((entry) => entry.trim());
+  for (const endpoint of endpoints) {
+    if (!/^https?:\/\/(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}\/?$/.test(endpoint)) {
+      throw configError('--etcd', `"${endpoint}" is not an etcd client URL: expected http://HOST:PORT or https://HOST:PORT, comma-separated`);
+    }
+  }
+  const https = endpoints.filter((endpoint) => endpoint.startsWith('https://'));
+  if (https.length > 0 && https.length < endpoints.length) throw configError('--etcd', 'mixes http:// and https:// endpoints: the members of one cluster serve clients one way');
+  if (https.length > 0 && ca === undefined) throw configError('--etcd-tls-ca', 'the --etcd endpoints are https://: give the CA that signed their certificates');
+  if (https.length === 0 && (ca ?? cert ?? key) !== undefined) throw configError('--etcd-tls-ca', 'TLS files given but the --etcd endpoints are http://: use https:// endpoints, or drop the --etcd-tls-* flags');
+  if ((cert === undefined) !== (key === undefined)) throw configError('--etcd-tls-cert', 'give both --etcd-tls-cert and --etcd-tls-key, or neither');
+  const chosenPrefix = prefix ?? DEFAULT_ETCD_PREFIX;
+  if (!/^\/([A-Za-z0-9._-]+\/)*$/.test(chosenPrefix)) throw configError('--etcd-prefix', `"${chosenPrefix}" must start and end with "/" and hold only letters, digits, ".", "_", "-" and "/", e.g. /lockstep/site-a/`);
+  const ttlMs = parseDuration(ttl ?? DEFAULT_ETCD_LEASE_TTL) ?? 0;
+  if (ttlMs < 2000 || ttlMs % 1000 !== 0) throw configError('--etcd-lease-ttl', `"${ttl ?? ''}" must be whole seconds, at least 2s (etcd leases count in seconds)`);
+  const advertised = advertise ?? listen;
+  if (advertised === undefined) throw configError('--advertise', 'with --etcd, followers must name the leader to clients: give --listen (TCP API) or --advertise HOST:PORT');
+  if (/^(0\.0\.0\.0|\[::\]):/.test(advertised)) throw configError('--advertise', `${advertised} is a wildcard: give the address clients dial, e.g. --advertise coord1.example:7450`);
+  return {
+    etcd: {
+      endpoints,
+      prefix: chosenPrefix,
+      ...(ca !== undefined && { tls: { ca, ...(cert !== undefined && { cert }), ...(key !== undefined && { key }) } }),
+      leaseTtlSeconds: ttlMs / 1000,
+      advertise: advertised,
+    },
   };
 }
 

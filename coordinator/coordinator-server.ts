@@ -26,7 +26,11 @@ export const COORDINATOR_VERSION = LOCKSTEP_VERSION;
 /** How long a stop waits for open calls (watch streams never end by themselves) before cutting them. */
 const SHUTDOWN_GRACE_MS = 2_000;
 
-export type ClosableRunService = RunService & { close(): Promise<void> };
+export type ClosableRunService = RunService & {
+  close(): Promise<void>;
+  /** An HA coordinator's role and leader (docs/ha.md), for /healthz. */
+  roleNow?(): { role: 'leader' | 'follower'; leader: string };
+};
 
 export interface CoordinatorParts {
   /** The engine in production (coordinator/engine/engine.ts), a fake in tests. */
@@ -48,8 +52,8 @@ export async function startCoordinator(config: CoordinatorConfig, logger: Logger
   const tlsMaterial = config.tls === undefined ? undefined : await loadTlsMaterial(config.tls);
   const credentials = tlsMaterial === undefined ? grpc.ServerCredentials.createInsecure() : serverCredentials(tlsMaterial);
   if (config.tls !== undefined) warnIfKeyExposed(config.tls.key, logger);
-  // The journal decides what runs on every node: nobody but us may write its directory.
-  preparePrivateDir(dirname(config.dbFile), { field: '--db', followSymlink: true, repair: (message) => logger.warn(message) });
+  // The journal decides what runs on every node: nobody but us may write its directory (with --etcd it is in etcd).
+  if (config.etcd === undefined) preparePrivateDir(dirname(config.dbFile), { field: '--db', followSymlink: true, repair: (message) => logger.warn(message) });
   const metrics = createCoordinatorMetrics();
   const service = await parts.createRunService({
     observer: metrics,
@@ -92,6 +96,7 @@ export async function startCoordinator(config: CoordinatorConfig, logger: Logger
   }
   const http = await startHttpServer(config.http, logger, {
     routes: [metricsRoute(metrics.registry, logger), dashboardRoutes(service, logger)],
+    ...(service.roleNow !== undefined && { health: service.roleNow.bind(service) }),
     // coordinator-config.ts allows a non-loopback --http only with the API's TLS files.
     ...(tlsMaterial !== undefined && !isLoopbackAddress(config.http) && { tls: tlsMaterial }),
   }).catch(async (error: unknown) => {
@@ -102,7 +107,10 @@ export async function startCoordinator(config: CoordinatorConfig, logger: Logger
   if (tcpAddress !== undefined && config.tls === undefined) {
     logger.warn({ listen: tcpAddress }, 'INSECURE: the API on --listen has no TLS; anyone on this host can do everything through it, under any name (--insecure, for labs and tests only)');
   }
-  logger.info({ socket: socket?.path, listen: tcpAddress, http: http.address, tls: config.tls !== undefined, db: config.dbFile, credentialsDirs: config.credentialsDirs }, 'coordinator listening');
+  logger.info(
+    { socket: socket?.path, listen: tcpAddress, http: http.address, tls: config.tls !== undefined, ...(config.etcd ? { etcd: config.etcd.endpoints, prefix: config.etcd.prefix } : { db: config.dbFile }), credentialsDirs: config.credentialsDirs },
+    'coordinator listening',
+  );
 
   return {
     address: tcpAddress ?? `unix:${socket?.path ?? ''}`,

@@ -74,6 +74,10 @@ export const ERROR_CODES = {
     status: 'UNAVAILABLE',
     summary: 'A peer (agent or coordinator) could not be reached.',
   },
+  LOCKSTEP_E_NOT_LEADER: {
+    status: 'FAILED_PRECONDITION',
+    summary: 'This coordinator is a follower; mutating calls go to the leader it names.',
+  },
   LOCKSTEP_E_INTERNAL: {
     status: 'INTERNAL',
     summary: 'A bug: an invariant of lockstep itself did not hold.',
@@ -102,6 +106,18 @@ export class LockstepError extends Error {
 
   get status(): GrpcStatusName {
     return ERROR_CODES[this.code].status;
+  }
+}
+
+/** A follower of an HA coordinator refused a change: the leader it names takes it (docs/ha.md). */
+export class NotLeaderError extends LockstepError {
+  constructor(readonly leader: string | undefined) {
+    super(
+      'LOCKSTEP_E_NOT_LEADER',
+      leader === undefined
+        ? 'this coordinator is a follower and no leader is elected yet (etcd election in progress or etcd has no quorum)'
+        : `this coordinator is a follower; the leader is ${leader}`,
+    );
   }
 }
 

@@ -21,3 +21,16 @@ export function openDatabase(file: string, migrations: readonly string[]): Datab
   }
   return db;
 }
+
+/**
+ * An in-memory database with the schema migrated: the HA coordinator's copy of the journal held
+ * in etcd (docs/ha.md). Foreign keys are off: the copy takes rows in etcd's order, and a run's
+ * row arrives after its tasks.
+ */
+export function openMemoryDatabase(migrations: readonly string[]): Database.Database {
+  const db = new Database(':memory:');
+  db.pragma('foreign_keys = OFF');
+  for (const migration of migrations) db.exec(migration);
+  db.pragma(`user_version = ${migrations.length}`);
+  return db;
+}

@@ -46,9 +46,19 @@ export type EngineOptions = {
   retainMs?: number;
   /** Sees every event and every agent call, and reads runs and windows when asked (the coordinator's /metrics). */
   observer?: EngineObserver;
+  /**
+   * A follower of an HA coordinator (docs/ha.md): reads the store but resumes no run and
+   * deletes nothing until `takeOver()` is called, when it is elected.
+   */
+  standby?: boolean;
 } & ({ dbFile: string; store?: undefined } | { store: RunStore; dbFile?: undefined });
 
-export type Engine = RunService & { readonly epoch: number; close(): Promise<void> };
+export type Engine = RunService & {
+  readonly epoch: number;
+  close(): Promise<void>;
+  /** A standby engine starts leading: resumes every unfinished run, as a restarted coordinator does, and starts the retention. */
+  takeOver(): Promise<void>;
+};
 
 /** Each preflight call's deadline; the reads run at most 64 at a time (gather-facts.ts). */
 const PREFLIGHT_DEADLINE_MS = 5_000;
@@ -77,7 +87,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     });
     observer.readFrom({ runsByState: () => store.runsByState(), windows: () => engine.windowTimes() });
   }
-  await engine.resumeAll();
+  if (options.standby !== true) await engine.takeOver();
   return engine;
 }
 
@@ -100,21 +110,28 @@ class RunEngine implements Engine {
   /** Windowed runs that are not final: their schedule, read once from the journaled runbook. */
   private readonly windows = new Map<string, RunWindow>();
   private readonly logger: Logger;
-  private readonly stopRetention: (() => void) | undefined;
+  private stopRetention: (() => void) | undefined;
 
   constructor(
     private readonly store: RunStore,
     private readonly parts: EngineParts,
   ) {
     this.logger = parts.logger;
-    this.stopRetention = parts.retainMs === undefined ? undefined : scheduleRetention(parts.retainMs, (cutoffMs) => store.deleteFinishedRunsBefore(cutoffMs), parts.logger, parts.now);
   }
 
   get epoch(): number {
     return this.store.epoch;
   }
 
-  async resumeAll(): Promise<void> {
+  async takeOver(): Promise<void> {
+    const { retainMs } = this.parts;
+    if (retainMs !== undefined && this.stopRetention === undefined) {
+      this.stopRetention = scheduleRetention(retainMs, (cutoffMs) => this.store.deleteFinishedRunsBefore(cutoffMs), this.parts.logger, this.parts.now);
+    }
+    await this.resumeAll();
+  }
+
+  private async resumeAll(): Promise<void> {
     for (const run of this.store.activeRuns()) {
       this.logger.info({ run: run.id, state: run.state, stage: run.stageIndex, epoch: this.store.epoch }, 'resuming run after start');
       this.store.recordEvent(run.id, { type: 'run.resumed', stepId: '', node: '', message: `coordinator started (epoch ${this.store.epoch}); resuming at stage ${run.stageIndex}` });

@@ -72,4 +72,6 @@ export interface RunService {
   operatorActions(query: AuditQuery): OperatorAction[];
   /** Journals a decision of the API's access check (docs/security.md). */
   recordAudit(entry: AuditEntry): void;
+  /** Resolves once every change made so far is durable where the journal is kept (etcd's copy, docs/ha.md); absent: at once. */
+  durable?(): Promise<void>;
 }

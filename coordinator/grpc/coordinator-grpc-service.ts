@@ -38,6 +38,12 @@ export function createCoordinatorGrpcService(service: RunService, options: Coord
         );
     };
 
+  // What a mutating call changed is answered only once it is durable where the journal is kept (etcd: docs/ha.md).
+  const durably = async <T>(answer: T): Promise<T> => {
+    await service.durable?.();
+    return answer;
+  };
+
   return {
     submitRun: unary('SubmitRun', async (request: pb.SubmitRunRequest, call): Promise<pb.SubmitRunResponse> => {
       const by = options.operatorOf(call, { operator: request.requestedBy, comment: request.comment });
@@ -49,31 +55,31 @@ export function createCoordinatorGrpcService(service: RunService, options: Coord
         dryRun ? undefined : by,
       );
       logger.info({ run: result.runId, planHash: result.planHash, dryRun: request.dryRun, requestedBy }, request.dryRun ? 'plan compiled' : 'run submitted');
-      return {
+      return durably({
         runId: result.runId ?? '',
         planHash: result.planHash,
         steps: plannedSteps(result.plan).map(plannedStepToWire),
         warnings: result.plan.warnings,
         windowForecast: result.windowForecast && windowForecastToWire(result.windowForecast),
         factsJson: result.facts === undefined ? '' : JSON.stringify(result.facts),
-      };
+      });
     }),
     getRun: unary('GetRun', (request: pb.GetRunRequest): pb.GetRunResponse => ({ run: runToWire(service.getRun(request.runId)) })),
     listRuns: unary('ListRuns', (request: pb.ListRunsRequest): pb.ListRunsResponse => ({ runs: service.listRuns(request.limit).map(runToWire) })),
     watchRun: (call) => watchRun(service, call, logger),
-    approve: unary('Approve', (request: pb.ApproveRequest, call): pb.ApproveResponse => {
+    approve: unary('Approve', (request: pb.ApproveRequest, call): Promise<pb.ApproveResponse> => {
       const by = options.operatorOf(call, request);
-      return { run: runToWire(service.approve(request.runId, request.gate, by.operator, by.comment, request.planHash, by)) };
+      return durably({ run: runToWire(service.approve(request.runId, request.gate, by.operator, by.comment, request.planHash, by)) });
     }),
-    pause: unary('Pause', (request: pb.PauseRequest, call): pb.PauseResponse => ({ run: runToWire(service.pause(request.runId, options.operatorOf(call, { ...request, required: false }))) })),
-    resume: unary('Resume', (request: pb.ResumeRequest, call): pb.ResumeResponse => ({ run: runToWire(service.resume(request.runId, options.operatorOf(call, { ...request, required: false }))) })),
-    retry: unary('Retry', (request: pb.RetryRequest, call): pb.RetryResponse => ({
-      run: runToWire(service.retry(request.runId, request.node === '' ? undefined : request.node, options.operatorOf(call, { ...request, required: false }))),
-    })),
-    cancel: unary('Cancel', (request: pb.CancelRequest, call): pb.CancelResponse => ({ run: runToWire(service.cancel(request.runId, options.operatorOf(call, { ...request, required: false }))) })),
+    pause: unary('Pause', (request: pb.PauseRequest, call): Promise<pb.PauseResponse> => durably({ run: runToWire(service.pause(request.runId, options.operatorOf(call, { ...request, required: false }))) })),
+    resume: unary('Resume', (request: pb.ResumeRequest, call): Promise<pb.ResumeResponse> => durably({ run: runToWire(service.resume(request.runId, options.operatorOf(call, { ...request, required: false }))) })),
+    retry: unary('Retry', (request: pb.RetryRequest, call): Promise<pb.RetryResponse> =>
+      durably({ run: runToWire(service.retry(request.runId, request.node === '' ? undefined : request.node, options.operatorOf(call, { ...request, required: false }))) }),
+    ),
+    cancel: unary('Cancel', (request: pb.CancelRequest, call): Promise<pb.CancelResponse> => durably({ run: runToWire(service.cancel(request.runId, options.operatorOf(call, { ...request, required: false }))) })),
     rollback: unary('Rollback', async (request: pb.RollbackRequest, call): Promise<pb.RollbackResponse> => {
       const by = options.operatorOf(call, request);
-      return { runId: (await service.rollback(request.runId, by.operator, by)).runId ?? '' };
+      return durably({ runId: (await service.rollback(request.runId, by.operator, by)).runId ?? '' });
     }),
     listAudit: unary('ListAudit', (request: pb.ListAuditRequest): pb.ListAuditResponse => ({
       actions: service.operatorActions({ runId: request.runId, sinceMs: request.sinceMs, limit: request.limit }).map(operatorActionToWire),

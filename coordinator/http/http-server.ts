@@ -15,6 +15,8 @@ export type HttpRoute = (request: IncomingMessage, response: ServerResponse) => 
 
 export interface HttpServerOptions {
   routes?: readonly HttpRoute[];
+  /** What /healthz answers as JSON (an HA coordinator's role and leader); without it, "ok". */
+  health?: () => Record<string, unknown>;
   /** Serve HTTPS, asking every client for a certificate from `ca` (and refusing those in `crl`). */
   tls?: TlsMaterial;
 }
@@ -28,7 +30,7 @@ export interface RunningHttpServer {
 
 export async function startHttpServer(listen: string, logger: Logger, options: HttpServerOptions = {}): Promise<RunningHttpServer> {
   const { host, port } = splitHostPort(listen);
-  const handle = handler(options.routes ?? [], logger, options.tls !== undefined);
+  const handle = handler(options.routes ?? [], logger, options.tls !== undefined, options.health);
   const tls = options.tls;
   const server =
     tls === undefined
@@ -54,14 +56,16 @@ export async function startHttpServer(listen: string, logger: Logger, options: H
   };
 }
 
-function handler(routes: readonly HttpRoute[], logger: Logger, tls: boolean): (request: IncomingMessage, response: ServerResponse) => void {
+function handler(routes: readonly HttpRoute[], logger: Logger, tls: boolean, health: HttpServerOptions['health']): (request: IncomingMessage, response: ServerResponse) => void {
   return (request, response) => {
     if (tls && !isOperatorPeer(request)) {
       response.writeHead(403, { 'content-type': 'text/plain; charset=utf-8' }).end('this port needs an operator certificate (lockstep certs issue --roles viewer): an agent\'s or the coordinator\'s is refused\n');
       return;
     }
     if (request.url === '/healthz' && (request.method === 'GET' || request.method === 'HEAD')) {
-      response.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end('ok');
+      // With --etcd (docs/ha.md): {"role":"leader"|"follower","leader":"ADDR"} for load balancers and operators.
+      if (health === undefined) response.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end('ok');
+      else response.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }).end(`${JSON.stringify(health())}\n`);
       return;
     }
     try {

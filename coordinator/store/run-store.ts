@@ -7,6 +7,7 @@
 import type Database from 'better-sqlite3';
 import { LockstepError } from '../../shared/errors.js';
 import { openDatabase } from '../../shared/sqlite.js';
+import { ChangeCapture, RowApplier, type RowChange } from './change-capture.js';
 import { FINAL_RUN_STATES, type Blocker, type RunEvent, type RunState, type StepState } from '../../shared/domain/run.js';
 import type { Plan } from '../plan/plan.js';
 import type { NodeStepKind } from '../runbook/step-kinds.js';
@@ -127,18 +128,94 @@ interface TaskRecord {
   finished_at_ms: number;
 }
 
+/**
+ * Where a store copies each committed transaction's rows (the etcd backend, docs/ha.md). Calls
+ * are made in commit order; each resolves once the copy holds the rows, and rejects only when
+ * the copy refused them for good (a deposed leader), never for a passing fault it retries.
+ */
+export interface Replication {
+  replicate(changes: RowChange[]): Promise<void>;
+}
+
 export class RunStore {
   private readonly db: Database.Database;
-  /** The fencing epoch of this coordinator process: one more than the last start's. */
-  readonly epoch: number;
+  /** The fencing epoch: one more than the last start's (SQLite), or the leadership's (etcd, adoptEpoch). */
+  private currentEpoch: number;
   private readonly listeners = new Set<(event: RunEvent) => void>();
+  /** Set while the rows are copied to a replication (a leader on etcd); then events wait for the copy. */
+  private replication: Replication | undefined;
+  private capture: ChangeCapture | undefined;
+  private applier: RowApplier | undefined;
+  private copied: Promise<void> = Promise.resolve();
 
+  /** `source`: the SQLite file, or a database already open (the in-memory copy of an etcd store). */
   constructor(
-    file: string,
+    source: string | Database.Database,
     private readonly now: () => number = Date.now,
   ) {
-    this.db = openDatabase(file, MIGRATIONS);
-    this.epoch = this.nextEpoch();
+    this.db = typeof source === 'string' ? openDatabase(source, MIGRATIONS) : source;
+    this.currentEpoch = this.nextEpoch();
+  }
+
+  /** The fencing epoch every request to an agent carries (SPEC §4.2). */
+  get epoch(): number {
+    return this.currentEpoch;
+  }
+
+  /** On etcd the epoch is the leadership's (its key's create revision), which only grows. */
+  adoptEpoch(epoch: number): void {
+    if (!Number.isSafeInteger(epoch) || epoch < this.currentEpoch) throw new LockstepError('LOCKSTEP_E_INTERNAL', `epoch ${epoch} is older than this store's ${this.currentEpoch}`);
+    this.currentEpoch = epoch;
+  }
+
+  /** From now on every commit is copied to `replication` before its events are published or its writes resolve. */
+  replicateTo(replication: Replication): void {
+    this.capture ??= new ChangeCapture(this.db);
+    this.capture.discard();
+    this.replication = replication;
+  }
+
+  /**
+   * Writes rows copied from elsewhere (a follower's copy of the leader's journal), in one
+   * transaction, and publishes the events among them: a follower's watches see what the
+   * leader's do.
+   */
+  applyCopied(changes: readonly RowChange[]): void {
+    if (this.replication !== undefined) throw new LockstepError('LOCKSTEP_E_INTERNAL', 'a store that copies its rows out cannot take copied rows in');
+    this.applier ??= new RowApplier(this.db);
+    const applier = this.applier;
+    this.db.transaction(() => {
+      for (const change of changes) applier.apply(change);
+    })();
+    this.capture?.discard();
+    for (const change of changes) if (change.table === 'run_documents' && change.row !== undefined) this.documents.delete(String(change.row.run_id));
+    this.publish(changes.flatMap((change) => (change.table === 'events' && change.row !== undefined ? [toEvent(change.row as unknown as EventRecord)] : [])));
+  }
+
+  /** Resolves once every write committed so far is in the replication (at once without one). */
+  settled(): Promise<void> {
+    return this.copied;
+  }
+
+  /**
+   * After every commit: without a replication the events are published now; with one, the
+   * transaction's rows are handed over in commit order and the events wait for the copy.
+   */
+  private committed(events: RunEvent[]): Promise<void> {
+    if (this.replication === undefined || this.capture === undefined) {
+      this.publish(events);
+      return Promise.resolve();
+    }
+    const changes = this.capture.drain();
+    const copied = this.replication.replicate(changes).then(() => this.publish(events));
+    // The replication itself reports a refusal (and the coordinator stops); here it only must not go unhandled.
+    this.copied = copied.catch(() => undefined);
+    return copied;
+  }
+
+  /** For writes whose caller does not wait: the replication reports its own failure. */
+  private committedInBackground(events: RunEvent[]): void {
+    this.committed(events).catch(() => undefined);
   }
 
   close(): void {
@@ -197,7 +274,7 @@ export class RunStore {
       });
       return [this.insertEvent(input.id, at, { type: 'run.created', stepId: '', node: '', message: `plan ${input.planHash.slice(0, 12)}, requested by ${input.requestedBy}`, runState: 'running' })];
     })();
-    this.publish(events);
+    this.committedInBackground(events);
     return this.getRun(input.id);
   }
 
@@ -323,6 +400,7 @@ export class RunStore {
     this.statement(`INSERT INTO audit (at_ms, caller, transport, rpc, role, allowed, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`).run(
       this.now(), entry.caller, entry.transport, entry.rpc, entry.role, entry.allowed ? 1 : 0, entry.detail,
     );
+    this.committedInBackground([]);
   }
 
   /** Keeps what `lockstep plan` showed under its hash; a later plan with the same hash replaces it. */
@@ -330,6 +408,7 @@ export class RunStore {
     this.statement(`INSERT INTO plan_records (hash, record_json, at_ms) VALUES (?, ?, ?) ON CONFLICT (hash) DO UPDATE SET record_json = excluded.record_json, at_ms = excluded.at_ms`).run(
       record.hash, JSON.stringify(record), this.now(),
     );
+    this.committedInBackground([]);
   }
 
   planRecord(hash: string): PlanRecord | undefined {
@@ -357,7 +436,7 @@ export class RunStore {
       const message = `${input.action} by ${input.operator} from ${input.address}${input.detail ? `: ${input.detail}` : ''}${input.comment ? ` — "${input.comment}"` : ''}`;
       return { action: { ...input, seq: Number(info.lastInsertRowid), atMs: at }, events: [this.insertEvent(input.runId, at, { type: `operator.${input.action}`, ...on, message })] };
     })();
-    this.publish(events);
+    this.committedInBackground(events);
     return action;
   }
 
@@ -401,6 +480,7 @@ export class RunStore {
       this.statement(`DELETE FROM plan_records WHERE at_ms < ?`).run(cutoffMs);
       return runIds;
     })();
+    this.committedInBackground([]);
     for (const id of ids) this.documents.delete(id);
     return ids.length;
   }
@@ -479,14 +559,23 @@ export class RunStore {
       for (const item of group) item.reject(error);
       return;
     }
-    group.forEach((item, index) => {
-      const result = results[index];
-      if (result?.ok) {
-        this.publish(result.events);
-        item.resolve(result.value);
-      } else {
-        item.reject(result?.error);
-      }
+    const settle = (): void =>
+      group.forEach((item, index) => {
+        const result = results[index];
+        if (result?.ok) {
+          this.publish(result.events);
+          item.resolve(result.value);
+        } else {
+          item.reject(result?.error);
+        }
+      });
+    if (this.replication === undefined) {
+      settle();
+      return;
+    }
+    // Nobody hears that a dispatch is recorded until the copy holds it too: only then may its request leave.
+    this.committed([]).then(settle, (error: unknown) => {
+      for (const item of group) item.reject(error);
     });
   }
 
@@ -498,7 +587,7 @@ export class RunStore {
       if (changed !== 1) throw new LockstepError('LOCKSTEP_E_INTERNAL', `run ${runId} is not at stage ${stageIndex}`);
       return event === undefined ? [] : [this.insertEvent(runId, at, event)];
     })();
-    this.publish(events);
+    this.committedInBackground(events);
     return this.getRun(runId);
   }
 
@@ -510,12 +599,13 @@ export class RunStore {
       else this.statement(`UPDATE runs SET state = ?, blocker_json = ?, updated_at_ms = ? WHERE id = ?`).run(state, blocker, at, runId);
       return [this.insertEvent(runId, at, { ...event, runState: state })];
     })();
-    this.publish(events);
+    this.committedInBackground(events);
     return this.getRun(runId);
   }
 
   setPauseRequested(runId: string, requested: boolean): void {
     this.statement(`UPDATE runs SET pause_requested = ?, updated_at_ms = ? WHERE id = ?`).run(requested ? 1 : 0, this.now(), runId);
+    this.committedInBackground([]);
   }
 
   /** Journals an approval (who, when, why) with its event. Approving twice keeps the first. */
@@ -527,7 +617,7 @@ export class RunStore {
       this.touch(runId, at);
       return [this.insertEvent(runId, at, { type: 'gate.approved', stepId: gateId, node: '', message: `approved by ${operator}${comment ? `: ${comment}` : ''}` })];
     })();
-    this.publish(events);
+    this.committedInBackground(events);
   }
 
   /** Puts failed tasks (of one node, or all) back to pending for another attempt. */
@@ -542,14 +632,14 @@ export class RunStore {
       this.touch(runId, at);
       return [this.insertEvent(runId, at, { type: 'run.retry', stepId: '', node: node ?? '', message: `${count} failed step(s) will be tried again` })];
     })();
-    this.publish(events);
+    this.committedInBackground(events);
     return count;
   }
 
   recordEvent(runId: string, event: EventInput): void {
     const at = this.now();
     const events = this.db.transaction(() => [this.insertEvent(runId, at, event)])();
-    this.publish(events);
+    this.committedInBackground(events);
   }
 
   private touch(runId: string, at: number): void {
