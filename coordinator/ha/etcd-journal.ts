@@ -132,6 +132,11 @@ export class FencedJournalWriter implements Replication {
     return write;
   }
 
+  stillLeading(): void {
+    if (this.refusal) throw this.refusal;
+    if (!this.fence.holds()) this.refuse('its lease was not renewed in time (TTL − margin passed on its own clock)');
+  }
+
   /** Writes a key outside the journal's rows (the leadership marker), fenced like every row; resolves with its revision. */
   putFenced(key: string, value: string): Promise<number> {
     const write = this.chain.then(() => this.commit([{ type: 'put', key, value }]));

@@ -135,6 +135,12 @@ interface TaskRecord {
  */
 export interface Replication {
   replicate(changes: RowChange[]): Promise<void>;
+  /**
+   * Checked again right before a dispatch is reported recorded: a leader stopped (SIGSTOP, a
+   * long pause) between etcd's answer and that moment must not send the request if its
+   * leadership may have lapsed meanwhile. Throws when it may have.
+   */
+  stillLeading(): void;
 }
 
 export class RunStore {
@@ -574,9 +580,21 @@ export class RunStore {
       return;
     }
     // Nobody hears that a dispatch is recorded until the copy holds it too: only then may its request leave.
-    this.committed([]).then(settle, (error: unknown) => {
-      for (const item of group) item.reject(error);
-    });
+    const replication = this.replication;
+    this.committed([]).then(
+      () => {
+        try {
+          replication.stillLeading();
+        } catch (error) {
+          for (const item of group) item.reject(error);
+          return;
+        }
+        settle();
+      },
+      (error: unknown) => {
+        for (const item of group) item.reject(error);
+      },
+    );
   }
 
   /** The stage has passed (every node that had to do it has done it): the run moves past it, with the event that says so, or none when the next stage will say it. */
