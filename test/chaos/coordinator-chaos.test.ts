@@ -8,7 +8,6 @@
 // printed, and LOCKSTEP_CHAOS_SEED=<seed> replays them.
 import { basename } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunView, StepView } from '../../shared/domain/run.js';
 import type { RunEvent } from '../../shared/domain/run.js';
 import type { HistoryEntry } from '../../lab/state/lab-state.js';
 import { availabilityViolations, sampleCluster } from '../support/availability.js';
@@ -17,13 +16,13 @@ import { historySince, isCommand, isRead, labRunbookFacts, type LabRunbookFacts 
 import { lockstepCli, startLab, type TestLab } from '../support/lab-harness.js';
 import { waitFor } from '../support/processes.js';
 import { chaosRandom } from '../support/seeded-random.js';
+import { checkBarriers, midDispatchKills } from '../support/run-checks.js';
 
 const MIN_KILLS = 20;
 // How long each coordinator lives before the next SIGKILL: some die while still starting or
 // resuming, some mid-dispatch, some while a step polls.
 const LIFETIME_MS = { min: 150, max: 1_300 };
 const FINAL = ['succeeded', 'failed', 'cancelled'];
-const STEP_RESULTS = new Set(['step.succeeded', 'step.failed', 'step.skipped']);
 
 let lab: TestLab;
 let coordinator: CoordinatorProcess;
@@ -47,23 +46,6 @@ async function runEvents(runId: string): Promise<RunEvent[]> {
   return events;
 }
 
-/**
- * The kills that landed mid-dispatch: after a step.dispatched and before that step's result
- * (step.succeeded, step.failed… on the same node), when the coordinator's crash leaves an
- * operation in flight on an agent that the next coordinator must reconcile, not redo.
- */
-function midDispatchKills(killedAt: readonly number[], events: readonly RunEvent[]): { midDispatch: number; unanswered: string[] } {
-  const windows = events.flatMap((event, index) => {
-    if (event.type !== 'step.dispatched') return [];
-    const result = events.slice(index + 1).find((later) => later.stepId === event.stepId && later.node === event.node && STEP_RESULTS.has(later.type));
-    return [{ step: `${event.stepId} on ${event.node}`, from: event.atMs, to: result?.atMs ?? Infinity }];
-  });
-  return {
-    midDispatch: killedAt.filter((t) => windows.some((window) => window.from <= t && t < window.to)).length,
-    unanswered: windows.filter((window) => window.to === Infinity).map((window) => window.step),
-  };
-}
-
 /** Kills and restarts the coordinator at random moments until MIN_KILLS, as long as the run goes on. */
 async function killRepeatedly(runId: string, seed: ReturnType<typeof chaosRandom>): Promise<void> {
   while (coordinator.kills < MIN_KILLS) {
@@ -75,43 +57,6 @@ async function killRepeatedly(runId: string, seed: ReturnType<typeof chaosRandom
     await coordinator.kill();
     coordinator.spawn();
   }
-}
-
-/** The run's node steps, stage by stage: a coordinator step (node "") separates two stages. */
-function taskStages(run: RunView): StepView[][] {
-  const stages: StepView[][] = [[]];
-  for (const step of run.steps) {
-    if (step.node === '') stages.push([]);
-    else stages.at(-1)?.push(step);
-  }
-  return stages.filter((stage) => stage.length > 0);
-}
-
-/**
- * Every command after the run began belongs to the task on its node whose window (dispatch
- * to recorded result) holds it; and every command of stage k+1 is later than every command
- * of stage k on any node: nothing ran before its barrier passed.
- */
-function checkBarriers(run: RunView, history: HistoryEntry[]): string[] {
-  const problems: string[] = [];
-  const stages = taskStages(run);
-  const stageOf = (entry: HistoryEntry): number =>
-    stages.findIndex((stage) => stage.some((step) => step.node === entry.node && step.startedAtMs <= entry.t && entry.t <= step.finishedAtMs));
-  const byStage = stages.map((): HistoryEntry[] => []);
-  for (const entry of history) {
-    const index = stageOf(entry);
-    if (index < 0) problems.push(`${entry.node} ran "${entry.argv.join(' ')}" at ${entry.t} outside any of its steps`);
-    else byStage[index]?.push(entry);
-  }
-  for (let k = 0; k + 1 < stages.length; k++) {
-    const passed = Math.max(...(stages[k] ?? []).map((step) => step.finishedAtMs));
-    const next = Math.min(...(stages[k + 1] ?? []).map((step) => step.startedAtMs));
-    if (next < passed) problems.push(`stage ${k + 1} was dispatched at ${next}, before stage ${k} finished at ${passed}`);
-    const lastBefore = Math.max(...(byStage[k] ?? []).map((entry) => entry.t));
-    const early = (byStage[k + 1] ?? []).filter((entry) => entry.t <= lastBefore);
-    for (const entry of early) problems.push(`${entry.node} ran "${entry.argv.join(' ')}" (stage ${k + 1}) before stage ${k} ended at ${lastBefore}`);
-  }
-  return problems;
 }
 
 describe('the coordinator SIGKILLed at random moments of a rolling update with Replicator', () => {
