@@ -1,6 +1,6 @@
-// The coordinator's HTTP port (SPEC §4.5): /healthz, then each route handed in (the dashboard,
-// /metrics) in turn. HTTPS with client certificates when given TLS material (a non-loopback
-// --http, coordinator-config.ts), plain HTTP on loopback.
+// The coordinator's HTTP port (SPEC §4.5): each route handed in (the dashboard, /metrics, an HA
+// coordinator's /healthz) in turn, then a plain /healthz. HTTPS with client certificates when
+// given TLS material (a non-loopback --http, coordinator-config.ts), plain HTTP on loopback.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -60,15 +60,16 @@ function handler(routes: readonly HttpRoute[], logger: Logger, tls: boolean): (r
       response.writeHead(403, { 'content-type': 'text/plain; charset=utf-8' }).end('this port needs an operator certificate (lockstep certs issue --roles viewer): an agent\'s or the coordinator\'s is refused\n');
       return;
     }
-    if (request.url === '/healthz' && (request.method === 'GET' || request.method === 'HEAD')) {
-      response.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end('ok');
-      return;
-    }
     try {
       if (routes.some((route) => route(request, response))) return;
     } catch (error) {
       logger.error({ err: error, url: request.url }, 'http request failed');
       if (!response.headersSent) response.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end('internal error\n');
+      return;
+    }
+    // A single coordinator is healthy when it answers; one of an HA group hands in health-route.ts, which answers first.
+    if (request.url === '/healthz' && (request.method === 'GET' || request.method === 'HEAD')) {
+      response.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end('ok');
       return;
     }
     response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found\n');
