@@ -1,0 +1,67 @@
+// The etcd harness the HA tests stand on (issue 15): three real members on loopback keep
+// taking writes with one of them dead, refuse them (within a bounded wait) with two dead, and
+// take them again once both are back on their data dirs.
+import { Etcd3 } from 'etcd3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { haveEtcd, startEtcdCluster, type EtcdCluster } from '../support/etcd-cluster.js';
+import { makeTempDir } from '../support/temp-dir.js';
+
+/** A write must commit, or fail, within this long. */
+const WRITE_DEADLINE_MS = 2_000;
+
+describe.skipIf(!haveEtcd())('a 3-member etcd cluster on loopback', () => {
+  let temp: ReturnType<typeof makeTempDir>;
+  let cluster: EtcdCluster;
+  let client: Etcd3;
+
+  const put = (key: string, value: string): Promise<unknown> => client.put(key).value(value).options({ deadline: Date.now() + WRITE_DEADLINE_MS }).exec();
+
+  beforeAll(async () => {
+    temp = makeTempDir('lockstep-etcd-');
+    cluster = await startEtcdCluster({ dir: temp.dir });
+    client = new Etcd3({ hosts: cluster.endpoints, dialTimeout: 2_000 });
+  }, 30_000);
+
+  afterAll(async () => {
+    client?.close();
+    await cluster?.stop();
+    temp?.remove();
+  });
+
+  it('stores and reads back a value', async () => {
+    expect(cluster.endpoints).toHaveLength(3);
+    expect(new Set(cluster.endpoints).size).toBe(3);
+    await put('/lockstep-test/a', 'one');
+    expect(await client.get('/lockstep-test/a').string()).toBe('one');
+  });
+
+  it('keeps taking writes with one member dead, refuses them with two dead, and takes them again once they are back', async () => {
+    const [first, second, third] = cluster.members;
+    if (first === undefined || second === undefined || third === undefined) throw new Error('expected three members');
+
+    await first.kill();
+    expect(first.running).toBe(false);
+    await cluster.waitForLeader();
+    await put('/lockstep-test/b', 'two');
+    expect(await client.get('/lockstep-test/b').string()).toBe('two');
+
+    await second.kill();
+    const started = Date.now();
+    await expect(put('/lockstep-test/c', 'no quorum')).rejects.toThrow();
+    // The refusal is bounded by the deadline (plus the client's retries giving up), not a hang.
+    expect(Date.now() - started).toBeLessThan(WRITE_DEADLINE_MS + 3_000);
+
+    await Promise.all([first.start(), second.start()]);
+    expect(cluster.members.every((member) => member.running)).toBe(true);
+    await cluster.waitForLeader();
+    await put('/lockstep-test/d', 'three');
+    expect(await client.get('/lockstep-test/d').string()).toBe('three');
+    // The members came back on their data dirs: what was written before is still there.
+    const fresh = new Etcd3({ hosts: [first.clientUrl] });
+    try {
+      expect(await fresh.get('/lockstep-test/b').string()).toBe('two');
+    } finally {
+      fresh.close();
+    }
+  }, 30_000);
+});
