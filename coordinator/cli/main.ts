@@ -23,7 +23,7 @@ import { registerWatchCommand } from './watch-command.js';
 const program = new Command('lockstep')
   .description('Run vendor update procedures across the nodes of a high-availability cluster, one barrier-checked step at a time.')
   .version(LOCKSTEP_VERSION)
-  .option('--coordinator <address>', `the coordinator: unix:PATH (its socket) or HOST:PORT (TLS, or --insecure on loopback) (env LOCKSTEP_COORDINATOR)`, process.env.LOCKSTEP_COORDINATOR ?? DEFAULT_COORDINATOR_ADDRESS)
+  .option('--coordinator <address>', `the coordinator: unix:PATH (its socket) or HOST:PORT (TLS, or --insecure on loopback) (env LOCKSTEP_COORDINATOR)`, process.env.LOCKSTEP_COORDINATOR || DEFAULT_COORDINATOR_ADDRESS)
   .option('--coordinator-name <name>', "under TLS, the name the coordinator's certificate must carry (env LOCKSTEP_COORDINATOR_NAME; default the host of --coordinator)")
   // SPEC §7: `lockstep [--coordinator ADDRESS] COMMAND …` — global options come before the
   // command, so a command may have its own `--version` (lab up --version 2.0.0-1).
