@@ -6,8 +6,8 @@ import type { Command } from 'commander';
 import { failAndExit } from '../../shared/cli-exit.js';
 import { isLockstepError, LockstepError } from '../../shared/errors.js';
 import type { clientCredentialsFactory } from '../../shared/tls.js';
-import type { Coordinator } from '../../shared/wire/coordinator-client.js';
-import { CoordinatorList, parseCoordinatorList } from './coordinator-list.js';
+import type { Coordinator, CoordinatorClient } from '../../shared/wire/coordinator-client.js';
+import { CoordinatorList, parseCoordinatorList, type CoordinatorListOptions } from './coordinator-list.js';
 
 /**
  * Runs `body` against the coordinator named by `--coordinator`, then exits with the code it
@@ -30,16 +30,24 @@ export async function withCoordinator(command: Command, body: (client: Coordinat
 /** A client of the coordinator(s) named by `--coordinator`; the caller closes it. */
 export async function openCoordinator(command: Command): Promise<Coordinator> {
   const globals = command.optsWithGlobals<{ coordinator: string; coordinatorName?: string }>();
-  const addresses = parseCoordinatorList(globals.coordinator);
-  const fixedName = globals.coordinatorName || process.env.LOCKSTEP_COORDINATOR_NAME || undefined;
+  return connectCoordinators(globals.coordinator, globals.coordinatorName || process.env.LOCKSTEP_COORDINATOR_NAME || undefined);
+}
+
+/**
+ * The coordinators of `--coordinator` (one, or the list of an HA group) as one client, with TLS
+ * from the environment: each one dialled, a leader a follower names too, must carry
+ * `coordinatorName` or else its own host's name.
+ */
+export async function connectCoordinators(addresses: string, coordinatorName: string | undefined, options: CoordinatorListOptions = {}): Promise<CoordinatorList> {
+  const dialled = parseCoordinatorList(addresses);
   // grpc-js and the generated client load here, not at start: `lockstep --help` does without (issue 19).
   const [credentialsFor, { CoordinatorClient }] = await Promise.all([credentialsFromEnvironment(), import('../../shared/wire/coordinator-client.js')]);
-  // Each coordinator dialled, a leader named by a follower too, must carry its own host's name.
-  return new CoordinatorList(addresses, (address) => {
+  const open = (address: string): CoordinatorClient => {
     if (credentialsFor === undefined) return new CoordinatorClient(address);
-    const serverName = fixedName ?? hostOf(address);
+    const serverName = coordinatorName ?? hostOf(address);
     return new CoordinatorClient(address, credentialsFor(serverName), { serverName });
-  });
+  };
+  return new CoordinatorList(dialled, open, options);
 }
 
 /** The coordinator's Unix socket (SPEC §8): the kernel tells it who we are. */

@@ -177,12 +177,15 @@ export class CoordinatorList implements Coordinator {
         refusal = error;
       }
       // A refused call did nothing: it may go to the leader named, whatever it is.
+      let leaderFailure: LockstepError | undefined;
       if (refusal.leader !== undefined) {
         const answer = await this.onLeader(leaderAddress(refusal), rpc, resend, call);
-        if (answer !== undefined) return answer.value;
+        if ('value' in answer) return answer.value;
+        leaderFailure = answer.failure;
       }
-      if (Date.now() >= giveUpAt) throw noLeaderInTime(refusal, this.leaderWaitMs);
-      this.tell('election', `no coordinator leader answers yet (${refusal.message}); waiting up to ${this.leaderWaitMs / 1000} s for one`);
+      if (Date.now() >= giveUpAt) throw noLeaderInTime(refusal, leaderFailure, this.leaderWaitMs);
+      const why = leaderFailure === undefined ? refusal.message : `${refusal.message}, which does not answer: ${leaderFailure.message}`;
+      this.tell('election', `no coordinator leader answers yet (${why}); waiting up to ${this.leaderWaitMs / 1000} s for one`);
       await new Promise((resolve) => setTimeout(resolve, this.pollMs));
     }
   }
@@ -192,12 +195,13 @@ export class CoordinatorList implements Coordinator {
    * thrown; an unreachable coordinator passes the call to the next unless it may have run there.
    */
   private async onFirstThatAnswers<T>(rpc: string, resend: Resend, call: Call<T>): Promise<T> {
-    const unconnected: string[] = [];
+    const refused: string[] = [];
     let lastFailure: LockstepError | undefined;
     for (const address of this.candidates()) {
       const client = this.client(address);
-      if (!(await client.connects(this.dialTimeoutMs))) {
-        unconnected.push(address);
+      const connection = await client.connects(this.dialTimeoutMs);
+      if (connection !== 'ready') {
+        if (connection === 'failed') refused.push(address);
         continue;
       }
       try {
@@ -211,9 +215,10 @@ export class CoordinatorList implements Coordinator {
         if (this.preferred === address) this.preferred = undefined;
       }
     }
-    // Nothing took a connection: send it where connecting failed first, so that the error is
-    // grpc-js's own (refused, TLS name, no route) and a lone address fails exactly as before.
-    const [first] = unconnected;
+    // Nothing took a connection. Where connecting failed, a call fails at once with grpc-js's
+    // own reason (refused, TLS name, no route): send it there, so that the operator reads why,
+    // and a lone address fails exactly as a single coordinator always did.
+    const [first] = refused;
     if (first !== undefined) {
       try {
         return await call(this.client(first), first);
@@ -222,29 +227,27 @@ export class CoordinatorList implements Coordinator {
         lastFailure = error;
       }
     }
-    throw lastFailure !== undefined && this.addresses.length === 1
-      ? lastFailure
-      : new LockstepError('LOCKSTEP_E_UNAVAILABLE', `none of the coordinators ${this.addresses.join(', ')} answers${lastFailure === undefined ? '' : ` (last: ${lastFailure.message})`}`, {
-          ...(lastFailure !== undefined && { cause: lastFailure }),
-        });
+    const why = lastFailure === undefined ? `none accepted a connection within ${this.dialTimeoutMs / 1000} s` : `last: ${lastFailure.message}`;
+    throw new LockstepError('LOCKSTEP_E_UNAVAILABLE', `none of the coordinators ${this.addresses.join(', ')} answers (${why})`, { ...(lastFailure !== undefined && { cause: lastFailure }) });
   }
 
-  /** The call sent on to the leader a follower named; undefined when that one does not lead (or answer) either. */
-  private async onLeader<T>(leader: string, rpc: string, resend: Resend, call: Call<T>): Promise<{ value: T } | undefined> {
+  /**
+   * The call sent on to the leader a follower named. `value` when it answered; otherwise that
+   * leader does not lead any more (no `failure`) or cannot be reached (`failure` says why).
+   */
+  private async onLeader<T>(leader: string, rpc: string, resend: Resend, call: Call<T>): Promise<{ value: T } | { failure?: LockstepError }> {
     const client = this.client(leader);
-    if (!(await client.connects(this.dialTimeoutMs))) {
-      this.tell(`gone ${leader}`, `the leader named, coordinator ${leader}, does not answer`);
-      return undefined;
-    }
+    const connection = await client.connects(this.dialTimeoutMs);
+    if (connection === 'no-answer') return { failure: new LockstepError('LOCKSTEP_E_UNAVAILABLE', `coordinator ${leader}: no connection within ${this.dialTimeoutMs / 1000} s`) };
     try {
       const value = await call(client, leader);
       this.preferred = leader;
       return { value };
     } catch (error) {
-      if (isUnavailable(error) && resend === 'once') throw mayHaveRun(rpc, leader, error);
-      // Leadership moved on meanwhile, or the leader went away: an election is under way.
-      if (error instanceof NotLeaderError || isUnavailable(error)) return undefined;
-      throw error;
+      if (error instanceof NotLeaderError) return {};
+      if (!isUnavailable(error)) throw error;
+      if (connection === 'ready' && resend === 'once') throw mayHaveRun(rpc, leader, error);
+      return { failure: error };
     }
   }
 
@@ -277,9 +280,9 @@ function leaderAddress(refusal: NotLeaderError): string {
   return leader;
 }
 
-function noLeaderInTime(refusal: NotLeaderError, waitedMs: number): LockstepError {
-  const what = refusal.leader === undefined ? refusal.message : `${refusal.message}, which does not answer or no longer leads`;
-  return new LockstepError('LOCKSTEP_E_NOT_LEADER', `${what}; waited ${waitedMs / 1000} s for a leader: check the coordinators and etcd (docs/ha.md)`, { cause: refusal });
+function noLeaderInTime(refusal: NotLeaderError, leaderFailure: LockstepError | undefined, waitedMs: number): LockstepError {
+  const what = refusal.leader === undefined ? refusal.message : `${refusal.message}, which ${leaderFailure === undefined ? 'no longer leads' : `does not answer: ${leaderFailure.message}`}`;
+  return new LockstepError('LOCKSTEP_E_NOT_LEADER', `${what}; waited ${waitedMs / 1000} s for a leader: check the coordinators and etcd (docs/ha.md)`, { cause: leaderFailure ?? refusal });
 }
 
 function mayHaveRun(rpc: string, address: string, error: LockstepError): LockstepError {

@@ -61,20 +61,20 @@ export class CoordinatorClient {
   }
 
   /**
-   * True once a connection to the coordinator is up; false as soon as connecting fails, or
-   * after `timeoutMs`. A call sent after true may have reached it; one sent after false (and
-   * failed UNAVAILABLE) did not, so even a call that must not run twice may go elsewhere.
+   * `'ready'` once a connection to the coordinator is up; `'failed'` as soon as connecting
+   * fails (refused, no route, TLS handshake refused: a call now fails at once, saying why);
+   * `'no-answer'` after `timeoutMs`. A call sent after `'ready'` may have reached it; one that
+   * failed UNAVAILABLE otherwise did not, so even a call that must not run twice may go elsewhere.
    */
-  connects(timeoutMs: number): Promise<boolean> {
+  connects(timeoutMs: number): Promise<'ready' | 'failed' | 'no-answer'> {
     const channel = this.client.getChannel();
     const deadline = Date.now() + timeoutMs;
     return new Promise((resolve) => {
       const check = (): void => {
         const state = channel.getConnectivityState(true);
-        if (state === connectivityState.READY) return resolve(true);
-        // TRANSIENT_FAILURE: this attempt failed (refused, no route, TLS handshake refused).
-        if (state === connectivityState.TRANSIENT_FAILURE || state === connectivityState.SHUTDOWN) return resolve(false);
-        channel.watchConnectivityState(state, deadline, (error) => (error ? resolve(false) : check()));
+        if (state === connectivityState.READY) return resolve('ready');
+        if (state === connectivityState.TRANSIENT_FAILURE || state === connectivityState.SHUTDOWN) return resolve('failed');
+        channel.watchConnectivityState(state, deadline, (error) => (error ? resolve('no-answer') : check()));
       };
       check();
     });

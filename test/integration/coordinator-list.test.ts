@@ -4,14 +4,20 @@
 // client follows the leader, moves reads on past the dead, never sends SubmitRun twice, and a
 // watch survives its coordinator.
 import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { credentials } from '@grpc/grpc-js';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { connectCoordinators } from '../../coordinator/cli/coordinator-connection.js';
 import { CoordinatorList, parseCoordinatorList, type CoordinatorListOptions } from '../../coordinator/cli/coordinator-list.js';
 import type { RunEvent, SubmitInput } from '../../shared/domain/run.js';
 import { LockstepError } from '../../shared/errors.js';
+import { createCertificateAuthority, issueCoordinatorCertificate, issueOperatorCertificate, type KeyAndCertificate } from '../../shared/pki/certificate-authority.js';
+import type { TlsMaterial } from '../../shared/tls.js';
 import { CoordinatorClient } from '../../shared/wire/coordinator-client.js';
 import { SharedRuns, startFakeCoordinator, type FakeCoordinator, type FakeCoordinatorOptions } from '../support/fake-coordinators.js';
 import { builtProgram, freePort, waitFor } from '../support/processes.js';
+import { makeTempDir } from '../support/temp-dir.js';
 
 const SUBMIT: SubmitInput = { runbookYaml: 'cluster: lab\n', runbookPath: '/srv/rb.yaml', dryRun: false, autoApprove: false, requestedBy: 'alice' };
 
@@ -256,6 +262,73 @@ describe('lockstep --coordinator LIST', () => {
     const result = await lockstep(['--coordinator', `${leader.address},,${follower.address}`, 'runs']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('lockstep runs: --coordinator: entry 2 of');
+    expect(leader.calls).toEqual([]);
+  });
+});
+
+describe('--coordinator LIST under TLS', () => {
+  let temp: ReturnType<typeof makeTempDir>;
+  let ca: KeyAndCertificate;
+  const servers: FakeCoordinator[] = [];
+  const saved = { ...process.env };
+
+  /** The material of a coordinator whose certificate names `name`. */
+  const coordinatorTls = async (name: string): Promise<TlsMaterial> => {
+    const issued = await issueCoordinatorCertificate(ca, name);
+    return { ca: Buffer.from(ca.certPem), cert: Buffer.from(issued.certPem), key: Buffer.from(issued.keyPem) };
+  };
+  /** A follower on localhost that names, as its leader, a coordinator on localhost whose certificate names `leaderName`. */
+  const group = async (leaderName: string): Promise<{ follower: FakeCoordinator; leader: FakeCoordinator }> => {
+    const shared = new SharedRuns();
+    shared.create();
+    const leader = await startFakeCoordinator(shared, { role: 'leader', leader: () => undefined, tls: await coordinatorTls(leaderName) });
+    const onLocalhost = leader.address.replace('127.0.0.1:', 'localhost:');
+    const follower = await startFakeCoordinator(shared, { role: 'follower', leader: () => onLocalhost, tls: await coordinatorTls('localhost') });
+    servers.push(leader, follower);
+    return { follower, leader };
+  };
+
+  beforeAll(async () => {
+    temp = makeTempDir('lockstep-coordinator-list-tls-');
+    ca = await createCertificateAuthority('lockstep test CA');
+    const alice = await issueOperatorCertificate(ca, 'alice', ['operator']);
+    const files = { LOCKSTEP_TLS_CA: ca.certPem, LOCKSTEP_TLS_CERT: alice.certPem, LOCKSTEP_TLS_KEY: alice.keyPem };
+    for (const [variable, pem] of Object.entries(files)) {
+      const path = join(temp.dir, `${variable}.pem`);
+      writeFileSync(path, pem, { mode: 0o600 });
+      process.env[variable] = path;
+    }
+  });
+
+  afterAll(() => {
+    for (const server of servers) server.stop();
+    for (const variable of ['LOCKSTEP_TLS_CA', 'LOCKSTEP_TLS_CERT', 'LOCKSTEP_TLS_KEY']) {
+      if (saved[variable] === undefined) delete process.env[variable];
+      else process.env[variable] = saved[variable];
+    }
+    temp?.remove();
+  });
+
+  it("sends the call to the leader named when the leader's certificate names its host", async () => {
+    const { follower, leader } = await group('localhost');
+    const list = await connectCoordinators(follower.address.replace('127.0.0.1:', 'localhost:'), undefined, { leaderWaitMs: 2_000, pollMs: 20, notice: () => undefined });
+    try {
+      expect((await list.pause('r-1')).state).toBe('paused');
+    } finally {
+      list.close();
+    }
+    expect(follower.calls).toEqual(['Pause']);
+    expect(leader.calls).toEqual(['Pause']);
+  });
+
+  it("refuses a leader whose certificate does not name the leader's host, saying why", async () => {
+    const { follower, leader } = await group('elsewhere');
+    const notices: string[] = [];
+    const list = await connectCoordinators(follower.address.replace('127.0.0.1:', 'localhost:'), undefined, { leaderWaitMs: 300, pollMs: 20, notice: (line) => notices.push(line) });
+    const failure = await list.pause('r-1').catch((error: unknown) => error);
+    list.close();
+    expect(failure).toMatchObject({ code: 'LOCKSTEP_E_NOT_LEADER', message: expect.stringContaining("does not match certificate's altnames") });
+    expect(notices[0]).toContain('which does not answer');
     expect(leader.calls).toEqual([]);
   });
 });

@@ -7,6 +7,7 @@ import { Server, ServerCredentials, type sendUnaryData, type ServerUnaryCall, ty
 import { FINAL_RUN_STATES, type RunEvent, type RunState, type RunView } from '../../shared/domain/run.js';
 import { LockstepError, NotLeaderError } from '../../shared/errors.js';
 import { pb, runEventToWire, runToWire } from '../../shared/wire/coordinator-wire.js';
+import { serverCredentials, type TlsMaterial } from '../../shared/tls.js';
 import { toStatus } from '../../shared/wire/grpc-errors.js';
 
 type Listener = (event: RunEvent) => void;
@@ -66,6 +67,8 @@ export interface FakeCoordinatorOptions {
   leader: () => string | undefined;
   /** Called as each call arrives, before it is answered (a test may stop the server there). */
   onCall?: (rpc: string) => void;
+  /** Serve mTLS with this coordinator certificate instead of plaintext. */
+  tls?: TlsMaterial;
 }
 
 export async function startFakeCoordinator(shared: SharedRuns, options: FakeCoordinatorOptions): Promise<FakeCoordinator> {
@@ -147,7 +150,7 @@ export async function startFakeCoordinator(shared: SharedRuns, options: FakeCoor
   };
   server.addService(pb.CoordinatorService, service);
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),
+    server.bindAsync('127.0.0.1:0', options.tls === undefined ? ServerCredentials.createInsecure() : serverCredentials(options.tls), (error, bound) => (error ? reject(error) : resolve(bound))),
   );
   const front = await tcpFront(port);
   fronts.push(front);
