@@ -229,7 +229,7 @@ describe('lockstep --coordinator LIST', () => {
   });
 
   /** The built CLI as an operator runs it, `LOCKSTEP_COORDINATOR` from `env`. */
-  function lockstep(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  function lockstep(args: string[], env: Record<string, string> = {}, onStdout?: (text: string) => void): Promise<{ code: number | null; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
       const child = spawn(process.execPath, [builtProgram('coordinator/cli/main.js'), ...args], {
         env: { ...process.env, USER: 'alice', LOCKSTEP_TLS_CA: '', LOCKSTEP_TLS_CERT: '', LOCKSTEP_TLS_KEY: '', LOCKSTEP_DEBUG: '', LOCKSTEP_COORDINATOR: '', ...env },
@@ -238,7 +238,10 @@ describe('lockstep --coordinator LIST', () => {
       });
       let stdout = '';
       let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        onStdout?.(stdout);
+      });
       child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
       child.on('exit', (code) => resolve({ code, stdout, stderr }));
     });
@@ -256,6 +259,23 @@ describe('lockstep --coordinator LIST', () => {
     const listed = await lockstep(['runs'], { LOCKSTEP_COORDINATOR: `${dead},${follower.address}` });
     expect(listed.code, listed.stderr).toBe(0);
     expect(listed.stdout).toMatch(/r-1\s+cancelled\s+lab/);
+  });
+
+  it('lockstep watch goes on at another coordinator when its own dies, printing every event once', async () => {
+    const run = shared.create();
+    shared.append(run.id, 'step.dispatched', 'running');
+    let stdout = '';
+    const watching = lockstep(['--coordinator', `${follower.address},${leader.address}`, 'watch', run.id], {}, (text) => (stdout = text));
+    await waitFor('the first two events on stdout', () => (stdout.includes('event 2') ? true : undefined), 15_000);
+    follower.stop();
+    shared.append(run.id, 'step.succeeded', 'running');
+    await waitFor('the watch to go on at the leader', () => (leader.openWatches() === 1 ? true : undefined), 15_000);
+    shared.append(run.id, 'run.succeeded', 'succeeded');
+    const watched = await watching;
+
+    expect(watched.code, watched.stderr).toBe(0);
+    for (const seq of [1, 2, 3, 4]) expect(watched.stdout.split(`event ${seq}  `)).toHaveLength(2);
+    expect(watched.stderr).toBe(`lockstep: the watch of run ${run.id} broke with coordinator ${follower.address}; going on from event 3 with coordinator ${leader.address}\n`);
   });
 
   it('exits 2 naming --coordinator for a bad list', async () => {
