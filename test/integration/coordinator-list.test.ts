@@ -166,6 +166,17 @@ describe('a CoordinatorList over an HA group of fake coordinators', () => {
     expect(notices[0]).toMatch(/^no coordinator leader answers yet \(this coordinator is a follower and no leader is elected yet .*\); waiting up to 5 s for one$/);
   });
 
+  it('waits while followers still name a leader that died, and follows the new one once they name it', async () => {
+    let named = dead;
+    const stale = await start({ role: 'follower', leader: () => named, onCall: (rpc) => rpc === 'Resume' && count(stale, 'Resume') === 2 && (named = leader.address) });
+    shared.create();
+    expect((await listOf([stale.address]).resume('r-1')).state).toBe('running');
+    expect(count(stale, 'Resume')).toBe(2);
+    expect(count(leader, 'Resume')).toBe(1);
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).toContain(`the leader is ${dead}, which does not answer: coordinator ${dead}: No connection established`);
+  });
+
   it('gives up with LOCKSTEP_E_NOT_LEADER when no leader is elected within the wait', async () => {
     const electing = await start({ role: 'follower', leader: () => undefined });
     shared.create();
