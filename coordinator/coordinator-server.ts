@@ -15,6 +15,7 @@ import { actingOperator, callerResolver } from './grpc/caller.js';
 import { createCoordinatorGrpcService } from './grpc/coordinator-grpc-service.js';
 import type { EngineObserver } from './engine/engine-observer.js';
 import { dashboardRoutes } from './http/dashboard-routes.js';
+import { healthRoute } from './http/health-route.js';
 import { startHttpServer } from './http/http-server.js';
 import { createCoordinatorMetrics } from './http/metrics.js';
 import { metricsRoute } from './http/metrics-route.js';
@@ -94,9 +95,10 @@ export async function startCoordinator(config: CoordinatorConfig, logger: Logger
     await closeAll();
     throw error;
   }
+  // An HA coordinator's /healthz names its role and the leader (docs/ha.md).
+  const roleNow = service.roleNow?.bind(service);
   const http = await startHttpServer(config.http, logger, {
-    routes: [metricsRoute(metrics.registry, logger), dashboardRoutes(service, logger)],
-    ...(service.roleNow !== undefined && { health: service.roleNow.bind(service) }),
+    routes: [...(roleNow === undefined ? [] : [healthRoute(roleNow)]), metricsRoute(metrics.registry, logger), dashboardRoutes(service, logger)],
     // coordinator-config.ts allows a non-loopback --http only with the API's TLS files.
     ...(tlsMaterial !== undefined && !isLoopbackAddress(config.http) && { tls: tlsMaterial }),
   }).catch(async (error: unknown) => {

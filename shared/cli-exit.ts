@@ -10,9 +10,9 @@ export const EXIT = {
   waitingForOperator: 4,
 } as const;
 
-/** The exit code for an error that ended a program: bad input or refused (nothing done) 2, unreachable 3, else 1. */
+/** The exit code for an error that ended a program: bad input or refused (nothing done) 2, unreachable (or no coordinator leader) 3, else 1. */
 export function exitCodeFor(error: unknown): number {
-  if (isLockstepError(error, 'LOCKSTEP_E_UNAVAILABLE')) return EXIT.unreachable;
+  if (isLockstepError(error, 'LOCKSTEP_E_UNAVAILABLE') || isLockstepError(error, 'LOCKSTEP_E_NOT_LEADER')) return EXIT.unreachable;
   if (
     isLockstepError(error, 'LOCKSTEP_E_CONFIG') ||
     isLockstepError(error, 'LOCKSTEP_E_INVALID_ARGUMENT') ||

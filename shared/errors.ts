@@ -66,6 +66,10 @@ export const ERROR_CODES = {
     status: 'UNAUTHENTICATED',
     summary: 'Certificates are missing, unreadable, or do not fit together.',
   },
+  LOCKSTEP_E_NOT_LEADER: {
+    status: 'FAILED_PRECONDITION',
+    summary: 'This coordinator is a follower; mutating calls go to the leader it names.',
+  },
   LOCKSTEP_E_PERMISSION_DENIED: {
     status: 'PERMISSION_DENIED',
     summary: "The caller lacks the role the call needs, or a four-eyes policy forbids it; nothing was done.",
@@ -73,10 +77,6 @@ export const ERROR_CODES = {
   LOCKSTEP_E_UNAVAILABLE: {
     status: 'UNAVAILABLE',
     summary: 'A peer (agent or coordinator) could not be reached.',
-  },
-  LOCKSTEP_E_NOT_LEADER: {
-    status: 'FAILED_PRECONDITION',
-    summary: 'This coordinator is a follower; mutating calls go to the leader it names.',
   },
   LOCKSTEP_E_INTERNAL: {
     status: 'INTERNAL',
@@ -109,15 +109,24 @@ export class LockstepError extends Error {
   }
 }
 
-/** A follower of an HA coordinator refused a change: the leader it names takes it (docs/ha.md). */
+/**
+ * A follower's refusal of a mutating call (issue 15): nothing was done, so the caller may send
+ * the same call to `leader`, the leader's advertised gRPC address (HOST:PORT), or, while no
+ * leader is elected (`undefined`), ask again later.
+ */
 export class NotLeaderError extends LockstepError {
-  constructor(readonly leader: string | undefined) {
+  readonly leader: string | undefined;
+
+  constructor(leader: string | undefined, options: Omit<LockstepErrorOptions, 'field'> = {}) {
     super(
       'LOCKSTEP_E_NOT_LEADER',
       leader === undefined
         ? 'this coordinator is a follower and no leader is elected yet (etcd election in progress or etcd has no quorum)'
         : `this coordinator is a follower; the leader is ${leader}`,
+      options,
     );
+    this.name = 'NotLeaderError';
+    this.leader = leader;
   }
 }
 

@@ -23,8 +23,12 @@ import { registerWatchCommand } from './watch-command.js';
 const program = new Command('lockstep')
   .description('Run vendor update procedures across the nodes of a high-availability cluster, one barrier-checked step at a time.')
   .version(LOCKSTEP_VERSION)
-  .option('--coordinator <address>', `the coordinator: unix:PATH (its socket) or HOST:PORT (TLS, or --insecure on loopback) (env LOCKSTEP_COORDINATOR)`, process.env.LOCKSTEP_COORDINATOR ?? DEFAULT_COORDINATOR_ADDRESS)
-  .option('--coordinator-name <name>', "under TLS, the name the coordinator's certificate must carry (env LOCKSTEP_COORDINATOR_NAME; default the host of --coordinator)")
+  .option(
+    '--coordinator <address>',
+    'the coordinator: unix:PATH (its socket), HOST:PORT (TLS, or --insecure on loopback), or HOST:PORT,HOST:PORT,… the coordinators of an HA group, tried in order; the CLI follows the leader (env LOCKSTEP_COORDINATOR)',
+    process.env.LOCKSTEP_COORDINATOR || DEFAULT_COORDINATOR_ADDRESS,
+  )
+  .option('--coordinator-name <name>', "under TLS, the name every coordinator's certificate must carry (env LOCKSTEP_COORDINATOR_NAME; default the host of each address dialled)")
   // SPEC §7: `lockstep [--coordinator ADDRESS] COMMAND …` — global options come before the
   // command, so a command may have its own `--version` (lab up --version 2.0.0-1).
   .enablePositionalOptions()

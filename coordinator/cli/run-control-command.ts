@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { EXIT } from '../../shared/cli-exit.js';
 import type { RunView } from '../../shared/domain/run.js';
-import type { CoordinatorClient, OperatorClaim } from '../../shared/wire/coordinator-client.js';
+import type { Coordinator, OperatorClaim } from '../../shared/wire/coordinator-client.js';
 import { invokingUser, withCoordinator } from './coordinator-connection.js';
 
 const VERBS: ReadonlyArray<{ name: 'pause' | 'resume' | 'cancel'; description: string }> = [
@@ -29,7 +29,7 @@ export function registerRunControlCommands(program: Command): void {
   }
 }
 
-function control(client: CoordinatorClient, verb: (typeof VERBS)[number]['name'], runId: string, by: OperatorClaim): Promise<RunView> {
+function control(client: Coordinator, verb: (typeof VERBS)[number]['name'], runId: string, by: OperatorClaim): Promise<RunView> {
   switch (verb) {
     case 'pause':
       return client.pause(runId, by);

@@ -2,9 +2,9 @@
 // one line per event otherwise; ends with SPEC §7's exit code for where the run stands.
 import { EXIT } from '../../shared/cli-exit.js';
 import { FINAL_RUN_STATES, type RunEvent, type RunState, type RunView } from '../../shared/domain/run.js';
-import { LockstepError } from '../../shared/errors.js';
+import { LockstepError, isLockstepError } from '../../shared/errors.js';
 import { terminalLine } from '../../shared/terminal-text.js';
-import type { CoordinatorClient } from '../../shared/wire/coordinator-client.js';
+import type { Coordinator } from '../../shared/wire/coordinator-client.js';
 import { renderRunGrid } from './run-grid.js';
 
 export type Screen = NodeJS.WritableStream & { isTTY?: boolean; columns?: number; rows?: number };
@@ -34,7 +34,7 @@ interface View {
   finish(run: RunView): void;
 }
 
-export async function followRun(client: CoordinatorClient, runId: string, options: FollowOptions): Promise<number> {
+export async function followRun(client: Coordinator, runId: string, options: FollowOptions): Promise<number> {
   const view: View = options.screen.isTTY ? new LiveGrid(options.screen) : new EventLines(options.screen);
   const outcomeOf = (run: RunView): number | undefined =>
     FINAL_RUN_STATES.has(run.state) ? exitCodeForFinalState(run.state) : options.stopWhen(run) ? EXIT.waitingForOperator : undefined;
@@ -60,15 +60,21 @@ export async function followRun(client: CoordinatorClient, runId: string, option
     }
     if (outcome !== undefined || failure !== undefined) stop.abort();
   });
-  await client.watch(
-    runId,
-    0,
-    (event) => {
-      view.event(event);
-      refresh.request();
-    },
-    { signal: stop.signal },
-  );
+  await client
+    .watch(
+      runId,
+      0,
+      (event) => {
+        view.event(event);
+        refresh.request();
+      },
+      { signal: stop.signal },
+    )
+    .catch((error: unknown) => {
+      // Every coordinator named went away mid-watch; the run goes on without us.
+      if (!isLockstepError(error, 'LOCKSTEP_E_UNAVAILABLE')) throw error;
+      throw new LockstepError('LOCKSTEP_E_UNAVAILABLE', `${error.message.trim()}\nThe run goes on: follow it again with \`lockstep watch ${runId}\``, { cause: error });
+    });
   await refresh.idle();
   if (failure !== undefined) throw failure;
   latest = await client.getRun(runId);

@@ -1,6 +1,6 @@
-// The coordinator's HTTP port (SPEC §4.5): /healthz, then each route handed in (the dashboard,
-// /metrics) in turn. HTTPS with client certificates when given TLS material (a non-loopback
-// --http, coordinator-config.ts), plain HTTP on loopback.
+// The coordinator's HTTP port (SPEC §4.5): each route handed in (the dashboard, /metrics, an HA
+// coordinator's /healthz) in turn, then a plain /healthz. HTTPS with client certificates when
+// given TLS material (a non-loopback --http, coordinator-config.ts), plain HTTP on loopback.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -15,8 +15,6 @@ export type HttpRoute = (request: IncomingMessage, response: ServerResponse) => 
 
 export interface HttpServerOptions {
   routes?: readonly HttpRoute[];
-  /** What /healthz answers as JSON (an HA coordinator's role and leader); without it, "ok". */
-  health?: () => Record<string, unknown>;
   /** Serve HTTPS, asking every client for a certificate from `ca` (and refusing those in `crl`). */
   tls?: TlsMaterial;
 }
@@ -30,7 +28,7 @@ export interface RunningHttpServer {
 
 export async function startHttpServer(listen: string, logger: Logger, options: HttpServerOptions = {}): Promise<RunningHttpServer> {
   const { host, port } = splitHostPort(listen);
-  const handle = handler(options.routes ?? [], logger, options.tls !== undefined, options.health);
+  const handle = handler(options.routes ?? [], logger, options.tls !== undefined);
   const tls = options.tls;
   const server =
     tls === undefined
@@ -56,16 +54,10 @@ export async function startHttpServer(listen: string, logger: Logger, options: H
   };
 }
 
-function handler(routes: readonly HttpRoute[], logger: Logger, tls: boolean, health: HttpServerOptions['health']): (request: IncomingMessage, response: ServerResponse) => void {
+function handler(routes: readonly HttpRoute[], logger: Logger, tls: boolean): (request: IncomingMessage, response: ServerResponse) => void {
   return (request, response) => {
     if (tls && !isOperatorPeer(request)) {
       response.writeHead(403, { 'content-type': 'text/plain; charset=utf-8' }).end('this port needs an operator certificate (lockstep certs issue --roles viewer): an agent\'s or the coordinator\'s is refused\n');
-      return;
-    }
-    if (request.url === '/healthz' && (request.method === 'GET' || request.method === 'HEAD')) {
-      // With --etcd (docs/ha.md): {"role":"leader"|"follower","leader":"ADDR"} for load balancers and operators.
-      if (health === undefined) response.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end('ok');
-      else response.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }).end(`${JSON.stringify(health())}\n`);
       return;
     }
     try {
@@ -73,6 +65,11 @@ function handler(routes: readonly HttpRoute[], logger: Logger, tls: boolean, hea
     } catch (error) {
       logger.error({ err: error, url: request.url }, 'http request failed');
       if (!response.headersSent) response.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end('internal error\n');
+      return;
+    }
+    // A single coordinator is healthy when it answers; one of an HA group hands in health-route.ts, which answers first.
+    if (request.url === '/healthz' && (request.method === 'GET' || request.method === 'HEAD')) {
+      response.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end('ok');
       return;
     }
     response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found\n');

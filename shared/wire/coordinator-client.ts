@@ -1,10 +1,11 @@
 // A domain-speaking client of the coordinator, for the CLI and the tests. Failures become
 // LockstepErrors: the coordinator's own codes come back as sent, an unreachable coordinator
 // as LOCKSTEP_E_UNAVAILABLE.
-import { credentials as grpcCredentials, status, type ChannelCredentials, type ServiceError } from '@grpc/grpc-js';
+import { connectivityState, credentials as grpcCredentials, status, type ChannelCredentials, type ServiceError } from '@grpc/grpc-js';
 import type { NodeView, RunEvent, RunView, SubmitInput, SubmittedRun } from '../domain/run.js';
 import type { AuditQuery, OperatorAction } from '../domain/operator-action.js';
 import { pb, nodeViewFromWire, operatorActionFromWire, runEventFromWire, runFromWire, submittedRunFromWire } from './coordinator-wire.js';
+import { LockstepError } from '../errors.js';
 import { fromServiceError } from './grpc-errors.js';
 import { callUnary, type UnaryMethod } from './unary-call.js';
 
@@ -33,6 +34,12 @@ export interface WatchOptions {
   signal?: AbortSignal;
 }
 
+/** What the CLI asks of a coordinator: one CoordinatorClient, or a list of them that follows the leader (coordinator/cli/coordinator-list.ts). */
+export type Coordinator = Pick<
+  CoordinatorClient,
+  'submit' | 'getRun' | 'listRuns' | 'approve' | 'pause' | 'resume' | 'retry' | 'cancel' | 'rollback' | 'listAudit' | 'listNodes' | 'watch' | 'close'
+>;
+
 export class CoordinatorClient {
   private readonly client: pb.CoordinatorClient;
   private readonly deadlineMs: number;
@@ -51,6 +58,26 @@ export class CoordinatorClient {
 
   close(): void {
     this.client.close();
+  }
+
+  /**
+   * `'ready'` once a connection to the coordinator is up; `'failed'` as soon as connecting
+   * fails (refused, no route, TLS handshake refused: a call now fails at once, saying why);
+   * `'no-answer'` after `timeoutMs`. A call sent after `'ready'` may have reached it; one that
+   * failed UNAVAILABLE otherwise did not, so even a call that must not run twice may go elsewhere.
+   */
+  connects(timeoutMs: number): Promise<'ready' | 'failed' | 'no-answer'> {
+    const channel = this.client.getChannel();
+    const deadline = Date.now() + timeoutMs;
+    return new Promise((resolve) => {
+      const check = (): void => {
+        const state = channel.getConnectivityState(true);
+        if (state === connectivityState.READY) return resolve('ready');
+        if (state === connectivityState.TRANSIENT_FAILURE || state === connectivityState.SHUTDOWN) return resolve('failed');
+        channel.watchConnectivityState(state, deadline, (error) => (error ? resolve('no-answer') : check()));
+      };
+      check();
+    });
   }
 
   /** `comment`: why, for the audit trail. */
@@ -106,23 +133,31 @@ export class CoordinatorClient {
 
   /**
    * Every event of the run from `fromSeq` on, then live ones. Resolves when the coordinator
-   * ends the stream (the run is final) or when `options.signal` aborts; rejects on failure.
+   * ends the stream (the run is final) or when `options.signal` aborts; rejects on failure, with
+   * LOCKSTEP_E_UNAVAILABLE when the coordinator went away mid-stream.
    */
   watch(runId: string, fromSeq: number, onEvent: (event: RunEvent) => void, options: WatchOptions = {}): Promise<void> {
     return new Promise((resolve, reject) => {
       // No deadline: a run may take hours.
       const stream = this.client.watchRun({ runId, fromSeq });
-      const abort = (): void => stream.cancel();
+      let cancelled = false;
+      const abort = (): void => {
+        cancelled = true;
+        stream.cancel();
+      };
       options.signal?.addEventListener('abort', abort, { once: true });
       const settle = (error?: ServiceError): void => {
         options.signal?.removeEventListener('abort', abort);
-        if (error === undefined || error.code === status.CANCELLED) resolve();
+        if (error === undefined || (error.code === status.CANCELLED && cancelled)) resolve();
+        // A coordinator that shuts down or dies cancels its streams: the watch broke, it did not end.
+        else if (error.code === status.CANCELLED) reject(new LockstepError('LOCKSTEP_E_UNAVAILABLE', `coordinator ${this.address}: the coordinator cancelled the watch (it stopped?)`, { cause: error }));
         else reject(fromServiceError(error, `coordinator ${this.address}`));
       };
       stream.on('data', (response: pb.WatchRunResponse) => {
         try {
           onEvent(runEventFromWire(response.event));
         } catch (error) {
+          cancelled = true;
           stream.cancel();
           reject(error);
         }

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { Metadata } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
-import { ERROR_CODES, LockstepError, describeError } from '../../shared/errors.js';
+import { ERROR_CODES, LockstepError, NotLeaderError, describeError } from '../../shared/errors.js';
+import { fromServiceError, toStatus } from '../../shared/wire/grpc-errors.js';
 
 describe('error registry', () => {
   const doc = readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8');
@@ -33,5 +35,22 @@ describe('describeError', () => {
   it('describes what is not an Error', () => {
     expect(describeError('plain')).toBe('plain');
     expect(describeError(new Error('outer', { cause: 42 }))).toBe('outer: 42');
+  });
+});
+
+describe('NotLeaderError', () => {
+  it("names the leader, or says that none is elected yet", () => {
+    expect(new NotLeaderError('10.0.0.2:7450').message).toBe('this coordinator is a follower; the leader is 10.0.0.2:7450');
+    expect(new NotLeaderError(undefined).message).toBe(
+      'this coordinator is a follower and no leader is elected yet (etcd election in progress or etcd has no quorum)',
+    );
+    expect(new NotLeaderError('h2:7450').status).toBe('FAILED_PRECONDITION');
+  });
+
+  it.each([['10.0.0.2:7450'], [undefined]])('crosses the wire with its leader (%s)', (leader) => {
+    const wire = toStatus(new NotLeaderError(leader));
+    const received = fromServiceError(Object.assign(new Error(wire.details), wire, { code: wire.code ?? 0, details: wire.details ?? '', metadata: wire.metadata ?? new Metadata() }), 'coordinator h1:7450');
+    expect(received).toBeInstanceOf(NotLeaderError);
+    expect(received).toMatchObject({ code: 'LOCKSTEP_E_NOT_LEADER', leader, message: new NotLeaderError(leader).message });
   });
 });
