@@ -71,8 +71,10 @@ async function newGroup(): Promise<HaGroup> {
   return group;
 }
 
+/** `lockstep apply` given the whole group, a follower first: the CLI follows it to the leader. */
 async function apply(leader: HaCoordinator): Promise<string> {
-  const applied = await lockstepCli(['--coordinator', leader.address, 'apply', '--yes', currentLab().runbook]);
+  const others = (group?.coordinators ?? []).filter((coordinator) => coordinator !== leader).map((coordinator) => coordinator.address);
+  const applied = await lockstepCli(['--coordinator', [...others, leader.address].join(','), 'apply', '--yes', currentLab().runbook]);
   expect(applied.code, applied.stderr).toBe(0);
   return applied.stdout.trim().split('\n').pop() as string;
 }
