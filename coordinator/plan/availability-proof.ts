@@ -147,7 +147,11 @@ function checkStage(stage: TasksStage, walk: ClusterWalk, proof: AvailabilityPro
   for (const entry of located) for (const server of leavers(walk, entry)) if (!leaving.has(server)) leaving.set(server, entry);
   const staying = new Set([...walk.up].filter((server) => !leaving.has(server)));
   const suspends = located.find(({ effect }) => effect?.kind === 'suspend' && effect.suspended);
-  const evacuations = located.filter(({ node, effect }) => effect?.kind === 'evacuate' && walk.up.has(node));
+  const evacuations = located.filter(({ effect }) => effect?.kind === 'evacuate');
+  // A group can count only on a node that neither leaves nor is evacuated in the stage: one it
+  // fails over or is moved to may be evacuated after it arrives.
+  const safe = new Set([...staying].filter((server) => !evacuations.some(({ node }) => node === server)));
+  const evacuatedToo = safe.size < staying.size ? ` (${[...staying].filter((server) => !safe.has(server)).join(', ')} evacuated in this stage)` : '';
   const leavingNames = [...leaving.keys()];
   const out = (servers: string[]): string => `${servers.join(', ')} ${servers.length === 1 ? 'leaves' : 'leave'} the cluster in this stage (step ${[...new Set(servers.map((server) => leaving.get(server)?.task.stepId))].join(', ')})`;
   const report = (what: Outage['what'], name: string, why: string, causes: Located[]): void => {
@@ -159,32 +163,33 @@ function checkStage(stage: TasksStage, walk: ClusterWalk, proof: AvailabilityPro
     walk.open.set(subject, { subject, what, name, fromStep, planned, pending: new Set(located.map(({ task }) => task)) });
     if (!planned) proof.refusals.push(`stage ${stage.id}: ${subject} ${why}`);
   };
-  for (const [group, where] of walk.placement) {
+  for (const [group, placed] of walk.placement) {
+    // A group the stage starts may be running before another of its tasks takes its server out.
+    const where = new Set([...placed, ...startTargets(walk, group, located)]);
     if (where.size === 0) continue;
     const stop = located.find(({ task, effect }) => effect?.kind === 'stop-group' && groupOf(task) === group);
     if (stop?.effect?.kind === 'stop-group') {
       report('group', group, `${stop.effect.verb} (step ${stop.task.stepId} on ${stop.node}) and would run on no server`, [stop]);
       continue;
     }
-    // An evacuated group goes to a node that is not being evacuated too, nor leaving.
-    const evacuated = evacuations.filter(({ node }) => where.has(node));
-    const elsewhere = new Set([...staying].filter((server) => !evacuations.some(({ node }) => node === server)));
-    if (evacuated.length > 0 && walk.hosts(group, elsewhere).length === 0) {
-      const nodes = evacuated.map(({ node }) => node);
+    // A move in this stage may run before or after a server leaves or is evacuated: its target counts too.
+    const moved = located.filter(({ task, effect }) => effect?.kind === 'move-group' && groupOf(task) === group).map(({ task }) => task.params.to);
+    const reach = new Set([...where, ...moved].filter((server): server is string => server !== undefined));
+    const evacuated = evacuations.filter(({ node }) => reach.has(node));
+    if (evacuated.length > 0 && walk.hosts(group, safe).length === 0) {
+      const nodes = [...new Set(evacuated.map(({ node }) => node))];
       const steps = evacuated.map(({ node, task }) => `step ${task.stepId} on ${node}`).join(', ');
-      const why = describeStaying(walk, group, elsewhere, 'no other node of the cluster is in it and stays');
+      const why = describeStaying(walk, group, safe, `no other node of the cluster is in it and stays${leaving.size > 0 ? `: ${out(leavingNames)}` : ''}`);
       report('group', group, `has no other node in the cluster to go to when ${nodes.join(' or ')} ${nodes.length === 1 ? 'is' : 'are'} evacuated (${steps}); ${why}`, evacuated);
       continue;
     }
-    // A move in this stage may run before or after a server leaves: its target counts too.
-    const moved = located.filter(({ task, effect }) => effect?.kind === 'move-group' && groupOf(task) === group).map(({ task }) => task.params.to);
-    const hit = [...new Set([...where, ...moved])].filter((server): server is string => server !== undefined && leaving.has(server));
+    const hit = [...reach].filter((server) => leaving.has(server));
     if (hit.length === 0) continue;
     const causes = hit.map((server) => leaving.get(server) as Located);
     if (walk.suspended || suspends !== undefined) {
       report('group', group, `(on ${[...where].join(' or ')}) would run on no server: ${out(hit)} while the cluster is suspended, and a suspended cluster fails nothing over (3.1.4)`, [...causes, ...(suspends ? [suspends] : [])]);
-    } else if (walk.hosts(group, staying).length === 0) {
-      report('group', group, `(on ${[...where].join(' or ')}) would have no server to run on: ${out(leavingNames)}; ${describeStaying(walk, group, staying, 'no server of the cluster stays in it')}`, causes);
+    } else if (walk.hosts(group, safe).length === 0) {
+      report('group', group, `(on ${[...where].join(' or ')}) would have no server to run on: ${out(leavingNames)}; ${describeStaying(walk, group, safe, 'no server of the cluster stays in it')}${evacuatedToo}`, causes);
     }
   }
   for (const [mirror, copies] of walk.fresh) {
@@ -193,6 +198,14 @@ function checkStage(stage: TasksStage, walk: ClusterWalk, proof: AvailabilityPro
     report('mirror', mirror, `would have no up-to-date copy online: GREEN only on ${online.join(', ')}; ${out(online)}`, online.map((server) => leaving.get(server) as Located));
   }
   return new Set(leaving.keys());
+}
+
+/** Where the stage's group.start / rg.online may start the group: its own server, or any of the group's node list. */
+function startTargets(walk: ClusterWalk, group: string, located: readonly Located[]): string[] {
+  return located.flatMap(({ node, task, effect }) => {
+    if (effect?.kind !== 'start-group' || groupOf(task) !== group) return [];
+    return effect.on === 'this' ? [node] : (walk.nodeLists.get(group) ?? walk.servers);
+  });
 }
 
 /** Why none of `staying` can take the group: not in its node list, a mirror behind there, or a failover still under way. */

@@ -25,10 +25,12 @@ const fixture = (name: string): string => readFixture(`solaris/${name}`);
 /**
  * The cluster as the rt-upgrade preflight reads it, every node Online: app-rg1 online on
  * phys-schost-1, app-rg2 on phys-schost-2, each with the node list the fixture prints —
- * unless `twoNodeRg1`, where app-rg1's Nodelist is phys-schost-1, phys-schost-2 only.
+ * unless `twoNodeRg1` (`oneNodeRg1`), where app-rg1's Nodelist is phys-schost-1, phys-schost-2
+ * (phys-schost-1) only; `rg1Offline`: app-rg1 is offline everywhere.
  */
-async function solarisFacts(options: { twoNodeRg1?: boolean; oneNodeRg1?: boolean } = {}): Promise<ClusterFacts> {
+async function solarisFacts(options: { twoNodeRg1?: boolean; oneNodeRg1?: boolean; rg1Offline?: boolean } = {}): Promise<ClusterFacts> {
   let groups = fixture('clresourcegroup-status.txt');
+  if (options.rg1Offline === true) groups = groups.replace(/^(app-rg1 +phys-schost-1 +No +)Online/m, '$1Offline');
   if (options.twoNodeRg1 === true || options.oneNodeRg1 === true) groups = groups.replace(/^ +phys-schost-3 +No +Offline\n/m, '');
   if (options.oneNodeRg1 === true) groups = groups.replace(/^ +phys-schost-2 +No +Offline\n/m, '');
   const executor = new ScriptedExecutor([
@@ -146,6 +148,30 @@ describe('the availability proof refuses Solaris Cluster plans that leave a reso
       { id: 'leave-2', kind: 'node.leave-cluster', on: { node: 'phys-schost-2' } },
     ];
     expect(refusal(() => compileCustom(custom(steps), facts))).toMatch(/stage leave-2: resource group app-rg1 \(on phys-schost-2\) would have no server to run on: phys-schost-2 leaves the cluster in this stage \(step leave-2\)/);
+  });
+
+  // Found by the property test (availability-proof-property.test.ts): the lanes of a stage run in any order.
+  it('a node leaving while the other node of the resource group is evacuated in the same stage: refused, the failover may be evacuated again', async () => {
+    const facts = await solarisFacts({ twoNodeRg1: true });
+    const steps = [
+      { id: 'leave', kind: 'node.leave-cluster', on: { node: 'phys-schost-1' } },
+      { id: 'evacuate', kind: 'node.evacuate', on: { node: 'phys-schost-2' } },
+    ];
+    expect(refusal(() => compileCustom(custom(steps), facts))).toMatch(
+      /resource group app-rg1 \(on phys-schost-1\) would have no server to run on: phys-schost-1 leaves the cluster in this stage \(step leave\); staying: phys-schost-3 \(its node list is phys-schost-1, phys-schost-2\) \(phys-schost-2 evacuated in this stage\)/,
+    );
+  });
+
+  it('a resource group brought online and its node evacuated in the same stage: refused when it has no other node', async () => {
+    const facts = await solarisFacts({ oneNodeRg1: true, rg1Offline: true });
+    expect(facts.cluster?.groups[0]).toMatchObject({ name: 'app-rg1', currentServer: null, nodeList: ['phys-schost-1'] });
+    const steps = [
+      { id: 'online', kind: 'rg.online', on: { node: 'phys-schost-1' }, with: { resourceGroup: 'app-rg1' } },
+      { id: 'evacuate', kind: 'node.evacuate', on: { node: 'phys-schost-1' } },
+    ];
+    expect(refusal(() => compileCustom(custom(steps), facts))).toMatch(
+      /stage online: resource group app-rg1 has no other node in the cluster to go to when phys-schost-1 is evacuated \(step evacuate on phys-schost-1\); staying: phys-schost-2, phys-schost-3 \(its node list is phys-schost-1\)/,
+    );
   });
 
   it('taking a resource group offline: refused unless the downtime is planned, then listed from step to step', async () => {
