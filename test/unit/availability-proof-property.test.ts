@@ -89,29 +89,28 @@ const taskArb: fc.Arbitrary<TaskSpec> = fc.oneof(
 /** Stages of lanes: stage → server index → tasks. */
 const planArb = fc.array(fc.array(fc.array(taskArb, { minLength: 0, maxLength: 2 }), { minLength: 3, maxLength: 3 }), { minLength: 1, maxLength: 4 });
 
-function toStages(spec: TaskSpec[][][], state: ClusterState): Stage[] {
-  const servers = Object.keys(state.servers);
-  const groups = Object.keys(state.groups);
+/** The spec's stages over `servers` (lane i on server i), each task's params from `params`. */
+function stagesOf(spec: TaskSpec[][][], servers: string[], params: (spec: TaskSpec) => Omit<NodeTask['params'], 'timeoutMs'>): Stage[] {
+  const task = (stepId: string, each: TaskSpec): NodeTask => ({ stepId, kind: each.kind, params: { ...params(each), timeoutMs: DEFAULT_STEP_TIMEOUT_MS }, description: stepId });
   return spec.map((lanes, index) => ({
     type: 'tasks' as const,
     id: `s${index}`,
     lanes: Object.fromEntries(
       lanes
         .slice(0, servers.length)
-        .map((tasks, at) => [servers[at] as string, tasks.map((task, position) => nodeTask(`s${index}-${at}-${position}`, task, groups, servers))] as const)
+        .map((tasks, at) => [servers[at] as string, tasks.map((each, position) => task(`s${index}-${at}-${position}`, each))] as const)
         .filter(([, tasks]) => tasks.length > 0),
     ),
   }));
 }
 
-function nodeTask(stepId: string, spec: TaskSpec, groups: string[], servers: string[]): NodeTask {
-  const params: NodeTask['params'] = { timeoutMs: DEFAULT_STEP_TIMEOUT_MS };
-  if (spec.kind.startsWith('service.')) params.services = [DAEMON];
-  if (spec.kind === 'group.move') {
-    params.group = groups[(spec.group ?? 0) % groups.length] as string;
-    params.to = servers[(spec.to ?? 0) % servers.length] as string;
-  }
-  return { stepId, kind: spec.kind, params, description: stepId };
+function toStages(spec: TaskSpec[][][], state: ClusterState): Stage[] {
+  const servers = Object.keys(state.servers);
+  const groups = Object.keys(state.groups);
+  return stagesOf(spec, servers, (each) => ({
+    ...(each.kind.startsWith('service.') && { services: [DAEMON] }),
+    ...(each.kind === 'group.move' && { group: groups[(each.group ?? 0) % groups.length] as string, to: servers[(each.to ?? 0) % servers.length] as string }),
+  }));
 }
 
 /** What the preflight would read: clpstat and clpmdstat of the model. */
@@ -278,23 +277,8 @@ const scTaskArb: fc.Arbitrary<TaskSpec> = fc.oneof(
 const scPlanArb = fc.array(fc.array(fc.array(scTaskArb, { minLength: 0, maxLength: 3 }), { minLength: 3, maxLength: 3 }), { minLength: 1, maxLength: 4 });
 
 function scStages(spec: TaskSpec[][][], state: ScState): Stage[] {
-  const nodes = Object.keys(state.nodes);
   const groups = state.resourceGroups.map((group) => group.name);
-  const task = (stepId: string, spec: TaskSpec): NodeTask => {
-    const params: NodeTask['params'] = { timeoutMs: DEFAULT_STEP_TIMEOUT_MS };
-    if (spec.kind.startsWith('rg.')) params.resourceGroup = groups[(spec.group ?? 0) % groups.length] as string;
-    return { stepId, kind: spec.kind, params, description: stepId };
-  };
-  return spec.map((lanes, index) => ({
-    type: 'tasks' as const,
-    id: `s${index}`,
-    lanes: Object.fromEntries(
-      lanes
-        .slice(0, nodes.length)
-        .map((tasks, at) => [nodes[at] as string, tasks.map((each, position) => task(`s${index}-${at}-${position}`, each))] as const)
-        .filter(([, tasks]) => tasks.length > 0),
-    ),
-  }));
+  return stagesOf(spec, Object.keys(state.nodes), (each) => (each.kind.startsWith('rg.') ? { resourceGroup: groups[(each.group ?? 0) % groups.length] as string } : {}));
 }
 
 /** What the Solaris preflight would read: clnode status and clresourcegroup status (the node list in its order) of the model. */
