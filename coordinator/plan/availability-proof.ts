@@ -1,22 +1,26 @@
-// The availability proof (issue 16 part 3): every plan — built-in or custom, CLUSTERPRO or any
-// cluster read into ClusterStatus/MirrorStatus — is walked stage by stage from the preflight's
-// facts, following which servers are in the cluster, where each group can run and which mirror
-// copies are up to date. A stage that can leave a running group with no server to run on, or
-// a mirror with no up-to-date copy online, is refused — unless the tasks that cause it carry
-// planned downtime (`downtime: planned`, or a procedure that stops the cluster by design), in
-// which case the downtime is reported per group and mirror, from which step to which step.
+// The availability proof (issue 16): every plan — built-in or custom, on CLUSTERPRO or on
+// Solaris Cluster — is walked stage by stage from the preflight's facts (one ClusterModel,
+// cluster-model.ts), following which servers are in the cluster, where each group (Solaris:
+// resource group) can run and which mirror copies are up to date, through what each step does
+// to the cluster (step-effects.ts). A stage that can leave a running group with no server to
+// run on, or a mirror with no up-to-date copy online, is refused — unless the tasks that cause
+// it carry planned downtime (`downtime: planned`, or a procedure that takes the service down by
+// design), in which case the downtime is reported per group and mirror, from which step to
+// which step.
 //
-// Assumptions (clpstat does not print the failover policy): a group can run on any server in
-// the cluster whose copies of the group's mirror disks (the mirrors clpstat lists under it)
-// are GREEN — the agent's veto counts the same way. The lanes of a stage run in parallel, so
-// every server a stage takes out counts as out at once. A server's copy is up to date again
-// only after a mirror.wait-green that ran once it was back; a rebooted server rejoins only if
-// its cluster services start at boot (a service.disable before it keeps it out, 3.1.3.1 (2)).
+// Assumptions: a group can run on a server of its node list (CLUSTERPRO: any server, clpstat
+// does not print the failover policy) that is in the cluster and whose copies of the group's
+// mirror disks are GREEN — the agent's veto counts the same way. The lanes of a stage run in
+// parallel, so every server a stage takes out counts as out at once. A server's copy is up to
+// date again only after a mirror.wait-green that ran once it was back; a rebooted server
+// rejoins only if its cluster services start at boot (a service.disable before it keeps it
+// out, 3.1.3.1 (2)); a node in non-cluster mode only with node.rejoin-cluster.
 import type { ClusterStatus, MirrorStatus } from '../../shared/domain/cluster.js';
 import { LockstepError } from '../../shared/errors.js';
-import type { NodeStepKind } from '../runbook/step-kinds.js';
 import type { ClusterFacts } from './cluster-facts.js';
+import { clusterModel, type ClusterModel } from './cluster-model.js';
 import type { NodeTask, Plan, Stage } from './plan.js';
+import { groupOf, taskEffect, type StepEffect } from './step-effects.js';
 
 type TasksStage = Extract<Stage, { type: 'tasks' }>;
 
@@ -32,36 +36,17 @@ export interface AvailabilityProof {
   downtime: string[];
 }
 
-/** Step kinds that take a server out of the cluster for a while. */
-const TAKES_SERVER_OUT: ReadonlySet<NodeStepKind> = new Set(['server.shutdown', 'node.reboot', 'cluster.shutdown']);
-
-/** The cluster daemon's service: stopped, the server leaves the cluster; disabled, it stays out after a boot. */
-const CLUSTER_DAEMON = 'clusterpro';
-
-/** The step kinds the proof follows besides the cluster daemon's service steps. */
-const CLUSTER_KINDS: ReadonlySet<NodeStepKind> = new Set([
-  ...TAKES_SERVER_OUT,
-  'group.move',
-  'group.start',
-  'group.stop',
-  'cluster.suspend',
-  'cluster.resume',
-  'mirror.wait-green',
-  'cluster.wait-healthy',
-]);
-
-/** Does the step matter to the proof: a plan with no such step has nothing to prove (and its preflight need not read the cluster). */
-export function mattersToAvailability(kind: NodeStepKind, services: readonly string[] | undefined): boolean {
-  return kind.startsWith('service.') ? services?.includes(CLUSTER_DAEMON) === true : CLUSTER_KINDS.has(kind);
-}
-
 interface Located {
   node: string;
   task: NodeTask;
+  effect: StepEffect | undefined;
 }
 
 interface Outage {
+  /** "group failover1", "resource group app-rg1", "mirror md1". */
   subject: string;
+  what: 'group' | 'mirror';
+  name: string;
   fromStep: string;
   planned: boolean;
   /** The tasks of the stage that opened it not yet applied: it cannot end before they have run. */
@@ -73,6 +58,9 @@ class ClusterWalk {
   readonly up: Set<string>;
   readonly noAutoStart = new Set<string>();
   suspended: boolean;
+  readonly nouns = new Map<string, string>();
+  /** group → the servers it may run on, most preferred first. */
+  readonly nodeLists = new Map<string, string[]>();
   /** group → the servers it may be running on now (empty: nowhere). */
   readonly placement = new Map<string, Set<string>>();
   readonly groupMirrors = new Map<string, string[]>();
@@ -83,43 +71,54 @@ class ClusterWalk {
    * back to the server it left, and nothing says it is over before a cluster.wait-healthy.
    */
   readonly failingOver = new Map<string, Set<string>>();
-  /** Groups stopped on purpose (group.stop): not restarted by a server joining. */
+  /** Groups stopped on purpose (group.stop, rg.offline): not restarted by a server joining. */
   readonly stopped = new Set<string>();
-  /** Outages open now, by subject ("group failover1", "mirror md1"). */
+  /** Outages open now, by subject. */
   readonly open = new Map<string, Outage>();
 
-  constructor(start: ProofStart) {
-    this.servers = start.cluster.servers.map((server) => server.name);
-    this.up = new Set(start.cluster.servers.filter((server) => ['online', 'suspended', 'caution'].includes(server.state)).map((server) => server.name));
-    this.suspended = start.cluster.servers.some((server) => server.state === 'suspended');
-    const mirrorNames = new Set(start.mirrors.map((mirror) => mirror.name));
-    for (const group of start.cluster.groups) {
-      this.placement.set(group.name, new Set(group.currentServer === null ? [] : [group.currentServer]));
-      this.groupMirrors.set(group.name, (group.resources ?? []).filter((resource) => mirrorNames.has(resource)));
+  constructor(model: ClusterModel) {
+    this.servers = model.servers;
+    this.up = new Set(model.up);
+    this.suspended = model.suspended;
+    for (const group of model.groups) {
+      this.nouns.set(group.name, group.noun);
+      this.nodeLists.set(group.name, group.nodeList);
+      this.placement.set(group.name, new Set(group.runningOn === null ? [] : [group.runningOn]));
+      this.groupMirrors.set(group.name, group.mirrors);
     }
-    for (const mirror of start.mirrors) this.fresh.set(mirror.name, new Set(mirror.servers.filter((copy) => copy.color === 'GREEN').map((copy) => copy.server)));
+    for (const mirror of model.mirrors) this.fresh.set(mirror.name, new Set(mirror.upToDate));
+  }
+
+  subject(group: string): string {
+    return `${this.nouns.get(group) ?? 'group'} ${group}`;
   }
 
   /**
-   * Where a group that fails over or starts by itself may end up: any server in the cluster
-   * when one of them can run it (a copy resyncing by itself may be GREEN by then: the cluster's
-   * choice is not known), nowhere when none can.
+   * Where a group that fails over, is evacuated or starts by itself may end up: any server of
+   * `available` in its node list when one of them can run it (a copy resyncing by itself may be
+   * GREEN by then: the cluster's choice is not known), nowhere when none can.
    */
-  mayRun(group: string): Set<string> {
-    return new Set(this.hosts(group, this.up).length > 0 ? this.up : []);
+  mayGoTo(group: string, available: ReadonlySet<string>): Set<string> {
+    const nodeList = this.nodeLists.get(group) ?? this.servers;
+    return new Set(this.hosts(group, available).length > 0 ? nodeList.filter((server) => available.has(server)) : []);
   }
 
-  /** Servers in `available` that can run the group: every mirror of it up to date there, and not a server it is failing over from. */
+  mayRun(group: string): Set<string> {
+    return this.mayGoTo(group, this.up);
+  }
+
+  /** Servers in `available` that can run the group: in its node list, every mirror of it up to date there, and not a server it is failing over from. */
   hosts(group: string, available: ReadonlySet<string>): string[] {
     const mirrors = this.groupMirrors.get(group) ?? [];
     const left = this.failingOver.get(group);
-    return this.servers.filter((server) => available.has(server) && !left?.has(server) && mirrors.every((mirror) => this.fresh.get(mirror)?.has(server)));
+    const nodeList = this.nodeLists.get(group) ?? this.servers;
+    return nodeList.filter((server) => available.has(server) && !left?.has(server) && mirrors.every((mirror) => this.fresh.get(mirror)?.has(server)));
   }
 }
 
 /** Walks the plan from the preflight's cluster state; see the file's header for what it assumes. */
 export function proveAvailability(stages: readonly Stage[], start: ProofStart): AvailabilityProof {
-  const walk = new ClusterWalk(start);
+  const walk = new ClusterWalk(clusterModel(start.cluster, start.mirrors));
   const proof: AvailabilityProof = { refusals: [], downtime: [] };
   for (const stage of stages) {
     if (stage.type !== 'tasks') continue;
@@ -131,29 +130,14 @@ export function proveAvailability(stages: readonly Stage[], start: ProofStart): 
 }
 
 function tasksOf(stage: TasksStage): Located[] {
-  return Object.entries(stage.lanes).flatMap(([node, tasks]) => tasks.map((task) => ({ node, task })));
+  return Object.entries(stage.lanes).flatMap(([node, tasks]) => tasks.map((task) => ({ node, task, effect: taskEffect(task) })));
 }
 
 /** The servers a task takes out of the cluster. */
-function leavers(walk: ClusterWalk, { node, task }: Located): string[] {
-  if (task.kind === 'cluster.shutdown') return walk.servers.filter((server) => walk.up.has(server));
-  const out = TAKES_SERVER_OUT.has(task.kind) || (task.kind === 'service.stop' && touchesDaemon(task));
-  return out && walk.up.has(node) ? [node] : [];
-}
-
-function touchesDaemon(task: NodeTask): boolean {
-  return task.params.services?.includes(CLUSTER_DAEMON) === true;
-}
-
-/** Whether the task takes its server (or, for cluster.shutdown, every server) out of the cluster for a while. */
-export function takesServerOut(task: NodeTask): boolean {
-  return TAKES_SERVER_OUT.has(task.kind);
-}
-
-/** After the task, does the server's cluster daemon start at boot: false after a disable, true after an enable, undefined when the task does not say. */
-export function startsAtBootAfter(task: NodeTask): boolean | undefined {
-  if (!touchesDaemon(task)) return undefined;
-  return task.kind === 'service.enable' ? true : task.kind === 'service.disable' ? false : undefined;
+function leavers(walk: ClusterWalk, { node, effect }: Located): string[] {
+  if (effect?.kind !== 'leave') return [];
+  if (effect.servers === 'all') return walk.servers.filter((server) => walk.up.has(server));
+  return walk.up.has(node) ? [node] : [];
 }
 
 /** The worst moment of the stage: every server it takes out is out at once. */
@@ -162,47 +146,75 @@ function checkStage(stage: TasksStage, walk: ClusterWalk, proof: AvailabilityPro
   const leaving = new Map<string, Located>();
   for (const entry of located) for (const server of leavers(walk, entry)) if (!leaving.has(server)) leaving.set(server, entry);
   const staying = new Set([...walk.up].filter((server) => !leaving.has(server)));
-  const suspends = located.find(({ task }) => task.kind === 'cluster.suspend');
+  const suspends = located.find(({ effect }) => effect?.kind === 'suspend' && effect.suspended);
+  const evacuations = located.filter(({ effect }) => effect?.kind === 'evacuate');
+  // A group can count only on a node that neither leaves nor is evacuated in the stage: one it
+  // fails over or is moved to may be evacuated after it arrives.
+  const safe = new Set([...staying].filter((server) => !evacuations.some(({ node }) => node === server)));
+  const evacuatedToo = safe.size < staying.size ? ` (${[...staying].filter((server) => !safe.has(server)).join(', ')} evacuated in this stage)` : '';
   const leavingNames = [...leaving.keys()];
   const out = (servers: string[]): string => `${servers.join(', ')} ${servers.length === 1 ? 'leaves' : 'leave'} the cluster in this stage (step ${[...new Set(servers.map((server) => leaving.get(server)?.task.stepId))].join(', ')})`;
-  const report = (subject: string, why: string, causes: Located[]): void => {
+  const report = (what: Outage['what'], name: string, why: string, causes: Located[]): void => {
+    const subject = what === 'group' ? walk.subject(name) : `mirror ${name}`;
     if (walk.open.has(subject)) return;
     const planned = causes.length > 0 && causes.every(({ task }) => task.params.plannedDowntime === true);
     const fromStep = causes[0]?.task.stepId ?? stage.id;
     // Lanes run in parallel: the outage lasts at least until every task of the stage has run.
-    walk.open.set(subject, { subject, fromStep, planned, pending: new Set(located.map(({ task }) => task)) });
+    walk.open.set(subject, { subject, what, name, fromStep, planned, pending: new Set(located.map(({ task }) => task)) });
     if (!planned) proof.refusals.push(`stage ${stage.id}: ${subject} ${why}`);
   };
-  for (const [group, where] of walk.placement) {
+  for (const [group, placed] of walk.placement) {
+    // A group the stage starts may be running before another of its tasks takes its server out.
+    const where = new Set([...placed, ...startTargets(walk, group, located)]);
     if (where.size === 0) continue;
-    const stop = located.find(({ task }) => task.kind === 'group.stop' && task.params.group === group);
-    if (stop !== undefined) {
-      report(`group ${group}`, `is stopped (step ${stop.task.stepId} on ${stop.node}) and would run on no server`, [stop]);
+    const stop = located.find(({ task, effect }) => effect?.kind === 'stop-group' && groupOf(task) === group);
+    if (stop?.effect?.kind === 'stop-group') {
+      report('group', group, `${stop.effect.verb} (step ${stop.task.stepId} on ${stop.node}) and would run on no server`, [stop]);
       continue;
     }
-    // A move in this stage may run before or after a server leaves: its target counts too.
-    const moved = located.filter(({ task }) => task.kind === 'group.move' && task.params.group === group).map(({ task }) => task.params.to);
-    const hit = [...new Set([...where, ...moved])].filter((server): server is string => server !== undefined && leaving.has(server));
+    // A move in this stage may run before or after a server leaves or is evacuated: its target counts too.
+    const moved = located.filter(({ task, effect }) => effect?.kind === 'move-group' && groupOf(task) === group).map(({ task }) => task.params.to);
+    const reach = new Set([...where, ...moved].filter((server): server is string => server !== undefined));
+    const evacuated = evacuations.filter(({ node }) => reach.has(node));
+    if (evacuated.length > 0 && walk.hosts(group, safe).length === 0) {
+      const nodes = [...new Set(evacuated.map(({ node }) => node))];
+      const steps = evacuated.map(({ node, task }) => `step ${task.stepId} on ${node}`).join(', ');
+      const why = describeStaying(walk, group, safe, `no other node of the cluster is in it and stays${leaving.size > 0 ? `: ${out(leavingNames)}` : ''}`);
+      report('group', group, `has no other node in the cluster to go to when ${nodes.join(' or ')} ${nodes.length === 1 ? 'is' : 'are'} evacuated (${steps}); ${why}`, evacuated);
+      continue;
+    }
+    const hit = [...reach].filter((server) => leaving.has(server));
     if (hit.length === 0) continue;
     const causes = hit.map((server) => leaving.get(server) as Located);
     if (walk.suspended || suspends !== undefined) {
-      report(`group ${group}`, `(on ${[...where].join(' or ')}) would run on no server: ${out(hit)} while the cluster is suspended, and a suspended cluster fails nothing over (3.1.4)`, [...causes, ...(suspends ? [suspends] : [])]);
-    } else if (walk.hosts(group, staying).length === 0) {
-      report(`group ${group}`, `(on ${[...where].join(' or ')}) would have no server to run on: ${out(leavingNames)}; ${describeStaying(walk, group, staying)}`, causes);
+      report('group', group, `(on ${[...where].join(' or ')}) would run on no server: ${out(hit)} while the cluster is suspended, and a suspended cluster fails nothing over (3.1.4)`, [...causes, ...(suspends ? [suspends] : [])]);
+    } else if (walk.hosts(group, safe).length === 0) {
+      report('group', group, `(on ${[...where].join(' or ')}) would have no server to run on: ${out(leavingNames)}; ${describeStaying(walk, group, safe, 'no server of the cluster stays in it')}${evacuatedToo}`, causes);
     }
   }
   for (const [mirror, copies] of walk.fresh) {
     const online = [...copies].filter((server) => walk.up.has(server));
     if (online.length === 0 || online.some((server) => staying.has(server))) continue;
-    report(`mirror ${mirror}`, `would have no up-to-date copy online: GREEN only on ${online.join(', ')}; ${out(online)}`, online.map((server) => leaving.get(server) as Located));
+    report('mirror', mirror, `would have no up-to-date copy online: GREEN only on ${online.join(', ')}; ${out(online)}`, online.map((server) => leaving.get(server) as Located));
   }
   return new Set(leaving.keys());
 }
 
-function describeStaying(walk: ClusterWalk, group: string, staying: ReadonlySet<string>): string {
-  if (staying.size === 0) return 'no server of the cluster stays in it';
+/** Where the stage's group.start / rg.online may start the group: its own server, or any of the group's node list. */
+function startTargets(walk: ClusterWalk, group: string, located: readonly Located[]): string[] {
+  return located.flatMap(({ node, task, effect }) => {
+    if (effect?.kind !== 'start-group' || groupOf(task) !== group) return [];
+    return effect.on === 'this' ? [node] : (walk.nodeLists.get(group) ?? walk.servers);
+  });
+}
+
+/** Why none of `staying` can take the group: not in its node list, a mirror behind there, or a failover still under way. */
+function describeStaying(walk: ClusterWalk, group: string, staying: ReadonlySet<string>, none: string): string {
+  if (staying.size === 0) return none;
+  const nodeList = walk.nodeLists.get(group) ?? walk.servers;
+  const why = [...staying].some((server) => !nodeList.includes(server)) ? [`its node list is ${nodeList.join(', ')}`] : [];
   const mirrors = walk.groupMirrors.get(group) ?? [];
-  const why = mirrors.map((mirror) => `${mirror} up to date only on ${[...(walk.fresh.get(mirror) ?? [])].join(', ') || 'no server'}`);
+  why.push(...mirrors.map((mirror) => `${mirror} up to date only on ${[...(walk.fresh.get(mirror) ?? [])].join(', ') || 'no server'}`));
   const left = [...(walk.failingOver.get(group) ?? [])].filter((server) => staying.has(server));
   if (left.length > 0) why.push(`it may still be failing over from ${left.join(', ')} and cannot go back there: wait with cluster.wait-healthy first`);
   return `staying: ${[...staying].join(', ')}${why.length > 0 ? ` (${why.join('; ')})` : ''}`;
@@ -228,7 +240,7 @@ function applyStage(stage: TasksStage, walk: ClusterWalk, proof: AvailabilityPro
  */
 function widenPlacement(walk: ClusterWalk, before: ReadonlyMap<string, ReadonlySet<string>>, located: readonly Located[], leaving: ReadonlySet<string>): void {
   for (const [group, where] of walk.placement) {
-    const moves = located.filter(({ task }) => task.kind === 'group.move' && task.params.group === group);
+    const moves = located.filter(({ task, effect }) => effect?.kind === 'move-group' && groupOf(task) === group);
     const targets = moves.map(({ task }) => task.params.to).filter((to): to is string => to !== undefined);
     const unordered = moves.length > 1 || (moves.length > 0 && leaving.size > 0);
     const possible = new Set([...where, ...(unordered ? [...(before.get(group) ?? []), ...targets] : [])]);
@@ -239,53 +251,56 @@ function widenPlacement(walk: ClusterWalk, before: ReadonlyMap<string, ReadonlyS
 }
 
 function applyTask(walk: ClusterWalk, entry: Located): void {
-  const { node, task } = entry;
-  const group = task.params.group ?? '';
-  switch (task.kind) {
-    case 'service.disable':
-    case 'service.enable':
-      if (startsAtBootAfter(task) === false) walk.noAutoStart.add(node);
-      if (startsAtBootAfter(task) === true) walk.noAutoStart.delete(node);
+  const { node, task, effect } = entry;
+  const group = groupOf(task) ?? '';
+  switch (effect?.kind) {
+    case 'starts-at-boot':
+      if (effect.value) walk.noAutoStart.delete(node);
+      else walk.noAutoStart.add(node);
       return;
-    case 'service.stop':
+    case 'leave': {
       leave(walk, leavers(walk, entry));
+      if (effect.back === 'later') return;
+      // Back from the boot — also a server that was out — in the cluster only if its daemon starts at boot.
+      const booted = effect.servers === 'all' ? walk.servers : walk.servers.filter((server) => server === node);
+      join(walk, booted.filter((server) => !walk.noAutoStart.has(server) && !walk.up.has(server)));
       return;
-    case 'service.start':
-      if (touchesDaemon(task) && walk.servers.includes(node)) join(walk, [node]);
+    }
+    case 'join':
+      if (walk.servers.includes(node)) join(walk, [node]);
       return;
-    case 'cluster.suspend':
-    case 'cluster.resume':
-      walk.suspended = task.kind === 'cluster.suspend';
+    case 'evacuate':
+      if (walk.up.has(node)) evacuate(walk, node);
       return;
-    case 'group.stop':
+    case 'suspend':
+      walk.suspended = effect.suspended;
+      return;
+    case 'stop-group':
       walk.placement.set(group, new Set());
       walk.stopped.add(group);
       return;
-    case 'group.start':
-      if (walk.hosts(group, walk.up).includes(node)) walk.placement.set(group, new Set([node]));
+    case 'start-group': {
+      const hosts = walk.hosts(group, walk.up);
+      if (effect.on === 'this' && hosts.includes(node)) walk.placement.set(group, new Set([node]));
+      if (effect.on === 'preferred' && hosts.length > 0) walk.placement.set(group, walk.mayRun(group));
       walk.stopped.delete(group);
       return;
-    case 'group.move': {
+    }
+    case 'move-group': {
       const targets = task.params.to !== undefined ? [task.params.to] : [...walk.up].filter((server) => !walk.placement.get(group)?.has(server));
       const hosts = walk.hosts(group, walk.up).filter((server) => targets.includes(server));
       if (hosts.length > 0) walk.placement.set(group, new Set(hosts));
       return;
     }
-    case 'cluster.wait-healthy':
-      // Every group online again: the failovers are over.
+    case 'failovers-over':
       walk.failingOver.clear();
       return;
-    case 'mirror.wait-green':
-      // Waits until every copy on a server in the cluster is GREEN (3.1.3.2): possible only from an up-to-date one.
+    case 'mirrors-resync':
+      // Possible only from an up-to-date copy.
       for (const copies of walk.fresh.values()) if ([...copies].some((server) => walk.up.has(server))) for (const server of walk.up) copies.add(server);
       return;
-    default:
-      if (TAKES_SERVER_OUT.has(task.kind)) {
-        // Back from the boot — also a server that was out — in the cluster only if its daemon starts at boot.
-        leave(walk, leavers(walk, entry));
-        const booted = task.kind === 'cluster.shutdown' ? walk.servers : walk.servers.filter((server) => server === node);
-        join(walk, booted.filter((server) => !walk.noAutoStart.has(server) && !walk.up.has(server)));
-      }
+    case undefined:
+      return;
   }
 }
 
@@ -309,6 +324,16 @@ function leave(walk: ClusterWalk, leaving: readonly string[]): void {
   }
 }
 
+/** `clnode evacuate`: the node stays in the cluster; every group that may be on it switches to another node of its list, or goes offline. */
+function evacuate(walk: ClusterWalk, node: string): void {
+  const others = new Set([...walk.up].filter((server) => server !== node));
+  for (const [group, where] of walk.placement) {
+    if (!where.has(node)) continue;
+    const rest = [...where].filter((server) => server !== node);
+    walk.placement.set(group, new Set([...rest, ...walk.mayGoTo(group, others)]));
+  }
+}
+
 /** The servers join: groups that run nowhere start again (not in a suspended cluster). */
 function join(walk: ClusterWalk, back: readonly string[]): void {
   for (const server of back) walk.up.add(server);
@@ -321,8 +346,7 @@ function join(walk: ClusterWalk, back: readonly string[]): void {
 function closeRestored(walk: ClusterWalk, proof: AvailabilityProof, stepId: string): void {
   for (const [subject, outage] of walk.open) {
     if (outage.pending.size > 0) continue;
-    const [kind, name] = subject.split(' ') as [string, string];
-    const restored = kind === 'group' ? (walk.placement.get(name)?.size ?? 0) > 0 : [...(walk.fresh.get(name) ?? [])].some((server) => walk.up.has(server));
+    const restored = outage.what === 'group' ? (walk.placement.get(outage.name)?.size ?? 0) > 0 : [...(walk.fresh.get(outage.name) ?? [])].some((server) => walk.up.has(server));
     if (!restored) continue;
     walk.open.delete(subject);
     closeOutage(proof, outage, `step ${stepId}`);
@@ -330,7 +354,7 @@ function closeRestored(walk: ClusterWalk, proof: AvailabilityProof, stepId: stri
 }
 
 function closeOutage(proof: AvailabilityProof, outage: Outage, until: string): void {
-  const what = outage.subject.startsWith('group') ? 'runs on no server' : 'has no up-to-date copy online';
+  const what = outage.what === 'group' ? 'runs on no server' : 'has no up-to-date copy online';
   if (outage.planned) proof.downtime.push(`planned downtime: ${outage.subject} ${what} from step ${outage.fromStep} to ${until}`);
 }
 
@@ -338,7 +362,8 @@ function closeOutage(proof: AvailabilityProof, outage: Outage, until: string): v
  * The plan, with its planned downtime added to the warnings `lockstep plan` prints; refused
  * (LOCKSTEP_E_AVAILABILITY_PROOF, nothing created) when a stage breaks availability unplanned.
  * Without the cluster's state (a custom runbook on servers that are not clustered) there is
- * nothing to prove.
+ * nothing to prove. Proving a plan again adds nothing: a procedure may prove its plan itself,
+ * to state the result after the downtime.
  */
 export function withAvailabilityProof(plan: Plan, facts: ClusterFacts): Plan {
   if (facts.cluster === undefined) return plan;
@@ -347,8 +372,9 @@ export function withAvailabilityProof(plan: Plan, facts: ClusterFacts): Plan {
     const lines = proof.refusals.map((refusal) => `  - ${refusal}`).join('\n');
     throw new LockstepError(
       'LOCKSTEP_E_AVAILABILITY_PROOF',
-      `${plan.procedure}: the plan can leave the cluster without a service (nothing was started):\n${lines}\nChange the plan (smaller batches, move the group first, wait for the groups with cluster.wait-healthy and for the mirrors with mirror.wait-green), or, if the outage is intended, declare it: "downtime: planned" (custom runbooks)`,
+      `${plan.procedure}: the plan can leave the cluster without a service (nothing was started):\n${lines}\nChange the plan (smaller batches, move the group or evacuate the node first, wait for the groups with cluster.wait-healthy and for the mirrors with mirror.wait-green), or, if the outage is intended, declare it: "downtime: planned" (custom runbooks)`,
     );
   }
-  return proof.downtime.length === 0 ? plan : { ...plan, warnings: [...plan.warnings, ...proof.downtime] };
+  const added = proof.downtime.filter((line) => !plan.warnings.includes(line));
+  return added.length === 0 ? plan : { ...plan, warnings: [...plan.warnings, ...added] };
 }

@@ -11,7 +11,8 @@ import { parseRunbook, resolveRunbookPaths } from '../runbook/load-runbook.js';
 import { CUSTOM_PROCEDURE, type Runbook } from '../runbook/runbook-schema.js';
 import { BUILT_IN_PROCEDURES } from './registry.js';
 import { pinPackageDigests, runbookPackageFiles } from '../plan/pin-package-digests.js';
-import { mattersToAvailability, withAvailabilityProof } from '../plan/availability-proof.js';
+import { withAvailabilityProof } from '../plan/availability-proof.js';
+import { mattersToAvailability } from '../plan/step-effects.js';
 import { isNodeStepKind } from '../runbook/step-kinds.js';
 
 export interface Submission {

@@ -21,6 +21,11 @@ export interface ClusterGroup {
   currentServer: string | null;
   /** The group's resources as clpstat lists them under it (e.g. `md1`); absent when not read. */
   resources?: string[];
+  /**
+   * The servers it may run on, most preferred first: a Solaris Cluster resource group's
+   * Nodelist. Absent when the product does not say (clpstat does not print the failover policy).
+   */
+  nodeList?: string[];
 }
 
 export interface ClusterMonitor {

@@ -208,7 +208,7 @@ export function clusterStatusToWire(status: ClusterStatus): pb.GetClusterStatusR
   return {
     clusterName: status.clusterName,
     servers: status.servers.map((s) => ({ name: s.name, state: serverStates.toWire(s.state), stateText: s.stateText, local: s.local })),
-    groups: status.groups.map((g) => ({ name: g.name, state: groupStates.toWire(g.state), stateText: g.stateText, currentServer: g.currentServer ?? '', resources: [...(g.resources ?? [])] })),
+    groups: status.groups.map((g) => ({ name: g.name, state: groupStates.toWire(g.state), stateText: g.stateText, currentServer: g.currentServer ?? '', resources: [...(g.resources ?? [])], nodeList: [...(g.nodeList ?? [])] })),
     monitors: status.monitors.map((m) => ({ ...m })),
     stopped: status.stopped,
   };
@@ -224,6 +224,7 @@ export function clusterStatusFromWire(status: pb.GetClusterStatusResponse): Clus
       stateText: g.stateText,
       currentServer: g.currentServer === '' ? null : g.currentServer,
       resources: [...g.resources],
+      ...(g.nodeList.length > 0 && { nodeList: [...g.nodeList] }),
     })),
     monitors: status.monitors.map((m) => ({ name: m.name, stateText: m.stateText })),
     stopped: status.stopped,

@@ -137,11 +137,11 @@ describe(`${RT_UPGRADE}: preflight through the agents, then compile`, () => {
     expect((await plan({ change: 'update-stop-incompatible' })).warnings.at(-1)).toBe('availability: resource groups app-rg1, app-rg2 keep an online node at every step, except the planned unavailability above');
   });
 
-  it('refuses a rolling row on a one-node cluster: the evacuated group would have nowhere to go', async () => {
+  it('refuses a rolling row on a one-node cluster: the evacuated group would have nowhere to go (the availability proof every plan passes)', async () => {
     const oneNode = fixture('clnode-status.txt').replace(/phys-schost-[23].*\n/g, '');
     await startAgents(['phys-schost-1'], oneNode);
     await expect(plan({ change: 'new-property-not-needed' }, ['phys-schost-1'])).rejects.toMatchObject({
-      code: 'LOCKSTEP_E_PREFLIGHT',
+      code: 'LOCKSTEP_E_AVAILABILITY_PROOF',
       message: expect.stringContaining('group app-rg1 has no other node in the cluster to go to when phys-schost-1 is evacuated'),
     });
     // The rows that roll no node pass: their groups never leave.

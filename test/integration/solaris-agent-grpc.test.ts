@@ -1,7 +1,8 @@
 // An agent on a Solaris node through its real gRPC API over mTLS, started by startAgent as
 // lockstep-agent starts one: the platform detected through the executor at start, GetNodeInfo
-// saying so, and the two reads of the rt-upgrade preflight (GetClusterResources,
-// ReadPackageFile) and their refusals crossing the wire with the field named.
+// saying so, the reads of the rt-upgrade preflight (GetClusterStatus with each resource
+// group's node list, GetClusterResources, ReadPackageFile) and their refusals crossing the
+// wire with the field named.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,6 +41,8 @@ beforeAll(async () => {
     { match: 'cat /etc/cluster/release', answer: { stdout: 'Sun Cluster 3.2u3 for Solaris 10 sparc\n' } },
     { match: 'clresource show -v', answer: { stdout: fixture('clresource-show.txt') } },
     { match: 'clresource status', answer: { stdout: fixture('clresource-status.txt') } },
+    { match: 'clnode status', answer: { stdout: fixture('clnode-status.txt') } },
+    { match: 'clresourcegroup status', answer: { stdout: fixture('clresourcegroup-status.txt') } },
   ]);
   const pki = await makePki(join(temp.dir, 'pki'), ['server1']);
   harness = await startTestAgent({ root: temp.dir, pki, packageDirs: [packages], environment: { executor, facts: FACTS } });
@@ -56,6 +59,14 @@ describe('an agent on a Solaris node, over gRPC', () => {
     const info = await harness.client.nodeInfo();
     expect(info).toMatchObject({ os: 'solaris', kernelRelease: '5.10' });
     expect(info.drivers.map((driver) => driver.name)).toEqual(['svr4', 'sysv', 'solaris-cluster']);
+  });
+
+  it('reads the cluster (GetClusterStatus): each resource group with where it is online and its node list, for the availability proof', async () => {
+    const status = await harness.client.clusterStatus();
+    expect(status.groups.map(({ name, currentServer, nodeList }) => ({ name, currentServer, nodeList }))).toEqual([
+      { name: 'app-rg1', currentServer: 'phys-schost-1', nodeList: ['phys-schost-1', 'phys-schost-2', 'phys-schost-3'] },
+      { name: 'app-rg2', currentServer: 'phys-schost-2', nodeList: ['phys-schost-2', 'phys-schost-3', 'phys-schost-1'] },
+    ]);
   });
 
   it('lists the resources of a type (GetClusterResources)', async () => {

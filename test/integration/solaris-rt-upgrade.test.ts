@@ -8,11 +8,13 @@
 // coordinator/procedures/solaris/rt-change-rows.ts), and on cluster.json sampled as the run
 // goes (one node out of the cluster at a time; both groups always served, except where the
 // row itself takes the resources down). Then what `plan` must refuse or wrap:
-// a stricter RTR Tunable, AT_CREATION, a malformed RTR directive, and a runbook naming a row
-// whose procedure the simulated cluster would reject.
+// a stricter RTR Tunable, AT_CREATION, a malformed RTR directive, a runbook naming a row
+// whose procedure the simulated cluster would reject, and a custom runbook on the same nodes
+// that the availability proof (the one CLUSTERPRO plans pass) refuses.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
 import { RT_CHANGE_ROWS, RT_CHANGES, type RtChange, type RtStep } from '../../coordinator/procedures/solaris/rt-change-rows.js';
 import { readClusterState, readHistory, type HistoryEntry } from '../../lab/state/lab-state.js';
 import { writeAdminFile } from '../../agent/drivers/package/svr4-driver.js';
@@ -287,6 +289,8 @@ describe('solaris-cluster/rt-upgrade: what plan wraps or refuses', () => {
     const plan = await each.cli('plan', runbook);
     expect(plan.code, plan.stderr).toBe(0);
     expect(plan.stdout).toContain(`WHEN_OFFLINE, because /opt/LABapp/etc/LAB.app line 13: #$upgrade_from "1.0" WHEN_OFFLINE is stricter than the row's ANYTIME`);
+    // The availability proof lists the offline groups as planned downtime, each from its offline step to its online step.
+    expect(plan.stdout).toMatch(/WARNING: planned downtime: resource group app-rg\d runs on no server from step offline-1 to step online-1/);
     const applied = await applyLabRunbook(each, runbook);
     expect(applied.code, applied.stdout + applied.stderr).toBe(0);
     expect(observedSteps(readHistory(each.lab.dir), false)).toEqual(['pkgadd', 'register', 'offline', 'migrate', 'online']);
@@ -297,5 +301,24 @@ describe('solaris-cluster/rt-upgrade: what plan wraps or refuses', () => {
       ['2.0', true, true],
     ]);
     expect(cluster.resourceGroups?.map((group) => group.state)).toEqual(['online', 'online']);
+  }, 120_000);
+
+  it('refuses, with exit 2 at plan and apply, a custom runbook that takes every node of the resource groups out at once; nothing ran', async () => {
+    const each = await solarisLab('rtr-only');
+    const lab = parse(readFileSync(each.lab.runbook, 'utf8')) as Record<string, unknown>;
+    const runbook = join(each.lab.dir, 'all-out.yaml');
+    const steps = [
+      { id: 'leave', kind: 'node.leave-cluster', on: 'all' },
+      { id: 'rejoin', kind: 'node.rejoin-cluster', on: 'all' },
+    ];
+    writeFileSync(runbook, stringify({ cluster: lab.cluster, nodes: lab.nodes, tls: lab.tls, procedure: 'custom', steps }));
+    for (const command of ['plan', 'apply']) {
+      const result = await each.cli(command, runbook, ...(command === 'apply' ? ['--wait', '--yes'] : []));
+      expect(result.code, result.stdout + result.stderr).toBe(2);
+      expect(result.stderr).toContain('the plan can leave the cluster without a service (nothing was started)');
+      expect(result.stderr).toMatch(/stage leave: resource group app-rg1 \(on server1\) would have no server to run on: server1, server2, server3 leave the cluster in this stage \(step leave\); no server of the cluster stays in it/);
+      expect(result.stderr).toMatch(/stage leave: resource group app-rg2 \(on server2\)/);
+    }
+    expect(readHistory(each.lab.dir).filter((entry) => !isRead(entry))).toEqual([]);
   }, 120_000);
 });

@@ -1,5 +1,5 @@
-// Issue 16 part 3, property-based: random small CLUSTERPRO clusters (2–3 servers, groups with
-// or without a mirror disk, some copies out of date) and random plans of reboots, shutdowns,
+// Issue 16, property-based: random small CLUSTERPRO clusters (2–3 servers, groups with or
+// without a mirror disk, some copies out of date) and random plans of reboots, shutdowns,
 // cluster daemon stops/starts and disables, group moves, suspends, resumes, mirror and health waits.
 // Every plan the proof accepts is then run on the lab's cluster model
 // (lab/clusterpro/cluster-model.ts: failovers and resyncs take time there), its parallel lanes
@@ -7,6 +7,12 @@
 // running or failing over to a server that can take it, and each mirror keeps an up-to-date
 // copy on a server in the cluster. A failing step (the model refuses it, a mirror never turns
 // GREEN) ends the run, as a blocked run would.
+// The same proof, on Solaris-shaped clusters (2–3 nodes, resource groups with random node
+// lists, no mirrors; one node possibly out of the cluster) and random plans of evacuations,
+// leaving and rejoining the cluster, and resource groups taken offline, online, unmanaged and
+// managed: every plan it accepts is run on the lab's Solaris Cluster model
+// (lab/solaris/sc-model.ts), lanes interleaved at random, and after every event each resource
+// group that has been online is online on a node in the cluster and in its node list.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { proveAvailability, type ProofStart } from '../../coordinator/plan/availability-proof.js';
@@ -14,6 +20,7 @@ import type { NodeTask, Stage } from '../../coordinator/plan/plan.js';
 import type { NodeStepKind } from '../../coordinator/runbook/step-kinds.js';
 import { DEFAULT_STEP_TIMEOUT_MS } from '../../coordinator/plan/plan.js';
 import { advance, moveGroup, pendingTarget, serverDown, serverJoins, serverStopped, setSuspended, type ClusterChange } from '../../lab/clusterpro/cluster-model.js';
+import { evacuate, groupManage, groupOffline, groupOnline, groupUnmanage, setNodeState, type ScChange, type ScState } from '../../lab/solaris/sc-model.js';
 import type { ClusterState } from '../../lab/state/lab-state.js';
 
 const FAILOVER_MS = 3_000;
@@ -82,29 +89,28 @@ const taskArb: fc.Arbitrary<TaskSpec> = fc.oneof(
 /** Stages of lanes: stage → server index → tasks. */
 const planArb = fc.array(fc.array(fc.array(taskArb, { minLength: 0, maxLength: 2 }), { minLength: 3, maxLength: 3 }), { minLength: 1, maxLength: 4 });
 
-function toStages(spec: TaskSpec[][][], state: ClusterState): Stage[] {
-  const servers = Object.keys(state.servers);
-  const groups = Object.keys(state.groups);
+/** The spec's stages over `servers` (lane i on server i), each task's params from `params`. */
+function stagesOf(spec: TaskSpec[][][], servers: string[], params: (spec: TaskSpec) => Omit<NodeTask['params'], 'timeoutMs'>): Stage[] {
+  const task = (stepId: string, each: TaskSpec): NodeTask => ({ stepId, kind: each.kind, params: { ...params(each), timeoutMs: DEFAULT_STEP_TIMEOUT_MS }, description: stepId });
   return spec.map((lanes, index) => ({
     type: 'tasks' as const,
     id: `s${index}`,
     lanes: Object.fromEntries(
       lanes
         .slice(0, servers.length)
-        .map((tasks, at) => [servers[at] as string, tasks.map((task, position) => nodeTask(`s${index}-${at}-${position}`, task, groups, servers))] as const)
+        .map((tasks, at) => [servers[at] as string, tasks.map((each, position) => task(`s${index}-${at}-${position}`, each))] as const)
         .filter(([, tasks]) => tasks.length > 0),
     ),
   }));
 }
 
-function nodeTask(stepId: string, spec: TaskSpec, groups: string[], servers: string[]): NodeTask {
-  const params: NodeTask['params'] = { timeoutMs: DEFAULT_STEP_TIMEOUT_MS };
-  if (spec.kind.startsWith('service.')) params.services = [DAEMON];
-  if (spec.kind === 'group.move') {
-    params.group = groups[(spec.group ?? 0) % groups.length] as string;
-    params.to = servers[(spec.to ?? 0) % servers.length] as string;
-  }
-  return { stepId, kind: spec.kind, params, description: stepId };
+function toStages(spec: TaskSpec[][][], state: ClusterState): Stage[] {
+  const servers = Object.keys(state.servers);
+  const groups = Object.keys(state.groups);
+  return stagesOf(spec, servers, (each) => ({
+    ...(each.kind.startsWith('service.') && { services: [DAEMON] }),
+    ...(each.kind === 'group.move' && { group: groups[(each.group ?? 0) % groups.length] as string, to: servers[(each.to ?? 0) % servers.length] as string }),
+  }));
 }
 
 /** What the preflight would read: clpstat and clpmdstat of the model. */
@@ -234,6 +240,125 @@ describe('every plan the availability proof accepts keeps every group and mirror
     );
     console.log(`availability proof property: ${accepted} plans accepted and simulated, ${refused} refused`);
     // Both kinds of plan were drawn: the property was not checked on an empty set.
+    expect(accepted).toBeGreaterThan(100);
+    expect(refused).toBeGreaterThan(100);
+  });
+});
+
+const scClusterArb = fc
+  .record({
+    nodes: fc.integer({ min: 2, max: 3 }),
+    lastOut: fc.boolean(),
+    groups: fc.array(fc.record({ nodeList: fc.shuffledSubarray([0, 1, 2], { minLength: 1 }), online: fc.boolean() }), { minLength: 1, maxLength: 2 }),
+  })
+  .map(({ nodes: count, lastOut, groups }): ScState => {
+    const nodes = Array.from({ length: count }, (_, index) => `phys-schost-${index + 1}`);
+    const inCluster = (node: string): boolean => !(lastOut && node === nodes.at(-1));
+    const resourceGroups = groups.map((group, index) => {
+      const nodeList = [...new Set(group.nodeList.map((at) => nodes[at % count] as string))];
+      const node = group.online ? (nodeList.find(inCluster) ?? null) : null;
+      return { name: `app-rg${index + 1}`, state: node === null ? ('offline' as const) : ('online' as const), node, nodeList };
+    });
+    return {
+      nodes: Object.fromEntries(nodes.map((node) => [node, inCluster(node) ? ('cluster' as const) : ('noncluster' as const)])),
+      resourceTypes: [],
+      resourceGroups,
+      resources: [],
+      packages: {},
+      violations: [],
+    };
+  });
+
+const scTaskArb: fc.Arbitrary<TaskSpec> = fc.oneof(
+  fc.constantFrom<TaskSpec>({ kind: 'node.evacuate' }, { kind: 'node.leave-cluster' }, { kind: 'node.rejoin-cluster' }),
+  fc.record({ kind: fc.constantFrom<NodeStepKind>('rg.offline', 'rg.online', 'rg.unmanage', 'rg.manage'), group: fc.nat(1) }),
+);
+
+const scPlanArb = fc.array(fc.array(fc.array(scTaskArb, { minLength: 0, maxLength: 3 }), { minLength: 3, maxLength: 3 }), { minLength: 1, maxLength: 4 });
+
+function scStages(spec: TaskSpec[][][], state: ScState): Stage[] {
+  const groups = state.resourceGroups.map((group) => group.name);
+  return stagesOf(spec, Object.keys(state.nodes), (each) => (each.kind.startsWith('rg.') ? { resourceGroup: groups[(each.group ?? 0) % groups.length] as string } : {}));
+}
+
+/** What the Solaris preflight would read: clnode status and clresourcegroup status (the node list in its order) of the model. */
+function scFactsOf(state: ScState): ProofStart {
+  return {
+    cluster: {
+      clusterName: '',
+      servers: Object.entries(state.nodes).map(([name, node]) => ({ name, state: node === 'cluster' ? 'online' : 'offline', stateText: node, local: false })),
+      groups: state.resourceGroups.map((group) => ({ name: group.name, state: group.state === 'online' ? 'online' : 'other', stateText: group.state, currentServer: group.node, nodeList: group.nodeList })),
+      monitors: [],
+      stopped: false,
+    },
+    mirrors: [],
+  };
+}
+
+function scApply(state: ScState, node: string, task: NodeTask): ScChange {
+  const group = task.params.resourceGroup as string;
+  switch (task.kind) {
+    case 'node.evacuate':
+      return evacuate(state, node);
+    case 'node.leave-cluster':
+      return setNodeState(state, node, 'noncluster');
+    case 'node.rejoin-cluster':
+      return setNodeState(state, node, 'cluster');
+    case 'rg.offline':
+      return groupOffline(state, group);
+    case 'rg.online':
+      return groupOnline(state, group);
+    case 'rg.unmanage':
+      return groupUnmanage(state, group);
+    case 'rg.manage':
+      return groupManage(state, group);
+    default:
+      throw new Error(`no simulation for ${task.kind}`);
+  }
+}
+
+/** Runs the stages on the Solaris model, lanes interleaved by `picks`; the breaches seen after any event. */
+function scSimulate(initial: ScState, stages: Stage[], picks: number[]): string[] {
+  let state = structuredClone(initial);
+  const served = new Set(state.resourceGroups.filter((group) => group.state === 'online').map((group) => group.name));
+  let draw = 0;
+  for (const stage of stages) {
+    if (stage.type !== 'tasks') continue;
+    const queues = Object.entries(stage.lanes).map(([node, tasks]) => tasks.map((task) => ({ node, task })));
+    while (queues.some((queue) => queue.length > 0)) {
+      const ready = queues.filter((queue) => queue.length > 0);
+      const { node, task } = (ready[(picks[draw++ % picks.length] as number) % ready.length] as Array<{ node: string; task: NodeTask }>).shift() as { node: string; task: NodeTask };
+      const change = scApply(state, node, task);
+      if (!change.ok) return [];
+      state = change.state;
+      for (const group of state.resourceGroups) if (group.state === 'online') served.add(group.name);
+      const found = state.resourceGroups
+        .filter((group) => served.has(group.name) && !(group.state === 'online' && group.node !== null && state.nodes[group.node] === 'cluster' && group.nodeList.includes(group.node)))
+        .map((group) => `resource group ${group.name} is ${group.state}${group.node === null ? '' : ` on ${group.node}`}`);
+      if (found.length > 0) return found.map((breach) => `${stage.id} after ${task.kind} on ${node}: ${breach}`);
+    }
+  }
+  return [];
+}
+
+describe('every Solaris Cluster plan the same proof accepts keeps every resource group online on the Solaris Cluster model', () => {
+  it('random node lists, random plans, random interleavings', () => {
+    let accepted = 0;
+    let refused = 0;
+    fc.assert(
+      fc.property(scClusterArb, scPlanArb, fc.array(fc.nat(5), { minLength: 1, maxLength: 20 }), (cluster, spec, picks) => {
+        const stages = scStages(spec, cluster);
+        const proof = proveAvailability(stages, scFactsOf(cluster));
+        if (proof.refusals.length > 0) {
+          refused++;
+          return;
+        }
+        accepted++;
+        expect(scSimulate(cluster, stages, picks)).toEqual([]);
+      }),
+      { numRuns: 1_500 },
+    );
+    console.log(`availability proof property (Solaris Cluster): ${accepted} plans accepted and simulated, ${refused} refused`);
     expect(accepted).toBeGreaterThan(100);
     expect(refused).toBeGreaterThan(100);
   });

@@ -95,7 +95,7 @@ describe('SolarisClusterDriver.act, Sun Cluster 3.1', () => {
 });
 
 describe('SolarisClusterDriver state', () => {
-  it('maps nodes to servers and resource groups to groups with the node they are online on', async () => {
+  it('maps nodes to servers and resource groups to groups with the node they are online on and their node list, in its order', async () => {
     const status = await new SolarisClusterDriver({ executor: clusterExecutor(), release: '3.2' }).status();
     expect(status.servers.map((server) => [server.name, server.state])).toEqual([
       ['phys-schost-1', 'online'],
@@ -103,8 +103,8 @@ describe('SolarisClusterDriver state', () => {
       ['phys-schost-3', 'offline'],
     ]);
     expect(status.groups).toEqual([
-      { name: 'app-rg1', state: 'online', stateText: 'Online', currentServer: 'phys-schost-1' },
-      { name: 'app-rg2', state: 'online', stateText: 'Online', currentServer: 'phys-schost-2' },
+      { name: 'app-rg1', state: 'online', stateText: 'Online', currentServer: 'phys-schost-1', nodeList: ['phys-schost-1', 'phys-schost-2', 'phys-schost-3'] },
+      { name: 'app-rg2', state: 'online', stateText: 'Online', currentServer: 'phys-schost-2', nodeList: ['phys-schost-2', 'phys-schost-3', 'phys-schost-1'] },
     ]);
     expect(status.stopped).toBe(false);
   });
@@ -115,7 +115,7 @@ describe('SolarisClusterDriver state', () => {
       { match: 'clresourcegroup status', answer: { stdout: fixture('clresourcegroup-status-unmanaged.txt') } },
     ]);
     const [unmanaged, erroring] = (await new SolarisClusterDriver({ executor, release: '3.2' }).status()).groups;
-    expect(unmanaged).toEqual({ name: 'app-rg1', state: 'other', stateText: 'Unmanaged', currentServer: null });
+    expect(unmanaged).toMatchObject({ name: 'app-rg1', state: 'other', stateText: 'Unmanaged', currentServer: null });
     expect(erroring).toMatchObject({ state: 'online-pending', currentServer: null });
   });
 

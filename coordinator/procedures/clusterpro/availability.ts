@@ -3,9 +3,9 @@
 // cluster at once than the batch allows. The plan is walked stage by stage (each stage's
 // lanes run in parallel), following group placement and which servers are down. Stricter than
 // the availability proof every plan passes (plan/availability-proof.ts: a group may fail
-// over), whose rules for when a server leaves and rejoins it shares.
+// over), whose rules for when a server leaves and rejoins (plan/step-effects.ts) it shares.
 import { LockstepError } from '../../../shared/errors.js';
-import { startsAtBootAfter, takesServerOut } from '../../plan/availability-proof.js';
+import { startsAtBootAfter, takesServerOut } from '../../plan/step-effects.js';
 import type { NodeTask, Plan, Stage } from '../../plan/plan.js';
 import type { GroupPlacement } from './group-placement.js';
 

@@ -227,8 +227,14 @@ function emit(step: RtStep, scope: Scope, output: StageBuilder, seed: string): v
   }
 }
 
+/**
+ * Table 3-1 takes these resource groups down by design: planned downtime, which the
+ * availability proof lists (from which step to which) rather than refuses.
+ */
+const TAKES_GROUP_DOWN: ReadonlySet<NodeStepKind> = new Set(['rg.offline', 'rg.unmanage']);
+
 function task(stepId: string, kind: NodeStepKind, params: Omit<StepParams, 'timeoutMs'>, seed: string): NodeTask {
-  const full: StepParams = { ...params, timeoutMs: DEFAULT_STEP_TIMEOUT_MS };
+  const full: StepParams = { ...params, ...(TAKES_GROUP_DOWN.has(kind) && { plannedDowntime: true }), timeoutMs: DEFAULT_STEP_TIMEOUT_MS };
   const cited = seed.startsWith(ADDED) ? seed : `表 3-1: ${seed}`;
   return { stepId, kind, params: full, description: `${svr4Words(kind, full) ?? describeTask(kind, full)} — ${cited}` };
 }

@@ -3,13 +3,15 @@
 // type with their Type_version, group and dependencies (GetClusterResources), the package
 // directory on every node (its tree digest, pinned into the plan) and the new RTR file as that
 // package installs it (ReadPackageFile, on every node: they must all hold the same one).
+// The plan passes the availability proof every plan passes (plan/availability-proof.ts), with
+// the resource groups as the cluster status read them: where each is online, and its Nodelist.
 import { LockstepError } from '../../../shared/errors.js';
 import type { ClusterFacts } from '../../plan/cluster-facts.js';
 import type { Runbook } from '../../runbook/runbook-schema.js';
 import type { Plan } from '../../plan/plan.js';
 import type { BuiltInProcedure } from '../built-in-procedure.js';
 import { compileRtUpgrade, parseRtUpgradeParams, RT_UPGRADE, type RtUpgradeFacts } from './compile-rt-upgrade.js';
-import { rtAvailabilityViolations } from './rt-availability.js';
+import { withAvailabilityProof } from '../../plan/availability-proof.js';
 
 const rtUpgrade: BuiltInProcedure = {
   // Params are checked here, before any node is contacted.
@@ -19,21 +21,20 @@ const rtUpgrade: BuiltInProcedure = {
   },
   compile: (runbook, facts) => {
     const upgrade = rtUpgradeFacts(runbook, facts);
-    return provenAvailable(compileRtUpgrade(runbook, upgrade), facts, upgrade.clusterNodes);
+    return provenAvailable(compileRtUpgrade(runbook, upgrade), facts);
   },
 };
 
-/** The plan with its availability proof stated, or a refusal naming each group it would leave with no node. */
-function provenAvailable(plan: Plan, facts: ClusterFacts, clusterNodes: string[]): Plan {
-  const groups = facts.cluster?.groups ?? [];
-  const violations = rtAvailabilityViolations(plan, groups, clusterNodes);
-  if (violations.length > 0) {
-    throw new LockstepError('LOCKSTEP_E_PREFLIGHT', `${RT_UPGRADE} refused: the plan would leave a resource group with no online node:\n${violations.map((each) => `  - ${each}`).join('\n')}`);
-  }
-  const online = groups.filter((group) => group.currentServer !== null).map((group) => group.name);
-  const planned = plan.warnings.some((warning) => warning.startsWith('planned unavailability'));
+/**
+ * The plan proven (refused, LOCKSTEP_E_AVAILABILITY_PROOF, when a stage can leave a resource
+ * group with no node), its planned downtime listed, and the result stated after it.
+ */
+function provenAvailable(plan: Plan, facts: ClusterFacts): Plan {
+  const proven = withAvailabilityProof(plan, facts);
+  const online = (facts.cluster?.groups ?? []).filter((group) => group.currentServer !== null).map((group) => group.name);
+  const planned = proven.warnings.some((warning) => warning.startsWith('planned unavailability'));
   const proof = `availability: ${online.length === 0 ? 'no resource group is online' : `resource groups ${online.join(', ')} keep an online node at every step`}${planned ? ', except the planned unavailability above' : ''}`;
-  return { ...plan, warnings: [...plan.warnings, proof] };
+  return { ...proven, warnings: [...proven.warnings, proof] };
 }
 
 /** The facts compileRtUpgrade takes, or a refusal naming what could not be read and where. */

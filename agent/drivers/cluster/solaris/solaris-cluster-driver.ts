@@ -100,7 +100,7 @@ export class SolarisClusterDriver implements ClusterDriver {
     this.timeoutMs = options.timeoutMs;
   }
 
-  /** Nodes as servers, resource groups as groups (current server: the node it is Online on). */
+  /** Nodes as servers, resource groups as groups (current server: the node it is Online on; node list: the nodes it is listed on, in its Nodelist's order). */
   async status(): Promise<ClusterStatus> {
     this.requireStatusCommands();
     const nodes = parseClnodeStatus(await this.query(['clnode', 'status']));
@@ -215,7 +215,7 @@ function toClusterGroup(group: ScGroupStatus): ClusterGroup {
   const states = group.nodes.map((node) => GROUP_STATES.get(node.statusText.toLowerCase()) ?? 'other');
   const state: GroupState = online !== undefined ? 'online' : states.find((value) => value !== 'offline') ?? 'offline';
   const shown = online ?? group.nodes.find((node) => node.statusText.toLowerCase() !== 'offline') ?? group.nodes[0];
-  return { name: group.name, state, stateText: shown?.statusText ?? '', currentServer: online?.node ?? null };
+  return { name: group.name, state, stateText: shown?.statusText ?? '', currentServer: online?.node ?? null, nodeList: group.nodes.map((node) => node.node) };
 }
 
 /** A field cluster-action-rules requires for this kind: its absence here is a bug, not a bad request. */

@@ -694,6 +694,12 @@ export interface ClusterGroup {
   currentServer: string;
   /** The resources clpstat lists under the group (e.g. md1), in its order. */
   resources: string[];
+  /**
+   * The servers the group may run on, most preferred first: a Solaris Cluster resource
+   * group's Nodelist (the nodes clresourcegroup status lists it on, in its order). Empty when
+   * the product does not say (clpstat does not print CLUSTERPRO's failover policy).
+   */
+  nodeList: string[];
 }
 
 export interface ClusterMonitor {
@@ -2992,7 +2998,7 @@ export const ClusterServer: MessageFns<ClusterServer> = {
 };
 
 function createBaseClusterGroup(): ClusterGroup {
-  return { name: "", state: 0, stateText: "", currentServer: "", resources: [] };
+  return { name: "", state: 0, stateText: "", currentServer: "", resources: [], nodeList: [] };
 }
 
 export const ClusterGroup: MessageFns<ClusterGroup> = {
@@ -3011,6 +3017,9 @@ export const ClusterGroup: MessageFns<ClusterGroup> = {
     }
     for (const v of message.resources) {
       writer.uint32(42).string(v!);
+    }
+    for (const v of message.nodeList) {
+      writer.uint32(50).string(v!);
     }
     return writer;
   },
@@ -3068,6 +3077,14 @@ export const ClusterGroup: MessageFns<ClusterGroup> = {
             message.resources.push(reader.string());
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.nodeList.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3097,6 +3114,11 @@ export const ClusterGroup: MessageFns<ClusterGroup> = {
       resources: globalThis.Array.isArray(object?.resources)
         ? object.resources.map((e: any) => globalThis.String(e))
         : [],
+      nodeList: globalThis.Array.isArray(object?.nodeList)
+        ? object.nodeList.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.node_list)
+        ? object.node_list.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -3117,6 +3139,9 @@ export const ClusterGroup: MessageFns<ClusterGroup> = {
     if (message.resources?.length) {
       obj.resources = message.resources;
     }
+    if (message.nodeList?.length) {
+      obj.nodeList = message.nodeList;
+    }
     return obj;
   },
 
@@ -3130,6 +3155,7 @@ export const ClusterGroup: MessageFns<ClusterGroup> = {
     message.stateText = object.stateText ?? "";
     message.currentServer = object.currentServer ?? "";
     message.resources = object.resources?.map((e) => e) || [];
+    message.nodeList = object.nodeList?.map((e) => e) || [];
     return message;
   },
 };
