@@ -1,4 +1,4 @@
-// `lockstep rehearse RUNBOOK [--faults SPEC] [--seed N]` (issue 17): its definition. What it
+// `lockstep rehearse RUNBOOK [--faults SPEC] [--seed N] [--save-durations FILE]` (issue 17): its definition. What it
 // does is in rehearse-run.ts, imported when it runs: the rest of the CLI does not load the lab.
 import type { Command } from 'commander';
 import { failAndExit } from '../../shared/cli-exit.js';
@@ -14,6 +14,7 @@ export function registerRehearseCommand(program: Command): void {
     .option('--seed <n>', 'draws the NODE and STEP a fault leaves out; the same seed injects the same faults (default: random, printed)')
     .option('--dir <dir>', 'build the twin here (a new or empty directory; kept) rather than in a temporary one')
     .option('--keep', 'keep the temporary twin afterwards (it is kept anyway when the rehearsal fails)')
+    .option('--save-durations <file>', 'when the run succeeds, save its measured durations per step kind and segment here (default: rehearsal-durations.json beside the twin, gone with a temporary twin); a runbook\'s "rehearsal: FILE" feeds them to its window fit (docs/operator-guide.md)')
     .action((file: string, flags: RehearseFlags, command: Command) =>
       import('./rehearse-run.js')
         .then(({ rehearse }) => rehearse(file, flags, command))
