@@ -24,7 +24,7 @@ import { waitUntilLabReady } from '../../lab/lab-readiness.js';
 import { startSupervisor } from '../../lab/lab-supervisor.js';
 import { planFaults } from '../../lab/rehearsal/fault-spec.js';
 import { armFailOnce, killAgent, powerOff, powerOn, slowMirrors } from '../../lab/rehearsal/inject-fault.js';
-import { rehearsalPassed, renderRehearsal, type InjectedFault } from '../../lab/rehearsal/rehearsal-report.js';
+import { rehearsalPassed, renderRehearsal, type InjectedFault, type RehearsalOutcome } from '../../lab/rehearsal/rehearsal-report.js';
 import { readHistory, readNodeState } from '../../lab/state/lab-state.js';
 import { createTwin, type SourceRunbook, type Twin } from '../../lab/twin/lab-twin.js';
 import { startCoordinator } from '../coordinator-server.js';
@@ -43,12 +43,6 @@ export interface RehearseFlags {
   saveDurations?: string;
 }
 
-/** What a rehearsal ran, for its durations. */
-interface Rehearsed {
-  passed: boolean;
-  run: RunView;
-  plan: PlannedStep[];
-}
 
 const READY_TIMEOUT_MS = 60_000;
 /** A rolling update keeps the cluster serving with one server out at a time (SPEC §5.2); other procedures stop it by design. */
@@ -63,7 +57,6 @@ export async function rehearse(file: string, flags: RehearseFlags, command: Comm
   const labDir = flags.dir === undefined ? join(root, 'twin') : root;
   // Without --save-durations, beside the rehearsal's database: kept with the twin.
   const durationsFile = savedDurations ?? join(root, 'rehearsal-durations.json');
-  let durationsWritten = false;
   const cleanups: Array<() => Promise<void> | void> = [];
   let keep = flags.keep === true || flags.dir !== undefined;
   // Ctrl-C stops the twin's agents rather than leaving them running.
@@ -90,18 +83,24 @@ export async function rehearse(file: string, flags: RehearseFlags, command: Comm
     cleanups.push(() => coordinator.stop());
     const client = new CoordinatorClient(coordinator.address);
     cleanups.push(() => client.close());
-    const rehearsed = await Promise.race([rehearseOn(twin, client, flags.faults, seed), interrupted]);
-    if (rehearsed === false || !rehearsed.passed) keep = true;
-    if (rehearsed === false) return EXIT.runFailed;
-    if (rehearsed.run.state !== 'succeeded') say('durations not saved: the run did not succeed');
-    else {
-      const context = { cluster: rehearsed.run.cluster, nodes: twin.nodes.map((node) => node.name), seed, faults: flags.faults ?? '', realRpm: readNodeState(twin.root, twin.nodes[0]?.name as string).rpm === 'real' };
-      const durations = measureRehearsal(rehearsed.run, rehearsed.plan, context);
-      await saveJson('--save-durations', durationsFile, durations);
-      durationsWritten = true;
-      process.stdout.write(renderRehearsalDurations(durations, durationsFile));
+    const outcome = await Promise.race([rehearseOn(twin, client, flags.faults, seed), interrupted]);
+    if (outcome === false) {
+      keep = true;
+      return EXIT.runFailed;
     }
-    return rehearsed.passed ? EXIT.ok : EXIT.runFailed;
+    const { run } = outcome;
+    if (run.state !== 'succeeded') say('durations not saved: the run did not succeed');
+    else {
+      const context = { cluster: run.cluster, nodes: twin.nodes.map((node) => node.name), seed, faults: flags.faults ?? '', realRpm: readNodeState(twin.root, twin.nodes[0]?.name as string).rpm === 'real' };
+      const durations = measureRehearsal(run, outcome.plan, context);
+      await saveJson('--save-durations', durationsFile, durations);
+      process.stdout.write(renderRehearsalDurations(durations, durationsFile));
+      if (savedDurations === undefined && flags.dir === undefined && flags.keep !== true) say('they are removed with the temporary twin when the rehearsal passes: rehearse with --save-durations FILE (or --keep) to keep them');
+    }
+    // The report last: its verdict is the rehearsal's last line.
+    process.stdout.write(`\n${renderRehearsal(outcome)}`);
+    if (!rehearsalPassed(outcome)) keep = true;
+    return rehearsalPassed(outcome) ? EXIT.ok : EXIT.runFailed;
   } catch (error) {
     // Bad input (a fault spec that names no node of the plan) leaves nothing worth inspecting.
     if (exitCodeFor(error) !== EXIT.badInput) keep = true;
@@ -109,14 +108,11 @@ export async function rehearse(file: string, flags: RehearseFlags, command: Comm
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup();
     if (keep) say(`the twin stays in ${labDir}`);
-    else {
-      rmSync(root, { recursive: true, force: true });
-      if (durationsWritten && savedDurations === undefined) say('the durations went with the twin: rehearse with --save-durations FILE to keep them');
-    }
+    else rmSync(root, { recursive: true, force: true });
   }
 }
 
-async function rehearseOn(twin: Twin, client: CoordinatorClient, spec: string | undefined, seed: number): Promise<Rehearsed> {
+async function rehearseOn(twin: Twin, client: CoordinatorClient, spec: string | undefined, seed: number): Promise<RehearsalOutcome> {
   const runbook = await readRunbookFile(twin.runbook);
   const plan = await client.submit({ runbookYaml: runbook.yaml, runbookPath: runbook.path, dryRun: true, autoApprove: false, requestedBy: 'lockstep rehearse' });
   const planned = spec === undefined || spec.trim() === '' ? [] : planFaults(spec, seed, faultTargets(twin, plan.steps));
@@ -130,9 +126,7 @@ async function rehearseOn(twin: Twin, client: CoordinatorClient, spec: string | 
   const samples = sampler.stop();
   const run = await client.getRun(runId);
   const violations = AVAILABILITY_CHECKED.has(run.procedure) ? availabilityViolations(samples, readHistory(twin.root), 1) : undefined;
-  const outcome = { run, plan: plan.steps, events, faults: injected, retries, violations };
-  process.stdout.write(`\n${renderRehearsal(outcome)}`);
-  return { passed: rehearsalPassed(outcome), run, plan: plan.steps };
+  return { run, plan: plan.steps, events, faults: injected, retries, violations };
 }
 
 function faultTargets(twin: Twin, steps: readonly PlannedStep[]): { nodes: string[]; steps: Map<string, string[]> } {
