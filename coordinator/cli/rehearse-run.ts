@@ -7,7 +7,7 @@
 // the availability invariant held. A succeeded run's durations are saved (--save-durations) for
 // the real run's window fit (schedule/rehearsal-durations.ts).
 import { mkdtempSync, rmSync } from 'node:fs';
-import { access, constants, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { access, constants, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -32,6 +32,7 @@ import { createEngine } from '../engine/engine.js';
 import { measureRehearsal } from '../schedule/rehearsal-durations.js';
 import { readLiveFacts } from './live-facts.js';
 import { renderRehearsalDurations } from './rehearsal-durations-listing.js';
+import { saveWhole } from './saved-file.js';
 import { readRunbookFile } from './runbook-file.js';
 
 export interface RehearseFlags {
@@ -93,7 +94,7 @@ export async function rehearse(file: string, flags: RehearseFlags, command: Comm
     else {
       const context = { cluster: run.cluster, nodes: twin.nodes.map((node) => node.name), seed, faults: flags.faults ?? '', realRpm: readNodeState(twin.root, twin.nodes[0]?.name as string).rpm === 'real' };
       const durations = measureRehearsal(run, outcome.plan, context);
-      await saveJson('--save-durations', durationsFile, durations);
+      await saveWhole('--save-durations', durationsFile, `${JSON.stringify(durations, null, 2)}\n`);
       process.stdout.write(renderRehearsalDurations(durations, durationsFile));
       if (savedDurations === undefined && flags.dir === undefined && flags.keep !== true) say('they are removed with the temporary twin when the rehearsal passes: rehearse with --save-durations FILE (or --keep) to keep them');
     }
@@ -260,18 +261,6 @@ async function writableFile(flag: string, file: string): Promise<string> {
     throw new LockstepError('LOCKSTEP_E_CONFIG', `${flag}: cannot write ${path}: ${describeError(error)}`, { field: flag, cause: error });
   }
   return path;
-}
-
-/** Written whole or not at all: a file the coordinator reads is never half there. */
-async function saveJson(flag: string, path: string, value: unknown): Promise<void> {
-  const temporary = `${path}.${process.pid}.tmp`;
-  try {
-    await writeFile(temporary, `${JSON.stringify(value, null, 2)}\n`, { flag: 'wx' });
-    await rename(temporary, path);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw new LockstepError('LOCKSTEP_E_CONFIG', `${flag}: cannot write ${path}: ${describeError(error)}`, { field: flag, cause: error });
-  }
 }
 
 function wholeNumber(flag: string, value: string): number {
