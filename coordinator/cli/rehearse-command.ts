@@ -7,7 +7,7 @@ import type { RehearseFlags } from './rehearse-run.js';
 export function registerRehearseCommand(program: Command): void {
   program
     .command('rehearse')
-    .description("rehearse a runbook on a twin of its cluster: build the twin, apply the runbook with the faults --faults names, and report each stage's duration, each fault and the run's reaction, and whether the cluster stayed available (exit 0 only then)")
+    .description("rehearse a runbook on a twin of its cluster: build the twin, apply the runbook with the faults --faults names, and report each stage's duration, each fault and the run's reaction, and whether the cluster stayed available (exit 0 only then); a run that succeeded also saves its durations per step kind for the real run's window fit (--save-durations)")
     .argument('<runbook>', "the runbook of tonight's run")
     .option('--from-facts <file>', 'build the twin from a facts file (lockstep plan --save-facts) instead of asking the agents')
     .option('--faults <spec>', 'faults to inject, comma-separated: kill-agent[:NODE][@STEP], fail-once[:NODE][=COMMAND], slow-mirror[:FACTOR], power-off[:NODE][@STEP][=SECONDS] (docs/lab.md)')
