@@ -44,7 +44,6 @@ export interface RehearseFlags {
   saveDurations?: string;
 }
 
-
 const READY_TIMEOUT_MS = 60_000;
 /** A rolling update keeps the cluster serving with one server out at a time (SPEC §5.2); other procedures stop it by design. */
 const AVAILABILITY_CHECKED: ReadonlySet<string> = new Set(['clusterpro/rolling-update']);
@@ -89,13 +88,9 @@ export async function rehearse(file: string, flags: RehearseFlags, command: Comm
       keep = true;
       return EXIT.runFailed;
     }
-    const { run } = outcome;
-    if (run.state !== 'succeeded') say('durations not saved: the run did not succeed');
+    if (outcome.run.state !== 'succeeded') say('durations not saved: the run did not succeed');
     else {
-      const context = { cluster: run.cluster, nodes: twin.nodes.map((node) => node.name), seed, faults: flags.faults ?? '', realRpm: readNodeState(twin.root, twin.nodes[0]?.name as string).rpm === 'real' };
-      const durations = measureRehearsal(run, outcome.plan, context);
-      await saveWhole('--save-durations', durationsFile, `${JSON.stringify(durations, null, 2)}\n`);
-      process.stdout.write(renderRehearsalDurations(durations, durationsFile));
+      await saveDurations(twin, outcome, { seed, faults: flags.faults ?? '' }, durationsFile);
       if (savedDurations === undefined && flags.dir === undefined && flags.keep !== true) say('they are removed with the temporary twin when the rehearsal passes: rehearse with --save-durations FILE (or --keep) to keep them');
     }
     // The report last: its verdict is the rehearsal's last line.
@@ -128,6 +123,14 @@ async function rehearseOn(twin: Twin, client: CoordinatorClient, spec: string | 
   const run = await client.getRun(runId);
   const violations = AVAILABILITY_CHECKED.has(run.procedure) ? availabilityViolations(samples, readHistory(twin.root), 1) : undefined;
   return { run, plan: plan.steps, events, faults: injected, retries, violations };
+}
+
+/** A succeeded run's durations, saved for the window fit and printed; only a real rpm on the twin makes the package kinds lab time. */
+async function saveDurations(twin: Twin, outcome: RehearsalOutcome, drawn: { seed: number; faults: string }, file: string): Promise<void> {
+  const realRpm = readNodeState(twin.root, twin.nodes[0]?.name as string).rpm === 'real';
+  const durations = measureRehearsal(outcome.run, outcome.plan, { cluster: outcome.run.cluster, nodes: twin.nodes.map((node) => node.name), ...drawn, realRpm });
+  await saveWhole('--save-durations', file, `${JSON.stringify(durations, null, 2)}\n`);
+  process.stdout.write(renderRehearsalDurations(durations, file));
 }
 
 function faultTargets(twin: Twin, steps: readonly PlannedStep[]): { nodes: string[]; steps: Map<string, string[]> } {
