@@ -1,14 +1,14 @@
 // SPEC §7: `lockstep plan RUNBOOK` — compile and preflight on the coordinator, print the steps
 // per node; nothing is started. `--save-facts FILE` keeps what the preflight read (issue 17).
-import { rename, rm, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { describeError, LockstepError } from '../../shared/errors.js';
+import { LockstepError } from '../../shared/errors.js';
 import { EXIT } from '../../shared/cli-exit.js';
 import { terminalLine } from '../../shared/terminal-text.js';
 import { invokingUser, withCoordinator } from './coordinator-connection.js';
 import { renderPlannedSteps } from './plan-listing.js';
 import { readRunbookFile } from './runbook-file.js';
+import { saveWhole } from './saved-file.js';
 import { renderWindowForecast } from './window-forecast-listing.js';
 
 export function registerPlanCommand(program: Command): void {
@@ -42,13 +42,6 @@ async function saveFacts(file: string, factsJson: string | undefined): Promise<s
   const { parseFactsFile } = await import('../../shared/facts-file.js');
   const facts = parseFactsFile(factsJson, 'the coordinator\'s facts');
   const path = resolve(file);
-  const temporary = `${path}.${process.pid}.tmp`;
-  try {
-    await writeFile(temporary, `${JSON.stringify(facts, null, 2)}\n`, { flag: 'wx' });
-    await rename(temporary, path);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw new LockstepError('LOCKSTEP_E_CONFIG', `--save-facts: cannot write ${path}: ${describeError(error)}`, { field: '--save-facts', cause: error });
-  }
+  await saveWhole('--save-facts', path, `${JSON.stringify(facts, null, 2)}\n`);
   return path;
 }

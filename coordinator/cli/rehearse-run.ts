@@ -4,11 +4,12 @@
 // fault-spec.ts) as the run reaches them, answers a blocked run as an operator would (power a
 // node back on, retry), and reports the duration of each stage, each fault and the run's
 // reaction, and whether the cluster stayed available. Exit 0 only when the run succeeded with
-// the availability invariant held.
+// the availability invariant held. A succeeded run's durations are saved (--save-durations) for
+// the real run's window fit (schedule/rehearsal-durations.ts).
 import { mkdtempSync, rmSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { access, constants, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { EXIT, exitCodeFor } from '../../shared/cli-exit.js';
 import { FINAL_RUN_STATES, type PlannedStep, type RunEvent, type RunView } from '../../shared/domain/run.js';
@@ -23,12 +24,15 @@ import { waitUntilLabReady } from '../../lab/lab-readiness.js';
 import { startSupervisor } from '../../lab/lab-supervisor.js';
 import { planFaults } from '../../lab/rehearsal/fault-spec.js';
 import { armFailOnce, killAgent, powerOff, powerOn, slowMirrors } from '../../lab/rehearsal/inject-fault.js';
-import { rehearsalPassed, renderRehearsal, type InjectedFault } from '../../lab/rehearsal/rehearsal-report.js';
-import { readHistory } from '../../lab/state/lab-state.js';
+import { rehearsalPassed, renderRehearsal, type InjectedFault, type RehearsalOutcome } from '../../lab/rehearsal/rehearsal-report.js';
+import { readHistory, readNodeState } from '../../lab/state/lab-state.js';
 import { createTwin, type SourceRunbook, type Twin } from '../../lab/twin/lab-twin.js';
 import { startCoordinator } from '../coordinator-server.js';
 import { createEngine } from '../engine/engine.js';
+import { measureRehearsal } from '../schedule/rehearsal-durations.js';
 import { readLiveFacts } from './live-facts.js';
+import { renderRehearsalDurations } from './rehearsal-durations-listing.js';
+import { saveWhole } from './saved-file.js';
 import { readRunbookFile } from './runbook-file.js';
 
 export interface RehearseFlags {
@@ -37,6 +41,7 @@ export interface RehearseFlags {
   seed?: string;
   dir?: string;
   keep?: boolean;
+  saveDurations?: string;
 }
 
 const READY_TIMEOUT_MS = 60_000;
@@ -47,12 +52,15 @@ const AVAILABILITY_CHECKED: ReadonlySet<string> = new Set(['clusterpro/rolling-u
 export async function rehearse(file: string, flags: RehearseFlags, command: Command): Promise<number> {
   const seed = flags.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : wholeNumber('--seed', flags.seed);
   const source = flags.fromFacts === undefined ? await readLiveFacts(command, file) : await savedFacts(flags.fromFacts, file);
+  const savedDurations = flags.saveDurations === undefined ? undefined : await writableFile('--save-durations', flags.saveDurations);
   const root = flags.dir === undefined ? mkdtempSync(join(tmpdir(), 'lockstep-rehearse-')) : resolve(flags.dir);
   const labDir = flags.dir === undefined ? join(root, 'twin') : root;
+  // Without --save-durations, beside the rehearsal's database: kept with the twin.
+  const durationsFile = savedDurations ?? join(root, 'rehearsal-durations.json');
   const cleanups: Array<() => Promise<void> | void> = [];
   let keep = flags.keep === true || flags.dir !== undefined;
   // Ctrl-C stops the twin's agents rather than leaving them running.
-  const interrupted = new Promise<boolean>((resolveInterrupted) => {
+  const interrupted = new Promise<false>((resolveInterrupted) => {
     const stop = (name: NodeJS.Signals): void => {
       say(`interrupted (${name}): stopping the twin's agents`);
       resolveInterrupted(false);
@@ -75,9 +83,20 @@ export async function rehearse(file: string, flags: RehearseFlags, command: Comm
     cleanups.push(() => coordinator.stop());
     const client = new CoordinatorClient(coordinator.address);
     cleanups.push(() => client.close());
-    const passed = await Promise.race([rehearseOn(twin, client, flags.faults, seed), interrupted]);
-    if (!passed) keep = true;
-    return passed ? EXIT.ok : EXIT.runFailed;
+    const outcome = await Promise.race([rehearseOn(twin, client, flags.faults, seed), interrupted]);
+    if (outcome === false) {
+      keep = true;
+      return EXIT.runFailed;
+    }
+    if (outcome.run.state !== 'succeeded') say('durations not saved: the run did not succeed');
+    else {
+      await saveDurations(twin, outcome, { seed, faults: flags.faults ?? '' }, durationsFile);
+      if (savedDurations === undefined && flags.dir === undefined && flags.keep !== true) say('they are removed with the temporary twin when the rehearsal passes: rehearse with --save-durations FILE (or --keep) to keep them');
+    }
+    // The report last: its verdict is the rehearsal's last line.
+    process.stdout.write(`\n${renderRehearsal(outcome)}`);
+    if (!rehearsalPassed(outcome)) keep = true;
+    return rehearsalPassed(outcome) ? EXIT.ok : EXIT.runFailed;
   } catch (error) {
     // Bad input (a fault spec that names no node of the plan) leaves nothing worth inspecting.
     if (exitCodeFor(error) !== EXIT.badInput) keep = true;
@@ -89,7 +108,7 @@ export async function rehearse(file: string, flags: RehearseFlags, command: Comm
   }
 }
 
-async function rehearseOn(twin: Twin, client: CoordinatorClient, spec: string | undefined, seed: number): Promise<boolean> {
+async function rehearseOn(twin: Twin, client: CoordinatorClient, spec: string | undefined, seed: number): Promise<RehearsalOutcome> {
   const runbook = await readRunbookFile(twin.runbook);
   const plan = await client.submit({ runbookYaml: runbook.yaml, runbookPath: runbook.path, dryRun: true, autoApprove: false, requestedBy: 'lockstep rehearse' });
   const planned = spec === undefined || spec.trim() === '' ? [] : planFaults(spec, seed, faultTargets(twin, plan.steps));
@@ -103,9 +122,15 @@ async function rehearseOn(twin: Twin, client: CoordinatorClient, spec: string | 
   const samples = sampler.stop();
   const run = await client.getRun(runId);
   const violations = AVAILABILITY_CHECKED.has(run.procedure) ? availabilityViolations(samples, readHistory(twin.root), 1) : undefined;
-  const outcome = { run, plan: plan.steps, events, faults: injected, retries, violations };
-  process.stdout.write(`\n${renderRehearsal(outcome)}`);
-  return rehearsalPassed(outcome);
+  return { run, plan: plan.steps, events, faults: injected, retries, violations };
+}
+
+/** A succeeded run's durations, saved for the window fit and printed; only a real rpm on the twin makes the package kinds lab time. */
+async function saveDurations(twin: Twin, outcome: RehearsalOutcome, drawn: { seed: number; faults: string }, file: string): Promise<void> {
+  const realRpm = readNodeState(twin.root, twin.nodes[0]?.name as string).rpm === 'real';
+  const durations = measureRehearsal(outcome.run, outcome.plan, { cluster: outcome.run.cluster, nodes: twin.nodes.map((node) => node.name), ...drawn, realRpm });
+  await saveWhole('--save-durations', file, `${JSON.stringify(durations, null, 2)}\n`);
+  process.stdout.write(renderRehearsalDurations(durations, file));
 }
 
 function faultTargets(twin: Twin, steps: readonly PlannedStep[]): { nodes: string[]; steps: Map<string, string[]> } {
@@ -228,6 +253,17 @@ async function freePortBase(names: readonly string[]): Promise<number> {
       if (attempt >= 20) throw error;
     }
   }
+}
+
+/** Checked before the twin is built: a directory that cannot take the file is bad input, not a lost rehearsal. */
+async function writableFile(flag: string, file: string): Promise<string> {
+  const path = resolve(file);
+  try {
+    await access(dirname(path), constants.W_OK);
+  } catch (error) {
+    throw new LockstepError('LOCKSTEP_E_CONFIG', `${flag}: cannot write ${path}: ${describeError(error)}`, { field: flag, cause: error });
+  }
+  return path;
 }
 
 function wholeNumber(flag: string, value: string): number {

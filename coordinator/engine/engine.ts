@@ -19,7 +19,9 @@ import { CredentialsDirs } from './credentials-dirs.js';
 import { RunDriver } from './run-driver.js';
 import { runWindowOf, type RunWindow } from './run-window.js';
 import { windowForecast } from './window-forecast.js';
-import { parseRunbook } from '../runbook/load-runbook.js';
+import { parseRunbook, resolveRunbookPaths, type Runbook } from '../runbook/load-runbook.js';
+import type { RehearsedKind } from '../schedule/step-predictions.js';
+import { readRunbookRehearsal } from './rehearsal-file.js';
 import { describeInstant } from '../schedule/window-time-text.js';
 import { connectOverTls, type ConnectAgents, type RunAgents } from './run-agents.js';
 import { scheduleRetention } from '../../shared/retention.js';
@@ -141,6 +143,8 @@ class RunEngine implements Engine {
 
   async submit(input: SubmitInput, by?: ActingOperator, why = ''): Promise<SubmitResult> {
     const submission = readSubmission(input.runbookYaml, input.runbookPath);
+    // A bad rehearsal file is bad input: refused before any node is dialled.
+    const rehearsed = readRunbookRehearsal(submission.runbook);
     const distinctApprover = this.parts.fourEyes || submission.runbook.approvals?.['distinct-from-submitter'] === true;
     if (distinctApprover && input.autoApprove && !input.dryRun) {
       throw new LockstepError('LOCKSTEP_E_PERMISSION_DENIED', 'apply --yes: this run needs its gates approved by someone other than its submitter (four-eyes: approvals.distinct-from-submitter or --four-eyes); apply without --yes and ask an approver', { field: 'yes' });
@@ -165,7 +169,7 @@ class RunEngine implements Engine {
       const record = planRecord(hash, plan, facts);
       if (seen !== undefined) refuseChangedPlan(seen, record);
       // SPEC §4.4: a segment no window can hold is refused here, before a run exists.
-      const forecast = windowForecast(runWindowOf(submission.runbook, plan, this.store.stepDurations(plan.cluster, this.parts.now())), this.parts.now());
+      const forecast = windowForecast(runWindowOf(submission.runbook, plan, this.store.stepDurations(plan.cluster, this.parts.now()), rehearsed), this.parts.now());
       if (input.dryRun) {
         // What `lockstep plan` shows, kept for `apply --plan HASH` to compare with.
         this.store.savePlanRecord(record);
@@ -349,9 +353,20 @@ class RunEngine implements Engine {
     });
   }
 
-  /** The run's windows, from the runbook it was created from; predictions from the runs before it. */
+  /** The run's windows, from the runbook it was created from; predictions from the runs before it and its rehearsal. */
   private windowOf(run: RunRow): RunWindow | undefined {
-    return runWindowOf(parseRunbook(run.runbookPath, run.runbookYaml), run.plan, this.store.stepDurations(run.cluster, run.createdAtMs));
+    const runbook = resolveRunbookPaths(parseRunbook(run.runbookPath, run.runbookYaml), run.runbookPath);
+    return runWindowOf(runbook, run.plan, this.store.stepDurations(run.cluster, run.createdAtMs), this.rehearsalOf(run.id, runbook));
+  }
+
+  /** Read again when a run is driven (after a restart too); gone or changed since submit, the run is predicted without it rather than stopped. */
+  private rehearsalOf(runId: string, runbook: Runbook): Map<string, RehearsedKind> {
+    try {
+      return readRunbookRehearsal(runbook);
+    } catch (error) {
+      this.logger.warn({ run: runId, err: describeError(error) }, 'the runbook\'s rehearsal durations cannot be read: predicting without them');
+      return new Map();
+    }
   }
 
   /** Read-only: what the nodes report, over connections that check each node's certificate. */

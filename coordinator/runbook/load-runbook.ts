@@ -21,8 +21,7 @@ export function loadRunbook(path: string): Runbook {
  * was started. Package paths are not touched: they are paths on the nodes, always absolute.
  */
 export function resolveRunbookPaths(runbook: Runbook, runbookPath: string): Runbook {
-  if (runbook.tls === undefined) return runbook;
   const directory = dirname(resolve(runbookPath));
-  const { ca, cert, key } = runbook.tls;
-  return { ...runbook, tls: { ca: resolve(directory, ca), cert: resolve(directory, cert), key: resolve(directory, key) } };
+  const tls = runbook.tls && { ca: resolve(directory, runbook.tls.ca), cert: resolve(directory, runbook.tls.cert), key: resolve(directory, runbook.tls.key) };
+  return { ...runbook, ...(tls && { tls }), ...(runbook.rehearsal !== undefined && { rehearsal: resolve(directory, runbook.rehearsal) }) };
 }

@@ -39,6 +39,11 @@ export interface Runbook {
   /** How long each step kind takes on this cluster: the window fit's first source of prediction. */
   expect?: ExpectedDurations;
   /**
+   * A file `lockstep rehearse --save-durations` wrote (relative to the runbook): the twin's
+   * measured durations, the window fit's source for kinds this cluster's history has fewer of.
+   */
+  rehearsal?: string;
+  /**
    * `custom` only: the runbook stops the cluster (or servers whose groups then run nowhere) by
    * design. Its steps carry planned downtime, which the agent's availability veto lets through.
    */
@@ -62,6 +67,7 @@ const runbookFields = strictMap(
     steps: z.array(stepSchema, { error: expecting('a list of steps') }).max(10_000, { error: 'expected at most 10000 steps' }).optional(),
     window: windowSchema.optional(),
     expect: expectSchema.optional(),
+    rehearsal: localPath('a durations file "lockstep rehearse --save-durations" wrote').optional(),
     tls: strictMap(
       {
         ca: localPath('the CA certificate (PEM) agents are signed by'),
@@ -83,6 +89,9 @@ const runbookFields = strictMap(
 
 export const runbookSchema: z.ZodType<Runbook> = runbookFields.superRefine((runbook, ctx) => {
   refuseRepeatedNodes(runbook.nodes, ctx);
+  if (runbook.rehearsal !== undefined && runbook.window === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['rehearsal'], message: 'the rehearsal\'s durations predict segments for the window fit: add "window", or remove "rehearsal"' });
+  }
   checkProcedureFields(runbook, ctx);
   refuseRepeatedStepIds(runbook.steps ?? [], ctx);
   refuseUnknownTargets(runbook.steps ?? [], new Set(runbook.nodes.map((each) => each.name)), ctx);

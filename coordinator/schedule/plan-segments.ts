@@ -19,7 +19,7 @@ export interface Segment {
 export interface SegmentPrediction {
   medianMs: number;
   p90Ms: number;
-  /** "expect", "p90 of 3 earlier runs", "defaults", or several joined with " + ". */
+  /** "expect", "p90 of 3 earlier runs", "rehearsal", "defaults", or several joined with " + ". */
   source: string;
 }
 
@@ -60,6 +60,7 @@ function sourceText(predictions: readonly Prediction[]): string {
   const parts = [
     predictions.some((prediction) => prediction.source === 'expect') ? 'expect' : '',
     runs > 0 ? `p90 of ${runs} earlier run${runs === 1 ? '' : 's'}` : '',
+    predictions.some((prediction) => prediction.source === 'rehearsal') ? 'rehearsal' : '',
     predictions.some((prediction) => prediction.source === 'default') ? 'defaults' : '',
   ];
   return parts.filter((part) => part !== '').join(' + ') || 'no node steps';

@@ -1,7 +1,9 @@
 // How long a step kind takes, for the window fit (SPEC §4.4), from the best source there is:
-// the runbook's `expect`, else the durations that kind took on earlier runs of this cluster
-// on this coordinator (median and p90), else a conservative default per kind — the defaults
-// are documented in docs/runbooks.md and are meant to be long rather than short.
+// the runbook's `expect`; else the durations that kind took on earlier runs of this cluster
+// on this coordinator (median and p90) — unless the runbook's `rehearsal` measured more steps
+// of the kind on a twin than that history holds, when the rehearsal's median and p90 predict;
+// else a conservative default per kind — the defaults are documented in docs/runbooks.md and
+// are meant to be long rather than short.
 import type { ExpectedDurations } from '../runbook/window-schema.js';
 import type { NodeStepKind } from '../runbook/step-kinds.js';
 
@@ -32,7 +34,7 @@ export function defaultExpectedMs(kind: NodeStepKind): number {
   return DEFAULT_EXPECTED_MS[kind] ?? OTHER_KINDS_MS;
 }
 
-export type PredictionSource = 'expect' | 'history' | 'default';
+export type PredictionSource = 'expect' | 'history' | 'rehearsal' | 'default';
 
 export interface Prediction {
   medianMs: number;
@@ -48,11 +50,22 @@ export interface KindHistory {
   runs: number;
 }
 
-export function predictStep(kind: NodeStepKind, expected: ExpectedDurations, history: ReadonlyMap<string, KindHistory>): Prediction {
+/** A kind's durations on a rehearsal's twin, in lab time (rehearsal-durations.ts): how many steps were measured. */
+export interface RehearsedKind {
+  medianMs: number;
+  p90Ms: number;
+  count: number;
+}
+
+export function predictStep(kind: NodeStepKind, expected: ExpectedDurations, history: ReadonlyMap<string, KindHistory>, rehearsed: ReadonlyMap<string, RehearsedKind> = new Map()): Prediction {
   const stated = expected[kind];
   if (stated !== undefined) return { medianMs: stated, p90Ms: stated, source: 'expect', runs: 0 };
   const earlier = history.get(kind);
-  if (earlier !== undefined && earlier.durationsMs.length > 0) {
+  const samples = earlier?.durationsMs.length ?? 0;
+  // The cluster's own runs beat a twin's as soon as they hold as many steps of the kind.
+  const rehearsal = rehearsed.get(kind);
+  if (rehearsal !== undefined && rehearsal.count > samples) return { medianMs: rehearsal.medianMs, p90Ms: rehearsal.p90Ms, source: 'rehearsal', runs: 0 };
+  if (earlier !== undefined && samples > 0) {
     const sorted = [...earlier.durationsMs].sort((a, b) => a - b);
     return { medianMs: quantile(sorted, 0.5), p90Ms: quantile(sorted, 0.9), source: 'history', runs: earlier.runs };
   }
@@ -61,6 +74,6 @@ export function predictStep(kind: NodeStepKind, expected: ExpectedDurations, his
 }
 
 /** Nearest-rank quantile of sorted values: the p90 of three durations is the largest. */
-function quantile(sorted: readonly number[], q: number): number {
+export function quantile(sorted: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] as number;
 }

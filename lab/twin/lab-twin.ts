@@ -134,13 +134,13 @@ function runbookNodes(runbook: SourceRunbook): string[] {
 /**
  * The operator's runbook pointed at the lab: its nodes' addresses, the lab's certificates,
  * params.package the lab's package of the same version. A window would make the rehearsal
- * wait for tonight: it is left out.
+ * wait for tonight: it is left out, and with it the rehearsal durations that predict its fit.
  */
 export function twinRunbook(runbook: SourceRunbook, lab: Lab): string {
   const source = parseDocument(runbook.yaml);
   const content: unknown = source.toJS();
   if (typeof content !== 'object' || content === null) throw bad('runbook', `${runbook.path} is not a mapping`);
-  const { window: _window, ...rest } = content as Record<string, unknown>;
+  const { window: _window, rehearsal: _rehearsal, ...rest } = content as Record<string, unknown>;
   const params = (rest.params ?? {}) as Record<string, unknown>;
   const doc = new Document({
     ...rest,

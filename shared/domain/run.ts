@@ -95,7 +95,7 @@ export interface SegmentForecast {
   label: string;
   medianMs: number;
   p90Ms: number;
-  /** "expect", "p90 of 3 earlier runs", "defaults", or several joined with " + ". */
+  /** "expect", "p90 of 3 earlier runs", "rehearsal", "defaults", or several joined with " + ". */
   source: string;
 }
 

@@ -2,6 +2,7 @@
 // with the engine's clock injected: a windowed run is `scheduled` until its window opens,
 // checks before every segment that it fits the time left, waits at a safe point for the next
 // opening when it does not, never stops inside a segment, and keeps waiting across a restart.
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
@@ -11,6 +12,7 @@ import { createEngine, type Engine } from '../../coordinator/engine/engine.js';
 import type { RunView } from '../../coordinator/engine/run-types.js';
 import type { RunEvent } from '../../shared/domain/run.js';
 import { isLockstepError } from '../../shared/errors.js';
+import { REHEARSAL_DURATIONS_FORMAT } from '../../coordinator/schedule/rehearsal-durations.js';
 import { silentLogger } from '../../shared/logger.js';
 import { makePki, startTestAgent, type Pki, type TestAgent } from '../support/agent-harness.js';
 import { waitFor } from '../support/processes.js';
@@ -202,6 +204,53 @@ describe('a windowed run', () => {
     expect(run.windowClosesAtMs).toBe(at('2026-12-05T01:03:00Z'));
     expect(run.windowTimezone).toBe('UTC');
     await until(runId, ['succeeded']);
+  });
+});
+
+describe("a windowed run with a rehearsal's durations (issue 17)", () => {
+  /** What `lockstep rehearse --save-durations` writes: a package.query measured five times in lab time, p90 50 s. */
+  function writeRehearsal(name: string): string {
+    const file = join(temp.dir, name);
+    const kinds = { 'package.query': { medianMs: 30_000, p90Ms: 50_000, count: 5, timing: 'lab' } };
+    writeFileSync(file, JSON.stringify({ format: REHEARSAL_DURATIONS_FORMAT, cluster: 'lab', procedure: 'custom', nodes: SERVERS, rehearsedAt: '2026-12-04T12:00:00.000Z', runId: 'r', seed: 1, faults: '', kinds, segments: [] }));
+    return file;
+  }
+
+  it('fits a segment by the rehearsal where the default would not: server2 starts with 1m left', async () => {
+    clock = at('2026-12-05T01:00:00Z');
+    await start(join(temp.dir, 'rehearsed.sqlite'));
+    const runId = await apply(ROLLING, { window: WINDOW, rehearsal: writeRehearsal('fits.durations.json') });
+    // With the default (2m and its 12 s margin) server2 would wait a day; by the rehearsal it needs 50 s + 5 s.
+    const stop = onSucceeded(runId, 'query', 'server1', at('2026-12-05T01:02:00Z'));
+    const done = await until(runId, ['succeeded']);
+    stop();
+    const segments = (await events(runId)).filter((event) => event.type === 'window.segment').map((event) => event.message);
+    expect(segments).toContain('segment 2: server2 needs ~50s (rehearsal), 1m left in the window (closes Sat 2026-12-05 01:03 UTC)');
+    expect(nodeSteps(done).map((step) => `${step.node} ${step.state}`)).toEqual(['server1 succeeded', 'server2 succeeded']);
+  });
+
+  it('a restarted coordinator that finds the file gone predicts without it rather than stop the run', async () => {
+    const dbFile = join(temp.dir, 'rehearsed-restart.sqlite');
+    const file = writeRehearsal('gone.durations.json');
+    clock = at('2026-12-05T00:30:00Z');
+    await start(dbFile);
+    const runId = await apply(ROLLING, { window: WINDOW, rehearsal: file });
+    await (engine as Engine).close();
+    rmSync(file);
+    clock = at('2026-12-05T01:00:00Z');
+    await start(dbFile);
+    await until(runId, ['succeeded']);
+    const segments = (await events(runId)).filter((event) => event.type === 'window.segment').map((event) => event.message);
+    expect(segments).toContain('segment 2: server2 needs ~2m (defaults), 3m left in the window (closes Sat 2026-12-05 01:03 UTC)');
+  });
+
+  it('refuses a missing file at apply, naming rehearsal; no run is created', async () => {
+    clock = at('2026-12-05T00:30:00Z');
+    await start(join(temp.dir, 'rehearsal-refused.sqlite'));
+    const refusal = await apply(ROLLING, { window: WINDOW, rehearsal: 'nowhere.json' }).catch((error: unknown) => error);
+    expect(isLockstepError(refusal, 'LOCKSTEP_E_CONFIG')).toBe(true);
+    expect((refusal as Error).message).toContain(`rehearsal: cannot read ${join(temp.dir, 'nowhere.json')}`);
+    expect((engine as Engine).listRuns(10)).toEqual([]);
   });
 });
 
