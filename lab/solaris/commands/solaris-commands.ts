@@ -274,7 +274,7 @@ function schaResourceGetAction(argv: readonly string[]): Action | undefined {
 
 /** The cl* commands came with 3.2: on a 3.1 node the shell finds no such program. */
 function since32(program: string, command: SimCommand): SimCommand {
-  return async (argv, context) => ((await context.store.readCluster()).scRelease === '3.1' ? notFound(program) : command(argv, context));
+  return async (argv, context) => ((await context.store.readCluster()).scRelease === '3.1' ? notFound(argv[0] ?? program) : command(argv, context));
 }
 
 // ---- SVR4 packages ----------------------------------------------------------------------
