@@ -46,25 +46,26 @@ export function parseScstatGroups(output: string): ScstatGroups {
     if (group === undefined) refuse(tool, 'a "Resources:" row with no group', output);
     members.set(group, resources);
   }
-  const groups: ScGroupStatus[] = [];
+  // By name, in the order first seen: a group's or resource's rows are one per node.
+  const groups = new Map<string, ScGroupStatus>();
   for (const [name, node, ...state] of labelledRows(output, 'Group')) {
     if (name === undefined || node === undefined || state.length === 0) refuse(tool, 'a "Group:" row without a group, node and state', output);
-    let group = groups.find((each) => each.name === name);
-    if (group === undefined) groups.push((group = { name, nodes: [] }));
+    const group = groups.get(name) ?? { name, nodes: [] };
+    groups.set(name, group);
     group.nodes.push({ node, suspended: false, statusText: state.join(' ') });
   }
-  if (groups.length === 0 && members.size === 0) refuse(tool, 'no "Group:" rows', output);
-  const resources: ScResourceStatus[] = [];
+  if (groups.size === 0 && members.size === 0) refuse(tool, 'no "Group:" rows', output);
+  const resources = new Map<string, ScResourceStatus>();
   for (const [name, node, ...rest] of labelledRows(output, 'Resource')) {
     if (name === undefined || node === undefined || rest.length === 0) refuse(tool, 'a "Resource:" row without a resource, node and state', output);
     // The state is at least one word; the status message starts at the next status keyword.
     let split = 1;
     while (split < rest.length && !STATUS_KEYWORDS.has((rest[split] as string).toLowerCase())) split += 1;
-    let resource = resources.find((each) => each.name === name);
-    if (resource === undefined) resources.push((resource = { name, nodes: [] }));
+    const resource = resources.get(name) ?? { name, nodes: [] };
+    resources.set(name, resource);
     resource.nodes.push({ node, stateText: rest.slice(0, split).join(' '), statusMessage: rest.slice(split).join(' ') });
   }
-  return { groups, members, resources };
+  return { groups: [...groups.values()], members, resources: [...resources.values()] };
 }
 
 /** `scstat -n`: each node and whether it is in the cluster (Online). */
