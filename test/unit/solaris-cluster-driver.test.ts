@@ -179,3 +179,14 @@ describe('SolarisClusterDriver state', () => {
     expect(await new SolarisClusterDriver({ executor: clusterExecutor(), release: '3.2' }).resources('SUNW.nfs')).toEqual([]);
   });
 });
+
+describe('SolarisClusterDriver commands', () => {
+  it('are looked up in /usr/cluster/bin, where Solaris Cluster installs them, with a timeout; by name, no shell', async () => {
+    const executor = clusterExecutor();
+    await new SolarisClusterDriver({ executor, release: '3.2', timeoutMs: 30_000 }).act({ kind: 'monitor', resource: 'app-rs1' });
+    expect(executor.requests.map((request) => [request.argv[0], request.env?.PATH?.split(':')[0], request.timeoutMs])).toEqual([
+      ['clresource', '/usr/cluster/bin', 30_000],
+      ['clresource', '/usr/cluster/bin', 30_000],
+    ]);
+  });
+});

@@ -37,6 +37,12 @@ export interface ScResource extends ScResourceProperties {
   onlineOn: string[];
 }
 
+/**
+ * The cluster commands live in /usr/cluster/bin, which the agent's minimal PATH lacks; they are
+ * still run by name, looked up in this PATH (no shell).
+ */
+const CLUSTER_ENV: Readonly<Record<string, string>> = { PATH: '/usr/cluster/bin:/usr/sbin:/usr/bin:/sbin:/bin' };
+
 type Field = 'resource' | 'resourceGroup' | 'resourceType' | 'rtrPath' | 'typeVersion' | 'node';
 type ArgvFor = (action: ClusterAction) => string[];
 
@@ -233,11 +239,11 @@ export class SolarisClusterDriver implements ClusterDriver {
   }
 
   private query(argv: string[]): Promise<string> {
-    return queryOutput(this.executor, { argv, timeoutMs: this.timeoutMs });
+    return queryOutput(this.executor, { argv, timeoutMs: this.timeoutMs, env: CLUSTER_ENV });
   }
 
   private run(argv: string[]): Promise<ExecResult> {
-    return this.executor.run({ argv, timeoutMs: this.timeoutMs });
+    return this.executor.run({ argv, timeoutMs: this.timeoutMs, env: CLUSTER_ENV });
   }
 }
 
