@@ -71,6 +71,25 @@ function summary(resources: ScResource[]): Array<[string, string, boolean, boole
   return resources.map((resource) => [resource.name, resource.typeVersion, resource.enabledEverywhere, resource.monitoredEverywhere, resource.onlineOn]);
 }
 
+/** The cluster as lab up lays it out, read through `driver`: every node in, both groups online at home, LAB.app 1.0 resources, app-rs2 depending on app-rs1. */
+async function expectLaidOutCluster(driver: SolarisClusterDriver): Promise<void> {
+  const status = await driver.status();
+  expect(status.servers.map((server) => [server.name, server.state])).toEqual(NODES.map((node) => [node, 'online']));
+  expect(status.groups.map((group) => [group.name, group.state, group.currentServer])).toEqual([
+    ['app-rg1', 'online', 'server1'],
+    ['app-rg2', 'online', 'server2'],
+  ]);
+  const resources = await driver.resources('LAB.app');
+  expect(summary(resources)).toEqual([
+    ['app-rs1', '1.0', true, true, ['server1']],
+    ['app-rs2', '1.0', true, true, ['server2']],
+  ]);
+  expect(resources.map((resource) => [resource.type, resource.dependsOn])).toEqual([
+    ['LAB.app:1.0', []],
+    ['LAB.app:1.0', ['app-rs1']],
+  ]);
+}
+
 beforeEach(async () => {
   temp = makeTempDir('lockstep-sc-lab-');
   lab = temp.dir;
@@ -126,21 +145,7 @@ describe('a SunOS node of the lab', () => {
   });
 
   it('reads the cluster through the driver: LAB.app 1.0 resources, enabled, monitored, online; app-rs2 depends on app-rs1', async () => {
-    const status = await cluster().status();
-    expect(status.servers.map((server) => [server.name, server.state])).toEqual(NODES.map((node) => [node, 'online']));
-    expect(status.groups.map((group) => [group.name, group.state, group.currentServer])).toEqual([
-      ['app-rg1', 'online', 'server1'],
-      ['app-rg2', 'online', 'server2'],
-    ]);
-    const resources = await cluster().resources('LAB.app');
-    expect(summary(resources)).toEqual([
-      ['app-rs1', '1.0', true, true, ['server1']],
-      ['app-rs2', '1.0', true, true, ['server2']],
-    ]);
-    expect(resources.map((resource) => [resource.type, resource.dependsOn])).toEqual([
-      ['LAB.app:1.0', []],
-      ['LAB.app:1.0', ['app-rs1']],
-    ]);
+    await expectLaidOutCluster(cluster());
   });
 
   it('reads the installed package and the update’s package directory through the Svr4Driver', async () => {
@@ -324,21 +329,7 @@ describe('a Sun Cluster 3.1 node (lab up --sc-version 3.1)', () => {
   });
 
   it('is read through the 3.1 driver (scstat -n, scstat -g, scha_resource_get) as the 3.2 driver reads a 3.2 node', async () => {
-    const status = await sc31().status();
-    expect(status.servers.map((server) => [server.name, server.state])).toEqual(NODES.map((node) => [node, 'online']));
-    expect(status.groups.map((group) => [group.name, group.state, group.currentServer])).toEqual([
-      ['app-rg1', 'online', 'server1'],
-      ['app-rg2', 'online', 'server2'],
-    ]);
-    const resources = await sc31().resources('LAB.app');
-    expect(summary(resources)).toEqual([
-      ['app-rs1', '1.0', true, true, ['server1']],
-      ['app-rs2', '1.0', true, true, ['server2']],
-    ]);
-    expect(resources.map((resource) => [resource.type, resource.dependsOn])).toEqual([
-      ['LAB.app:1.0', []],
-      ['LAB.app:1.0', ['app-rs1']],
-    ]);
+    await expectLaidOutCluster(sc31());
     expect(readHistory(lab).map((entry) => entry.argv[0])).not.toContain('clresource');
   });
 
