@@ -342,6 +342,8 @@ describe('a Sun Cluster 3.1 node (lab up --sc-version 3.1)', () => {
     await expect(sc31().act({ kind: 'rg-online', resourceGroup: 'app-rg9' })).rejects.toThrow(/no resource group "app-rg9" \(it has: app-rg1, app-rg2\)/);
     const unknown = await run('server1', 'scha_resource_get', '-O', 'TYPE', '-R', 'app-rs9');
     expect([unknown.exitCode, unknown.stderr]).toEqual([1, 'scha_resource_get: resource app-rs9 does not exist\n']);
+    expect((await run('server1', 'scha_resource_get', '-O', 'NO_SUCH_OPTAG', '-R', 'app-rs1')).exitCode).toBe(1);
+    expect((await run('server1', 'scha_resource_get', '-O', 'type_version', '-R', 'app-rs1', '-G', 'app-rg1')).stdout).toBe('1.0\n');
   });
 });
 

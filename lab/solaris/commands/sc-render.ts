@@ -118,9 +118,12 @@ export function renderScstatGroups(state: ScState): string {
   ].join('\n')}\n`;
 }
 
+/** The optags the lab's scha_resource_get answers (optags are case-insensitive, scha_cmds(1HA)). */
+export const RESOURCE_OPTAGS = ['TYPE', 'TYPE_VERSION', 'GROUP', 'ON_OFF_SWITCH', 'MONITORED_SWITCH', 'RESOURCE_DEPENDENCIES'] as const;
+
 /** `scha_resource_get -O OPTAG -R RESOURCE`: one value per line (scha_cmds(1HA)), or undefined for an optag the lab does not model. */
 export function renderResourceProperty(resource: ScState['resources'][number], optag: string): string | undefined {
-  const values: Record<string, string[]> = {
+  const values: Record<(typeof RESOURCE_OPTAGS)[number], string[]> = {
     TYPE: [resource.type],
     TYPE_VERSION: [resource.typeVersion],
     GROUP: [resource.group],
@@ -128,7 +131,7 @@ export function renderResourceProperty(resource: ScState['resources'][number], o
     MONITORED_SWITCH: [resource.monitored ? 'ENABLED' : 'DISABLED'],
     RESOURCE_DEPENDENCIES: resource.dependsOn,
   };
-  const lines = values[optag.toUpperCase()];
+  const lines = (values as Record<string, string[]>)[optag.toUpperCase()];
   return lines === undefined ? undefined : lines.map((line) => `${line}\n`).join('');
 }
 

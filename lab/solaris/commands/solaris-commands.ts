@@ -36,6 +36,7 @@ import {
   renderClresourcetypeShow,
   renderPkginfo,
   renderResourceProperty,
+  RESOURCE_OPTAGS,
   renderScstatGroups,
   renderScstatNodes,
 } from './sc-render.js';
@@ -265,6 +266,7 @@ function schaResourceGetAction(argv: readonly string[]): Action | undefined {
   const name = option('-R');
   const group = option('-G');
   if (optag === undefined || name === undefined || args.length !== (group === undefined ? 4 : 6)) return undefined;
+  if (!(RESOURCE_OPTAGS as readonly string[]).includes(optag.toUpperCase())) return undefined;
   return {
     kind: 'read',
     render: (state) => renderResourceProperty(state.resources.find((resource) => resource.name === name) as ScState['resources'][number], optag) ?? '',
