@@ -188,6 +188,10 @@ describe('scstat (Sun Cluster 3.1), verbatim manual samples', () => {
     expect(parseScstatNodes(fixture('scstat-p-sc31.txt'))).toEqual(['phys-schost-1', 'phys-schost-2', 'phys-schost-3', 'phys-schost-4'].map((name) => ({ name, online: true, statusText: 'Online' })));
   });
 
+  it('reads "-" in the Resources column as a group without resources', () => {
+    expect([...parseScstatGroups(' Resources: empty-rg          -\n     Group: empty-rg          node1      Offline\n').members]).toEqual([['empty-rg', []]]);
+  });
+
   it('refuses output without its rows, quoting it', () => {
     expect(() => parseScstatGroups('scstat:  not a cluster member.\n')).toThrow(/scstat -g printed no "Group:" rows.*not a cluster member/);
     expect(() => parseScstatNodes('')).toThrow(/scstat -n printed no "Cluster node:" rows/);

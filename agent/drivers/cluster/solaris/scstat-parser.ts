@@ -44,7 +44,8 @@ export function parseScstatGroups(output: string): ScstatGroups {
   const members = new Map<string, string[]>();
   for (const [group, ...resources] of labelledRows(output, 'Resources')) {
     if (group === undefined) refuse(tool, 'a "Resources:" row with no group', output);
-    members.set(group, resources);
+    // scstat writes "-" for an empty column (the manual's `scstat -D` sample): a group without resources.
+    members.set(group, resources.filter((resource) => resource !== '-'));
   }
   // By name, in the order first seen: a group's or resource's rows are one per node.
   const groups = new Map<string, ScGroupStatus>();
