@@ -95,7 +95,10 @@ export function renderScstatNodes(state: ScState): string {
 /** `scstat -g` */
 export function renderScstatGroups(state: ScState): string {
   const widths = [18, 11, 10];
-  const members = state.resourceGroups.map((group) => labelled('Resources', [group.name, state.resources.filter((resource) => resource.group === group.name).map((resource) => resource.name).join(' ')], widths));
+  const members = state.resourceGroups.map((group) => {
+    const names = state.resources.filter((resource) => resource.group === group.name).map((resource) => resource.name);
+    return labelled('Resources', [group.name, names.length === 0 ? '-' : names.join(' ')], widths);
+  });
   const groups = state.resourceGroups.flatMap((group) =>
     group.nodeList.map((node) => labelled('Group', [group.name, node, group.state === 'unmanaged' ? 'Unmanaged' : group.state === 'online' && group.node === node ? 'Online' : 'Offline'], widths)),
   );
