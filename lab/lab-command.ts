@@ -2,7 +2,7 @@
 // [--port-base P] [--failover-ms MS] [--mirror-size-mb MB] [--resync-mb-per-sec R] [--detach]`,
 // `lockstep lab down --dir LAB` and `lockstep lab power --dir LAB NODE off|on`; or a Solaris
 // Cluster lab (issue 13): `lockstep lab up --dir LAB --nodes N --product solaris-cluster
-// --rt-change CHANGE [--rtr-tunable TUNABLE] [--port-base P] [--detach]`. What they do is in
+// --rt-change CHANGE [--rtr-tunable TUNABLE] [--sc-version 3.1|3.2] [--port-base P] [--detach]`. What they do is in
 // lab-lifecycle.ts and lab-power.ts, imported when one of them runs: the rest of the CLI does
 // not load the lab. A twin of a real cluster (issue 17): `lab up --dir LAB --like RUNBOOK
 // [--from-facts FILE]`.
@@ -36,6 +36,7 @@ export function registerLabCommand(program: Command, readLiveFacts?: ReadLiveFac
     .option('--product <product>', `${LAB_PRODUCT_NAMES.join(' or ')} (default clusterpro)`)
     .option('--rt-change <change>', `solaris-cluster: the row of table 3-1 to rehearse: ${RT_CHANGES.join(', ')}`)
     .option('--rtr-tunable <tunable>', `solaris-cluster: the Tunable of the new RTR's #$upgrade_from "1.0" line (default: the row's): ${TUNABLES.join(', ')}`)
+    .option('--sc-version <release>', 'solaris-cluster: the Sun Cluster release the nodes run: 3.2 (default; the cl* commands) or 3.1 (scstat, scrgadm, scswitch only: the cl* commands are not found)')
     .option('--detach', 'return once every agent answers; stop the lab with "lockstep lab down"')
     .action((flags: UpFlags, command: Command) => reportFailure('lab up', async () => (await import('./lab-lifecycle.js')).runUp(flags, command, readLiveFacts)));
   lab

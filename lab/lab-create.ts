@@ -48,6 +48,8 @@ export interface LabOptions {
   rtChange?: string;
   /** Solaris: the Tunable of the new RTR's #$upgrade_from "1.0" line (--rtr-tunable); the row's by default. */
   rtrTunable?: string;
+  /** Solaris: the Sun Cluster release the nodes run (--sc-version 3.1|3.2, default 3.2). */
+  scVersion?: string;
   platform?: string;
   /** VERSION-RELEASE installed on every node, e.g. 2.0.0-1 (any, also one the bundle refuses). */
   version?: string;
@@ -180,6 +182,7 @@ function checkProduct(options: LabOptions): SolarisLabChoice | undefined {
   if ((product as LabProduct) === 'clusterpro') {
     if (options.rtChange !== undefined) throw badInput('--rt-change', 'applies only to --product solaris-cluster');
     if (options.rtrTunable !== undefined) throw badInput('--rtr-tunable', 'applies only to --product solaris-cluster');
+    if (options.scVersion !== undefined) throw badInput('--sc-version', 'applies only to --product solaris-cluster');
     return undefined;
   }
   const clusterproOnly: Array<[string, unknown]> = [
@@ -192,7 +195,7 @@ function checkProduct(options: LabOptions): SolarisLabChoice | undefined {
   ];
   const misplaced = clusterproOnly.find(([, value]) => value !== undefined);
   if (misplaced !== undefined) throw badInput(misplaced[0], 'applies only to a CLUSTERPRO lab, not to --product solaris-cluster');
-  const choice = checkSolarisChoice(options.rtChange, options.rtrTunable);
+  const choice = checkSolarisChoice(options.rtChange, options.rtrTunable, options.scVersion);
   if ('field' in choice) throw badInput(choice.field, choice.message);
   return choice;
 }
@@ -328,7 +331,7 @@ async function layOutSolaris(options: CheckedOptions, choice: SolarisLabChoice):
       hooksDir,
     });
   }
-  const cluster = initialSolarisCluster(clusterNameFor(options.root), names);
+  const cluster = initialSolarisCluster(clusterNameFor(options.root), names, choice.scRelease);
   writeClusterState(options.root, cluster);
   await writeFile(paths.runbook, renderSolarisRunbook({ cluster: cluster.clusterName, nodes, packagePath, change: choice.change }));
   await writeFile(paths.history, '');

@@ -45,6 +45,7 @@ export interface UpFlags {
   product?: string;
   rtChange?: string;
   rtrTunable?: string;
+  scVersion?: string;
   detach?: boolean;
 }
 
@@ -54,6 +55,7 @@ export async function runUp(flags: UpFlags, command: Command, readLiveFacts: Rea
     product: flags.product,
     rtChange: flags.rtChange,
     rtrTunable: flags.rtrTunable,
+    scVersion: flags.scVersion,
     ...(flags.portBase !== undefined && { portBase: wholeNumber('--port-base', flags.portBase) }),
     ...(flags.failoverMs !== undefined && { failoverMs: wholeNumber('--failover-ms', flags.failoverMs) }),
     ...(flags.mirrorSizeMb !== undefined && { mirrorSizeMb: wholeNumber('--mirror-size-mb', flags.mirrorSizeMb) }),
@@ -173,7 +175,7 @@ function wholeNumber(flag: string, value: string): number {
 
 /** A twin copies its shape: the flags that would set it are refused rather than ignored. */
 function refuseWithTwin(flags: UpFlags): void {
-  const clash = (['nodes', 'platform', 'version', 'replicator', 'product', 'rtChange', 'rtrTunable'] as const).find((flag) => flags[flag] !== undefined && flags[flag] !== false);
+  const clash = (['nodes', 'platform', 'version', 'replicator', 'product', 'rtChange', 'rtrTunable', 'scVersion'] as const).find((flag) => flags[flag] !== undefined && flags[flag] !== false);
   if (clash !== undefined) {
     const flag = `--${clash.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
     throw new LockstepError('LOCKSTEP_E_CONFIG', `${flag}: a twin (--like, --from-facts) takes it from the cluster; leave it out`, { field: flag });

@@ -38,7 +38,7 @@ export interface ClusterFacts {
 }
 
 export interface SolarisFacts {
-  /** The resources of the type, as the first reachable node lists them (clresource show -v / status). */
+  /** The resources of the type, as the first reachable node lists them (clresource show -v / status; scstat and scha_resource_get on 3.1). */
   resources: ScResourceSummary[];
   /** Why they could not be listed; empty when they were. */
   resourcesError: string;

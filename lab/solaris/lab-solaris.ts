@@ -1,6 +1,7 @@
 // `lockstep lab up --product solaris-cluster --rt-change CHANGE [--rtr-tunable TUNABLE]`
-// (issue 13): a Solaris Cluster lab for one row of the seed's table 3-1 (seed 004). Every
-// node runs SunOS 5.10 with Sun Cluster 3.2u3; the resource type LAB.app:1.0 is registered;
+// [--sc-version 3.1|3.2] (issue 13): a Solaris Cluster lab for one row of the seed's table 3-1
+// (seed 004). Every node runs SunOS 5.10 with Sun Cluster 3.2u3 (or 3.1u4, which has no cl*
+// commands: sc-node-facts.ts); the resource type LAB.app:1.0 is registered;
 // resource groups app-rg1… each hold a resource app-rsK of that type (app-rs2 depends on
 // app-rs1, so "disable fails while a dependent is enabled" is live); every node has the
 // package LABapp 1.0 installed. LAB/packages/LABapp is the update, version 2.0, packaged as the
@@ -12,7 +13,7 @@ import { isTunable, TUNABLES, type RtChange, type Tunable } from '../../shared/d
 import type { ClusterState, NodeState } from '../state/lab-state.js';
 import type { MethodReplacement, ScPackage, ScResourceState, ScGroupState } from './sc-model.js';
 import { writePackageDir, type PackageObject } from './svr4-package-dir.js';
-import { SOLARIS_KERNEL, SOLARIS_MACHINE } from './sc-node-facts.js';
+import { SC_RELEASES, SOLARIS_KERNEL, SOLARIS_MACHINE, type ScRelease } from './sc-node-facts.js';
 
 /**
  * Table 3-1's rows as the lab needs them: the example's Tunable (null: the RTR is unchanged)
@@ -49,10 +50,19 @@ export interface SolarisLabChoice {
   change: SolarisRtChange;
   /** The Tunable of the new RTR's `#$upgrade_from "1.0"` line: the row's unless given. */
   rtrTunable: Tunable | null;
+  /** The Sun Cluster release the nodes run (--sc-version, default 3.2). */
+  scRelease: ScRelease;
 }
 
-/** Checks --rt-change and --rtr-tunable; the message names the flag. */
-export function checkSolarisChoice(change: string | undefined, rtrTunable: string | undefined): SolarisLabChoice | { field: string; message: string } {
+/** Checks --rt-change, --rtr-tunable and --sc-version; the message names the flag. */
+export function checkSolarisChoice(change: string | undefined, rtrTunable: string | undefined, scVersion?: string): SolarisLabChoice | { field: string; message: string } {
+  const scRelease = scVersion ?? '3.2';
+  if (!(SC_RELEASES as readonly string[]).includes(scRelease)) return { field: '--sc-version', message: `"${scRelease.slice(0, 40)}" is not a Sun Cluster release the lab simulates: expected ${SC_RELEASES.join(' or ')}` };
+  const chosen = checkRow(change, rtrTunable);
+  return 'field' in chosen ? chosen : { ...chosen, scRelease: scRelease as ScRelease };
+}
+
+function checkRow(change: string | undefined, rtrTunable: string | undefined): Omit<SolarisLabChoice, 'scRelease'> | { field: string; message: string } {
   if (change === undefined) return { field: '--rt-change', message: `a Solaris Cluster lab needs the change to rehearse: one of ${SOLARIS_RT_CHANGE_NAMES.join(', ')}` };
   if (!isSolarisRtChange(change)) return { field: '--rt-change', message: `"${change.slice(0, 40)}" is not a row of table 3-1: expected one of ${SOLARIS_RT_CHANGE_NAMES.join(', ')}` };
   const row = SOLARIS_RT_CHANGES[change];
@@ -111,7 +121,7 @@ const script = (path: string, version: string): PackageObject => ({
 });
 
 /** LAB/packages/LABapp, version 2.0, packaged as the row says. */
-export function writeLabPackage(packagesDir: string, choice: SolarisLabChoice): string {
+export function writeLabPackage(packagesDir: string, choice: Pick<SolarisLabChoice, 'change' | 'rtrTunable'>): string {
   const replaces = SOLARIS_RT_CHANGES[choice.change].replaces;
   const rtrUnchanged = SOLARIS_RT_CHANGES[choice.change].tunable === null;
   const baseDir = replaces === 'new-path' ? NEW_PATH_BASEDIR : OLD_BASEDIR;
@@ -128,7 +138,7 @@ export function writeLabPackage(packagesDir: string, choice: SolarisLabChoice): 
 }
 
 /** Groups app-rg1… (at least two; one per node but the last, as the CLUSTERPRO lab leaves one free), app-rs2 depending on app-rs1. */
-export function initialSolarisCluster(clusterName: string, servers: readonly string[]): ClusterState {
+export function initialSolarisCluster(clusterName: string, servers: readonly string[], scRelease: ScRelease = '3.2'): ClusterState {
   const groupCount = Math.max(2, servers.length - 1);
   const resourceGroups: ScGroupState[] = [];
   const resources: ScResourceState[] = [];
@@ -148,6 +158,7 @@ export function initialSolarisCluster(clusterName: string, servers: readonly str
   }
   return {
     product: 'solaris-cluster',
+    scRelease,
     clusterName,
     servers: Object.fromEntries(servers.map((server) => [server, { state: 'online' as const }])),
     groups: {},

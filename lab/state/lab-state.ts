@@ -84,6 +84,8 @@ export const clusterStateSchema = z.object({
   /** When a mirror went out of sync on a server (Break Time in clpmdstat). */
   breakTimes: z.record(z.string(), z.record(z.string(), z.number())).default({}),
   // Solaris Cluster labs only (product solaris-cluster); empty for CLUSTERPRO.
+  /** The Sun Cluster release the nodes run (lab up --sc-version); absent: 3.2, the cl* commands. */
+  scRelease: z.enum(['3.1', '3.2']).optional(),
   resourceTypes: z.array(scResourceTypeSchema).optional(),
   resourceGroups: z.array(scResourceGroupSchema).optional(),
   resources: z.array(scResourceSchema).optional(),

@@ -1,5 +1,5 @@
-// Solaris Cluster state as lockstep reasons about it, parsed from the `cl*` tools' output
-// (agent/drivers/cluster/solaris), and the SVR4 package facts read from `pkginfo -l`.
+// Solaris Cluster state as lockstep reasons about it, parsed from the `cl*` tools' output (3.2+)
+// or 3.1's scstat and scha_resource_get (agent/drivers/cluster/solaris), and the SVR4 package facts read from `pkginfo -l`.
 
 /**
  * When a resource's `Type_version` may be changed (Sun Cluster data services developer's

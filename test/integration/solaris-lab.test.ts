@@ -113,6 +113,8 @@ describe('lab up --product solaris-cluster', () => {
         ['--rt-change', ['--rt-change', 'new-monitor']],
         ['--replicator', [...SOLARIS, '--rt-change', 'new-monitor', '--replicator']],
         ['--platform', [...SOLARIS, '--rt-change', 'new-monitor', '--platform', 'x86_64']],
+        ['--sc-version', [...SOLARIS, '--rt-change', 'new-monitor', '--sc-version', '3.0']],
+        ['--sc-version', ['--sc-version', '3.1']],
       ] as const) {
         const result = await lockstepCli(['lab', 'up', '--dir', fresh, '--nodes', '2', ...args]);
         expect(result.code, args.join(' ')).toBe(2);

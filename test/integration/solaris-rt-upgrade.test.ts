@@ -41,9 +41,10 @@ afterEach(async () => {
   }
 }, 60_000);
 
-/** A 3-node Solaris lab for `change` (and --rtr-tunable), with its own coordinator process. */
-async function solarisLab(change: RtChange, rtrTunable?: string): Promise<SolarisLab> {
-  const lab = await startLab({ nodes: 3, extraArgs: ['--product', 'solaris-cluster', '--rt-change', change, ...(rtrTunable === undefined ? [] : ['--rtr-tunable', rtrTunable])] });
+/** A 3-node Solaris lab for `change` (and --rtr-tunable, --sc-version), with its own coordinator process. */
+async function solarisLab(change: RtChange, rtrTunable?: string, scVersion?: '3.1'): Promise<SolarisLab> {
+  const extraArgs = ['--product', 'solaris-cluster', '--rt-change', change, ...(rtrTunable === undefined ? [] : ['--rtr-tunable', rtrTunable]), ...(scVersion === undefined ? [] : ['--sc-version', scVersion])];
+  const lab = await startLab({ nodes: 3, extraArgs });
   const coordinator = await CoordinatorProcess.start(lab.dir).catch(async (error: unknown) => {
     await lab.down();
     throw error;
@@ -56,7 +57,7 @@ async function solarisLab(change: RtChange, rtrTunable?: string): Promise<Solari
 /** Commands that leave a node as it was (the agent's probes, the preflight's and the steps' status reads). */
 function isRead(entry: HistoryEntry): boolean {
   const [program, sub] = entry.argv;
-  if (program === 'uname' || program === 'cat' || program === 'pkginfo') return true;
+  if (['uname', 'cat', 'pkginfo', 'scstat', 'scha_resource_get'].includes(program ?? '')) return true;
   if (['clnode', 'clresourcegroup', 'clresource', 'clresourcetype'].includes(program ?? '')) return sub === 'status' || sub === 'show' || sub === 'list';
   return false;
 }
@@ -79,6 +80,18 @@ function stepOf(entry: HistoryEntry, rolling: boolean): string {
     [/^clresourcegroup unmanage /, 'unmanage'],
     [/^clresourcegroup manage /, 'manage'],
     [/^clnode evacuate /, 'evacuate'],
+    // Sun Cluster 3.1's forms of the same steps (REFERENCE.md).
+    [/^scswitch -M -n -j /, 'unmonitor'],
+    [/^scswitch -M -e -j /, 'monitor'],
+    [/^scswitch -n -j /, 'disable'],
+    [/^scswitch -e -j /, 'enable'],
+    [/^scrgadm -c -j \S+ -y Type_version=/, 'migrate'],
+    [/^scrgadm -a -t /, 'register'],
+    [/^scswitch -F -g /, 'offline'],
+    [/^scswitch -Z -g /, 'online'],
+    [/^scswitch -u -g /, 'unmanage'],
+    [/^scswitch -o -g /, 'manage'],
+    [/^scswitch -S -h /, 'evacuate'],
     [/^reboot -- -x$/, 'leave-cluster'],
     [/^reboot$/, 'rejoin-cluster'],
     [/^pkgrm /, 'pkgrm'],
@@ -165,47 +178,61 @@ async function applyLabRunbook(each: SolarisLab, runbook = each.lab.runbook): Pr
 describe('solaris-cluster/rt-upgrade: every row of table 3-1 on a 3-node simulated Solaris cluster', () => {
   for (const change of RT_CHANGES) {
     const row = RT_CHANGE_ROWS[change];
-    it(`${change} (${row.tunable ?? 'nothing migrated'}): ${row.steps.map((step) => step.step).join(', ')}`, async () => {
-      const each = await solarisLab(change);
-      const sampler = sampleScCluster(each.lab.dir);
-      const applied = await applyLabRunbook(each);
-      const samples = sampler.stop();
-      const run = await each.coordinator.client.getRun(applied.runId);
-      expect([applied.code, run.state], `${applied.stdout}${applied.stderr}${run.blocker?.message ?? ''}`).toEqual([0, 'succeeded']);
-
-      const cluster = readClusterState(each.lab.dir);
-      expect(cluster.violations).toEqual([]);
-      expect(Object.values(cluster.servers).map((server) => server.state)).toEqual(['online', 'online', 'online']);
-      const version = row.tunable === null ? '1.0' : '2.0';
-      expect(cluster.resources?.map((resource) => [resource.name, resource.typeVersion, resource.enabled, resource.monitored])).toEqual([
-        ['app-rs1', version, true, true],
-        ['app-rs2', version, true, true],
-      ]);
-      expect(cluster.resourceGroups?.map((group) => [group.name, group.state])).toEqual([
-        ['app-rg1', 'online'],
-        ['app-rg2', 'online'],
-      ]);
-      expect(cluster.resourceTypes?.map((type) => type.name)).toEqual(row.tunable === null ? ['LAB.app:1.0'] : ['LAB.app:1.0', 'LAB.app:2.0']);
-
-      const history = readHistory(each.lab.dir);
-      expect(changes(history, 'pkgadd').sort()).toEqual(NODES.map((node) => `${node} exit 0`));
-      expect(changes(history, 'pkgrm').sort()).toEqual(row.steps.some((step) => step.step === 'rolling-pkgrm-pkgadd') ? NODES.map((node) => `${node} exit 0`) : []);
-      const rolling = row.steps.some((step) => step.step.startsWith('rolling-'));
-      expect(observedSteps(history, rolling)).toEqual(expectedSteps(row.steps.map((step) => step.step)));
-
-      // Availability as it ran: one node out of the cluster at a time (the rolling rows take
-      // each out in turn), and unless the row itself takes the resources down (offline,
-      // disable, unmanage: plan's planned unavailability) both groups always online on a node
-      // in the cluster.
-      expect(samples.length).toBeGreaterThan(1);
-      expect(samples.filter((sample) => sample.out.length > 1)).toEqual([]);
-      expect(new Set(samples.flatMap((sample) => sample.out))).toEqual(new Set(rolling ? NODES : []));
-      const plannedDown = row.steps.some((step) => ['offline', 'disable', 'unmanage'].includes(step.step));
-      if (!plannedDown) expect(samples.filter((sample) => sample.serving !== 2)).toEqual([]);
-      expect(samples.at(-1)?.serving).toBe(2);
-    }, 120_000);
+    it(`${change} (${row.tunable ?? 'nothing migrated'}): ${row.steps.map((step) => step.step).join(', ')}`, () => runRow(change), 120_000);
   }
 });
+
+describe('solaris-cluster/rt-upgrade on Sun Cluster 3.1 (lab up --sc-version 3.1: scstat, scrgadm, scswitch; no cl* commands)', () => {
+  it('new-property-needed (WHEN_DISABLED, rolling pkgrm/pkgadd): the same steps in the same order, in the 3.1 forms', async () => {
+    const history = await runRow('new-property-needed', '3.1');
+    expect(history.filter((entry) => /^cl/.test(entry.argv[0] ?? ''))).toEqual([]);
+    expect(history.filter((entry) => !isRead(entry)).map((entry) => entry.argv[0])).toContain('scswitch');
+    expect(history.some((entry) => entry.argv.join(' ') === 'scstat -g')).toBe(true);
+  }, 180_000);
+});
+
+/** Runs `change`'s runbook on a fresh lab and checks what every row must end with; the lab's history. */
+async function runRow(change: RtChange, scVersion?: '3.1'): Promise<HistoryEntry[]> {
+  const row = RT_CHANGE_ROWS[change];
+  const each = await solarisLab(change, undefined, scVersion);
+  const sampler = sampleScCluster(each.lab.dir);
+  const applied = await applyLabRunbook(each);
+  const samples = sampler.stop();
+  const run = await each.coordinator.client.getRun(applied.runId);
+  expect([applied.code, run.state], `${applied.stdout}${applied.stderr}${run.blocker?.message ?? ''}`).toEqual([0, 'succeeded']);
+
+  const cluster = readClusterState(each.lab.dir);
+  expect(cluster.violations).toEqual([]);
+  expect(Object.values(cluster.servers).map((server) => server.state)).toEqual(['online', 'online', 'online']);
+  const version = row.tunable === null ? '1.0' : '2.0';
+  expect(cluster.resources?.map((resource) => [resource.name, resource.typeVersion, resource.enabled, resource.monitored])).toEqual([
+    ['app-rs1', version, true, true],
+    ['app-rs2', version, true, true],
+  ]);
+  expect(cluster.resourceGroups?.map((group) => [group.name, group.state])).toEqual([
+    ['app-rg1', 'online'],
+    ['app-rg2', 'online'],
+  ]);
+  expect(cluster.resourceTypes?.map((type) => type.name)).toEqual(row.tunable === null ? ['LAB.app:1.0'] : ['LAB.app:1.0', 'LAB.app:2.0']);
+
+  const history = readHistory(each.lab.dir);
+  expect(changes(history, 'pkgadd').sort()).toEqual(NODES.map((node) => `${node} exit 0`));
+  expect(changes(history, 'pkgrm').sort()).toEqual(row.steps.some((step) => step.step === 'rolling-pkgrm-pkgadd') ? NODES.map((node) => `${node} exit 0`) : []);
+  const rolling = row.steps.some((step) => step.step.startsWith('rolling-'));
+  expect(observedSteps(history, rolling)).toEqual(expectedSteps(row.steps.map((step) => step.step)));
+
+  // Availability as it ran: one node out of the cluster at a time (the rolling rows take
+  // each out in turn), and unless the row itself takes the resources down (offline,
+  // disable, unmanage: plan's planned unavailability) both groups always online on a node
+  // in the cluster.
+  expect(samples.length).toBeGreaterThan(1);
+  expect(samples.filter((sample) => sample.out.length > 1)).toEqual([]);
+  expect(new Set(samples.flatMap((sample) => sample.out))).toEqual(new Set(rolling ? NODES : []));
+  const plannedDown = row.steps.some((step) => ['offline', 'disable', 'unmanage'].includes(step.step));
+  if (!plannedDown) expect(samples.filter((sample) => sample.serving !== 2)).toEqual([]);
+  expect(samples.at(-1)?.serving).toBe(2);
+  return history;
+}
 
 describe('solaris-cluster/rt-upgrade: what plan wraps or refuses', () => {
   it('wraps an ANYTIME row in disable/enable when the RTR says WHEN_DISABLED, says why, and the run migrates between them', async () => {

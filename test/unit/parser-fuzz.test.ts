@@ -1,5 +1,5 @@
 // SPEC §12 "parsers fuzzed": every parser of a tool's output — rpm's --queryformat output,
-// clpstat, clpmdstat, the Solaris Cluster cl* status and show listings, pkginfo -l — given
+// clpstat, clpmdstat, the Solaris Cluster cl* status and show listings, 3.1's scstat, pkginfo -l — given
 // arbitrary text and mutated real samples (test/fixtures) either returns a result or throws a LockstepError LOCKSTEP_E_PARSE. Never another exception, and
 // never slowly: each call is timed, so a regular expression that backtracks catastrophically
 // fails here, not on a node.
@@ -11,6 +11,7 @@ import { parseClpmdstatList, parseClpmdstatMirror } from '../../agent/drivers/cl
 import { parseClpstat } from '../../agent/drivers/cluster/clpstat-parser.js';
 import { parseClresourceShow, parseClresourcetypeShow } from '../../agent/drivers/cluster/solaris/cl-show-parser.js';
 import { parseClnodeStatus, parseClresourcegroupStatus, parseClresourceStatus } from '../../agent/drivers/cluster/solaris/cl-status-parser.js';
+import { parseScstatGroups, parseScstatNodes } from '../../agent/drivers/cluster/solaris/scstat-parser.js';
 import { parsePkginfoLong } from '../../agent/drivers/package/pkginfo-parser.js';
 import { parseRpmQueryOutput } from '../../agent/drivers/package/rpm-queryformat.js';
 import { isLockstepError } from '../../shared/errors.js';
@@ -55,9 +56,12 @@ const PARSERS: Parser[] = [
   { name: 'clpmdstat --mirror', samples: fixtures('clusterpro', /^clpmdstat-/), parse: (text) => parseClpmdstatMirror(text, 'md1') },
   { name: 'clpmdstat --list', samples: fixtures('clusterpro', /^clpmdstat-/), parse: parseClpmdstatList },
   { name: 'clnode status', samples: fixtures('solaris', /^clnode-status/), parse: parseClnodeStatus },
-  { name: 'clresourcegroup status', samples: fixtures('solaris', /^clresourcegroup-status/), parse: parseClresourcegroupStatus },
-  { name: 'clresource status', samples: fixtures('solaris', /^clresource-status/), parse: parseClresourceStatus },
+  { name: 'clresourcegroup status', samples: fixtures('solaris', /^(clresourcegroup|clrg)-status/), parse: parseClresourcegroupStatus },
+  { name: 'clresource status', samples: fixtures('solaris', /^(clresource|clrs)-status/), parse: parseClresourceStatus },
   { name: 'clresource show', samples: fixtures('solaris', /^clresource-show/), parse: parseClresourceShow },
+  { name: 'scstat -g', samples: fixtures('solaris', /^scstat-g/), parse: parseScstatGroups },
+  // scstat -p's first section is scstat -n's listing.
+  { name: 'scstat -n', samples: fixtures('solaris', /^scstat-p/), parse: parseScstatNodes },
   { name: 'clresourcetype show', samples: fixtures('solaris', /^clresourcetype-show/), parse: parseClresourcetypeShow },
   { name: 'pkginfo -l', samples: fixtures('solaris', /^pkginfo-l/), refused: ['ERROR: information for "LABapp" was not found\n'], parse: parsePkginfoLong },
 ];

@@ -3,8 +3,12 @@
 import { describe, expect, it } from 'vitest';
 import { parseClresourceShow, parseClresourcetypeShow } from '../../agent/drivers/cluster/solaris/cl-show-parser.js';
 import { parseClnodeStatus, parseClresourcegroupStatus, parseClresourceStatus } from '../../agent/drivers/cluster/solaris/cl-status-parser.js';
+import { parseScstatGroups, parseScstatNodes } from '../../agent/drivers/cluster/solaris/scstat-parser.js';
 import { parsePkginfoLong } from '../../agent/drivers/package/pkginfo-parser.js';
 import {
+  renderResourceProperty,
+  renderScstatGroups,
+  renderScstatNodes,
   renderClnodeStatus,
   renderClresourceShow,
   renderClresourceStatus,
@@ -77,5 +81,40 @@ describe('the simulated cl* listings parse back to the model', () => {
       { pkginst: 'LABapp', name: 'LAB.app data service', arch: 'sparc', version: '2.0,REV=2026.12.01', statusText: 'completely installed', complete: true },
     ]);
     expect(renderPkginfo('LABapp', undefined)).toBeNull();
+  });
+});
+
+describe('the simulated 3.1 scstat listings parse back to the model', () => {
+  it('scstat -n', () => {
+    expect(parseScstatNodes(renderScstatNodes(state())).map(({ name, online }) => [name, online])).toEqual([
+      ['lab-sc1', true],
+      ['lab-sc2', false],
+      ['a-node-with-a-name-longer-than-its-column-is-wide', true],
+    ]);
+  });
+
+  it('scstat -g: members, group states, and resource states split from their messages (Online not monitored)', () => {
+    const read = parseScstatGroups(renderScstatGroups(state()));
+    expect([...read.members]).toEqual([
+      ['app-rg1', ['app-rs1']],
+      ['app-rg2', ['app-rs2']],
+    ]);
+    expect(read.groups.map((group) => [group.name, group.nodes.map((node) => `${node.node} ${node.statusText}`)])).toEqual([
+      ['app-rg1', ['lab-sc1 Online', 'lab-sc2 Offline']],
+      ['app-rg2', ['lab-sc2 Unmanaged', 'lab-sc1 Unmanaged']],
+    ]);
+    expect(read.resources[0]?.nodes).toEqual([
+      { node: 'lab-sc1', stateText: 'Online not monitored', statusMessage: 'Online - Service is online.' },
+      { node: 'lab-sc2', stateText: 'Offline', statusMessage: 'Offline' },
+    ]);
+  });
+
+  it('scha_resource_get: one value per line, switches as ENABLED or DISABLED', () => {
+    const [rs1, rs2] = state().resources;
+    expect(renderResourceProperty(rs1 as ScState['resources'][number], 'type_version')).toBe('2.0\n');
+    expect(renderResourceProperty(rs2 as ScState['resources'][number], 'ON_OFF_SWITCH')).toBe('DISABLED\n');
+    expect(renderResourceProperty(rs2 as ScState['resources'][number], 'RESOURCE_DEPENDENCIES')).toBe('app-rs1\n');
+    expect(renderResourceProperty(rs1 as ScState['resources'][number], 'RESOURCE_DEPENDENCIES')).toBe('');
+    expect(renderResourceProperty(rs1 as ScState['resources'][number], 'NOSUCH')).toBeUndefined();
   });
 });

@@ -113,12 +113,19 @@ describe('an agent on a Solaris node', () => {
     ]);
   });
 
-  it('uses the 3.1 commands on a Sun Cluster 3.1 node', async () => {
+  it('uses the 3.1 commands on a Sun Cluster 3.1 node, reading its state with scstat, never a cl* command', async () => {
     agent.close();
-    await start('Sun Cluster 3.1u4 for Solaris 9 sparc\n');
+    const scstat = [' Resources: app-rg1           app-rs1', '     Group: app-rg1           phys-schost-1  Online', '  Resource: app-rs1           phys-schost-1  Online    Online', ''].join('\n');
+    await start('Sun Cluster 3.1u4 for Solaris 9 sparc\n', [
+      { match: 'scstat -g', answer: { stdout: scstat } },
+      { match: 'scstat -n', answer: { stdout: fixture('scstat-p-sc31.txt') } },
+      { match: /^cl/, answer: { exitCode: 127, stderr: 'command not found\n' } },
+    ]);
     const operation = await agent.service.clusterAction(op(), { kind: 'disable-resource', resource: 'app-rs1' });
     expect(operation.state).toBe('SUCCEEDED');
     expect(executor.argvs.at(-1)).toEqual(['scswitch', '-n', '-j', 'app-rs1']);
+    expect(executor.argvs).toContainEqual(['scstat', '-g']);
+    expect(executor.argvs.filter((argv) => argv[0]?.startsWith('cl'))).toEqual([]);
   });
 
   it('leaves the cluster with `reboot -- -x` once per op id, and rejoins with `reboot`', async () => {

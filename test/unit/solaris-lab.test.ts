@@ -21,6 +21,7 @@ import {
   writeLabPackage,
   type SolarisRtChange,
 } from '../../lab/solaris/lab-solaris.js';
+import type { ScRelease } from '../../lab/solaris/sc-node-facts.js';
 import { readClusterState, readHistory, readNodeState, writeClusterState, writeNodeState } from '../../lab/state/lab-state.js';
 import { parseRtr, rtrTunableFor } from '../../shared/solaris-rtr.js';
 import type { Tunable } from '../../shared/domain/solaris.js';
@@ -34,10 +35,10 @@ let packagePath: string;
 let admin: string;
 let clock: number;
 
-function writeSolarisLab(change: SolarisRtChange, rtrTunable?: Tunable): void {
+function writeSolarisLab(change: SolarisRtChange, rtrTunable?: Tunable, scRelease?: ScRelease): void {
   const row = SOLARIS_RT_CHANGES[change];
   packagePath = writeLabPackage(join(lab, 'packages'), { change, rtrTunable: rtrTunable ?? row.tunable });
-  writeClusterState(lab, initialSolarisCluster('lab-sc', NODES));
+  writeClusterState(lab, initialSolarisCluster('lab-sc', NODES, scRelease));
   for (const [index, name] of NODES.entries()) {
     const dir = join(lab, 'nodes', name);
     writeNodeState(lab, {
@@ -68,6 +69,25 @@ const run = (node: string, ...argv: string[]) => sim(node).run({ argv, timeoutMs
 
 function summary(resources: ScResource[]): Array<[string, string, boolean, boolean, string[]]> {
   return resources.map((resource) => [resource.name, resource.typeVersion, resource.enabledEverywhere, resource.monitoredEverywhere, resource.onlineOn]);
+}
+
+/** The cluster as lab up lays it out, read through `driver`: every node in, both groups online at home, LAB.app 1.0 resources, app-rs2 depending on app-rs1. */
+async function expectLaidOutCluster(driver: SolarisClusterDriver): Promise<void> {
+  const status = await driver.status();
+  expect(status.servers.map((server) => [server.name, server.state])).toEqual(NODES.map((node) => [node, 'online']));
+  expect(status.groups.map((group) => [group.name, group.state, group.currentServer])).toEqual([
+    ['app-rg1', 'online', 'server1'],
+    ['app-rg2', 'online', 'server2'],
+  ]);
+  const resources = await driver.resources('LAB.app');
+  expect(summary(resources)).toEqual([
+    ['app-rs1', '1.0', true, true, ['server1']],
+    ['app-rs2', '1.0', true, true, ['server2']],
+  ]);
+  expect(resources.map((resource) => [resource.type, resource.dependsOn])).toEqual([
+    ['LAB.app:1.0', []],
+    ['LAB.app:1.0', ['app-rs1']],
+  ]);
 }
 
 beforeEach(async () => {
@@ -125,21 +145,7 @@ describe('a SunOS node of the lab', () => {
   });
 
   it('reads the cluster through the driver: LAB.app 1.0 resources, enabled, monitored, online; app-rs2 depends on app-rs1', async () => {
-    const status = await cluster().status();
-    expect(status.servers.map((server) => [server.name, server.state])).toEqual(NODES.map((node) => [node, 'online']));
-    expect(status.groups.map((group) => [group.name, group.state, group.currentServer])).toEqual([
-      ['app-rg1', 'online', 'server1'],
-      ['app-rg2', 'online', 'server2'],
-    ]);
-    const resources = await cluster().resources('LAB.app');
-    expect(summary(resources)).toEqual([
-      ['app-rs1', '1.0', true, true, ['server1']],
-      ['app-rs2', '1.0', true, true, ['server2']],
-    ]);
-    expect(resources.map((resource) => [resource.type, resource.dependsOn])).toEqual([
-      ['LAB.app:1.0', []],
-      ['LAB.app:1.0', ['app-rs1']],
-    ]);
+    await expectLaidOutCluster(cluster());
   });
 
   it('reads the installed package and the update’s package directory through the Svr4Driver', async () => {
@@ -307,6 +313,37 @@ describe('the 3.1 forms (scrgadm, scswitch)', () => {
       ['app-rs1', false],
       ['app-rs2', true],
     ]);
+  });
+});
+
+describe('a Sun Cluster 3.1 node (lab up --sc-version 3.1)', () => {
+  beforeEach(() => writeSolarisLab('update-stop-incompatible', undefined, '3.1'));
+  const sc31 = (node = 'server1'): SolarisClusterDriver => new SolarisClusterDriver({ executor: sim(node), release: '3.1' });
+
+  it('says 3.1 in /etc/cluster/release and has no cl* commands, as a real 3.1 node has none', async () => {
+    expect((await run('server1', 'cat', '/etc/cluster/release')).stdout.split('\n')[0]).toBe('Sun Cluster 3.1u4 for Solaris 10 sparc');
+    for (const program of ['clnode', 'clresourcegroup', 'clrg', 'clresource', 'clrs', 'clresourcetype', 'clrt', '/usr/cluster/bin/clresource']) {
+      const answer = await run('server1', program, 'status');
+      expect([answer.exitCode, answer.stderr], program).toEqual([127, `${program}: command not found\n`]);
+    }
+  });
+
+  it('is read through the 3.1 driver (scstat -n, scstat -g, scha_resource_get) as the 3.2 driver reads a 3.2 node', async () => {
+    await expectLaidOutCluster(sc31());
+    expect(readHistory(lab).map((entry) => entry.argv[0])).not.toContain('clresource');
+  });
+
+  it('acts with scswitch and shows the result through scstat: unmonitored, offline, a name it does not have', async () => {
+    expect(await sc31().act({ kind: 'unmonitor', resource: 'app-rs1' })).toMatchObject({ ok: true });
+    expect(await sc31().act({ kind: 'rg-offline', resourceGroup: 'app-rg2' })).toMatchObject({ ok: true });
+    const [rs1, rs2] = await sc31().resources();
+    expect([rs1?.monitoredEverywhere, rs1?.onlineOn, rs2?.onlineOn]).toEqual([false, ['server1'], []]);
+    expect((await sc31().status()).groups.map((group) => group.state)).toEqual(['online', 'offline']);
+    await expect(sc31().act({ kind: 'rg-online', resourceGroup: 'app-rg9' })).rejects.toThrow(/no resource group "app-rg9" \(it has: app-rg1, app-rg2\)/);
+    const unknown = await run('server1', 'scha_resource_get', '-O', 'TYPE', '-R', 'app-rs9');
+    expect([unknown.exitCode, unknown.stderr]).toEqual([1, 'scha_resource_get: resource app-rs9 does not exist\n']);
+    expect((await run('server1', 'scha_resource_get', '-O', 'NO_SUCH_OPTAG', '-R', 'app-rs1')).exitCode).toBe(1);
+    expect((await run('server1', 'scha_resource_get', '-O', 'type_version', '-R', 'app-rs1', '-G', 'app-rg1')).stdout).toBe('1.0\n');
   });
 });
 

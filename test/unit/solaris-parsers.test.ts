@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseClresourceShow, parseClresourcetypeShow } from '../../agent/drivers/cluster/solaris/cl-show-parser.js';
 import { parseClnodeStatus, parseClresourcegroupStatus, parseClresourceStatus } from '../../agent/drivers/cluster/solaris/cl-status-parser.js';
+import { parseScstatGroups, parseScstatNodes } from '../../agent/drivers/cluster/solaris/scstat-parser.js';
 import { isPkginfoNotFound, parsePkginfoLong } from '../../agent/drivers/package/pkginfo-parser.js';
 
 const fixture = (name: string): string => readFileSync(new URL(`../fixtures/solaris/${name}`, import.meta.url), 'utf8');
@@ -118,5 +119,90 @@ describe('pkginfo -l', () => {
     expect(isPkginfoNotFound(fixture('pkginfo-l.txt'))).toBe(false);
     expect(() => parsePkginfoLong(notFound)).toThrow(/printed no PKGINST/);
     expect(() => parsePkginfoLong('   PKGINST:  LABapp\n    STATUS:  completely installed\n')).toThrow(/no VERSION for package "LABapp"/);
+  });
+});
+
+describe('verbatim 3.2 status tables from a real cluster (heading without its leading ===)', () => {
+  it('clnode status', () => {
+    expect(parseClnodeStatus(fixture('clnode-status-real.txt'))).toEqual([
+      { name: 'vincent', online: true, statusText: 'Online' },
+      { name: 'theo', online: true, statusText: 'Online' },
+    ]);
+  });
+
+  it('clrg status', () => {
+    expect(parseClresourcegroupStatus(fixture('clrg-status-real.txt'))).toEqual([
+      {
+        name: 'nfs-rg',
+        nodes: [
+          { node: 'vincent', suspended: false, statusText: 'Offline' },
+          { node: 'theo', suspended: false, statusText: 'Online' },
+        ],
+      },
+    ]);
+  });
+
+  it('clrs status, status messages with blanks', () => {
+    const resources = parseClresourceStatus(fixture('clrs-status-real.txt'));
+    expect(resources.map((resource) => resource.name)).toEqual(['nfs-stor', 'orangecat-nfs', 'nfs-res']);
+    expect(resources[1]?.nodes).toEqual([
+      { node: 'vincent', stateText: 'Offline', statusMessage: 'Offline' },
+      { node: 'theo', stateText: 'Online', statusMessage: 'Online - LogicalHostname online.' },
+    ]);
+    expect(resources[2]?.nodes[1]?.statusMessage).toBe('Online - Service is online.');
+  });
+});
+
+describe('scstat (Sun Cluster 3.1), verbatim manual samples', () => {
+  it('scstat -g: groups with multi-word states, each group\'s resources, and each resource\'s state split from its status message', () => {
+    const read = parseScstatGroups(fixture('scstat-g-sc31-rac.txt'));
+    expect(read.groups).toEqual([
+      {
+        name: 'rac-framework-rg',
+        nodes: [
+          { node: 'node1', suspended: false, statusText: 'Online faulted' },
+          { node: 'node2', suspended: false, statusText: 'Online' },
+        ],
+      },
+    ]);
+    expect([...read.members]).toEqual([['rac-framework-rg', ['rac_framework', 'rac_udlm', 'rac_cvm']]]);
+    expect(read.resources).toEqual([
+      {
+        name: 'rac_framework',
+        nodes: [
+          { node: 'node1', stateText: 'Start failed', statusMessage: 'Degraded - reconfiguration in progress' },
+          { node: 'node2', stateText: 'Online', statusMessage: 'Online' },
+        ],
+      },
+      {
+        name: 'rac_udlm',
+        nodes: [
+          { node: 'node1', stateText: 'Offline', statusMessage: 'Unknown - RAC framework is running' },
+          { node: 'node2', stateText: 'Online', statusMessage: 'Online' },
+        ],
+      },
+    ]);
+  });
+
+  it('scstat -n (here the nodes section of scstat -p): each node, the other sections skipped', () => {
+    expect(parseScstatNodes(fixture('scstat-p-sc31.txt'))).toEqual(['phys-schost-1', 'phys-schost-2', 'phys-schost-3', 'phys-schost-4'].map((name) => ({ name, online: true, statusText: 'Online' })));
+  });
+
+  it('reads "-" in the Resources column as a group without resources', () => {
+    expect([...parseScstatGroups(' Resources: empty-rg          -\n     Group: empty-rg          node1      Offline\n').members]).toEqual([['empty-rg', []]]);
+  });
+
+  it('refuses output without its rows, quoting it', () => {
+    expect(() => parseScstatGroups('scstat:  not a cluster member.\n')).toThrow(/scstat -g printed no "Group:" rows.*not a cluster member/);
+    expect(() => parseScstatNodes('')).toThrow(/scstat -n printed no "Cluster node:" rows/);
+    expect(() => parseScstatGroups('     Group: rg1\n')).toThrow(/a "Group:" row without a group, node and state/);
+  });
+});
+
+describe('pkginfo -l, verbatim manual sample', () => {
+  it('reads SUNWcar (Solaris 9 System Administration Guide)', () => {
+    expect(parsePkginfoLong(fixture('pkginfo-l-sunwcar.txt'))).toEqual([
+      { pkginst: 'SUNWcar', name: 'Core Architecture, (Root)', arch: 'sparc.sun4u', version: '11.9.0,REV=2001.10.16.17.05', statusText: 'completely installed', complete: true },
+    ]);
   });
 });

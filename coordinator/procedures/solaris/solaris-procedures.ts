@@ -44,7 +44,7 @@ export function rtUpgradeFacts(runbook: Runbook, facts: ClusterFacts): RtUpgrade
   const inRunbook = new Set(runbook.nodes.map((node) => node.name));
   const missing = (facts.cluster?.servers ?? []).filter((server) => !inRunbook.has(server.name)).map((server) => server.name);
   if (missing.length > 0) refusals.push(`the cluster's node(s) ${missing.join(', ')} are not in the runbook: the new package must be on every node before the type is registered (table 3-1 installs it on every node)`);
-  if (facts.solaris?.resourcesError) refusals.push(`the resources of the type could not be listed (clresource show): ${facts.solaris.resourcesError}`);
+  if (facts.solaris?.resourcesError) refusals.push(`the resources of the type could not be listed (clresource show -v; scstat -g and scha_resource_get on Sun Cluster 3.1): ${facts.solaris.resourcesError}`);
   if (refusals.length > 0 || facts.cluster === undefined || facts.solaris === undefined) {
     throw new LockstepError('LOCKSTEP_E_PREFLIGHT', `${RT_UPGRADE} refused: ${refusals.join('; ') || 'the Solaris Cluster facts were not read'}`);
   }

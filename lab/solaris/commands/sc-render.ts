@@ -76,6 +76,68 @@ export function renderClresourcetypeShow(state: ScState): string {
   return `${lines.join('\n')}\n`;
 }
 
+// Sun Cluster 3.1's scstat: every row labelled, the label right-aligned before the columns
+// (test/fixtures/solaris/scstat-g-sc31-rac.txt, scstat-p-sc31.txt); 3.1 writes multi-word
+// states with blanks (Online faulted, Start failed).
+const labelled = (label: string, cells: string[], widths: number[]): string =>
+  `${(label === '' ? '' : `${label}:`).padStart(11)} ${cells.map((cell, index) => (index === cells.length - 1 ? cell : pad(cell, widths[index] as number))).join('')}`.trimEnd();
+
+function section(title: string, headers: string[], widths: number[], rows: string[]): string[] {
+  return [`-- ${title} --`, '', labelled('', headers, widths), labelled('', headers.map((header) => '-'.repeat(header.length)), widths), ...rows, ''];
+}
+
+/** `scstat -n` */
+export function renderScstatNodes(state: ScState): string {
+  const rows = Object.entries(state.nodes).map(([node, nodeState]) => `  Cluster node:     ${pad(node, 19)}${nodeState === 'cluster' ? 'Online' : 'Offline'}`);
+  return `${['-- Cluster Nodes --', '', `${' '.repeat(20)}Node name           Status`, `${' '.repeat(20)}---------           ------`, ...rows, ''].join('\n')}\n`;
+}
+
+/** `scstat -g` */
+export function renderScstatGroups(state: ScState): string {
+  const widths = [18, 11, 10];
+  const members = state.resourceGroups.map((group) => {
+    const names = state.resources.filter((resource) => resource.group === group.name).map((resource) => resource.name);
+    return labelled('Resources', [group.name, names.length === 0 ? '-' : names.join(' ')], widths);
+  });
+  const groups = state.resourceGroups.flatMap((group) =>
+    group.nodeList.map((node) => labelled('Group', [group.name, node, group.state === 'unmanaged' ? 'Unmanaged' : group.state === 'online' && group.node === node ? 'Online' : 'Offline'], widths)),
+  );
+  const resources = state.resources.flatMap((resource) => {
+    const where = onlineOn(state, resource);
+    const nodeList = state.resourceGroups.find((group) => group.name === resource.group)?.nodeList ?? [];
+    const rows = nodeList.map((node) => {
+      const online = where === node;
+      const word = online ? (resource.monitored ? 'Online' : 'Online not monitored') : 'Offline';
+      return labelled('Resource', [resource.name, node, word, online ? 'Online - Service is online.' : 'Offline'], widths);
+    });
+    return [...rows, ''];
+  });
+  return `${[
+    ...section('Resource Groups and Resources', ['Group Name', 'Resources'], widths, members),
+    '',
+    ...section('Resource Groups', ['Group Name', 'Node Name', 'State'], widths, groups),
+    '',
+    ...section('Resources', ['Resource Name', 'Node Name', 'State', 'Status Message'], widths, resources),
+  ].join('\n')}\n`;
+}
+
+/** The optags the lab's scha_resource_get answers (optags are case-insensitive, scha_cmds(1HA)). */
+export const RESOURCE_OPTAGS = ['TYPE', 'TYPE_VERSION', 'GROUP', 'ON_OFF_SWITCH', 'MONITORED_SWITCH', 'RESOURCE_DEPENDENCIES'] as const;
+
+/** `scha_resource_get -O OPTAG -R RESOURCE`: one value per line (scha_cmds(1HA)), or undefined for an optag the lab does not model. */
+export function renderResourceProperty(resource: ScState['resources'][number], optag: string): string | undefined {
+  const values: Record<(typeof RESOURCE_OPTAGS)[number], string[]> = {
+    TYPE: [resource.type],
+    TYPE_VERSION: [resource.typeVersion],
+    GROUP: [resource.group],
+    ON_OFF_SWITCH: [resource.enabled ? 'ENABLED' : 'DISABLED'],
+    MONITORED_SWITCH: [resource.monitored ? 'ENABLED' : 'DISABLED'],
+    RESOURCE_DEPENDENCIES: resource.dependsOn,
+  };
+  const lines = (values as Record<string, string[]>)[optag.toUpperCase()];
+  return lines === undefined ? undefined : lines.map((line) => `${line}\n`).join('');
+}
+
 /** `pkginfo -l PKG` on a node, or null when the package is not installed there (pkginfo then exits 1). */
 export function renderPkginfo(pkg: string, installed: ScPackage | undefined): string | null {
   if (installed === undefined) return null;

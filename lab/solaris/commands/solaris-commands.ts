@@ -1,13 +1,14 @@
 // The commands of a simulated Solaris Cluster node (issue 13; REFERENCE.md "Solaris Cluster
 // resource-type upgrades"): uname, cat /etc/cluster/release, pkginfo/pkgadd/pkgrm, the 3.2+
-// cl* commands and the 3.1 scrgadm/scswitch forms of the same actions, and reboot (`-- -x`
-// boots out of the cluster). Each one goes through sc-model, under the lab lock; what the
+// cl* commands (not found on a 3.1 node, as on a real one), the 3.1 scrgadm/scswitch forms of
+// the same actions and scstat/scha_resource_get reads (on both), and reboot (`-- -x` boots out
+// of the cluster). Each one goes through sc-model, under the lab lock; what the
 // model refuses exits 1 with the reason on stderr, as the real commands do. The cl* commands
 // print nothing when they succeed; on a node booted out of the cluster they refuse.
 import { readFileSync, statSync } from 'node:fs';
 import type { LabView } from '../../node/lab-store.js';
 import { powerDown } from '../../node/node-power.js';
-import { failed, succeeded, type CommandOutput, type SimCommand, type SimContext } from '../../node/sim-command.js';
+import { failed, notFound, succeeded, type CommandOutput, type SimCommand, type SimContext } from '../../node/sim-command.js';
 import { readScState, writeScState } from '../sc-lab-state.js';
 import {
   changePackage,
@@ -25,7 +26,7 @@ import {
   type ScChange,
   type ScState,
 } from '../sc-model.js';
-import { SC_RELEASE_FILE, SOLARIS_KERNEL, SOLARIS_MACHINE } from '../sc-node-facts.js';
+import { scReleaseFile, SOLARIS_KERNEL, SOLARIS_MACHINE } from '../sc-node-facts.js';
 import { parsePkginfoFile, readPackageDir } from '../svr4-package-dir.js';
 import {
   renderClnodeStatus,
@@ -34,6 +35,10 @@ import {
   renderClresourcegroupStatus,
   renderClresourcetypeShow,
   renderPkginfo,
+  renderResourceProperty,
+  RESOURCE_OPTAGS,
+  renderScstatGroups,
+  renderScstatNodes,
 } from './sc-render.js';
 
 const UNAME: Readonly<Record<string, (node: string) => string>> = {
@@ -62,7 +67,7 @@ const uname: SimCommand = async (argv, context) => {
 const cat: SimCommand = async (argv, context) => {
   const path = argv[1];
   if (argv.length !== 2 || path === undefined) return failed(2, 'usage: cat FILE (the simulated node reads one file at a time)\n');
-  if (path === '/etc/cluster/release') return succeeded(SC_RELEASE_FILE);
+  if (path === '/etc/cluster/release') return succeeded(scReleaseFile((await context.store.readCluster()).scRelease ?? '3.2'));
   const installed = Object.values(context.store.readNode().svr4Packages ?? {}).find((pkg) => pkg.rtrFiles[path] !== undefined);
   if (installed !== undefined) return succeeded(installed.rtrFiles[path] as string);
   return failed(2, `cat: cannot open ${path}: the simulated node serves only /etc/cluster/release and the RTR files its packages installed\n`);
@@ -245,6 +250,35 @@ function clusterCommand(program: string, parse: (argv: readonly string[], node: 
   };
 }
 
+/** `scstat -g`, `scstat -n` (3.1 and 3.2 alike). */
+function scstatAction(argv: readonly string[]): Action | undefined {
+  if (argv.length !== 2) return undefined;
+  if (argv[1] === '-g') return { kind: 'read', render: renderScstatGroups };
+  if (argv[1] === '-n') return { kind: 'read', render: renderScstatNodes };
+  return undefined;
+}
+
+/** `scha_resource_get -O OPTAG -R RESOURCE [-G GROUP]`: one property of one resource. */
+function schaResourceGetAction(argv: readonly string[]): Action | undefined {
+  const args = argv.slice(1);
+  const option = (flag: string): string | undefined => (args.indexOf(flag) >= 0 ? args[args.indexOf(flag) + 1] : undefined);
+  const optag = option('-O');
+  const name = option('-R');
+  const group = option('-G');
+  if (optag === undefined || name === undefined || args.length !== (group === undefined ? 4 : 6)) return undefined;
+  if (!(RESOURCE_OPTAGS as readonly string[]).includes(optag.toUpperCase())) return undefined;
+  return {
+    kind: 'read',
+    render: (state) => renderResourceProperty(state.resources.find((resource) => resource.name === name) as ScState['resources'][number], optag) ?? '',
+    names: { of: 'resource', in: (state) => state.resources.filter((resource) => group === undefined || resource.group === group).map((resource) => resource.name), names: [name] },
+  };
+}
+
+/** The cl* commands came with 3.2: on a 3.1 node the shell finds no such program. */
+function since32(program: string, command: SimCommand): SimCommand {
+  return async (argv, context) => ((await context.store.readCluster()).scRelease === '3.1' ? notFound(argv[0] ?? program) : command(argv, context));
+}
+
 // ---- SVR4 packages ----------------------------------------------------------------------
 
 const notFoundPkg = (pkg: string): CommandOutput => failed(1, `ERROR: information for "${pkg}" was not found\n`);
@@ -352,14 +386,16 @@ export const SOLARIS_COMMANDS: ReadonlyMap<string, SimCommand> = new Map<string,
   ['pkginfo', pkginfo],
   ['pkgadd', pkgadd],
   ['pkgrm', pkgrm],
-  ['clnode', clusterCommand('clnode', clnodeAction)],
-  ['clresourcegroup', clusterCommand('clresourcegroup', clresourcegroupAction)],
-  ['clrg', clusterCommand('clrg', clresourcegroupAction)],
-  ['clresource', clusterCommand('clresource', clresourceAction)],
-  ['clrs', clusterCommand('clrs', clresourceAction)],
-  ['clresourcetype', clusterCommand('clresourcetype', clresourcetypeAction)],
-  ['clrt', clusterCommand('clrt', clresourcetypeAction)],
+  ['clnode', since32('clnode', clusterCommand('clnode', clnodeAction))],
+  ['clresourcegroup', since32('clresourcegroup', clusterCommand('clresourcegroup', clresourcegroupAction))],
+  ['clrg', since32('clrg', clusterCommand('clrg', clresourcegroupAction))],
+  ['clresource', since32('clresource', clusterCommand('clresource', clresourceAction))],
+  ['clrs', since32('clrs', clusterCommand('clrs', clresourceAction))],
+  ['clresourcetype', since32('clresourcetype', clusterCommand('clresourcetype', clresourcetypeAction))],
+  ['clrt', since32('clrt', clusterCommand('clrt', clresourcetypeAction))],
   ['scrgadm', clusterCommand('scrgadm', scrgadmAction)],
   ['scswitch', clusterCommand('scswitch', scswitchAction)],
+  ['scstat', clusterCommand('scstat', scstatAction)],
+  ['scha_resource_get', clusterCommand('scha_resource_get', schaResourceGetAction)],
   ['reboot', reboot],
 ]);
