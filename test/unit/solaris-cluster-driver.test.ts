@@ -120,7 +120,7 @@ describe('SolarisClusterDriver state, Sun Cluster 3.1 (scstat, scha_resource_get
   it('reads nodes with scstat -n and groups with scstat -g, a multi-word "Online faulted" as online', async () => {
     const status = await new SolarisClusterDriver({ executor: sc31Executor(), release: '3.1' }).status();
     expect(status.servers.map((server) => [server.name, server.state])).toEqual(['phys-schost-1', 'phys-schost-2', 'phys-schost-3', 'phys-schost-4'].map((name) => [name, 'online']));
-    expect(status.groups).toEqual([{ name: 'rac-framework-rg', state: 'online', stateText: 'Online faulted', currentServer: 'node1' }]);
+    expect(status.groups).toEqual([{ name: 'rac-framework-rg', state: 'online', stateText: 'Online faulted', currentServer: 'node1', nodeList: ['node1', 'node2'] }]);
   });
 
   it('lists the resources of a type with scha_resource_get: Type_version, the cluster-wide switches, dependencies, where online', async () => {
