@@ -146,6 +146,8 @@ class EtcdRunService implements HaRunService {
     await this.copy.stop();
     this.store.adoptEpoch(this.candidacy.createRevision);
     this.store.replicateTo(writer);
+    const orphans = this.store.deleteOrphans();
+    if (orphans > 0) logger.warn({ rows: orphans }, 'deleted the rows of a run whose creation an earlier leader did not finish');
     this.leading = true;
     logger.info({ epoch: this.candidacy.createRevision, key: this.candidacy.key, caughtUpInMs: Date.now() - electedAtMs }, 'elected leader: resuming unfinished runs');
     await this.engine.takeOver();

@@ -492,6 +492,20 @@ export class RunStore {
   }
 
   /**
+   * Deletes tasks, documents, approvals and events whose run does not exist: what a leader
+   * that died in the middle of creating a large run left in etcd (its run row comes last, so
+   * the run never existed). Called by a newly elected leader; returns how many rows went.
+   */
+  deleteOrphans(): number {
+    let count = 0;
+    this.db.transaction(() => {
+      for (const table of ['tasks', 'run_documents', 'approvals', 'events']) count += this.statement(`DELETE FROM ${table} WHERE run_id NOT IN (SELECT id FROM runs)`).run().changes;
+    })();
+    this.committedInBackground([]);
+    return count;
+  }
+
+  /**
    * Records that a task is about to be sent to its node: attempt, op id and what the dispatch
    * must remember. Resolves once committed; only then may the request leave (SPEC §4.2).
    */

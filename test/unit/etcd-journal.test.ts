@@ -106,6 +106,24 @@ describe('change capture', () => {
     expect(events.at(-1)?.seq).toBe((leader.events('run-1', 0, 100).at(-1)?.seq ?? 0) + 1);
   });
 
+  it('a new leader deletes what an unfinished run creation left: tasks and documents without their run', () => {
+    const leader = new RunStore(openMemoryDatabase(MIGRATIONS));
+    const handed: RowChange[][] = [];
+    leader.replicateTo({ replicate: (changes) => (handed.push(changes), Promise.resolve()), stillLeading: () => undefined });
+    newRun(leader, 'run-1', planFor(2));
+    newRun(leader, 'run-2', planFor(3));
+    // The copy got everything of run-1, and run-2 without its last write: the run's row.
+    const copy = new RunStore(openMemoryDatabase(MIGRATIONS));
+    for (const changes of handed) copy.applyCopied(changes.filter((change) => !(change.table === 'runs' && change.row?.id === 'run-2')));
+    const cleaned: RowChange[][] = [];
+    copy.replicateTo({ replicate: (changes) => (cleaned.push(changes), Promise.resolve()), stillLeading: () => undefined });
+    expect(copy.deleteOrphans()).toBe(3 + 1 + 1);
+    expect(copy.tasks('run-2')).toEqual([]);
+    expect(copy.tasks('run-1')).toHaveLength(2);
+    expect(cleaned.flat().every((change) => change.row === undefined)).toBe(true);
+    expect(cleaned.flat()).toHaveLength(5);
+  });
+
   it('a deleted row is copied as a deletion', () => {
     const db = openMemoryDatabase(MIGRATIONS);
     const capture = new ChangeCapture(db);
