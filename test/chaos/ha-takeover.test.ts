@@ -8,20 +8,20 @@
 // - One etcd member killed: the run goes on; two of three: nothing is dispatched while quorum is
 //   lost, and the run finishes once they are back.
 // The kill moments come from a seeded PRNG: LOCKSTEP_CHAOS_SEED=<seed> replays them.
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunEvent, RunView } from '../../shared/domain/run.js';
 import type { HistoryEntry } from '../../lab/state/lab-state.js';
 import { CLUSTERPRO_2X_SERVICES } from '../../shared/domain/clusterpro.js';
 import { availabilityViolations, sampleCluster } from '../support/availability.js';
-import { historySince, isCommand, isRead, labRunbookFacts, type LabRunbookFacts } from '../support/custom-runbook.js';
+import { historySince, isRead, labRunbookFacts, type LabRunbookFacts } from '../support/custom-runbook.js';
 import { haveEtcd, startEtcdCluster, type EtcdCluster } from '../support/etcd-cluster.js';
 import { startHaGroup, type HaCoordinator, type HaGroup } from '../support/ha-coordinators.js';
 import { labAgentClient } from '../support/lab-agents.js';
 import { lockstepCli, startLab, type TestLab } from '../support/lab-harness.js';
 import { waitFor } from '../support/processes.js';
-import { checkBarriers } from '../support/run-checks.js';
+import { checkBarriers, exactlyOnceProblems } from '../support/run-checks.js';
 import { chaosRandom } from '../support/seeded-random.js';
 import { makeTempDir } from '../support/temp-dir.js';
 
@@ -95,11 +95,7 @@ async function finalRun(g: HaGroup, runId: string, timeoutMs = 180_000): Promise
 
 /** rpm -U once per node of the lab's runbook, no changing command twice, no barrier jumped. */
 function checkExactlyOnce(finished: RunView, history: HistoryEntry[]): void {
-  const upgrades = history.filter((entry) => isCommand(entry, 'rpm', '-U'));
-  const staged = (entry: HistoryEntry): string => entry.argv.join(' ').replace(/ \S+\/staging\/[0-9a-f]{24}\//, ' STAGED/');
-  expect(upgrades.map((entry) => `${entry.node} ${staged(entry)}`).sort()).toEqual(facts.nodes.map((node) => `${node.name} rpm -U STAGED/${basename(facts.targetPackage)}`).sort());
-  const changes = history.filter((entry) => !isRead(entry.argv)).map((entry) => `${entry.node} ${entry.argv.join(' ')}`);
-  expect(changes.filter((change, index) => changes.indexOf(change) !== index)).toEqual([]);
+  expect(exactlyOnceProblems(history, facts)).toEqual([]);
   expect(checkBarriers(finished, history)).toEqual([]);
 }
 

@@ -1,7 +1,9 @@
 // Checks of a finished run against what the lab's nodes ran (history.jsonl), shared by the
 // chaos tests that kill coordinators: no barrier jumped, and which kills left a step in flight.
 import type { RunEvent, RunView, StepView } from '../../shared/domain/run.js';
+import { basename } from 'node:path';
 import type { HistoryEntry } from '../../lab/state/lab-state.js';
+import { isCommand, isRead, type LabRunbookFacts } from './custom-runbook.js';
 
 const STEP_RESULTS = new Set(['step.succeeded', 'step.failed', 'step.skipped']);
 
@@ -57,4 +59,18 @@ export function checkBarriers(run: RunView, history: HistoryEntry[]): string[] {
     for (const entry of early) problems.push(`${entry.node} ran "${entry.argv.join(' ')}" (stage ${k + 1}) before stage ${k} ended at ${lastBefore}`);
   }
   return problems;
+}
+
+/**
+ * What a run that updated the lab must have done exactly once: `rpm -U` of the target package
+ * per node (the agent's checked copy, under its own name: docs/security.md §2), and no changing
+ * command twice on a node. Returns what differs; empty when all is well.
+ */
+export function exactlyOnceProblems(history: readonly HistoryEntry[], facts: LabRunbookFacts): string[] {
+  const staged = (entry: HistoryEntry): string => entry.argv.join(' ').replace(/ \S+\/staging\/[0-9a-f]{24}\//, ' STAGED/');
+  const upgrades = history.filter((entry) => isCommand(entry, 'rpm', '-U')).map((entry) => `${entry.node} ${staged(entry)}`).sort();
+  const expected = facts.nodes.map((node) => `${node.name} rpm -U STAGED/${basename(facts.targetPackage)}`).sort();
+  const problems = JSON.stringify(upgrades) === JSON.stringify(expected) ? [] : [`upgrades ${JSON.stringify(upgrades)}, expected ${JSON.stringify(expected)}`];
+  const changes = history.filter((entry) => !isRead(entry.argv)).map((entry) => `${entry.node} ${entry.argv.join(' ')}`);
+  return problems.concat(changes.filter((change, index) => changes.indexOf(change) !== index).map((change) => `ran twice: ${change}`));
 }
