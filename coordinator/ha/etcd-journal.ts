@@ -257,6 +257,8 @@ export async function claimPrefix(client: Etcd3, prefix: string): Promise<void> 
   if (format === JOURNAL_FORMAT) return;
   if (format !== null) throw new LockstepError('LOCKSTEP_E_CONFIG', `--etcd-prefix: ${prefix} holds a journal of format "${format}", not ${JOURNAL_FORMAT}`, { field: '--etcd-prefix' });
   const others = await client.getAll().prefix(prefix).count();
+  // Another coordinator of the group, started at the same moment, may have just marked it.
+  if (others > 0 && (await client.get(formatKey).string()) === JOURNAL_FORMAT) return;
   if (others > 0) {
     throw new LockstepError('LOCKSTEP_E_CONFIG', `--etcd-prefix: ${prefix} already holds ${others} key(s) that are not a lockstep journal (no ${formatKey} key); choose an empty prefix`, { field: '--etcd-prefix' });
   }
