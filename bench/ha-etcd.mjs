@@ -17,6 +17,7 @@
 // an in-memory copy, each commit copied to etcd in fenced transactions before its dispatches go.
 //   npm run build && node bench/ha-etcd.mjs
 //   BENCH_PARTS=lab BENCH_LAB_SIZES=3 BENCH_ROUNDS=6 node bench/ha-etcd.mjs      # a smoke run
+/* global fetch, AbortSignal, AbortController */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

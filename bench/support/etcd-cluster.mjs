@@ -2,6 +2,7 @@
 // loopback ports, each member's data dir under `dir` (on disk: etcd's fsyncs are part of what
 // is measured), etcd's default timings (heartbeat 100 ms, election 1 s). Every member runs in
 // its own process group with a time limit and is killed at exit however the benchmark ends.
+/* global fetch, AbortSignal */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, startProcess, waitFor } from './bounded-process.mjs';
