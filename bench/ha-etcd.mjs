@@ -51,8 +51,9 @@ const RUN_LIMIT_MS = Number(process.env.BENCH_LIMIT_MS ?? 20 * 60_000);
 
 const missing = etcdMissing();
 if (missing !== undefined) {
-  console.error(`ha-etcd: ${missing}; nothing measured`);
-  process.exit(2);
+  // Skipped, not failed: `npm run bench` runs the other benchmarks on a machine without etcd.
+  console.error(`ha-etcd: SKIPPED: ${missing}; nothing measured`);
+  process.exit(0);
 }
 limitRunTime(RUN_LIMIT_MS, 'ha-etcd');
 const root = mkdtempSync(join(tmpdir(), 'lockstep-bench-ha-'));
