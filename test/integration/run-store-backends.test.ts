@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DeposedError, FencedJournalWriter, followJournal, loadJournal } from '../../coordinator/ha/etcd-journal.js';
+import { claimPrefix, DeposedError, FencedJournalWriter, followJournal, loadJournal } from '../../coordinator/ha/etcd-journal.js';
 import type { Plan } from '../../coordinator/plan/plan.js';
 import { MIGRATIONS } from '../../coordinator/store/migrations.js';
 import { RunStore } from '../../coordinator/store/run-store.js';
@@ -174,6 +174,15 @@ describe.each(Object.keys(backends).filter((name) => name === 'sqlite' || withEt
 });
 
 describe.skipIf(!withEtcd)('the etcd journal', () => {
+  it('two coordinators claiming an empty prefix at the same moment both take it; a prefix with other keys is refused', async () => {
+    const etcdClient = client as Etcd3;
+    for (let attempt = 0; attempt < 10; attempt++) {
+      await expect(Promise.all([claimPrefix(etcdClient, `/claim-${attempt}/`), claimPrefix(etcdClient, `/claim-${attempt}/`)])).resolves.toBeDefined();
+    }
+    await etcdClient.put('/claim-foreign/app').value('x');
+    await expect(claimPrefix(etcdClient, '/claim-foreign/')).rejects.toThrow(/--etcd-prefix: \/claim-foreign\/ already holds 1 key\(s\) that are not a lockstep journal/);
+  }, 60_000);
+
   it('refuses every write once the leadership key is not the leader’s any more, and says so once', async () => {
     const etcdClient = client as Etcd3;
     const prefix = '/fence-test/';
