@@ -18,19 +18,20 @@
 //   npm run build && node bench/ha-etcd.mjs
 //   BENCH_PARTS=lab BENCH_LAB_SIZES=3 BENCH_ROUNDS=6 node bench/ha-etcd.mjs      # a smoke run
 /* global fetch, AbortSignal, AbortController */
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { clearTimeout, setTimeout } from 'node:timers';
-import { parse, stringify } from 'yaml';
+import { stringify } from 'yaml';
 import { makeBenchPki, nodeNames } from './support/bench-pki.mjs';
-import { freePort, runProcess, startProcess, waitFor } from './support/bounded-process.mjs';
-import { CLI_MAIN, COORDINATOR_MAIN, distModule } from './support/dist-modules.mjs';
+import { freePort, startProcess, waitFor } from './support/bounded-process.mjs';
+import { COORDINATOR_MAIN, distModule } from './support/dist-modules.mjs';
 import { barrierRoundSteps, FINAL, runbookYaml, watchEvents } from './support/engine-run.mjs';
 import { etcdMissing, metricsDelta, startEtcdCluster } from './support/etcd-cluster.mjs';
 import { etcdStore, sqliteStore } from './support/etcd-store.mjs';
 import { makeHooksDir } from './support/hooks-dir.mjs';
+import { startAgentHosts } from './support/agent-hosts.mjs';
+import { labUp } from './support/lab.mjs';
 import { loadAverage, machine } from './support/machine.mjs';
 import { intervals, round, summarize } from './support/percentiles.mjs';
 import { limitRunTime, onExit, removeAtExit } from './support/teardown.mjs';
@@ -73,24 +74,6 @@ try {
   await etcd.stop();
 }
 printSummary();
-
-/** `lockstep lab up --detach` on a free port range; `down()` stops it (also at exit). */
-async function labUp(dir, nodes) {
-  const down = onExit(() => {
-    try {
-      execFileSync(process.execPath, [CLI_MAIN, 'lab', 'down', '--dir', dir], { stdio: 'ignore', timeout: 30_000 });
-    } catch {
-      // Nothing running.
-    }
-  });
-  for (let attempt = 0; ; attempt++) {
-    const portBase = 30_000 + Math.floor(Math.random() * 20_000);
-    const up = await runProcess([process.execPath, CLI_MAIN, 'lab', 'up', '--dir', dir, '--nodes', String(nodes), '--detach', '--port-base', String(portBase)], { timeoutMs: 180_000 });
-    if (up.code === 0) break;
-    if (up.code !== 2 || attempt === 4) throw new Error(`lockstep lab up failed (${up.code}):\n${up.output}`);
-  }
-  return { dir, runbook: parse(readFileSync(join(dir, 'runbook.yaml'), 'utf8')), down };
-}
 
 function queryRounds(count) {
   return Array.from({ length: count }, (_, index) => [
@@ -188,7 +171,7 @@ async function thousandRounds() {
   // The agents' journals on tmpfs when there is one, as thousand-nodes.mjs keeps them.
   const stateRoot = existsSync('/dev/shm') ? mkdtempSync('/dev/shm/lockstep-bench-ha-journals-') : join(root, 'journals');
   removeAtExit(stateRoot);
-  const hosts = await startHosts(pki, hooksDir, stateRoot, names);
+  const hosts = await startAgentHosts({ names, pki, hooksDir, stateRoot, count: 4, limitMs: RUN_LIMIT_MS });
   const out = [];
   try {
     const nodes = hosts.flatMap((host) => host.agents);
@@ -209,29 +192,6 @@ async function thousandRounds() {
     await Promise.all(hosts.map((host) => host.process.stop()));
   }
   return out;
-}
-
-/** bench/agent-host.mjs processes (as thousand-nodes.mjs starts them); resolves when every agent listens. */
-async function startHosts(pki, hooksDir, stateRoot, names, count = 4) {
-  const share = Math.ceil(names.length / count);
-  return Promise.all(
-    Array.from({ length: count }, async (_, index) => {
-      const mine = names.slice(index * share, (index + 1) * share);
-      const argv = [process.execPath, new URL('./agent-host.mjs', import.meta.url).pathname, '--pki', pki.dir, '--hooks', hooksDir, '--state', stateRoot, '--max-seconds', String(RUN_LIMIT_MS / 1000), ...mine];
-      const host = startProcess(argv, { timeoutMs: RUN_LIMIT_MS, stdin: 'pipe' });
-      const ready = await new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`agent host ${index} did not start within 180 s:\n${host.output().slice(-2000)}`)), 180_000);
-        host.child.stdout.on('data', () => {
-          const line = host.output().split('\n').slice(0, -1).find((candidate) => candidate.startsWith('{"agents"'));
-          if (line === undefined) return;
-          clearTimeout(timer);
-          resolve(JSON.parse(line));
-        });
-        void host.exited.then(({ code, signal }) => reject(new Error(`agent host ${index} exited (${code ?? signal}):\n${host.output().slice(-2000)}`)));
-      });
-      return { process: host, agents: ready.agents };
-    }),
-  );
 }
 
 /** A coordinator process on the etcd cluster; `respawn()` starts it again on the same ports. */

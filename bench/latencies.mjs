@@ -19,20 +19,20 @@
 //   lab is 2 and 3, sqlite is 4.
 import Database from 'better-sqlite3';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse, stringify } from 'yaml';
+import { stringify } from 'yaml';
 import { coordinatorClientFor, startAgentProcesses, unitNodeOptions } from './support/agent-processes.mjs';
 import { makeBenchPki } from './support/bench-pki.mjs';
-import { runProcess } from './support/bounded-process.mjs';
 import { startCoordinator } from './support/coordinator-process.mjs';
-import { CLI_MAIN, distModule } from './support/dist-modules.mjs';
+import { distModule } from './support/dist-modules.mjs';
 import { runOnEngine } from './support/engine-run.mjs';
 import { makeHooksDir } from './support/hooks-dir.mjs';
+import { labUp } from './support/lab.mjs';
 import { cpuTicksOf, loadAverage, machine, memoryOf } from './support/machine.mjs';
 import { round, summarize } from './support/percentiles.mjs';
-import { limitRunTime, onExit, removeAtExit } from './support/teardown.mjs';
+import { limitRunTime, removeAtExit } from './support/teardown.mjs';
 
 const { readNodeState, writeNodeState } = await distModule('lab/state/lab-state.js');
 const { RunStore } = await distModule('coordinator/store/run-store.js');
@@ -201,26 +201,6 @@ function timedPairs(items, pair) {
     if (performance.now() - started > PAIR_BUDGET_MS) break;
   }
   return round(done / ((performance.now() - started) / 1000));
-}
-
-/** `lockstep lab up --detach`; `down()` stops it (also at exit, whatever happens). */
-async function labUp(dir, nodes) {
-  const lockstep = (args) => runProcess([process.execPath, CLI_MAIN, ...args], { timeoutMs: 120_000 });
-  const down = onExit(() => {
-    try {
-      execFileSync(process.execPath, [CLI_MAIN, 'lab', 'down', '--dir', dir], { stdio: 'ignore', timeout: 30_000 });
-    } catch {
-      // Nothing running.
-    }
-  });
-  // Consecutive free ports: try a few random bases.
-  for (let attempt = 0; ; attempt++) {
-    const portBase = 30_000 + Math.floor(Math.random() * 20_000);
-    const up = await lockstep(['lab', 'up', '--dir', dir, '--nodes', String(nodes), '--detach', '--port-base', String(portBase)]);
-    if (up.code === 0) break;
-    if (up.code !== 2 || attempt === 4) throw new Error(`lockstep lab up failed (${up.code}):\n${up.output}`);
-  }
-  return { dir, runbook: parse(readFileSync(join(dir, 'runbook.yaml'), 'utf8')), down };
 }
 
 async function rebootLatency(lab) {

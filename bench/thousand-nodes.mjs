@@ -16,14 +16,15 @@
 import Database from 'better-sqlite3';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { clearInterval, setInterval, setTimeout, clearTimeout } from 'node:timers';
+import { clearInterval, setInterval, setTimeout } from 'node:timers';
 import { join } from 'node:path';
 import { makeBenchPki, nodeNames } from './support/bench-pki.mjs';
-import { runProcess, startProcess } from './support/bounded-process.mjs';
+import { runProcess } from './support/bounded-process.mjs';
 import { startCoordinator } from './support/coordinator-process.mjs';
 import { summarizeProfile } from './support/cpu-profile-summary.mjs';
 import { barrierRoundSteps, runbookYaml } from './support/engine-run.mjs';
 import { makeHooksDir } from './support/hooks-dir.mjs';
+import { startAgentHosts } from './support/agent-hosts.mjs';
 import { cpuTicksOf, loadAverage, machine, memoryOf } from './support/machine.mjs';
 import { intervals, round, summarize } from './support/percentiles.mjs';
 import { distModule } from './support/dist-modules.mjs';
@@ -59,7 +60,7 @@ const names = nodeNames(total);
 const pki = await makeBenchPki(join(root, 'pki'), names);
 console.log(JSON.stringify({ certificates: names.length, signMs: round(pki.signMs), loadavg: loadAverage() }));
 const hooksDir = makeHooksDir(join(root, 'hooks'));
-const hosts = await startHosts(names);
+const hosts = await startAgentHosts({ names, pki, hooksDir, stateRoot, count: HOSTS, limitMs: RUN_LIMIT_MS });
 const nodes = hosts.flatMap((host) => host.agents);
 console.log(JSON.stringify({ agents: nodes.length, hostProcesses: hosts.length, startMs: Math.max(...hosts.map((host) => host.startMs)), hostRssMB: hosts.map((host) => round(memoryOf(host.process.pid).rssMB)), loadavg: loadAverage() }));
 
@@ -78,30 +79,6 @@ try {
 }
 printSummary(results, footprint);
 if (profileDir !== undefined) console.log(`CPU profiles (kept): ${profileDir}`);
-
-/** The agent hosts, each with its share of the names; resolves when every agent listens. */
-async function startHosts(all) {
-  const share = Math.ceil(all.length / HOSTS);
-  return Promise.all(
-    Array.from({ length: HOSTS }, async (_, index) => {
-      const mine = all.slice(index * share, (index + 1) * share);
-      const argv = [process.execPath, new URL('./agent-host.mjs', import.meta.url).pathname, '--pki', pki.dir, '--hooks', hooksDir, '--state', stateRoot, '--max-seconds', String(RUN_LIMIT_MS / 1000), ...mine];
-      const host = startProcess(argv, { timeoutMs: RUN_LIMIT_MS, stdin: 'pipe' });
-      const ready = await new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`agent host ${index} did not start within 180 s:\n${host.output().slice(-2000)}`)), 180_000);
-        host.child.stdout.on('data', () => {
-          // Complete lines only: the last piece may still be arriving.
-          const line = host.output().split('\n').slice(0, -1).find((candidate) => candidate.startsWith('{"agents"'));
-          if (line === undefined) return;
-          clearTimeout(timer);
-          resolve(JSON.parse(line));
-        });
-        void host.exited.then(({ code, signal }) => reject(new Error(`agent host ${index} exited (${code ?? signal}):\n${host.output().slice(-2000)}`)));
-      });
-      return { process: host, agents: ready.agents, startMs: ready.startMs };
-    }),
-  );
-}
 
 /** The memory of the coordinator's connections alone: the real AgentPool to every agent, in a process of its own. */
 async function poolFootprint() {

@@ -1,0 +1,27 @@
+// `lockstep lab up --detach` for the benchmarks that need a lab (latencies.mjs, ha-etcd.mjs).
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { runProcess } from './bounded-process.mjs';
+import { CLI_MAIN } from './dist-modules.mjs';
+import { onExit } from './teardown.mjs';
+
+/** A lab of `nodes` in `dir` on a free port range; `down()` stops it (also at exit, whatever happens). */
+export async function labUp(dir, nodes) {
+  const down = onExit(() => {
+    try {
+      execFileSync(process.execPath, [CLI_MAIN, 'lab', 'down', '--dir', dir], { stdio: 'ignore', timeout: 30_000 });
+    } catch {
+      // Nothing running.
+    }
+  });
+  // Consecutive free ports: try a few random bases (lab up exits 2 when one is taken).
+  for (let attempt = 0; ; attempt++) {
+    const portBase = 30_000 + Math.floor(Math.random() * 20_000);
+    const up = await runProcess([process.execPath, CLI_MAIN, 'lab', 'up', '--dir', dir, '--nodes', String(nodes), '--detach', '--port-base', String(portBase)], { timeoutMs: 180_000 });
+    if (up.code === 0) break;
+    if (up.code !== 2 || attempt === 4) throw new Error(`lockstep lab up failed (${up.code}):\n${up.output}`);
+  }
+  return { dir, runbook: parse(readFileSync(join(dir, 'runbook.yaml'), 'utf8')), down };
+}
