@@ -78,7 +78,7 @@ export function availabilityBreaches(exit: Exit, view: ClusterView): string[] {
     if (group.state === 'online-pending') continue;
     if (group.currentServer === null || !exit.servers.includes(group.currentServer)) continue;
     const mirrors = groupMirrors(group.resources, green);
-    const targets = [...staying].filter((server) => mirrors.every((mirror) => green.get(mirror)?.has(server)));
+    const targets = [...staying].filter((server) => mayRunOn(group, server) && mirrors.every((mirror) => green.get(mirror)?.has(server)));
     if (targets.length === 0) {
       const why = suspended ? ' (the cluster is suspended: nothing fails over)' : describeOthers(online, exit.servers);
       breaches.push(`group ${group.name} (on ${group.currentServer}) would have no online server to fail over to${why}`);
@@ -96,13 +96,21 @@ function moveBreaches(exit: Extract<Exit, { kind: 'group-moves' }>, view: Cluste
   const group = view.status.groups.find((entry) => entry.name === exit.group);
   if (group?.currentServer === null || group === undefined) return [];
   const mirrors = groupMirrors(group.resources, green);
-  const fits = (server: string): boolean => server !== group.currentServer && online.has(server) && mirrors.every((mirror) => green.get(mirror)?.has(server));
+  const fits = (server: string): boolean => server !== group.currentServer && online.has(server) && mayRunOn(group, server) && mirrors.every((mirror) => green.get(mirror)?.has(server));
   if (exit.to !== undefined) {
     if (fits(exit.to)) return [];
-    const why = online.has(exit.to) ? `its mirror ${mirrors.join(', ')} is not up to date there` : `${exit.to} is not online`;
+    const why = !mayRunOn(group, exit.to) ? `${exit.to} is not in its node list (${group.nodeList?.join(', ') ?? ''})` : online.has(exit.to) ? `its mirror ${mirrors.join(', ')} is not up to date there` : `${exit.to} is not online`;
     return [`group ${group.name} (on ${group.currentServer}) would be moved to ${exit.to}, where it cannot run: ${why}`];
   }
   return [...online].some(fits) ? [] : [`group ${group.name} (on ${group.currentServer}) has no other online server to move to`];
+}
+
+/**
+ * A Solaris resource group runs only on the nodes of its Nodelist (clresourcegroup status lists
+ * them); a CLUSTERPRO group's failover policy is not in clpstat's output, so any server counts.
+ */
+function mayRunOn(group: ClusterStatus['groups'][number], server: string): boolean {
+  return group.nodeList === undefined || group.nodeList.length === 0 || group.nodeList.includes(server);
 }
 
 /** For each mirror, the online servers whose copy is up to date (GREEN). */

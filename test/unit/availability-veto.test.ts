@@ -107,3 +107,27 @@ describe('a suspended cluster (clpcl --suspend, 3.1.4)', () => {
     expect(availabilityBreaches(clpdown!, suspended)).toEqual(['group failover1 (on server1) would have no online server to fail over to (the cluster is suspended: nothing fails over)']);
   });
 });
+
+describe('a Solaris resource group runs only on the nodes of its node list', () => {
+  /** Three nodes, all in the cluster; app-rg on node1 with node list node1, node2 (no mirrors). */
+  function solaris(node2: ServerState): ClusterView {
+    const servers: ClusterServer[] = ['node1', 'node2', 'node3'].map((name) => ({ name, state: name === 'node2' ? node2 : 'online', stateText: '', local: name === 'node1' }));
+    return {
+      status: { clusterName: '', servers, groups: [{ name: 'app-rg', state: 'online', stateText: 'Online', currentServer: 'node1', nodeList: ['node1', 'node2'] }], monitors: [], stopped: false },
+      mirrors: [],
+    };
+  }
+  const evacuate = exitOf({ kind: 'evacuate', node: 'node1' } as never, 'node1');
+
+  it('refuses evacuating node1 when the only other node of the list is out, although node3 is up', () => {
+    expect(availabilityBreaches(evacuate!, solaris('offline'))).toEqual(['group app-rg (on node1) would have no online server to fail over to (online: node3)']);
+    expect(availabilityBreaches(evacuate!, solaris('online'))).toEqual([]);
+  });
+
+  it('refuses moving the group to a node outside its list', () => {
+    const move = exitOf({ kind: 'move-group', group: 'app-rg', server: 'node3' } as never, 'node1');
+    expect(availabilityBreaches(move!, solaris('online'))).toEqual(['group app-rg (on node1) would be moved to node3, where it cannot run: node3 is not in its node list (node1, node2)']);
+    const anywhere = exitOf({ kind: 'move-group', group: 'app-rg', server: '' } as never, 'node1');
+    expect(availabilityBreaches(anywhere!, solaris('offline'))).toEqual(['group app-rg (on node1) has no other online server to move to']);
+  });
+});
