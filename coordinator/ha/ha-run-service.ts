@@ -36,7 +36,7 @@ export interface HaRole {
   leader: string;
 }
 
-export type HaRunService = ClosableRunService & { roleNow(): HaRole; readonly electedAt: Promise<void> };
+export type HaRunService = ClosableRunService & { roleNow(): HaRole };
 
 export interface HaOptions {
   etcd: EtcdSettings;
@@ -102,7 +102,6 @@ export async function createHaRunService(options: HaOptions): Promise<HaRunServi
       ttlSeconds: etcd.leaseTtlSeconds,
       marginMs: etcd.leaseMarginMs,
       info: { api: options.advertise.api, http: options.advertise.http, host: hostname(), pid: process.pid },
-      logger,
     });
     candidacy.onLost((reason) => options.deposed(reason));
     logger.info({ key: candidacy.key, etcd: etcd.endpoints, prefix: etcd.prefix, ttlSeconds: etcd.leaseTtlSeconds }, 'campaigning for the leadership (follower until elected)');
@@ -115,7 +114,6 @@ export async function createHaRunService(options: HaOptions): Promise<HaRunServi
 
 class EtcdRunService implements HaRunService {
   private leading = false;
-  readonly electedAt: Promise<void>;
   private closed = false;
 
   constructor(
@@ -128,8 +126,7 @@ class EtcdRunService implements HaRunService {
     private readonly candidates: Map<string, { createRevision: number; info: CandidateInfo | undefined }>,
     private readonly options: HaOptions,
   ) {
-    this.electedAt = this.lead();
-    this.electedAt.catch((error: unknown) => {
+    this.lead().catch((error: unknown) => {
       if (!this.closed) options.deposed(`campaign failed: ${describeError(error)}`);
     });
   }

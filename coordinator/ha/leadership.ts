@@ -10,7 +10,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Etcd3, IKeyValue, Lease } from 'etcd3';
 import { LockstepError } from '../../shared/errors.js';
-import type { Logger } from '../../shared/logger.js';
 import type { Fence } from './etcd-journal.js';
 
 /** What a candidate announces: where its API and dashboard answer. */
@@ -28,7 +27,6 @@ export interface LeadershipOptions {
   /** How long before the lease's earliest possible expiry the leader stops. */
   marginMs: number;
   info: CandidateInfo;
-  logger: Logger;
 }
 
 export function electionPrefix(prefix: string): string {
