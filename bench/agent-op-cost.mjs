@@ -1,0 +1,103 @@
+// What one RunHook costs the agent (issue 19: ≤ 1.5 ms of its CPU): a real `lockstep-agent`
+// (dist/agent/main.js) over mTLS, NODE_OPTIONS as its unit sets them, a hooks dir with `true`
+// (`exec /bin/true`), sequential RunHooks from this process; the agent's user + system CPU
+// (/proc/PID/stat, every thread, not its children) per RunHook. This build's agent and the
+// anchor's (BENCH_ANCHOR, built) run side by side, alternately, so that load falls on both.
+//   node bench/agent-op-cost.mjs
+//   BENCH_RUNS=3 BENCH_OPS=300 BENCH_WARMUP=30 BENCH_ANCHOR=/work/anchor node bench/agent-op-cost.mjs
+//   BENCH_CPU_PROF=1 node bench/agent-op-cost.mjs     # + where each agent's main thread spent the measured ops
+import { mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, startProcess, waitFor } from './support/bounded-process.mjs';
+import { coordinatorClientFor, unitNodeOptions } from './support/agent-processes.mjs';
+import { makeBenchPki } from './support/bench-pki.mjs';
+import { summarizeProfile } from './support/cpu-profile-summary.mjs';
+import { AGENT_MAIN } from './support/dist-modules.mjs';
+import { makeHooksDir } from './support/hooks-dir.mjs';
+import { cpuTicksOf, loadAverage, machine } from './support/machine.mjs';
+import { onExit } from './support/teardown.mjs';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const OPS = Number(process.env.BENCH_OPS ?? 300);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 30);
+const ANCHOR = process.env.BENCH_ANCHOR ?? '/work/anchor';
+const CPU_PROF = process.env.BENCH_CPU_PROF === '1';
+const TICK_MS = 10; // USER_HZ is 100 on Linux
+
+const root = mkdtempSync(join(tmpdir(), 'lockstep-op-cost-'));
+const builds = [
+  { build: 'this', main: AGENT_MAIN },
+  { build: 'anchor', main: join(ANCHOR, 'dist/agent/main.js') },
+];
+const pki = await makeBenchPki(join(root, 'pki'), builds.map(({ build }) => build));
+const hooksDir = makeHooksDir(join(root, 'hooks'));
+
+/** One agent of `main`, started as bench/support/agent-processes.mjs starts them, the unit's NODE_OPTIONS in its environment. */
+async function startAgent({ build, main }) {
+  const stateDir = join(root, build);
+  mkdirSync(stateDir, { recursive: true });
+  const port = await freePort();
+  const { cert, key } = pki.agent(build);
+  const profileDir = join(root, `${build}-profile`);
+  const argv = [process.execPath, ...(CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []), main, '--listen', `127.0.0.1:${port}`, '--state-dir', stateDir, '--hooks-dir', hooksDir, '--tls-ca', pki.ca, '--tls-cert', cert, '--tls-key', key, '--log-level', 'info'];
+  const env = { ...process.env, NODE_OPTIONS: unitNodeOptions().join(' ') };
+  const agent = { build, profileDir, log: join(root, `${build}.log`), windows: [] };
+  agent.process = startProcess(argv, { timeoutMs: 30 * 60_000, log: agent.log, env });
+  agent.client = await coordinatorClientFor(pki, build, `127.0.0.1:${port}`, {});
+  await waitFor(`${build} to answer`, () => agent.client.nodeInfo(), 60_000, 100);
+  return agent;
+}
+
+let opNumber = 0;
+async function runHooks(agent, count) {
+  for (let i = 0; i < count; i++) {
+    const op = await agent.client.runHook({ opId: `op-${agent.build}-${++opNumber}`, runId: 'op-cost', epoch: 1 }, 'true');
+    if (op.state !== 'SUCCEEDED') throw new Error(`${agent.build}: RunHook ended ${op.state}: ${JSON.stringify(op)}`);
+  }
+}
+
+async function measure(agent) {
+  await runHooks(agent, WARMUP);
+  const ticks = cpuTicksOf(agent.process.pid);
+  const fromUs = Number(process.hrtime.bigint() / 1000n);
+  const started = performance.now();
+  await runHooks(agent, OPS);
+  const wallMs = performance.now() - started;
+  agent.windows.push({ fromUs, toUs: Number(process.hrtime.bigint() / 1000n) });
+  const cpuMs = (cpuTicksOf(agent.process.pid) - ticks) * TICK_MS;
+  return { build: agent.build, cpuMsPerOp: Math.round((cpuMs / OPS) * 100) / 100, wallMsPerOp: Math.round((wallMs / OPS) * 100) / 100, loadavg: loadAverage() };
+}
+
+const agents = [];
+onExit(() => agents.forEach((agent) => agent.process.stop()));
+for (const build of builds) agents.push(await startAgent(build));
+console.log(JSON.stringify({ bench: 'agent-op-cost', machine: machine(), ops: OPS, warmup: WARMUP, nodeOptions: unitNodeOptions(), anchor: ANCHOR }));
+const results = [];
+for (let run = 1; run <= RUNS; run++) {
+  // Alternate which goes first, so that neither always follows the other.
+  const order = run % 2 === 1 ? agents : [...agents].reverse();
+  for (const agent of order) {
+    const result = { run, ...(await measure(agent)) };
+    results.push(result);
+    console.log(JSON.stringify(result));
+  }
+}
+for (const agent of agents) {
+  agent.client.close();
+  await agent.process.stop();
+}
+for (const { build } of builds) {
+  const mine = results.filter((result) => result.build === build).map((result) => result.cpuMsPerOp);
+  console.log(`${build.padEnd(6)} agent CPU per RunHook: ${mine.join(', ')} ms`);
+}
+if (CPU_PROF) {
+  for (const agent of agents) {
+    const file = readdirSync(agent.profileDir).find((name) => name.endsWith('.cpuprofile'));
+    if (file === undefined) continue;
+    // From the first measured RunHook to the last: start-up is left out; the other agent's turns are idle time here.
+    const window = { fromUs: agent.windows[0].fromUs, toUs: agent.windows.at(-1).toUs };
+    console.log(`\n${agent.build}: ${join(agent.profileDir, file)}, the measured RunHooks`);
+    console.log(summarizeProfile(join(agent.profileDir, file), 20, window));
+  }
+}
