@@ -1,12 +1,13 @@
 // What one RunHook costs the agent (issue 19: ≤ 1.5 ms of its CPU): a real `lockstep-agent`
 // (dist/agent/main.js) over mTLS, NODE_OPTIONS as its unit sets them, a hooks dir with `true`
 // (`exec /bin/true`), sequential RunHooks from this process; the agent's user + system CPU
-// (/proc/PID/stat, every thread, not its children) per RunHook. This build's agent and the
+// (/proc/PID/stat, every thread, not its children) per RunHook, and per GetOperation (a journal
+// read: the transport's and the service's share). This build's agent and the
 // anchor's (BENCH_ANCHOR, built) run side by side, alternately, so that load falls on both.
 //   node bench/agent-op-cost.mjs
 //   BENCH_RUNS=3 BENCH_OPS=300 BENCH_WARMUP=30 BENCH_ANCHOR=/work/anchor node bench/agent-op-cost.mjs
 //   BENCH_CPU_PROF=1 node bench/agent-op-cost.mjs     # + where each agent's main thread spent the measured ops
-import { mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startProcess, waitFor } from './support/bounded-process.mjs';
@@ -15,7 +16,7 @@ import { makeBenchPki } from './support/bench-pki.mjs';
 import { summarizeProfile } from './support/cpu-profile-summary.mjs';
 import { AGENT_MAIN } from './support/dist-modules.mjs';
 import { makeHooksDir } from './support/hooks-dir.mjs';
-import { cpuTicksOf, loadAverage, machine } from './support/machine.mjs';
+import { loadAverage, machine } from './support/machine.mjs';
 import { onExit } from './support/teardown.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -57,16 +58,36 @@ async function runHooks(agent, count) {
   }
 }
 
+/** The same number of GetOperation calls (a journal read): what the transport and the service cost without a journal write or a process. */
+async function getOperations(agent, count) {
+  for (let i = 0; i < count; i++) await agent.client.getOperation(`op-${agent.build}-${opNumber}`);
+}
+
+/** The agent's CPU (all its threads, user + system, ms) and the wall time per call of `calls`. */
+async function perCall(agent, calls) {
+  const before = cpuOf(agent.process.pid);
+  const started = performance.now();
+  await calls(agent, OPS);
+  const wallMs = performance.now() - started;
+  const after = cpuOf(agent.process.pid);
+  const round = (ms) => Math.round((ms / OPS) * 100) / 100;
+  return { cpuMs: round(after.user + after.system - before.user - before.system), userMs: round(after.user - before.user), systemMs: round(after.system - before.system), wallMs: round(wallMs) };
+}
+
 async function measure(agent) {
   await runHooks(agent, WARMUP);
-  const ticks = cpuTicksOf(agent.process.pid);
   const fromUs = Number(process.hrtime.bigint() / 1000n);
-  const started = performance.now();
-  await runHooks(agent, OPS);
-  const wallMs = performance.now() - started;
+  const runHook = await perCall(agent, runHooks);
   agent.windows.push({ fromUs, toUs: Number(process.hrtime.bigint() / 1000n) });
-  const cpuMs = (cpuTicksOf(agent.process.pid) - ticks) * TICK_MS;
-  return { build: agent.build, cpuMsPerOp: Math.round((cpuMs / OPS) * 100) / 100, wallMsPerOp: Math.round((wallMs / OPS) * 100) / 100, loadavg: loadAverage() };
+  const getOperation = await perCall(agent, getOperations);
+  return { build: agent.build, cpuMsPerRunHook: runHook.cpuMs, runHook, getOperation, loadavg: loadAverage() };
+}
+
+/** User and system CPU of a process so far, in ms (/proc/PID/stat fields 14, 15: every thread, living or not). */
+function cpuOf(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { user: Number(fields[11]) * TICK_MS, system: Number(fields[12]) * TICK_MS };
 }
 
 const agents = [];
@@ -88,8 +109,8 @@ for (const agent of agents) {
   await agent.process.stop();
 }
 for (const { build } of builds) {
-  const mine = results.filter((result) => result.build === build).map((result) => result.cpuMsPerOp);
-  console.log(`${build.padEnd(6)} agent CPU per RunHook: ${mine.join(', ')} ms`);
+  const mine = results.filter((result) => result.build === build);
+  console.log(`${build.padEnd(6)} agent CPU per RunHook: ${mine.map((result) => result.runHook.cpuMs).join(', ')} ms; per GetOperation: ${mine.map((result) => result.getOperation.cpuMs).join(', ')} ms`);
 }
 if (CPU_PROF) {
   for (const agent of agents) {
