@@ -7,6 +7,7 @@
 //   node bench/agent-op-cost.mjs
 //   BENCH_RUNS=3 BENCH_OPS=300 BENCH_WARMUP=30 BENCH_ANCHOR=/work/anchor node bench/agent-op-cost.mjs
 //   BENCH_CPU_PROF=1 node bench/agent-op-cost.mjs     # + where each agent's main thread spent the measured ops
+//   BENCH_NODE_OPTIONS= BENCH_LOG_LEVEL=warn node bench/agent-op-cost.mjs   # without --jitless, without the two info lines per op
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +26,9 @@ const WARMUP = Number(process.env.BENCH_WARMUP ?? 30);
 const ANCHOR = process.env.BENCH_ANCHOR ?? '/work/anchor';
 const CPU_PROF = process.env.BENCH_CPU_PROF === '1';
 const TICK_MS = 10; // USER_HZ is 100 on Linux
+// What the agents get instead of the unit's NODE_OPTIONS and the product's log level, to see their share.
+const NODE_OPTIONS = process.env.BENCH_NODE_OPTIONS ?? unitNodeOptions().join(' ');
+const LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? 'info';
 
 const root = mkdtempSync(join(tmpdir(), 'lockstep-op-cost-'));
 const builds = [
@@ -41,8 +45,8 @@ async function startAgent({ build, main }) {
   const port = await freePort();
   const { cert, key } = pki.agent(build);
   const profileDir = join(root, `${build}-profile`);
-  const argv = [process.execPath, ...(CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []), main, '--listen', `127.0.0.1:${port}`, '--state-dir', stateDir, '--hooks-dir', hooksDir, '--tls-ca', pki.ca, '--tls-cert', cert, '--tls-key', key, '--log-level', 'info'];
-  const env = { ...process.env, NODE_OPTIONS: unitNodeOptions().join(' ') };
+  const argv = [process.execPath, ...(CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []), main, '--listen', `127.0.0.1:${port}`, '--state-dir', stateDir, '--hooks-dir', hooksDir, '--tls-ca', pki.ca, '--tls-cert', cert, '--tls-key', key, '--log-level', LOG_LEVEL];
+  const env = { ...process.env, NODE_OPTIONS };
   const agent = { build, profileDir, log: join(root, `${build}.log`), windows: [] };
   agent.process = startProcess(argv, { timeoutMs: 30 * 60_000, log: agent.log, env });
   agent.client = await coordinatorClientFor(pki, build, `127.0.0.1:${port}`, {});
@@ -66,12 +70,20 @@ async function getOperations(agent, count) {
 /** The agent's CPU (all its threads, user + system, ms) and the wall time per call of `calls`. */
 async function perCall(agent, calls) {
   const before = cpuOf(agent.process.pid);
+  const threadsBefore = threadCpuOf(agent.process.pid);
   const started = performance.now();
   await calls(agent, OPS);
   const wallMs = performance.now() - started;
   const after = cpuOf(agent.process.pid);
   const round = (ms) => Math.round((ms / OPS) * 100) / 100;
-  return { cpuMs: round(after.user + after.system - before.user - before.system), userMs: round(after.user - before.user), systemMs: round(after.system - before.system), wallMs: round(wallMs) };
+  const cpuMs = after.user + after.system - before.user - before.system;
+  // By thread: the main thread, then the others by name (libuv's pool and V8's helpers are all `node`); threads that
+  // ended meanwhile (the spawner's, one per child) are what the living ones do not account for.
+  const threads = {};
+  for (const [tid, { name, ms }] of threadCpuOf(agent.process.pid)) threads[name] = (threads[name] ?? 0) + ms - (threadsBefore.get(tid)?.ms ?? 0);
+  threads.ended = cpuMs - Object.values(threads).reduce((sum, ms) => sum + ms, 0);
+  for (const name of Object.keys(threads)) threads[name] = round(threads[name]);
+  return { cpuMs: round(cpuMs), userMs: round(after.user - before.user), systemMs: round(after.system - before.system), wallMs: round(wallMs), threads };
 }
 
 async function measure(agent) {
@@ -81,6 +93,21 @@ async function measure(agent) {
   agent.windows.push({ fromUs, toUs: Number(process.hrtime.bigint() / 1000n) });
   const getOperation = await perCall(agent, getOperations);
   return { build: agent.build, cpuMsPerRunHook: runHook.cpuMs, runHook, getOperation, loadavg: loadAverage() };
+}
+
+/** Each living thread's name and user + system CPU so far, in ms, by thread id. */
+function threadCpuOf(pid) {
+  const threads = new Map();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      threads.set(tid, { name: tid === String(pid) ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), ms: (Number(fields[11]) + Number(fields[12])) * TICK_MS });
+    } catch {
+      // ended between the listing and the read
+    }
+  }
+  return threads;
 }
 
 /** User and system CPU of a process so far, in ms (/proc/PID/stat fields 14, 15: every thread, living or not). */
@@ -93,7 +120,7 @@ function cpuOf(pid) {
 const agents = [];
 onExit(() => agents.forEach((agent) => agent.process.stop()));
 for (const build of builds) agents.push(await startAgent(build));
-console.log(JSON.stringify({ bench: 'agent-op-cost', machine: machine(), ops: OPS, warmup: WARMUP, nodeOptions: unitNodeOptions(), anchor: ANCHOR }));
+console.log(JSON.stringify({ bench: 'agent-op-cost', machine: machine(), ops: OPS, warmup: WARMUP, nodeOptions: NODE_OPTIONS, logLevel: LOG_LEVEL, anchor: ANCHOR }));
 const results = [];
 for (let run = 1; run <= RUNS; run++) {
   // Alternate which goes first, so that neither always follows the other.

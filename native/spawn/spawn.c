@@ -58,6 +58,10 @@ static int64_t now_ms(void) {
 
 /* Keeps at most `limit` bytes, the newest; compacts only when twice that is held. */
 static void tail_append(tail_buffer *tail, const char *bytes, size_t count) {
+  if (tail->limit == 0) {
+    tail->dropped = tail->dropped || count > 0;
+    return;
+  }
   if (count >= tail->limit) {
     if (count > tail->limit || tail->length > 0) tail->dropped = true;
     bytes += count - tail->limit;
@@ -370,7 +374,7 @@ static napi_value spawn(napi_env env, napi_callback_info info) {
     return result;
   }
   child *c = calloc(1, sizeof *c);
-  size_t limit = max_bytes < 1 ? 1 : (size_t)max_bytes;
+  size_t limit = max_bytes < 0 ? 0 : (size_t)max_bytes;
   if (c != NULL) {
     *c = (child){ .pid = pid, .out = out[0], .err = err[0], .timeout_ms = timeout_ms < 0 ? 0 : (int64_t)timeout_ms, .tsfn = self->tsfn };
     c->stdout_tail.limit = c->stderr_tail.limit = limit;

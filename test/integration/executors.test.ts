@@ -47,6 +47,14 @@ describe.each(executors)('%s', (_name, make) => {
     expect(result.truncated).toBe(true);
     const small = await executor.run({ argv: ['seq', '1', '3'], maxOutputBytes: 6 });
     expect(small).toMatchObject({ stdout: '1\n2\n3\n', truncated: false });
+    expect(await executor.run({ argv: ['seq', '1', '3'], maxOutputBytes: 0 })).toMatchObject({ stdout: '', truncated: true });
+    const big = await executor.run({ argv: ['seq', '1', '400000'] });
+    expect(big.stdout.length).toBe(1024 * 1024);
+    expect(big.stdout.endsWith('\n399999\n400000\n')).toBe(true);
+    expect(big.truncated).toBe(true);
+    // Both streams, each its own cap.
+    const both = await executor.run({ argv: ['/bin/sh', '-c', 'seq 1 50000; seq 1 50000 >&2'], maxOutputBytes: 6 });
+    expect(both).toMatchObject({ stdout: '50000\n', stderr: '50000\n', truncated: true });
   });
 
   it('looks a name up on the PATH of the environment it gives the command, and passes that environment', async () => {
