@@ -130,12 +130,19 @@ static void watch(child *c) {
     if (wait < 0) wait = 0;
     /* Without a pidfd (a kernel before 5.3), look for the exit every 20 ms. */
     if (!exited && pidfd < 0 && wait > 20) wait = 20;
-    int ready = poll(fds, (nfds_t)n, (int)(wait > INT32_MAX ? INT32_MAX : wait));
-    if (ready < 0 && errno != EINTR) break;
+    bool polled = poll(fds, (nfds_t)n, (int)(wait > INT32_MAX ? INT32_MAX : wait)) >= 0;
+    if (!polled) {
+      /* EINTR, or out of memory: nothing is known to be ready; look again, the deadline still counts. */
+      for (int i = 0; i < n; i++) fds[i].revents = 0;
+      if (errno != EINTR) {
+        struct timespec pause = { .tv_sec = 0, .tv_nsec = 20 * 1000000 };
+        nanosleep(&pause, NULL);
+      }
+    }
     if (out_at >= 0 && fds[out_at].revents != 0 && !drain(c->out, &c->stdout_tail)) { close(c->out); c->out = -1; }
     if (err_at >= 0 && fds[err_at].revents != 0 && !drain(c->err, &c->stderr_tail)) { close(c->err); c->err = -1; }
-    if (!exited && ((pid_at >= 0 && fds[pid_at].revents != 0) || (pidfd < 0 && waitpid(c->pid, &c->status, WNOHANG) == c->pid))) {
-      if (pidfd >= 0) while (waitpid(c->pid, &c->status, 0) < 0 && errno == EINTR) {}
+    if (!exited && ((pid_at >= 0 && fds[pid_at].revents != 0) || ((pidfd < 0 || !polled) && waitpid(c->pid, &c->status, WNOHANG) == c->pid))) {
+      if (pid_at >= 0 && fds[pid_at].revents != 0) while (waitpid(c->pid, &c->status, 0) < 0 && errno == EINTR) {}
       exited = true;
       drain_deadline = now_ms() + DRAIN_AFTER_EXIT_MS;
       continue;

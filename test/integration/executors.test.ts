@@ -5,8 +5,9 @@ import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Executor } from '../../agent/exec/executor.js';
-import { loadAddon, NativeExecutor } from '../../agent/exec/native-executor.js';
+import { hostExecutor, loadAddon, NativeExecutor } from '../../agent/exec/native-executor.js';
 import { ProcessExecutor } from '../../agent/exec/process-executor.js';
+import { silentLogger } from '../../shared/logger.js';
 import { makeTempDir } from '../support/temp-dir.js';
 
 const addon = loadAddon();
@@ -104,6 +105,10 @@ describe.each(executors)('%s', (_name, make) => {
 });
 
 describe.skipIf(typeof addon === 'string')('NativeExecutor only', () => {
+  it('is what the agent uses on Linux once the addon is built', () => {
+    expect(hostExecutor(silentLogger())).toBeInstanceOf(process.platform === 'linux' ? NativeExecutor : ProcessExecutor);
+  });
+
   it('stops reading 2 s after the command exited when a background process keeps its stdout open', async () => {
     const executor = new NativeExecutor(addon as Exclude<typeof addon, string>);
     const result = await executor.run({ argv: ['/bin/sh', '-c', 'sleep 20 & echo started'] });
