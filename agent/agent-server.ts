@@ -15,7 +15,7 @@ import type { ServiceDriver } from './drivers/driver.js';
 import { SystemdDriver } from './drivers/service/systemd-driver.js';
 import { SysvDriver } from './drivers/service/sysv-driver.js';
 import type { Executor } from './exec/executor.js';
-import { ProcessExecutor } from './exec/process-executor.js';
+import { hostExecutor } from './exec/native-executor.js';
 import { createAgentGrpcService } from './grpc/agent-grpc-service.js';
 import { ConnectionGate, type ConnectionLimits, type RefusalReason } from './grpc/connection-gate.js';
 import { HealthImplementation } from './grpc/health-implementation.js';
@@ -55,7 +55,7 @@ export async function startAgent(config: AgentConfig, logger: Logger, environmen
   if (config.tls === undefined) logger.warn({ listen: config.listen }, 'INSECURE: serving without TLS; any local process can drive this agent');
   const credentials = config.tls === undefined ? grpc.ServerCredentials.createInsecure() : serverCredentials(await loadTlsMaterial(config.tls));
 
-  const executor = environment.executor ?? new ProcessExecutor();
+  const executor = environment.executor ?? hostExecutor(logger);
   const facts = environment.facts ?? new HostFacts();
   if (config.tls !== undefined) warnIfKeyExposed(config.tls.key, logger);
   // The journal says what already ran: nobody but us may write its directory.

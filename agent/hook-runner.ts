@@ -4,8 +4,8 @@
 // and the hook are root's alone; the hook is opened once without following a symlink, checked
 // on that descriptor, and executed through it (docs/security.md §3).
 import type { Stats } from 'node:fs';
-import { constants } from 'node:fs';
-import { lstat, open, realpath, type FileHandle } from 'node:fs/promises';
+import { closeSync, constants, fstatSync, lstatSync, openSync } from 'node:fs';
+import { realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { OperationResult } from '../shared/domain/operation.js';
 import { invalidArgument, LockstepError } from '../shared/errors.js';
@@ -30,7 +30,8 @@ export interface HookRunnerOptions {
 export interface OpenHook {
   /** Its path in the hooks directory: argv[0], and what the journal shows. */
   file: string;
-  handle: FileHandle;
+  /** The descriptor it was checked on, executed through /proc. */
+  fd: number;
   close(): Promise<void>;
 }
 
@@ -49,24 +50,29 @@ export class HookRunner {
     const realDir = (this.realHooksDir ??= await realpath(dir));
     await assertTrustedDirectory('--hooks-dir', realDir);
     const file = join(realDir, name);
-    const checked = await lstat(file).catch(() => {
+    // Synchronous: a few calls on a local directory cost the agent less than as many thread-pool
+    // round trips, a quarter of the CPU of a RunHook otherwise (issue 19, docs/PERFORMANCE.md §4.3).
+    let checked: Stats;
+    try {
+      checked = lstatSync(file);
+    } catch {
       throw new LockstepError('LOCKSTEP_E_NOT_FOUND', `name: no hook "${name}" in ${dir}`, { field: 'name' });
-    });
+    }
     if (checked.isSymbolicLink()) throw invalidArgument('name', `hook "${name}" is a symbolic link; a hook must be a file in the hooks directory itself`);
     if (!checked.isFile()) throw invalidArgument('name', `hook "${name}" is not a regular file`);
-    const handle = await open(file, OPEN_FLAGS);
+    const fd = openSync(file, OPEN_FLAGS);
     try {
-      checkOpened(name, file, checked, await handle.stat());
+      checkOpened(name, file, checked, fstatSync(fd));
     } catch (error) {
-      await handle.close();
+      closeSync(fd);
       throw error;
     }
-    return { file, handle, close: () => handle.close() };
+    return { file, fd, close: async () => closeSync(fd) };
   }
 
   /** Executes the descriptor `open` checked (through /proc), not the path, which may name another file by now. */
   async run(hook: OpenHook, args: readonly string[]): Promise<OperationResult> {
-    const execPath = `/proc/${process.pid}/fd/${hook.handle.fd}`;
+    const execPath = `/proc/${process.pid}/fd/${hook.fd}`;
     // A script's $0 is then that /proc path; LOCKSTEP_HOOK says where the hook lives.
     const env = { LOCKSTEP_HOOK: hook.file };
     return operationResult(await this.options.executor.run({ argv: [hook.file, ...args], execPath, env, timeoutMs: this.options.timeoutMs ?? 30 * 60_000 }));

@@ -3,8 +3,7 @@
 // §3). An agent run as an ordinary user (the lab) also trusts its own user: it could change
 // those files itself anyway. Used for package directories and the hooks directory; Solaris
 // package directories take the same check when the agent gets a Solaris driver.
-import type { Stats } from 'node:fs';
-import { lstat } from 'node:fs/promises';
+import { lstatSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import { LockstepError } from '../shared/errors.js';
 
@@ -24,7 +23,7 @@ export async function assertTrustedDirectory(field: string, dir: string): Promis
     if (path === dirname(path)) break;
   }
   for (const path of chain) {
-    const stats = await lstatOrRefuse(field, path);
+    const stats = lstatOrRefuse(field, path);
     if (!stats.isDirectory()) throw untrusted(field, path, stats.isSymbolicLink() ? 'is a symbolic link, not a directory' : 'is not a directory');
     assertTrustedEntry(field, path, stats, { stickyAllowed: path !== dir });
   }
@@ -39,9 +38,11 @@ export function assertTrustedEntry(field: string, path: string, stats: Stats, op
   throw untrusted(field, path, `is writable by ${who} (mode ${(stats.mode & 0o7777).toString(8).padStart(4, '0')}; chmod go-w ${path})`);
 }
 
-async function lstatOrRefuse(field: string, path: string): Promise<Stats> {
+// Synchronous: one lstat of a local directory costs less than a thread-pool round trip, and
+// every RunHook checks the hooks directory's whole chain (issue 19).
+function lstatOrRefuse(field: string, path: string): Stats {
   try {
-    return await lstat(path);
+    return lstatSync(path);
   } catch (error) {
     throw new LockstepError('LOCKSTEP_E_NOT_FOUND', `${field}: ${path} cannot be read: ${(error as Error).message}`, { field, cause: error });
   }

@@ -6,6 +6,21 @@ import type { ExecRequest, ExecResult, Executor } from './executor.js';
 
 const BASE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
+/** What every command gets (PATH, LC_ALL, LANG), with the executor's own additions. */
+export function baseEnvironment(baseEnv: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
+  return { PATH: BASE_PATH, LC_ALL: 'C', LANG: 'C', ...baseEnv };
+}
+
+/** What stderr gets when a command could not start (its exit code is then 127). */
+export function notStartedMessage(program: string, code: string | undefined, message: string): string {
+  return `${program}: ${code === 'ENOENT' ? 'command not found' : message}\n`;
+}
+
+/** What stderr gets when a command was killed at its deadline. */
+export function timeoutMessage(timeoutMs: number): string {
+  return `killed after the ${timeoutMs} ms timeout\n`;
+}
+
 /** Keeps the last `limit` bytes of a stream and says whether anything was dropped. */
 class TailBuffer {
   private chunks: Buffer[] = [];
@@ -41,7 +56,7 @@ export class ProcessExecutor implements Executor {
   private readonly baseEnv: Readonly<Record<string, string>>;
 
   constructor(baseEnv: Readonly<Record<string, string>> = {}) {
-    this.baseEnv = { PATH: BASE_PATH, LC_ALL: 'C', LANG: 'C', ...baseEnv };
+    this.baseEnv = baseEnvironment(baseEnv);
   }
 
   run(request: ExecRequest): Promise<ExecResult> {
@@ -79,12 +94,12 @@ export class ProcessExecutor implements Executor {
         });
       };
       child.on('error', (error: NodeJS.ErrnoException) => {
-        finish(127, `${program}: ${error.code === 'ENOENT' ? 'command not found' : error.message}\n`);
+        finish(127, notStartedMessage(program, error.code, error.message));
       });
       child.on('close', (code, signal) => {
         if (code !== null) return finish(code);
         const signalNumber = signal ? (osConstants.signals[signal] ?? 9) : 9;
-        finish(128 + signalNumber, timedOut ? `killed after the ${timeoutMs} ms timeout\n` : '');
+        finish(128 + signalNumber, timedOut ? timeoutMessage(timeoutMs) : '');
       });
     });
   }

@@ -11,7 +11,8 @@ export const PACKAGES = [
     name: 'lockstep-agent',
     summary: 'lockstep agent: typed, journaled upgrade operations on a cluster node',
     libDir: 'usr/lib/lockstep/agent',
-    tree: ['package.json', 'README.md', 'docs', 'node_modules', 'dist/agent', 'dist/shared'],
+    // native/spawn: the agent starts its commands through it without forking itself (agent/exec/native-executor.ts).
+    tree: ['package.json', 'README.md', 'docs', 'node_modules', 'dist/agent', 'dist/shared', 'native/spawn/build/Release/spawn.node'],
     bins: ['lockstep-agent'],
     unit: 'lockstep-agent.service',
     stateDir: 'var/lib/lockstep-agent',

@@ -62,13 +62,13 @@ function insideLib(path: string, libDir: string): string | undefined {
   return path.startsWith(`${libDir}/`) ? path.slice(libDir.length + 1) : undefined;
 }
 
-/** Files a package may hold outside its program's directory, and its top-level entries. */
-function expectLayout(paths: string[], libDir: string, outside: string[], distDirs: string[]): void {
+/** Files a package may hold outside its program's directory, its top-level entries and its one native addon. */
+function expectLayout(paths: string[], libDir: string, outside: string[], distDirs: string[], addon: string): void {
   for (const path of paths) {
     expect(path).not.toMatch(NEVER_SHIPPED);
     const inside = insideLib(path, libDir);
     if (inside === undefined) expect([...outside, libDir]).toContain(path);
-    else expect(inside).toMatch(new RegExp(`^(package\\.json|README\\.md|docs(/install\\.md)?|node_modules(/.*)?|native(/peercred(/build(/Release(/peercred\\.node)?)?)?)?|dist|dist/(${distDirs.join('|')})(/.*)?)$`));
+    else expect(inside).toMatch(new RegExp(`^(package\\.json|README\\.md|docs(/install\\.md)?|node_modules(/.*)?|native(/${addon}(/build(/Release(/${addon}\\.node)?)?)?)?|dist|dist/(${distDirs.join('|')})(/.*)?)$`));
   }
   const installed = new Set(paths.flatMap((path) => insideLib(path, libDir) ?? []).filter((path) => /^node_modules\/(@[^/]+\/)?[^/@]+$/.test(path)));
   expect(DEV_ONLY.filter((path) => installed.has(path))).toEqual([]);
@@ -110,7 +110,9 @@ describe.skipIf(!haveTools('rpm', 'rpmbuild', 'dpkg-deb', 'systemd-analyze'))('t
   describe('the agent rpm', () => {
     it('holds the agent, its production dependencies, its unit and its configuration, and nothing else', async () => {
       const paths = await lines(['rpm', '-qpl', agentRpm]);
-      expectLayout(paths, AGENT_LIB, ['/usr/lib/lockstep', '/usr/bin/lockstep-agent', '/usr/lib/systemd/system/lockstep-agent.service', '/etc/lockstep', '/etc/lockstep/agent.yaml', '/var/lib/lockstep-agent'], ['agent', 'shared']);
+      expectLayout(paths, AGENT_LIB, ['/usr/lib/lockstep', '/usr/bin/lockstep-agent', '/usr/lib/systemd/system/lockstep-agent.service', '/etc/lockstep', '/etc/lockstep/agent.yaml', '/var/lib/lockstep-agent'], ['agent', 'shared'], 'spawn');
+      // The agent starts its commands through this addon (agent/exec/native-executor.ts).
+      expect(paths).toContain(`${AGENT_LIB}/native/spawn/build/Release/spawn.node`);
       // Every file of the agent and shared code the tarball has; no coordinator, no lab.
       const dist = (files: string[]) => files.filter((path) => /^dist\/(agent|shared)\/.*\.js$/.test(path)).sort();
       expect(dist(paths.flatMap((path) => insideLib(path, AGENT_LIB) ?? []))).toEqual(dist(tarballFiles));
@@ -163,6 +165,8 @@ describe.skipIf(!haveTools('rpm', 'rpmbuild', 'dpkg-deb', 'systemd-analyze'))('t
       child.kill('SIGTERM');
       expect(listening, output).toBe(true);
       expect(existsSync(join(state, 'journal.sqlite'))).toBe(true);
+      // The installed addon loads: no line saying the agent fell back to child_process.
+      expect(output).not.toMatch(/started with node child_process/);
     });
 
     it('stays small', async () => {
@@ -177,7 +181,7 @@ describe.skipIf(!haveTools('rpm', 'rpmbuild', 'dpkg-deb', 'systemd-analyze'))('t
 
     it('rpm: holds the whole program, its unit and its configuration, and nothing else', async () => {
       const paths = await lines(['rpm', '-qpl', lockstepRpm]);
-      expectLayout(paths, COORDINATOR_LIB, OUTSIDE, ['[a-z-]+']);
+      expectLayout(paths, COORDINATOR_LIB, OUTSIDE, ['[a-z-]+'], 'peercred');
       const dist = (files: string[]) => files.filter((path) => path.startsWith('dist/') && path.endsWith('.js')).sort();
       expect(dist(paths.flatMap((path) => insideLib(path, COORDINATOR_LIB) ?? []))).toEqual(dist(tarballFiles));
       // The socket names its callers through this addon (docs/security.md).
