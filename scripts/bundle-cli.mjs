@@ -60,7 +60,11 @@ await build({
   // An import.meta left over would be empty in CommonJS: fail the build rather than the CLI.
   logOverride: { 'empty-import-meta': 'error' },
   logLevel: 'warning',
-  legalComments: 'none',
+  // Less source to read and to parse lazily (~10 ms of CPU a call here); names are kept, so
+  // what a class or an error is called does not change.
+  minifyWhitespace: true,
+  minifySyntax: true,
+  legalComments: 'eof',
 });
 
 // The code cache: V8's compiled code of the functions a `status` call runs, taken when a
