@@ -27,6 +27,8 @@ interface SpawnOutcome {
 }
 
 export interface SpawnAddon {
+  /** Whether spawn can start a child in another directory (glibc ≥ 2.29); when not, a request with a cwd goes to child_process. */
+  readonly chdir: boolean;
   /** The child's pid, or -errno when it could not start (the callback is then never called). */
   spawn(file: string, argv: string[], env: string[], cwd: string | null, timeoutMs: number, maxOutputBytes: number, done: (outcome: SpawnOutcome) => void): number;
 }
@@ -37,15 +39,18 @@ const errnoNames = new Map(Object.entries(osConstants.errno).map(([name, number]
 
 export class NativeExecutor implements Executor {
   private readonly baseEnv: Readonly<Record<string, string>>;
+  private readonly withCwd: Executor | undefined;
 
   constructor(
     private readonly addon: SpawnAddon,
     baseEnv: Readonly<Record<string, string>> = {},
   ) {
     this.baseEnv = baseEnvironment(baseEnv);
+    this.withCwd = addon.chdir ? undefined : new ProcessExecutor(baseEnv);
   }
 
   async run(request: ExecRequest): Promise<ExecResult> {
+    if (request.cwd !== undefined && this.withCwd !== undefined) return this.withCwd.run(request);
     const [program] = request.argv;
     if (program === undefined) throw new LockstepError('LOCKSTEP_E_INTERNAL', 'NativeExecutor: argv is empty');
     const timeoutMs = request.timeoutMs ?? DEFAULT_TIMEOUT_MS;

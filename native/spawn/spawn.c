@@ -23,6 +23,18 @@
 #include <unistd.h>
 #include <node_api.h>
 
+/*
+ * Built on the oldest release it is installed on (docs/install.md): RHEL 8's glibc 2.28 has no
+ * posix_spawn_file_actions_addchdir_np (2.29), and its 4.18 headers no pidfd_open (5.3). Without
+ * the first the addon says so (`chdir: false`) and the executor runs a request with a cwd through
+ * child_process; without the second the thread looks for the exit every 20 ms.
+ */
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 29))
+#define HAVE_ADDCHDIR 1
+#else
+#define HAVE_ADDCHDIR 0
+#endif
+
 /* After the child is gone, how long its pipes may stay open (a grandchild in the background). */
 #define DRAIN_AFTER_EXIT_MS 2000
 #define READ_CHUNK 65536
@@ -116,7 +128,11 @@ static bool drain(int fd, tail_buffer *tail) {
 static void watch(child *c) {
   int64_t deadline = now_ms() + c->timeout_ms;
   int64_t drain_deadline = 0;
+#ifdef SYS_pidfd_open
   int pidfd = (int)syscall(SYS_pidfd_open, c->pid, 0);
+#else
+  int pidfd = -1;
+#endif
   bool exited = false;
   while (c->out >= 0 || c->err >= 0 || !exited) {
     struct pollfd fds[3];
@@ -321,7 +337,16 @@ static int start(pid_t *pid, int out[2], int err[2], const char *file, const cha
   }
   posix_spawn_file_actions_init(&actions);
   posix_spawnattr_init(&attr);
+#if HAVE_ADDCHDIR
   if (cwd != NULL) posix_spawn_file_actions_addchdir_np(&actions, cwd);
+#else
+  if (cwd != NULL) {
+    close(out[0]); close(out[1]); close(err[0]); close(err[1]);
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attr);
+    return ENOSYS;
+  }
+#endif
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&actions, out[1], 1);
   posix_spawn_file_actions_adddup2(&actions, err[1], 2);
@@ -433,5 +458,8 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   napi_set_instance_data(env, self, free_instance, NULL);
   napi_create_function(env, "spawn", NAPI_AUTO_LENGTH, spawn, NULL, &fn);
   napi_set_named_property(env, exports, "spawn", fn);
+  napi_value chdir_supported;
+  napi_get_boolean(env, HAVE_ADDCHDIR, &chdir_supported);
+  napi_set_named_property(env, exports, "chdir", chdir_supported);
   return exports;
 }

@@ -118,6 +118,18 @@ describe.skipIf(typeof addon === 'string')('NativeExecutor only', () => {
     expect(result.durationMs).toBeLessThan(10_000);
   });
 
+  it('starts a child in another directory itself where glibc can (≥ 2.29), else hands that request to child_process', async () => {
+    const real = addon as Exclude<typeof addon, string>;
+    expect(real.chdir).toBe(true); // Debian 12: glibc 2.36
+    const without = new NativeExecutor({
+      chdir: false,
+      spawn: () => {
+        throw new Error('a request with a cwd reached the addon');
+      },
+    });
+    expect(await without.run({ argv: ['pwd'], cwd: temp.dir })).toMatchObject({ exitCode: 0, stdout: `${temp.dir}\n` });
+  });
+
   it('keeps node alive while a command is pending, and not once none is', async () => {
     const { spawnSync } = await import('node:child_process');
     const file = new URL('../../native/spawn/build/Release/spawn.node', import.meta.url).pathname;
