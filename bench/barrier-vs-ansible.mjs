@@ -318,10 +318,12 @@ async function applyWait(tool, main, coordinator, runbook) {
     rest = lines.pop() ?? '';
     for (const line of lines) {
       const runStarted = /^run (\S+) started/.exec(line);
-      if (runStarted !== null) read.runId ??= runStarted[1];
-      if (runStarted !== null) mark('answered', now);
-      if (/^\d{4}-\d\d-\d\dT[\d:.]+Z  /.test(line)) mark('watchDelivering', now);
-      if (/^\S+Z  run\.succeeded/.test(line)) mark('finalLineRead', now);
+      if (runStarted !== null) {
+        read.runId ??= runStarted[1];
+        mark('answered', now);
+      }
+      if (/^\d{4}-\d\d-\d\dT[\d:.]+Z {2}/.test(line)) mark('watchDelivering', now);
+      if (/^\S+Z {2}run\.succeeded/.test(line)) mark('finalLineRead', now);
     }
   });
   const { code, signal } = await running.exited;
