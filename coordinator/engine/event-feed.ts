@@ -1,6 +1,6 @@
 // A run's events for one watcher (WatchRun): the history from `fromSeq`, read a page at a time
 // with the event loop free between pages, then live events as the store commits them. When
-// the watcher is full (the gRPC stream's write() said false) nothing more is read: on resume
+// the watcher is full (WatchRun's stream has a page of messages unsent) nothing more is read: on resume
 // the feed goes on with the rest of its page, then reads the journal again from the event after
 // the last one delivered (live events are not kept while held) and goes live only from a page
 // read in that same turn, so a slow reader of a long history costs one page of memory, not the
