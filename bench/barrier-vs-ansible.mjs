@@ -262,7 +262,11 @@ function printSummary(all) {
 /**
  * `lockstep apply --wait --yes` from the CLI's spawn to its exit, and ansible-playbook's wall
  * time for the same E2E_ROUNDS rounds, alternating. `submittedMs`: from the CLI's spawn to its
- * "run … started" line (start-up, preflight, plan, the run created).
+ * "run … started" line (start-up, preflight, plan, the run created). `phases`: where an apply's
+ * time goes, in ms from the spawn: the coordinator's times of run.created, the first dispatch,
+ * the last barrier and run.succeeded (its events, one machine, one clock), and when the bench
+ * read the CLI's "run … started" line, its first event line (the watch delivering) and its
+ * run.succeeded line (a follower that stops on its read of the run may end before it), and the exit.
  */
 async function measureEndToEnd(size) {
   const dir = join(root, `e2e-${size}`);
@@ -278,7 +282,7 @@ async function measureEndToEnd(size) {
   try {
     for (let repeat = 0; repeat <= E2E_REPEATS; repeat++) {
       for (const [tool, main] of Object.entries(clis)) {
-        const result = await applyWait(tool, main, coordinator.address, runbook);
+        const result = await applyWait(tool, main, coordinator, runbook);
         // The first apply warms the coordinator's and the agents' code; it is not counted.
         if (repeat > 0) samples[tool].push(result);
       }
@@ -289,26 +293,68 @@ async function measureEndToEnd(size) {
     await agents.stop();
   }
   const summary = Object.fromEntries(
-    Object.entries(samples).map(([tool, runs]) => [tool, { wallMs: summarize(runs.map((run) => run.wallMs)), ...(tool === 'ansible' ? {} : { submittedMs: summarize(runs.map((run) => run.submittedMs)) }) }]),
+    Object.entries(samples).map(([tool, runs]) => [
+      tool,
+      { wallMs: summarize(runs.map((run) => run.wallMs)), ...(tool === 'ansible' ? {} : { submittedMs: summarize(runs.map((run) => run.submittedMs)), phases: medianPhases(runs), eachPhases: runs.map((run) => run.phases) }) },
+    ]),
   );
   const record = { tool: 'end-to-end', nodes: size, rounds: E2E_ROUNDS, repeats: E2E_REPEATS, ...summary, loadavg: [loadBefore, loadAverage()] };
   console.log(JSON.stringify(record));
   return record;
 }
 
-async function applyWait(tool, main, address, runbook) {
+async function applyWait(tool, main, coordinator, runbook) {
+  const spawnedAt = Date.now();
   const started = performance.now();
-  const running = startProcess([process.execPath, main, '--coordinator', address, 'apply', runbook, '--wait', '--yes'], { timeoutMs: 120_000 });
-  let submittedMs = Number.NaN;
-  let seen = '';
+  const running = startProcess([process.execPath, main, '--coordinator', coordinator.address, 'apply', runbook, '--wait', '--yes'], { timeoutMs: 120_000 });
+  const read = {};
+  const mark = (name, at) => {
+    read[name] ??= at;
+  };
+  let rest = '';
   running.child.stdout.on('data', (chunk) => {
-    seen = (seen + chunk.toString()).slice(-4096);
-    if (Number.isNaN(submittedMs) && /^run \S+ started/m.test(seen)) submittedMs = performance.now() - started;
+    const now = Date.now();
+    const lines = (rest + chunk.toString()).split('\n');
+    rest = lines.pop() ?? '';
+    for (const line of lines) {
+      const runStarted = /^run (\S+) started/.exec(line);
+      if (runStarted !== null) {
+        read.runId ??= runStarted[1];
+        mark('answered', now);
+      }
+      if (/^\d{4}-\d\d-\d\dT[\d:.]+Z {2}/.test(line)) mark('watchDelivering', now);
+      if (/^\S+Z {2}run\.succeeded/.test(line)) mark('finalLineRead', now);
+    }
   });
   const { code, signal } = await running.exited;
+  const exitedAt = Date.now();
   const wallMs = performance.now() - started;
   if (code !== 0) throw new Error(`${tool}: lockstep apply --wait exited ${code ?? signal}${running.timedOut() ? ' (timed out)' : ''}:\n${running.output().slice(-3000)}`);
-  return { wallMs, submittedMs };
+  const phases = { ...(await coordinatorTimes(coordinator.client, read.runId)), answered: read.answered, watchDelivering: read.watchDelivering, finalLineRead: read.finalLineRead, exit: exitedAt };
+  return { wallMs, submittedMs: read.answered - spawnedAt, phases: Object.fromEntries(Object.entries(phases).map(([name, at]) => [name, at === undefined ? undefined : round(at - spawnedAt)])) };
+}
+
+/** The coordinator's own times of the run's milestones (its events, read after the run). */
+async function coordinatorTimes(client, runId) {
+  const times = {};
+  await client.watch(runId, 0, (event) => {
+    if (event.type === 'run.created') times.created = event.atMs;
+    if (event.type === 'step.dispatched') times.firstDispatch ??= event.atMs;
+    if (event.type === 'barrier.passed') times.lastBarrier = event.atMs;
+    if (event.type === 'run.succeeded') times.final = event.atMs;
+  });
+  return times;
+}
+
+/** Each phase's median over the runs (ms from the CLI's spawn). */
+function medianPhases(runs) {
+  const names = [...new Set(runs.flatMap((run) => Object.keys(run.phases)))];
+  return Object.fromEntries(
+    names.map((name) => {
+      const values = runs.map((run) => run.phases[name]).filter(Number.isFinite);
+      return [name, values.length === 0 ? undefined : summarize(values).p50];
+    }),
+  );
 }
 
 function printEndToEnd(all) {
@@ -318,5 +364,12 @@ function printEndToEnd(all) {
     const { lockstep, anchor, ansible: playbook } = endToEnd;
     const ratio = playbook === undefined ? 'n/a' : `${round(playbook.wallMs.p50 / lockstep.wallMs.p50)}×`;
     console.log(`  N = ${size}: lockstep ${lockstep.wallMs.p50} ms (run started after ${lockstep.submittedMs.p50} ms)` + (anchor === undefined ? '' : `, anchor CLI ${anchor.wallMs.p50} ms (started after ${anchor.submittedMs.p50} ms)`) + `, ansible-playbook ${playbook?.wallMs.p50 ?? 'n/a'} ms: ${ratio} [load ${endToEnd.loadavg[1]}]`);
+    for (const [tool, runs] of Object.entries({ lockstep, ...(anchor && { anchor }) })) {
+      const at = runs.phases;
+      console.log(
+        `    ${tool.padEnd(8)} ms from spawn: run.created ${at.created}, first dispatch ${at.firstDispatch}, SubmitRun answered ${at.answered}, watch delivering ${at.watchDelivering}; ` +
+          `last barrier ${at.lastBarrier}, run.succeeded ${at.final}, its line out ${at.finalLineRead ?? 'never'}, exit ${at.exit}`,
+      );
+    }
   }
 }

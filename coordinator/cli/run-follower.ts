@@ -11,15 +11,15 @@ export type Screen = NodeJS.WritableStream & { isTTY?: boolean; columns?: number
 
 export interface FollowOptions {
   /** True when the follower should give up and exit 4: the run waits for an operator. */
-  stopWhen(run: RunView): boolean;
+  stopWhen(run: Pick<RunView, 'state'>): boolean;
   screen: Screen;
 }
 
 /** `apply --wait` without `--yes`: a gate or a blocked run needs a person (exit 4). */
-export const waitingForOperator = (run: RunView): boolean => run.state === 'awaiting-approval' || run.state === 'blocked';
+export const waitingForOperator = (run: Pick<RunView, 'state'>): boolean => run.state === 'awaiting-approval' || run.state === 'blocked';
 
 /** `apply --wait --yes`: gates are approved for us, but a blocked run still needs a person. */
-export const blockedOnly = (run: RunView): boolean => run.state === 'blocked';
+export const blockedOnly = (run: Pick<RunView, 'state'>): boolean => run.state === 'blocked';
 
 /** `watch`: follow until the run is final; someone else may approve or retry meanwhile. */
 export const untilFinal = (): boolean => false;
@@ -29,6 +29,8 @@ export function exitCodeForFinalState(state: RunState): number {
 }
 
 interface View {
+  /** It shows the whole run, read again after every event; otherwise only the events. */
+  readonly redraws: boolean;
   event(event: RunEvent): void;
   update(run: RunView): void;
   finish(run: RunView): void;
@@ -36,18 +38,12 @@ interface View {
 
 export async function followRun(client: Coordinator, runId: string, options: FollowOptions): Promise<number> {
   const view: View = options.screen.isTTY ? new LiveGrid(options.screen) : new EventLines(options.screen);
-  const outcomeOf = (run: RunView): number | undefined =>
+  const outcomeOf = (run: Pick<RunView, 'state'>): number | undefined =>
     FINAL_RUN_STATES.has(run.state) ? exitCodeForFinalState(run.state) : options.stopWhen(run) ? EXIT.waitingForOperator : undefined;
 
-  let latest = await client.getRun(runId);
-  let outcome = outcomeOf(latest);
-  if (outcome !== undefined) {
-    view.finish(latest);
-    return outcome;
-  }
-  view.update(latest);
-
   const stop = new AbortController();
+  let latest: RunView | undefined;
+  let outcome: number | undefined;
   let failure: unknown;
   // Events only say that something moved; the run itself says where it stands now.
   const refresh = coalesce(async () => {
@@ -60,25 +56,53 @@ export async function followRun(client: Coordinator, runId: string, options: Fol
     }
     if (outcome !== undefined || failure !== undefined) stop.abort();
   });
-  await client
-    .watch(
-      runId,
-      0,
-      (event) => {
-        view.event(event);
-        refresh.request();
-      },
-      { signal: stop.signal },
-    )
-    .catch((error: unknown) => {
-      // Every coordinator named went away mid-watch; the run goes on without us.
-      if (!isLockstepError(error, 'LOCKSTEP_E_UNAVAILABLE')) throw error;
-      throw new LockstepError('LOCKSTEP_E_UNAVAILABLE', `${error.message.trim()}\nThe run goes on: follow it again with \`lockstep watch ${runId}\``, { cause: error });
-    });
+  const show = (event: RunEvent): void => {
+    view.event(event);
+    // Every change of the run's state is journalled with an event carrying it (RunStore.setState), so
+    // a view of lines reads the run only when an event's state may end the follow — not 300 times a
+    // run of 32 nodes, each a whole RunView the coordinator builds while it drives the run (issue 19).
+    // A replayed event may be stale (a run blocked, then retried): the run read then decides.
+    if (view.redraws || outcomeOf({ state: event.runState }) !== undefined) refresh.request();
+  };
+  // The watch opens beside the first read of the run, not after it: its events wait for that read,
+  // which says whether there is anything to follow (a final run shows its grid alone).
+  const early: RunEvent[] = [];
+  let started = false;
+  const watching = client
+    .watch(runId, 0, (event) => (started ? show(event) : early.push(event)), { signal: stop.signal })
+    .then(
+      () => undefined,
+      (error: unknown) => ({ error }),
+    );
+  const first = await client.getRun(runId).catch((error: unknown) => {
+    stop.abort();
+    throw error;
+  });
+  outcome = outcomeOf(first);
+  if (outcome !== undefined) {
+    stop.abort();
+    view.finish(first);
+    return outcome;
+  }
+  latest = first;
+  view.update(first);
+  started = true;
+  for (const event of early.splice(0)) show(event);
+
+  const broke = await watching;
+  if (broke !== undefined) {
+    // Every coordinator named went away mid-watch; the run goes on without us.
+    const { error } = broke;
+    if (!isLockstepError(error, 'LOCKSTEP_E_UNAVAILABLE')) throw error;
+    throw new LockstepError('LOCKSTEP_E_UNAVAILABLE', `${error.message.trim()}\nThe run goes on: follow it again with \`lockstep watch ${runId}\``, { cause: error });
+  }
   await refresh.idle();
   if (failure !== undefined) throw failure;
-  latest = await client.getRun(runId);
-  outcome ??= outcomeOf(latest);
+  // Read the run once more unless the read that ended the follow is the last word.
+  if (outcome === undefined) {
+    latest = await client.getRun(runId);
+    outcome = outcomeOf(latest);
+  }
   view.finish(latest);
   if (outcome === undefined) {
     throw new LockstepError('LOCKSTEP_E_UNAVAILABLE', `the coordinator ended the watch before run ${runId} finished; follow it again with \`lockstep watch ${runId}\``);
@@ -112,6 +136,7 @@ function coalesce(task: () => Promise<void>): { request(): void; idle(): Promise
 
 /** A terminal: the grid, redrawn in place. */
 class LiveGrid implements View {
+  readonly redraws = true;
   private height = 0;
 
   constructor(private readonly screen: Screen) {}
@@ -137,6 +162,8 @@ class LiveGrid implements View {
 
 /** A pipe or a log: one line per event, the grid once at the end. */
 class EventLines implements View {
+  readonly redraws = false;
+
   constructor(private readonly screen: Screen) {}
 
   event(event: RunEvent): void {

@@ -1,9 +1,10 @@
 // A run's events for one watcher (WatchRun): the history from `fromSeq`, read a page at a time
 // with the event loop free between pages, then live events as the store commits them. When
-// the watcher is full (the gRPC stream's write() said false) nothing more is read: on resume
-// the feed goes on with the rest of its page, or reads the journal again from the event after
-// the last one delivered (live events are not kept while held), so a slow reader of a long
-// history costs one page of memory, not the history.
+// the watcher is full (WatchRun's stream has a page of messages unsent) nothing more is read: on resume
+// the feed goes on with the rest of its page, then reads the journal again from the event after
+// the last one delivered (live events are not kept while held) and goes live only from a page
+// read in that same turn, so a slow reader of a long history costs one page of memory, not the
+// history, and misses nothing that committed while it was held.
 import type { RunStore } from '../store/run-store.js';
 import type { EventSink, RunEvent, RunWatch } from './run-types.js';
 
@@ -32,13 +33,17 @@ export function watchRunEvents(store: RunStore, runId: string, fromSeq: number, 
 
   const readPage = (): void => {
     if (stopped || mode !== 'replaying') return;
+    let readNow = false;
     if (at === page.length) {
       page = store.events(runId, next, EVENT_PAGE_SIZE);
       at = 0;
       pageWasFull = page.length === EVENT_PAGE_SIZE;
+      readNow = true;
     }
     while (at < page.length) if (!deliver(page[at++] as RunEvent)) return;
-    if (pageWasFull) {
+    // The rest of a page read before a hold is not the newest: what committed during the hold was
+    // published to nobody (a held feed does not listen), so read on from the journal before going live.
+    if (pageWasFull || !readNow) {
       setImmediate(readPage);
       return;
     }

@@ -91,10 +91,20 @@ export function createCoordinatorGrpcService(service: RunService, options: Coord
 }
 
 /**
+ * Messages a watch may have queued on its stream before it holds. grpc-js's stream says it is
+ * full at 16, less than one round's burst at 32 nodes (a dispatch, then a result, per node): held
+ * there, a run's last events waited for 'drain' and a read of the journal, some 50 ms at load 10
+ * between run.succeeded and `apply --wait` hearing it (issue 19). A page's worth keeps a slow
+ * reader's cost to a page of messages.
+ */
+export const WATCH_QUEUE_MESSAGES = 256;
+
+/**
  * Past events from `from_seq`, then live ones; the stream ends after the event that makes the
  * run final, or when the client goes away. A run already final with nothing left to replay
- * ends once the replay has caught up. A client that reads slowly holds the replay: while
- * write() answers false nothing more is read, and 'drain' resumes it (event-feed.ts).
+ * ends once the replay has caught up. A client that reads slowly holds the replay: once
+ * WATCH_QUEUE_MESSAGES wait on the stream nothing more is read, and 'drain' (when all have
+ * left) resumes it (event-feed.ts).
  */
 function watchRun(service: RunService, call: ServerWritableStream<pb.WatchRunRequest, pb.WatchRunResponse>, logger: Logger): void {
   const { runId, fromSeq } = call.request;
@@ -115,7 +125,8 @@ function watchRun(service: RunService, call: ServerWritableStream<pb.WatchRunReq
     watch = service.watch(runId, fromSeq, {
       event: (event) => {
         if (ended) return false;
-        const room = call.write({ event: runEventToWire(event) });
+        // A write() that answers false still queues its message, and 'drain' follows once the queue is empty.
+        const room = call.write({ event: runEventToWire(event) }) || call.writableLength < WATCH_QUEUE_MESSAGES;
         if (FINAL_RUN_STATES.has(event.runState)) finish();
         return room && !ended;
       },

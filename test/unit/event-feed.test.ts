@@ -117,6 +117,54 @@ describe('a run’s event feed', () => {
     store.close();
   });
 
+  it('loses no event that commits while the watcher is held in the middle of the last page of the history', async () => {
+    // A first `apply --wait` watches from 0 while the run already has dozens of events: the
+    // stream fills (16 messages) mid-page, events commit before 'drain', and the rest of that
+    // page, read before them, must not be taken for the newest.
+    const { store } = storeWithHistory(40);
+    const sink = heldSink(16);
+    const watch = watchRunEvents(store, 'run-1', 0, sink);
+    await turns(5);
+    expect(sink.seen).toHaveLength(16);
+    store.recordEvent('run-1', { type: 'step.note', stepId: '', node: '', message: 'while held' });
+    sink.room = Number.MAX_SAFE_INTEGER;
+    watch.resume();
+    await turns(5);
+    expect(sink.caught).toBe(true);
+    store.recordEvent('run-1', { type: 'step.note', stepId: '', node: '', message: 'live' });
+    watch.stop();
+    expect(sink.seen.map((event) => event.message).slice(-2)).toEqual(['while held', 'live']);
+    expectInOrderOnce(sink.seen, 1);
+    expect(sink.seen).toHaveLength(43);
+    store.close();
+  });
+
+  it('loses no event that commits while the watcher is held again in the page read on resume (the last round of a run)', async () => {
+    // Live, a burst fills the stream; on 'drain' the feed reads what it missed, fills the stream
+    // again mid-page, and the run's last events commit before the next 'drain': they are the
+    // final word of the run, and the watch (and `apply --wait`) waits for them (issue 19).
+    const { store } = storeWithHistory(5);
+    const sink = heldSink(Number.MAX_SAFE_INTEGER);
+    const watch = watchRunEvents(store, 'run-1', 0, sink);
+    await turns(5);
+    expect(sink.caught).toBe(true);
+    sink.room = 1;
+    for (let node = 1; node <= 32; node++) store.recordEvent('run-1', { type: 'step.dispatched', stepId: 'hook-4', node: `node${node}`, message: '' });
+    expect(sink.seen.at(-1)?.node).toBe('node1');
+    sink.room = 16;
+    watch.resume();
+    await turns(5);
+    expect(sink.seen.at(-1)?.node).toBe('node17');
+    store.recordEvent('run-1', { type: 'run.succeeded', stepId: '', node: '', message: 'last' });
+    sink.room = Number.MAX_SAFE_INTEGER;
+    watch.resume();
+    await turns(5);
+    watch.stop();
+    expect(sink.seen.at(-1)?.message).toBe('last');
+    expectInOrderOnce(sink.seen, 1);
+    store.close();
+  });
+
   it('starts at from_seq, and refuses an unknown run at once', async () => {
     const { store } = storeWithHistory(10);
     const sink = heldSink(Number.MAX_SAFE_INTEGER);
