@@ -161,7 +161,7 @@ export function peerIdentity(call: Pick<grpc.ServerInterceptingCallInterface, 'g
 /**
  * grpc-js reads the client certificate again on every call (getAuthContext calls
  * getPeerCertificate, which builds the certificate's names and fingerprints each time: 3 % of
- * an agent's busy time, docs/PERFORMANCE.md §4.4). For a connection whose handshake is done,
+ * an agent's busy time, issue 19). For a connection whose handshake is done,
  * this reads it once and answers every later call on that socket with the same object, whose
  * identity is then kept by that object: a socket only ever gets its own. It cannot go stale:
  * renegotiation, the one way a TLS 1.2 client could present another certificate on the same
