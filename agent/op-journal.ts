@@ -64,6 +64,8 @@ export class OpJournal {
   private readonly finishRunning: Database.Statement<[string, number, string, string], OperationRow>;
   private readonly settle: Database.Statement<[string, number, string, string]>;
   private readonly beginTransaction: (context: OpContext, kind: string, digest: string) => BeginOutcome;
+  /** Each run's epoch as this journal last committed it (the journal is its file's one writer). */
+  private readonly committedEpochs = new Map<string, number>();
 
   constructor(
     file: string,
@@ -135,7 +137,9 @@ export class OpJournal {
    * with a different request is a coordinator bug and is refused.
    */
   begin(context: OpContext, kind: string, request: unknown): BeginOutcome {
-    return this.beginTransaction(context, kind, requestDigest(kind, request));
+    const outcome = this.beginTransaction(context, kind, requestDigest(kind, request));
+    if (outcome.started) this.committedEpochs.set(context.runId, context.epoch);
+    return outcome;
   }
 
   /** The body of `begin`, inside its transaction: a throw rolls the insert back. */
@@ -173,6 +177,8 @@ export class OpJournal {
 
   /** Refuses an epoch lower than the highest seen for the run, else records this one. */
   private raiseEpoch(context: OpContext): void {
+    // The run's epoch as this journal last committed it: recording it again would change nothing.
+    if (this.committedEpochs.get(context.runId) === context.epoch) return;
     if (this.raiseRunEpoch.run(context.runId, context.epoch).changes === 1) return;
     const highest = (this.selectRunEpoch.get(context.runId) as { epoch: number }).epoch;
     throw new LockstepError(

@@ -8,6 +8,7 @@
 //   BENCH_RUNS=3 BENCH_OPS=300 BENCH_WARMUP=30 BENCH_ANCHOR=/work/anchor node bench/agent-op-cost.mjs
 //   BENCH_CPU_PROF=1 node bench/agent-op-cost.mjs     # + where each agent's main thread spent the measured ops
 //   BENCH_NODE_OPTIONS= BENCH_LOG_LEVEL=warn node bench/agent-op-cost.mjs   # without --jitless, without the two info lines per op
+//   BENCH_ANCHOR=. BENCH_ANCHOR_NODE_OPTIONS= node bench/agent-op-cost.mjs   # this build with the unit's NODE_OPTIONS against itself without
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +18,7 @@ import { makeBenchPki } from './support/bench-pki.mjs';
 import { summarizeProfile } from './support/cpu-profile-summary.mjs';
 import { AGENT_MAIN } from './support/dist-modules.mjs';
 import { makeHooksDir } from './support/hooks-dir.mjs';
-import { loadAverage, machine } from './support/machine.mjs';
+import { loadAverage, machine, memoryOf } from './support/machine.mjs';
 import { onExit } from './support/teardown.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -29,24 +30,25 @@ const TICK_MS = 10; // USER_HZ is 100 on Linux
 // What the agents get instead of the unit's NODE_OPTIONS and the product's log level, to see their share.
 const NODE_OPTIONS = process.env.BENCH_NODE_OPTIONS ?? unitNodeOptions().join(' ');
 const LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? 'info';
+const ANCHOR_NODE_OPTIONS = process.env.BENCH_ANCHOR_NODE_OPTIONS ?? NODE_OPTIONS;
 
 const root = mkdtempSync(join(tmpdir(), 'lockstep-op-cost-'));
 const builds = [
-  { build: 'this', main: AGENT_MAIN },
-  { build: 'anchor', main: join(ANCHOR, 'dist/agent/main.js') },
+  { build: 'this', main: AGENT_MAIN, nodeOptions: NODE_OPTIONS },
+  { build: 'anchor', main: join(ANCHOR, 'dist/agent/main.js'), nodeOptions: ANCHOR_NODE_OPTIONS },
 ];
 const pki = await makeBenchPki(join(root, 'pki'), builds.map(({ build }) => build));
 const hooksDir = makeHooksDir(join(root, 'hooks'));
 
 /** One agent of `main`, started as bench/support/agent-processes.mjs starts them, the unit's NODE_OPTIONS in its environment. */
-async function startAgent({ build, main }) {
+async function startAgent({ build, main, nodeOptions }) {
   const stateDir = join(root, build);
   mkdirSync(stateDir, { recursive: true });
   const port = await freePort();
   const { cert, key } = pki.agent(build);
   const profileDir = join(root, `${build}-profile`);
   const argv = [process.execPath, ...(CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []), main, '--listen', `127.0.0.1:${port}`, '--state-dir', stateDir, '--hooks-dir', hooksDir, '--tls-ca', pki.ca, '--tls-cert', cert, '--tls-key', key, '--log-level', LOG_LEVEL];
-  const env = { ...process.env, NODE_OPTIONS };
+  const env = { ...process.env, NODE_OPTIONS: nodeOptions };
   const agent = { build, profileDir, log: join(root, `${build}.log`), windows: [] };
   agent.process = startProcess(argv, { timeoutMs: 30 * 60_000, log: agent.log, env });
   agent.client = await coordinatorClientFor(pki, build, `127.0.0.1:${port}`, {});
@@ -92,7 +94,8 @@ async function measure(agent) {
   const runHook = await perCall(agent, runHooks);
   agent.windows.push({ fromUs, toUs: Number(process.hrtime.bigint() / 1000n) });
   const getOperation = await perCall(agent, getOperations);
-  return { build: agent.build, cpuMsPerRunHook: runHook.cpuMs, runHook, getOperation, loadavg: loadAverage() };
+  const { rssMB, anonMB } = memoryOf(agent.process.pid);
+  return { build: agent.build, cpuMsPerRunHook: runHook.cpuMs, runHook, getOperation, rssMB: Math.round(rssMB * 10) / 10, anonMB: Math.round(anonMB * 10) / 10, loadavg: loadAverage() };
 }
 
 /** Each living thread's name and user + system CPU so far, in ms, by thread id. */
@@ -120,7 +123,7 @@ function cpuOf(pid) {
 const agents = [];
 onExit(() => agents.forEach((agent) => agent.process.stop()));
 for (const build of builds) agents.push(await startAgent(build));
-console.log(JSON.stringify({ bench: 'agent-op-cost', machine: machine(), ops: OPS, warmup: WARMUP, nodeOptions: NODE_OPTIONS, logLevel: LOG_LEVEL, anchor: ANCHOR }));
+console.log(JSON.stringify({ bench: 'agent-op-cost', machine: machine(), ops: OPS, warmup: WARMUP, nodeOptions: NODE_OPTIONS, anchorNodeOptions: ANCHOR_NODE_OPTIONS, logLevel: LOG_LEVEL, anchor: ANCHOR }));
 const results = [];
 for (let run = 1; run <= RUNS; run++) {
   // Alternate which goes first, so that neither always follows the other.

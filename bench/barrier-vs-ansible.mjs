@@ -15,6 +15,8 @@
 //   BENCH_SIZES=32 BENCH_ROUNDS=10 node bench/barrier-vs-ansible.mjs
 //   BENCH_SIZES=32 BENCH_ANSIBLE=0 BENCH_CPU_PROF=1 node bench/barrier-vs-ansible.mjs   # lockstep only, with
 //     CPU profiles of the engine (this process, lockstep rounds only) and of one agent, summarised
+//   BENCH_SIZES=32 BENCH_ROUNDS=10 BENCH_REPEATS=3 BENCH_ANCHOR=/work/anchor BENCH_PARTS=rounds node bench/barrier-vs-ansible.mjs
+//     # 3 runs, each: this build's engine and agents, the anchor's (alternating which goes first), Ansible
 //   BENCH_TMPFS=1 …   # diagnosis: the same with every SQLite journal on tmpfs (fsync is free there)
 // End to end (issue 19), after the rounds at each N in BENCH_E2E_SIZES (default 32; '' for
 // none): the wall time of `lockstep apply RUNBOOK --wait --yes` (the CLI as a user runs it,
@@ -32,8 +34,8 @@ import { startAgentProcesses, unitNodeOptions } from './support/agent-processes.
 import { makeBenchPki, nodeNames } from './support/bench-pki.mjs';
 import { runProcess, startProcess } from './support/bounded-process.mjs';
 import { startCoordinator } from './support/coordinator-process.mjs';
-import { CLI_MAIN } from './support/dist-modules.mjs';
-import { barrierRoundSteps, barrierTimes, runbookYaml, runOnEngine } from './support/engine-run.mjs';
+import { AGENT_MAIN, CLI_MAIN } from './support/dist-modules.mjs';
+import { barrierRoundSteps, barrierTimes, engineModules, runbookYaml, runOnEngine } from './support/engine-run.mjs';
 import { summarizeProfile } from './support/cpu-profile-summary.mjs';
 import { makeHooksDir } from './support/hooks-dir.mjs';
 import { cpuTicksOf, loadAverage, machine } from './support/machine.mjs';
@@ -42,13 +44,17 @@ import { limitRunTime, removeAtExit } from './support/teardown.mjs';
 
 const SIZES = (process.env.BENCH_SIZES ?? '2,8,32').split(',').map(Number);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
-const RUN_LIMIT_MS = 6 * 60_000;
+const RUN_LIMIT_MS = 6 * 60_000 * Number(process.env.BENCH_REPEATS ?? 1);
 const CPU_PROF = process.env.BENCH_CPU_PROF === '1';
 const E2E_SIZES = (process.env.BENCH_E2E_SIZES ?? '32').split(',').filter(Boolean).map(Number);
 const E2E_ROUNDS = Number(process.env.BENCH_E2E_ROUNDS ?? 5);
 const E2E_REPEATS = Number(process.env.BENCH_E2E_REPEATS ?? 3);
 const ANCHOR_CLI = process.env.BENCH_ANCHOR_CLI;
 const PARTS = new Set((process.env.BENCH_PARTS ?? 'rounds,e2e').split(','));
+// The per-round part, BENCH_REPEATS times (default 1) at each N; with BENCH_ANCHOR (a built tree: dist/,
+// native/, node_modules) the anchor's engine and agents too, alternating with this build's, then Ansible.
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 1);
+const ANCHOR = process.env.BENCH_ANCHOR;
 const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8', timeout: 5_000 }).trim()) || 100;
 
 limitRunTime(RUN_LIMIT_MS, 'barrier-vs-ansible');
@@ -66,29 +72,41 @@ if (ansible === undefined && process.env.BENCH_ANSIBLE !== '0') {
   );
 }
 
+const BUILDS = [
+  { build: 'this', agentMain: AGENT_MAIN, modules: undefined },
+  ...(ANCHOR === undefined ? [] : [{ build: 'anchor', agentMain: join(ANCHOR, 'dist/agent/main.js'), modules: await engineModules(ANCHOR) }]),
+];
 const pki = await makeBenchPki(join(root, 'pki'), nodeNames(Math.max(...SIZES)));
 const hooksDir = makeHooksDir(join(root, 'hooks'));
 const results = [];
 for (const size of SIZES) {
-  const lockstep = PARTS.has('rounds') ? await measureLockstep(size) : undefined;
-  if (lockstep !== undefined) console.log(JSON.stringify(lockstep));
-  const playbook = ansible === undefined || lockstep === undefined ? undefined : await measureAnsible(size);
-  if (playbook !== undefined) console.log(JSON.stringify(playbook));
+  const runs = [];
+  for (let repeat = 1; PARTS.has('rounds') && repeat <= REPEATS; repeat++) {
+    // Alternate which build goes first, so that neither always follows the other.
+    const lockstep = [];
+    for (const build of repeat % 2 === 1 ? BUILDS : [...BUILDS].reverse()) {
+      lockstep.push(await measureLockstep(size, build, repeat));
+      console.log(JSON.stringify(lockstep.at(-1)));
+    }
+    const playbook = ansible === undefined ? undefined : await measureAnsible(size);
+    if (playbook !== undefined) console.log(JSON.stringify(playbook));
+    runs.push({ repeat, lockstep, playbook });
+  }
   const endToEnd = PARTS.has('e2e') && E2E_SIZES.includes(size) ? await measureEndToEnd(size) : undefined;
-  results.push({ size, lockstep, playbook, endToEnd });
+  results.push({ size, runs, endToEnd });
 }
-printSummary(results.filter((result) => result.lockstep !== undefined));
+printSummary(results.filter((result) => result.runs.length > 0));
 printEndToEnd(results.filter((result) => result.endToEnd !== undefined));
 if (profileDir !== undefined) console.log(`CPU profiles (kept): ${profileDir}`);
 
-async function measureLockstep(size) {
-  const dir = join(root, `lockstep-${size}`);
+async function measureLockstep(size, { build, agentMain, modules }, repeat) {
+  const dir = join(root, `lockstep-${build}-${size}-${repeat}`);
   mkdirSync(dir, { recursive: true });
   const names = nodeNames(Math.max(...SIZES)).slice(0, size);
-  const agentProfiles = profileDir === undefined ? undefined : join(profileDir, `agents-${size}`);
+  const agentProfiles = profileDir === undefined ? undefined : join(profileDir, `agents-${build}-${size}-${repeat}`);
   // The agents run as systemd/lockstep-agent.service runs them (its NODE_OPTIONS).
   const nodeArgs = [...unitNodeOptions(), ...(agentProfiles === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', agentProfiles])];
-  const agents = await startAgentProcesses({ root: join(dir, 'agents'), pki, names, hooksDir, maxMs: RUN_LIMIT_MS, nodeArgs });
+  const agents = await startAgentProcesses({ root: join(dir, 'agents'), pki, names, hooksDir, maxMs: RUN_LIMIT_MS, nodeArgs, agentMain });
   const profiler = profileDir === undefined ? undefined : await startProfiler();
   let measured = {};
   try {
@@ -104,6 +122,7 @@ async function measureLockstep(size) {
       yaml: runbookYaml({ nodes: agents.nodes, pki, steps: barrierRoundSteps(ROUNDS + 1) }),
       runbookPath: join(dir, 'runbook.yaml'),
       timeoutMs: 120_000,
+      modules,
       onEvent: (event) => {
         if (event.type !== 'barrier.passed') return;
         if (event.stepId === 'barrier-0') cpu.start = snapshot();
@@ -114,6 +133,8 @@ async function measureLockstep(size) {
     const rounds = intervals(barrierTimes(run.events));
     return {
       tool: 'lockstep',
+      build,
+      repeat,
       nodes: size,
       ended: run.ended,
       agentsStartMs: round(agents.startMs),
@@ -126,11 +147,11 @@ async function measureLockstep(size) {
   } finally {
     // Only the measured rounds: start-up and the warm-up round are left out.
     const window = { fromUs: measured.start?.atUs, toUs: measured.end?.atUs };
-    if (profiler !== undefined) printProfile(`engine (in this process) at N = ${size}`, await profiler.stop(join(profileDir, `engine-${size}.cpuprofile`)), window);
+    if (profiler !== undefined) printProfile(`${build}: engine (in this process) at N = ${size}`, await profiler.stop(join(profileDir, `engine-${build}-${size}-${repeat}.cpuprofile`)), window);
     await agents.stop();
     if (agentProfiles !== undefined && existsSync(agentProfiles)) {
       const [first] = readdirSync(agentProfiles).filter((name) => name.endsWith('.cpuprofile'));
-      if (first !== undefined) printProfile(`one agent of ${size}`, join(agentProfiles, first), window);
+      if (first !== undefined) printProfile(`${build}: one agent of ${size}`, join(agentProfiles, first), window);
     }
   }
 }
@@ -240,22 +261,30 @@ function findAnsible() {
 function printSummary(all) {
   if (all.length === 0) return;
   console.log(`\nbarrier round, median of ${ROUNDS} rounds after one warm-up (load average at the end of each measurement):`);
-  console.log('   N   lockstep p50      ansible p50 (profile_tasks)   ansible wall/round   ratio (p50)');
-  for (const { size, lockstep, playbook } of all) {
-    const ratio = playbook === undefined ? 'n/a' : `${round(playbook.roundMs.p50 / lockstep.roundMs.p50)}×`;
-    const line = [
-      String(size).padStart(4),
-      `${lockstep.roundMs.p50} ms [${lockstep.loadavg[1]}]`.padEnd(30),
-      playbook === undefined ? 'n/a'.padEnd(29) : `${playbook.roundMs.p50} ms [${playbook.loadavg[1]}]`.padEnd(29),
-      playbook === undefined ? 'n/a'.padEnd(20) : `${playbook.wallPerRoundMs} ms`.padEnd(20),
-      ratio,
-    ];
-    console.log(line.join(' '));
+  console.log('   N  run  build    lockstep p50 [load]              CPU/round engine + agents   ansible p50 (profile_tasks)   ansible wall/round   ratio (p50)');
+  for (const { size, runs } of all) {
+    for (const { repeat, lockstep, playbook } of runs) {
+      for (const measured of lockstep) {
+        const cpu = measured.cpuPerRoundMs;
+        const line = [
+          String(size).padStart(4),
+          String(repeat).padStart(4),
+          ` ${measured.build.padEnd(8)}`,
+          `${measured.roundMs.p50} ms [${measured.loadavg[1]}]`.padEnd(32),
+          (cpu === null ? 'n/a' : `${cpu.engine} + ${cpu.agents} = ${cpu.total} ms`).padEnd(27),
+          playbook === undefined ? 'n/a'.padEnd(29) : `${playbook.roundMs.p50} ms [${playbook.loadavg[1]}]`.padEnd(29),
+          playbook === undefined ? 'n/a'.padEnd(20) : `${playbook.wallPerRoundMs} ms`.padEnd(20),
+          playbook === undefined ? 'n/a' : `${round(playbook.roundMs.p50 / measured.roundMs.p50)}×`,
+        ];
+        console.log(line.join(' '));
+      }
+    }
   }
   const at32 = all.find((entry) => entry.size === 32);
-  if (at32?.playbook !== undefined) {
-    const ratio = at32.playbook.roundMs.p50 / at32.lockstep.roundMs.p50;
-    console.log(`target (SPEC §11): lockstep ≥ 50× faster at N = 32: ${round(ratio)}× — ${ratio >= 50 ? 'met' : 'MISSED'}`);
+  for (const { repeat, lockstep, playbook } of at32?.runs ?? []) {
+    if (playbook === undefined) continue;
+    const ratio = playbook.roundMs.p50 / lockstep.find((measured) => measured.build === 'this').roundMs.p50;
+    console.log(`run ${repeat}: lockstep ≥ 50× faster at N = 32 (SPEC §11), ≥ 40× (issue 19): ${round(ratio)}× — ${ratio >= 50 ? 'met' : ratio >= 40 ? 'issue 19 met, SPEC MISSED' : 'MISSED'}`);
   }
 }
 

@@ -8,6 +8,7 @@ import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '../../shared/logger.js';
+import { keepPeerCertificate } from '../../shared/tls.js';
 
 export interface ConnectionLimits {
   /** A TLS handshake (the client certificate included) not done within this is dropped. */
@@ -109,6 +110,7 @@ export class ConnectionGate {
     server.on('secureConnection', (socket: TLSSocket) => {
       this.settle(`${socket.remoteAddress}|${socket.remotePort}`, socket.remoteAddress ?? 'unknown');
       socket.on('error', () => undefined);
+      keepPeerCertificate(socket);
       this.injector.injectConnection(socket);
     });
     server.on('tlsClientError', (error: Error & { code?: string }, socket: TLSSocket) => {

@@ -11,9 +11,9 @@ const { agentChannelOptions, clientCredentials, loadTlsMaterial } = await distMo
 /**
  * Starts one agent per name and resolves once every one answers GetNodeInfo over mTLS.
  * `logLevel` defaults to the product's default (info): agents log as they would in service.
- * `nodeArgs` go to node, `agentArgs` to the agent after its own flags.
+ * `nodeArgs` go to node, `agentArgs` to the agent after its own flags; `agentMain`: another build's agent.
  */
-export async function startAgentProcesses({ root, pki, names, hooksDir, logLevel = 'info', maxMs, nodeArgs = [], agentArgs = [] }) {
+export async function startAgentProcesses({ root, pki, names, hooksDir, logLevel = 'info', maxMs, nodeArgs = [], agentArgs = [], agentMain = AGENT_MAIN }) {
   const started = performance.now();
   const agents = [];
   for (const name of names) {
@@ -24,7 +24,7 @@ export async function startAgentProcesses({ root, pki, names, hooksDir, logLevel
     // The port was free when chosen; another program on this shared machine may take it first.
     agent.start = async () => {
       const port = await freePort();
-      const argv = [process.execPath, ...nodeArgs, AGENT_MAIN, '--listen', `127.0.0.1:${port}`, '--state-dir', stateDir, '--hooks-dir', hooksDir, '--tls-ca', pki.ca, '--tls-cert', cert, '--tls-key', key, '--log-level', logLevel, ...agentArgs];
+      const argv = [process.execPath, ...nodeArgs, agentMain, '--listen', `127.0.0.1:${port}`, '--state-dir', stateDir, '--hooks-dir', hooksDir, '--tls-ca', pki.ca, '--tls-cert', cert, '--tls-key', key, '--log-level', logLevel, ...agentArgs];
       agent.address = `127.0.0.1:${port}`;
       agent.process = startProcess(argv, { timeoutMs: maxMs, log: agent.log });
     };

@@ -1,5 +1,6 @@
 // Runs a runbook on the real engine in this process and records when each barrier passed.
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { clearTimeout, setTimeout } from 'node:timers';
 import { stringify } from 'yaml';
 import { distModule } from './dist-modules.mjs';
@@ -29,8 +30,9 @@ export function barrierRoundSteps(rounds) {
  * transaction commits, in this process.
  */
 // `credentialsDir`: every benchmark makes its certificates under the OS temp directory.
-export async function runOnEngine({ dbFile, logFile, logLevel = 'info', yaml, runbookPath, timeoutMs, onEvent = () => {}, credentialsDir = tmpdir() }) {
-  const engine = await createEngine({ dbFile, credentialsDirs: [credentialsDir], logger: createLogger({ name: 'lockstep-coordinator', level: logLevel, destination: logFile }) });
+// `modules`: another build's engine and logger (engineModules), to compare two builds in one run.
+export async function runOnEngine({ dbFile, logFile, logLevel = 'info', yaml, runbookPath, timeoutMs, onEvent = () => {}, credentialsDir = tmpdir(), modules = { createEngine, createLogger } }) {
+  const engine = await modules.createEngine({ dbFile, credentialsDirs: [credentialsDir], logger: modules.createLogger({ name: 'lockstep-coordinator', level: logLevel, destination: logFile }) });
   const events = [];
   try {
     const submitted = performance.now();
@@ -57,6 +59,13 @@ export async function runOnEngine({ dbFile, logFile, logLevel = 'info', yaml, ru
   } finally {
     await engine.close();
   }
+}
+
+/** The engine and logger of a built tree (`root`/dist), e.g. an anchor build beside this one. */
+export async function engineModules(root) {
+  const { createEngine: anchorEngine } = await import(join(root, 'dist/coordinator/engine/engine.js'));
+  const { createLogger: anchorLogger } = await import(join(root, 'dist/shared/logger.js'));
+  return { createEngine: anchorEngine, createLogger: anchorLogger };
 }
 
 /** When each `barrier-R` stage passed (the round boundaries), in order. */

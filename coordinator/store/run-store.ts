@@ -145,6 +145,12 @@ export interface Replication {
 
 export class RunStore {
   private readonly db: Database.Database;
+  /**
+   * Runs `body` in a transaction, or in a savepoint inside one. Built once: better-sqlite3
+   * builds four wrapper functions at every db.transaction() call, and a group commit made one
+   * per write (issue 19).
+   */
+  private readonly atomically: <T>(body: () => T) => T;
   /** The fencing epoch: one more than the last start's (SQLite), or the leadership's (etcd, adoptEpoch). */
   private currentEpoch: number;
   private readonly listeners = new Set<(event: RunEvent) => void>();
@@ -160,6 +166,8 @@ export class RunStore {
     private readonly now: () => number = Date.now,
   ) {
     this.db = typeof source === 'string' ? openDatabase(source, MIGRATIONS) : source;
+    const transaction = this.db.transaction((body: () => unknown) => body());
+    this.atomically = <T>(body: () => T): T => transaction(body) as T;
     this.currentEpoch = this.nextEpoch();
   }
 
@@ -190,9 +198,9 @@ export class RunStore {
     if (this.replication !== undefined) throw new LockstepError('LOCKSTEP_E_INTERNAL', 'a store that copies its rows out cannot take copied rows in');
     this.applier ??= new RowApplier(this.db);
     const applier = this.applier;
-    this.db.transaction(() => {
+    this.atomically(() => {
       for (const change of changes) applier.apply(change);
-    })();
+    });
     this.capture?.discard();
     for (const change of changes) if (change.table === 'run_documents' && change.row !== undefined) this.documents.delete(String(change.row.run_id));
     this.publish(changes.flatMap((change) => (change.table === 'events' && change.row !== undefined ? [toEvent(change.row as unknown as EventRecord)] : [])));
@@ -250,18 +258,18 @@ export class RunStore {
   }
 
   private nextEpoch(): number {
-    return this.db.transaction(() => {
+    return this.atomically(() => {
       const row = this.statement(`SELECT value FROM meta WHERE key = 'epoch'`).get() as { value: string } | undefined;
       const epoch = (row ? Number(row.value) : 0) + 1;
       this.statement(`INSERT INTO meta (key, value) VALUES ('epoch', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`).run(String(epoch));
       return epoch;
-    })();
+    });
   }
 
   /** Creates the run, every task of its plan (pending) and the first event, in one transaction. */
   createRun(input: NewRun): RunRow {
     const at = this.now();
-    const events = this.db.transaction(() => {
+    const events = this.atomically(() => {
       this.statement(
         `INSERT INTO runs (id, cluster, procedure, state, plan_hash, runbook_path, tls_json, auto_approve, requested_by,
                            stage_index, blocker_json, pause_requested, created_at_ms, updated_at_ms)
@@ -279,7 +287,7 @@ export class RunStore {
         }
       });
       return [this.insertEvent(input.id, at, { type: 'run.created', stepId: '', node: '', message: `plan ${input.planHash.slice(0, 12)}, requested by ${input.requestedBy}`, runState: 'running' })];
-    })();
+    });
     this.committedInBackground(events);
     return this.getRun(input.id);
   }
@@ -435,13 +443,13 @@ export class RunStore {
    */
   recordOperatorAction(input: Omit<OperatorAction, 'seq' | 'atMs'>, on: { stepId: string; node: string }): OperatorAction {
     const at = this.now();
-    const { action, events } = this.db.transaction(() => {
+    const { action, events } = this.atomically(() => {
       const info = this.statement(
         `INSERT INTO operator_actions (at_ms, run_id, action, operator, authenticated, transport, address, comment, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(at, input.runId, input.action, input.operator, input.authenticated ? 1 : 0, input.transport, input.address, input.comment, input.detail);
       const message = `${input.action} by ${input.operator} from ${input.address}${input.detail ? `: ${input.detail}` : ''}${input.comment ? ` — "${input.comment}"` : ''}`;
       return { action: { ...input, seq: Number(info.lastInsertRowid), atMs: at }, events: [this.insertEvent(input.runId, at, { type: `operator.${input.action}`, ...on, message })] };
-    })();
+    });
     this.committedInBackground(events);
     return action;
   }
@@ -478,14 +486,14 @@ export class RunStore {
   deleteFinishedRunsBefore(cutoffMs: number): number {
     const finished = [...FINAL_RUN_STATES].map((state) => `'${state}'`).join(', ');
     const doomed = `SELECT id FROM runs WHERE state IN (${finished}) AND updated_at_ms < ?`;
-    const ids = this.db.transaction(() => {
+    const ids = this.atomically(() => {
       const runIds = (this.statement(doomed).all(cutoffMs) as Array<{ id: string }>).map((row) => row.id);
       for (const table of ['events', 'tasks', 'approvals', 'run_documents']) this.statement(`DELETE FROM ${table} WHERE run_id IN (${doomed})`).run(cutoffMs);
       this.statement(`DELETE FROM runs WHERE id IN (${doomed})`).run(cutoffMs);
       // Plans shown as long ago as the runs that go are past applying.
       this.statement(`DELETE FROM plan_records WHERE at_ms < ?`).run(cutoffMs);
       return runIds;
-    })();
+    });
     this.committedInBackground([]);
     for (const id of ids) this.documents.delete(id);
     return ids.length;
@@ -498,9 +506,9 @@ export class RunStore {
    */
   deleteOrphans(): number {
     let count = 0;
-    this.db.transaction(() => {
+    this.atomically(() => {
       for (const table of ['tasks', 'run_documents', 'approvals', 'events']) count += this.statement(`DELETE FROM ${table} WHERE run_id NOT IN (SELECT id FROM runs)`).run().changes;
-    })();
+    });
     this.committedInBackground([]);
     return count;
   }
@@ -557,13 +565,13 @@ export class RunStore {
     if (group.length === 0) return;
     const results: Array<{ ok: true; value: unknown; events: RunEvent[] } | { ok: false; error: unknown }> = [];
     try {
-      this.db.transaction(() => {
+      this.atomically(() => {
         // No write of a group changes a run's state: each run's is read once for its events.
         this.groupRunStates = new Map();
         try {
           for (const item of group) {
             try {
-              const { value, events } = this.db.transaction(item.write)();
+              const { value, events } = this.atomically(item.write);
               results.push({ ok: true, value, events });
             } catch (error) {
               results.push({ ok: false, error });
@@ -574,7 +582,7 @@ export class RunStore {
         }
         const runs = new Set(results.flatMap((result) => (result.ok ? result.events.map((event) => event.runId) : [])));
         for (const runId of runs) this.touch(runId, this.now());
-      })();
+      });
     } catch (error) {
       for (const item of group) item.reject(error);
       return;
@@ -614,23 +622,23 @@ export class RunStore {
   /** The stage has passed (every node that had to do it has done it): the run moves past it, with the event that says so, or none when the next stage will say it. */
   passStage(runId: string, stageIndex: number, event: EventInput | undefined): RunRow {
     const at = this.now();
-    const events = this.db.transaction(() => {
+    const events = this.atomically(() => {
       const changed = this.statement(`UPDATE runs SET stage_index = ?, updated_at_ms = ? WHERE id = ? AND stage_index = ?`).run(stageIndex + 1, at, runId, stageIndex).changes;
       if (changed !== 1) throw new LockstepError('LOCKSTEP_E_INTERNAL', `run ${runId} is not at stage ${stageIndex}`);
       return event === undefined ? [] : [this.insertEvent(runId, at, event)];
-    })();
+    });
     this.committedInBackground(events);
     return this.getRun(runId);
   }
 
   setState(runId: string, state: RunState, event: EventInput & { blocker?: Blocker | null }): RunRow {
     const at = this.now();
-    const events = this.db.transaction(() => {
+    const events = this.atomically(() => {
       const blocker = event.blocker === undefined ? undefined : event.blocker === null ? null : JSON.stringify(event.blocker);
       if (blocker === undefined) this.statement(`UPDATE runs SET state = ?, updated_at_ms = ? WHERE id = ?`).run(state, at, runId);
       else this.statement(`UPDATE runs SET state = ?, blocker_json = ?, updated_at_ms = ? WHERE id = ?`).run(state, blocker, at, runId);
       return [this.insertEvent(runId, at, { ...event, runState: state })];
-    })();
+    });
     this.committedInBackground(events);
     return this.getRun(runId);
   }
@@ -643,12 +651,12 @@ export class RunStore {
   /** Journals an approval (who, when, why) with its event. Approving twice keeps the first. */
   approve(runId: string, gateId: string, operator: string, comment: string): void {
     const at = this.now();
-    const events = this.db.transaction(() => {
+    const events = this.atomically(() => {
       const inserted = this.statement(`INSERT OR IGNORE INTO approvals (run_id, gate_id, operator, comment, at_ms) VALUES (?, ?, ?, ?, ?)`).run(runId, gateId, operator, comment, at).changes;
       if (inserted === 0) return [];
       this.touch(runId, at);
       return [this.insertEvent(runId, at, { type: 'gate.approved', stepId: gateId, node: '', message: `approved by ${operator}${comment ? `: ${comment}` : ''}` })];
-    })();
+    });
     this.committedInBackground(events);
   }
 
@@ -656,21 +664,21 @@ export class RunStore {
   resetFailed(runId: string, node: string | undefined): number {
     const at = this.now();
     let count = 0;
-    const events = this.db.transaction(() => {
+    const events = this.atomically(() => {
       count =
         node === undefined
           ? this.statement(`UPDATE tasks SET state = 'pending' WHERE run_id = ? AND state = 'failed'`).run(runId).changes
           : this.statement(`UPDATE tasks SET state = 'pending' WHERE run_id = ? AND state = 'failed' AND node = ?`).run(runId, node).changes;
       this.touch(runId, at);
       return [this.insertEvent(runId, at, { type: 'run.retry', stepId: '', node: node ?? '', message: `${count} failed step(s) will be tried again` })];
-    })();
+    });
     this.committedInBackground(events);
     return count;
   }
 
   recordEvent(runId: string, event: EventInput): void {
     const at = this.now();
-    const events = this.db.transaction(() => [this.insertEvent(runId, at, event)])();
+    const events = this.atomically(() => [this.insertEvent(runId, at, event)]);
     this.committedInBackground(events);
   }
 

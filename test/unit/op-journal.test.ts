@@ -51,6 +51,19 @@ describe('operation journal (SPEC §3.2)', () => {
     journal.close();
   });
 
+  it('keeps refusing a stale epoch when the same epoch came again in between, and after a restart', () => {
+    const journal = new OpJournal(file, 'boot-a');
+    journal.begin({ ...context, opId: 'e1', epoch: 5 }, 'hook.run', {});
+    journal.begin({ ...context, opId: 'e2', epoch: 5 }, 'hook.run', {});
+    journal.begin({ ...context, opId: 'e3', epoch: 6 }, 'hook.run', {});
+    expect(() => journal.begin({ ...context, opId: 'e4', epoch: 5 }, 'hook.run', {})).toThrow(/older than epoch 6/);
+    journal.close();
+    const restarted = new OpJournal(file, 'boot-a');
+    expect(() => restarted.begin({ ...context, opId: 'e5', epoch: 5 }, 'hook.run', {})).toThrow(/older than epoch 6/);
+    expect(restarted.begin({ ...context, opId: 'e6', epoch: 6 }, 'hook.run', {}).started).toBe(true);
+    restarted.close();
+  });
+
   it('turns RUNNING into INTERRUPTED at start-up, and a reboot from an earlier boot into SUCCEEDED', () => {
     const before = new OpJournal(file, 'boot-a');
     before.begin({ ...context, opId: 'upgrade' }, 'package.upgrade', {});
