@@ -1,6 +1,6 @@
 // Barrier rounds, lockstep against Ansible 2.14 on the same nodes (SPEC §11: ≥ 50× faster at
 // N = 32). A round: every node runs `/bin/true`, then nobody goes on until all have.
-//   lockstep: N real lockstep-agent processes (mTLS, ProcessExecutor, SQLite journal), started
+//   lockstep: N real lockstep-agent processes (mTLS, the native spawner, SQLite journal), started
 //     as systemd/lockstep-agent.service starts them (its NODE_OPTIONS), each
 //     running hook `true` (a script that execs /bin/true); the real engine in this process.
 //     Round time = between consecutive `barrier.passed` events.

@@ -30,7 +30,7 @@ import { intervals, round, summarize } from './support/percentiles.mjs';
 import { distModule } from './support/dist-modules.mjs';
 import { limitRunTime, removeAtExit } from './support/teardown.mjs';
 
-const { readSubmission, compileSubmission } = await distModule('coordinator/plan/compile-runbook.js');
+const { readSubmission, compileSubmission } = await distModule('coordinator/procedures/compile-runbook.js');
 const { planHash } = await distModule('coordinator/plan/plan-hash.js');
 const { RunStore } = await distModule('coordinator/store/run-store.js');
 const { CoordinatorClient } = await distModule('shared/wire/coordinator-client.js');
