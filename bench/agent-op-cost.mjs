@@ -3,13 +3,14 @@
 // (`exec /bin/true`), sequential RunHooks from this process; the agent's user + system CPU
 // (/proc/PID/stat, every thread, not its children) per RunHook, and per GetOperation (a journal
 // read: the transport's and the service's share). This build's agent and the
-// anchor's (BENCH_ANCHOR, built) run side by side, alternately, so that load falls on both.
+// anchor's (BENCH_ANCHOR: another built tree, optional) run side by side, alternately, so that
+// load falls on both.
 //   node bench/agent-op-cost.mjs
 //   BENCH_RUNS=3 BENCH_OPS=300 BENCH_WARMUP=30 BENCH_ANCHOR=/work/anchor node bench/agent-op-cost.mjs
 //   BENCH_CPU_PROF=1 node bench/agent-op-cost.mjs     # + where each agent's main thread spent the measured ops
 //   BENCH_NODE_OPTIONS= BENCH_LOG_LEVEL=warn node bench/agent-op-cost.mjs   # without --jitless, without the two info lines per op
 //   BENCH_ANCHOR=. BENCH_ANCHOR_NODE_OPTIONS= node bench/agent-op-cost.mjs   # this build with the unit's NODE_OPTIONS against itself without
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startProcess, waitFor } from './support/bounded-process.mjs';
@@ -19,12 +20,12 @@ import { summarizeProfile } from './support/cpu-profile-summary.mjs';
 import { AGENT_MAIN } from './support/dist-modules.mjs';
 import { makeHooksDir } from './support/hooks-dir.mjs';
 import { loadAverage, machine, memoryOf } from './support/machine.mjs';
-import { onExit } from './support/teardown.mjs';
+import { limitRunTime, onExit, removeAtExit } from './support/teardown.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const OPS = Number(process.env.BENCH_OPS ?? 300);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 30);
-const ANCHOR = process.env.BENCH_ANCHOR ?? '/work/anchor';
+const ANCHOR = process.env.BENCH_ANCHOR || undefined;
 const CPU_PROF = process.env.BENCH_CPU_PROF === '1';
 const TICK_MS = 10; // USER_HZ is 100 on Linux
 // What the agents get instead of the unit's NODE_OPTIONS and the product's log level, to see their share.
@@ -32,11 +33,17 @@ const NODE_OPTIONS = process.env.BENCH_NODE_OPTIONS ?? unitNodeOptions().join(' 
 const LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? 'info';
 const ANCHOR_NODE_OPTIONS = process.env.BENCH_ANCHOR_NODE_OPTIONS ?? NODE_OPTIONS;
 
+limitRunTime(5 * 60_000, 'agent-op-cost');
 const root = mkdtempSync(join(tmpdir(), 'lockstep-op-cost-'));
+if (!CPU_PROF) removeAtExit(root); // with profiles, the directory is kept: its path is printed
 const builds = [
   { build: 'this', main: AGENT_MAIN, nodeOptions: NODE_OPTIONS },
-  { build: 'anchor', main: join(ANCHOR, 'dist/agent/main.js'), nodeOptions: ANCHOR_NODE_OPTIONS },
+  ...(ANCHOR === undefined ? [] : [{ build: 'anchor', main: join(ANCHOR, 'dist/agent/main.js'), nodeOptions: ANCHOR_NODE_OPTIONS }]),
 ];
+if (ANCHOR !== undefined && !existsSync(join(ANCHOR, 'dist/agent/main.js'))) {
+  console.error(`BENCH_ANCHOR=${ANCHOR}: no dist/agent/main.js there (build it first)`);
+  process.exit(2);
+}
 const pki = await makeBenchPki(join(root, 'pki'), builds.map(({ build }) => build));
 const hooksDir = makeHooksDir(join(root, 'hooks'));
 
