@@ -3,13 +3,11 @@
 // libuv 1.46, which forks the whole ~55 MB agent for every command (issue 19,
 // docs/PERFORMANCE.md §4.3). A thread in the addon waits for the child, keeps the tails of its
 // output, kills it at its deadline and reaps it.
-import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { constants as osConstants } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { LockstepError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
+import { findNativeAddon, nativeAddonPath } from '../../shared/native-addon.js';
 import { DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_TIMEOUT_MS } from '../../shared/command-limits.js';
 import type { ExecRequest, ExecResult, Executor } from './executor.js';
 import { baseEnvironment, notStartedMessage, ProcessExecutor, timeoutMessage } from './process-executor.js';
@@ -33,7 +31,7 @@ export interface SpawnAddon {
   spawn(file: string, argv: string[], env: string[], cwd: string | null, timeoutMs: number, maxOutputBytes: number, done: (outcome: SpawnOutcome) => void): number;
 }
 
-const ADDON = join('native', 'spawn', 'build', 'Release', 'spawn.node');
+const ADDON = nativeAddonPath('spawn');
 const OUTPUT_CUT = 'lockstep: the output was still open 2 s after the command exited (a background process holds it); the rest is not read\n';
 const errnoNames = new Map(Object.entries(osConstants.errno).map(([name, number]) => [number, name]));
 
@@ -92,21 +90,11 @@ export function hostExecutor(logger: Logger): Executor {
 
 /** The addon, or why it could not be loaded. */
 export function loadAddon(): SpawnAddon | string {
-  const file = findAddon(dirname(fileURLToPath(import.meta.url)));
+  const file = findNativeAddon('spawn', import.meta.url);
   if (file === undefined) return `${ADDON} is not built (npm run build:native)`;
   try {
     return createRequire(import.meta.url)(file) as SpawnAddon;
   } catch (error) {
     return `${file}: ${(error as Error).message}`;
   }
-}
-
-// This file runs as agent/exec/*.ts (tests) and as dist/agent/exec/*.js, in a checkout or an
-// installed package: the root that holds native/ is two or three levels up.
-function findAddon(from: string): string | undefined {
-  for (let dir = from, depth = 0; depth < 4; dir = dirname(dir), depth++) {
-    const candidate = join(dir, ADDON);
-    if (existsSync(candidate)) return candidate;
-  }
-  return undefined;
 }

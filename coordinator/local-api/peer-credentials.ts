@@ -1,12 +1,10 @@
 // The kernel's answer to "who connected to this Unix socket" (SO_PEERCRED), through the small
 // N-API addon in native/peercred: Node has no API for it, and a name sent in a request is only
 // a claim (docs/security.md, "the local API").
-import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import type { Socket } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { LockstepError } from '../../shared/errors.js';
+import { findNativeAddon, nativeAddonPath } from '../../shared/native-addon.js';
 
 export interface PeerCredentials {
   pid: number;
@@ -18,7 +16,7 @@ interface PeercredAddon {
   peerCredentials(fd: number): PeerCredentials;
 }
 
-const ADDON = join('native', 'peercred', 'build', 'Release', 'peercred.node');
+const ADDON = nativeAddonPath('peercred');
 
 let addon: PeercredAddon | undefined;
 
@@ -33,20 +31,10 @@ export function peerCredentials(socket: Socket): PeerCredentials {
 /** Loads the addon once; refuses to start the socket when it was not built (npm run build builds it). */
 export function loadAddon(): PeercredAddon {
   if (addon !== undefined) return addon;
-  const file = findAddon(dirname(fileURLToPath(import.meta.url)));
+  const file = findNativeAddon('peercred', import.meta.url);
   if (file === undefined) {
     throw new LockstepError('LOCKSTEP_E_CONFIG', `--socket: the peer-credentials addon (${ADDON}) is not built; run \`npm run build:native\`, or serve TCP with --listen and --tls-*`, { field: '--socket' });
   }
   addon = createRequire(import.meta.url)(file) as PeercredAddon;
   return addon;
-}
-
-// This file runs as coordinator/local-api/*.ts (tests) and as dist/coordinator/local-api/*.js:
-// the repository root is two or three levels up.
-function findAddon(from: string): string | undefined {
-  for (let dir = from, depth = 0; depth < 4; dir = dirname(dir), depth++) {
-    const candidate = join(dir, ADDON);
-    if (existsSync(candidate)) return candidate;
-  }
-  return undefined;
 }
