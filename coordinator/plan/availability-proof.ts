@@ -12,7 +12,9 @@
 // does not print the failover policy) that is in the cluster and whose copies of the group's
 // mirror disks are GREEN — the agent's veto counts the same way. The lanes of a stage run in
 // parallel, so every server a stage takes out counts as out at once. A server's copy is up to
-// date again only after a mirror.wait-green that ran once it was back; a rebooted server
+// date again only after a mirror.wait-green that ran once it was back; a failover is over only
+// after a cluster.wait-healthy ordered after it (later in the same lane, or a later stage); a
+// server a stage brings back may be taken out by the same stage; a rebooted server
 // rejoins only if its cluster services start at boot (a service.disable before it keeps it
 // out, 3.1.3.1 (2)); a node in non-cluster mode only with node.rejoin-cluster.
 import type { ClusterStatus, MirrorStatus } from '../../shared/domain/cluster.js';
@@ -133,18 +135,28 @@ function tasksOf(stage: TasksStage): Located[] {
   return Object.entries(stage.lanes).flatMap(([node, tasks]) => tasks.map((task) => ({ node, task, effect: taskEffect(task) })));
 }
 
-/** The servers a task takes out of the cluster. */
-function leavers(walk: ClusterWalk, { node, effect }: Located): string[] {
+/** The servers a task takes out of the cluster, of those in it (`present`: now, or at some moment of the stage). */
+function leavers(walk: ClusterWalk, { node, effect }: Located, present: ReadonlySet<string> = walk.up): string[] {
   if (effect?.kind !== 'leave') return [];
-  if (effect.servers === 'all') return walk.servers.filter((server) => walk.up.has(server));
-  return walk.up.has(node) ? [node] : [];
+  if (effect.servers === 'all') return walk.servers.filter((server) => present.has(server));
+  return present.has(node) ? [node] : [];
+}
+
+/** Servers out of the cluster that a task of the stage may bring in (a rejoin, a boot): another of its tasks may take them out again. */
+function joiners(walk: ClusterWalk, located: readonly Located[]): string[] {
+  return located.flatMap(({ node, effect }) => {
+    if (effect?.kind === 'join') return walk.servers.includes(node) ? [node] : [];
+    if (effect?.kind === 'leave' && effect.back !== 'later') return effect.servers === 'all' ? walk.servers : [node];
+    return [];
+  });
 }
 
 /** The worst moment of the stage: every server it takes out is out at once. */
 function checkStage(stage: TasksStage, walk: ClusterWalk, proof: AvailabilityProof): ReadonlySet<string> {
   const located = tasksOf(stage);
   const leaving = new Map<string, Located>();
-  for (const entry of located) for (const server of leavers(walk, entry)) if (!leaving.has(server)) leaving.set(server, entry);
+  const present = new Set([...walk.up, ...joiners(walk, located)]);
+  for (const entry of located) for (const server of leavers(walk, entry, present)) if (!leaving.has(server)) leaving.set(server, entry);
   const staying = new Set([...walk.up].filter((server) => !leaving.has(server)));
   const suspends = located.find(({ effect }) => effect?.kind === 'suspend' && effect.suspended);
   const evacuations = located.filter(({ effect }) => effect?.kind === 'evacuate');
@@ -224,10 +236,23 @@ function describeStaying(walk: ClusterWalk, group: string, staying: ReadonlySet<
 function applyStage(stage: TasksStage, walk: ClusterWalk, proof: AvailabilityProof, leaving: ReadonlySet<string>): void {
   const before = new Map([...walk.placement].map(([group, where]) => [group, new Set(where)]));
   const located = tasksOf(stage);
-  for (const entry of located) {
+  const failovers: Array<{ at: number; group: string; from: string[] }> = [];
+  located.forEach((entry, at) => {
+    const failing = new Map([...walk.failingOver].map(([group, from]) => [group, new Set(from)]));
     applyTask(walk, entry);
+    for (const [group, from] of walk.failingOver) {
+      const added = [...from].filter((server) => !failing.get(group)?.has(server));
+      if (added.length > 0) failovers.push({ at, group, from: added });
+    }
     for (const outage of walk.open.values()) outage.pending.delete(entry.task);
     closeRestored(walk, proof, entry.task.stepId);
+  });
+  // A cluster.wait-healthy ends only the failovers begun before it in its own lane: one that
+  // another lane starts may begin after it has returned, in another order of the lanes.
+  for (const { at, group, from } of failovers) {
+    const node = located[at]?.node;
+    const waited = located.some((entry, later) => later > at && entry.node === node && entry.effect?.kind === 'failovers-over');
+    if (!waited) walk.failingOver.set(group, new Set([...(walk.failingOver.get(group) ?? []), ...from]));
   }
   widenPlacement(walk, before, located, leaving);
 }
@@ -244,7 +269,13 @@ function widenPlacement(walk: ClusterWalk, before: ReadonlyMap<string, ReadonlyS
     const targets = moves.map(({ task }) => task.params.to).filter((to): to is string => to !== undefined);
     const unordered = moves.length > 1 || (moves.length > 0 && leaving.size > 0);
     const possible = new Set([...where, ...(unordered ? [...(before.get(group) ?? []), ...targets] : [])]);
-    if (!walk.suspended && [...possible].some((server) => leaving.has(server))) for (const server of walk.mayRun(group)) possible.add(server);
+    const left = [...possible].filter((server) => leaving.has(server));
+    if (!walk.suspended && left.length > 0) {
+      for (const server of walk.mayRun(group)) possible.add(server);
+      // In another order it was on a server that left and failed over from it — to none of
+      // them again until a cluster.wait-healthy, as leave() records for the order walked.
+      walk.failingOver.set(group, new Set([...(walk.failingOver.get(group) ?? []), ...left]));
+    }
     const up = [...possible].filter((server) => walk.up.has(server));
     if (up.length > 0) walk.placement.set(group, new Set(up));
   }
