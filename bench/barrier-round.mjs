@@ -15,6 +15,7 @@ const run = promisify(execFile);
 const dist = new URL('../dist/', import.meta.url).pathname;
 const { createEngine } = await import(`${dist}coordinator/engine/engine.js`);
 const { silentLogger } = await import(`${dist}shared/logger.js`);
+const { freePortBase } = await import(`${dist}lab/lab-ports.js`);
 const ROUNDS = Number(process.env.ROUNDS ?? 15);
 limitRunTime(5 * 60_000, 'barrier-round');
 
@@ -26,7 +27,7 @@ async function measure(nodes) {
   const root = mkdtempSync(join(tmpdir(), 'lockstep-bench-'));
   const removeRoot = removeAtExit(root);
   const dir = join(root, 'lab');
-  const portBase = 30_000 + Math.floor(Math.random() * 20_000);
+  const portBase = await freePortBase(nodes);
   // Whatever happens (an exception, Ctrl-C, the time limit), the lab is stopped.
   const labDown = onExit(() => {
     try {

@@ -4,7 +4,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { runProcess } from './bounded-process.mjs';
-import { CLI_MAIN } from './dist-modules.mjs';
+import { CLI_MAIN, DIST } from './dist-modules.mjs';
+
+const { freePortBase } = await import(`${DIST}lab/lab-ports.js`);
 import { onExit } from './teardown.mjs';
 
 /** A lab of `nodes` in `dir` on a free port range; `down()` stops it (also at exit, whatever happens). */
@@ -16,9 +18,9 @@ export async function labUp(dir, nodes) {
       // Nothing running.
     }
   });
-  // Consecutive free ports: try a few random bases (lab up exits 2 when one is taken).
+  // Consecutive free ports below the ephemeral range; lab up exits 2 when one was taken meanwhile: try again.
   for (let attempt = 0; ; attempt++) {
-    const portBase = 30_000 + Math.floor(Math.random() * 20_000);
+    const portBase = await freePortBase(nodes);
     const up = await runProcess([process.execPath, CLI_MAIN, 'lab', 'up', '--dir', dir, '--nodes', String(nodes), '--detach', '--port-base', String(portBase)], { timeoutMs: 180_000 });
     if (up.code === 0) break;
     if (up.code !== 2 || attempt === 4) throw new Error(`lockstep lab up failed (${up.code}):\n${up.output}`);

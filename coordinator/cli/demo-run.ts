@@ -13,8 +13,8 @@ import { AgentClient } from '../../shared/wire/agent-client.js';
 import { CoordinatorClient } from '../../shared/wire/coordinator-client.js';
 import { startCoordinator } from '../coordinator-server.js';
 import { createEngine } from '../engine/engine.js';
-import { createLab, labNodes, type Lab } from '../../lab/lab-create.js';
-import { assertPortsFree } from '../../lab/lab-ports.js';
+import { createLab, type Lab } from '../../lab/lab-create.js';
+import { freePortBase } from '../../lab/lab-ports.js';
 import { waitUntilLabReady } from '../../lab/lab-readiness.js';
 import { startSupervisor } from '../../lab/lab-supervisor.js';
 import { readRunbookFile } from './runbook-file.js';
@@ -30,7 +30,7 @@ export async function runDemo(keep: boolean): Promise<number> {
   const cleanups: Array<() => Promise<void> | void> = [];
   try {
     say(`Building a ${DEMO_NODES}-node CLUSTERPRO X 2.0.0-1 lab with Replicator in ${root}`);
-    const lab = await createLab({ dir: join(root, 'lab'), nodes: DEMO_NODES, replicator: true, version: '2.0.0-1', portBase: await freePortBase() });
+    const lab = await createLab({ dir: join(root, 'lab'), nodes: DEMO_NODES, replicator: true, version: '2.0.0-1', portBase: await freePortBase(DEMO_NODES) });
     const supervisor = startSupervisor({ root: lab.root, logger: silentLogger() });
     cleanups.push(() => supervisor.stop());
     await waitUntilLabReady({ root: lab.root, nodes: lab.nodes, timeoutMs: 60_000 });
@@ -83,17 +83,6 @@ function label(info: PackageInfo | undefined): string {
   return info?.installed ? `${info.version}-${info.release} (${info.summary})` : 'not installed';
 }
 
-async function freePortBase(): Promise<number> {
-  for (let attempt = 0; ; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
-    try {
-      await assertPortsFree(labNodes(DEMO_NODES, base));
-      return base;
-    } catch (error) {
-      if (attempt >= 20) throw error;
-    }
-  }
-}
 
 function say(line: string): void {
   process.stdout.write(`» ${line}\n`);

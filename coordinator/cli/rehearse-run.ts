@@ -18,8 +18,7 @@ import { parseFactsFile, type FactsFile } from '../../shared/facts-file.js';
 import { silentLogger } from '../../shared/logger.js';
 import { CoordinatorClient } from '../../shared/wire/coordinator-client.js';
 import { availabilityViolations, sampleCluster } from '../../lab/lab-availability.js';
-import { labNodes } from '../../lab/lab-create.js';
-import { assertPortsFree } from '../../lab/lab-ports.js';
+import { freePortBase } from '../../lab/lab-ports.js';
 import { waitUntilLabReady } from '../../lab/lab-readiness.js';
 import { startSupervisor } from '../../lab/lab-supervisor.js';
 import { planFaults } from '../../lab/rehearsal/fault-spec.js';
@@ -70,7 +69,7 @@ export async function rehearse(file: string, flags: RehearseFlags, command: Comm
   });
   say(`rehearsing ${source.runbook.path} on a twin of ${source.facts.runbook.cluster} (${source.facts.nodes.length} nodes) in ${labDir}; seed ${seed}`);
   try {
-    const twin = await createTwin({ dir: labDir, facts: source.facts, runbook: source.runbook, portBase: await freePortBase(source.facts.nodes.map((node) => node.name)) });
+    const twin = await createTwin({ dir: labDir, facts: source.facts, runbook: source.runbook, portBase: await freePortBase(source.facts.nodes.length, source.facts.nodes.map((node) => node.name)) });
     const supervisor = startSupervisor({ root: twin.root, logger: silentLogger() });
     cleanups.push(() => supervisor.stop());
     await waitUntilLabReady({ root: twin.root, nodes: twin.nodes, timeoutMs: READY_TIMEOUT_MS });
@@ -243,17 +242,6 @@ async function savedFacts(file: string, runbookFile: string): Promise<{ facts: F
   return { facts: parseFactsFile(text, path), runbook: { path: runbook.path, yaml: runbook.yaml } };
 }
 
-async function freePortBase(names: readonly string[]): Promise<number> {
-  for (let attempt = 0; ; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
-    try {
-      await assertPortsFree(labNodes(names.length, base, names));
-      return base;
-    } catch (error) {
-      if (attempt >= 20) throw error;
-    }
-  }
-}
 
 /** Checked before the twin is built: a directory that cannot take the file is bad input, not a lost rehearsal. */
 async function writableFile(flag: string, file: string): Promise<string> {

@@ -1,9 +1,11 @@
 // A lab for engine tests: `lockstep lab up --detach` as a real process, torn down after.
 import { execFile } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { freePortBase } from '../../lab/lab-ports.js';
 import { builtProgram } from './processes.js';
+
+export { freePortBase };
 import { makeTempDir } from './temp-dir.js';
 
 const run = promisify(execFile);
@@ -28,22 +30,6 @@ export async function lockstepCli(args: string[], options: { timeoutMs?: number;
   }
 }
 
-export async function freePortBase(count: number): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt += 1) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
-    const free = await Promise.all(Array.from({ length: count }, (_, index) => portIsFree(base + index)));
-    if (free.every(Boolean)) return base;
-  }
-  throw new Error('no free ports found');
-}
-
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const server = createServer();
-    server.once('error', () => done(false));
-    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => done(true)));
-  });
-}
 
 export interface TestLab {
   dir: string;
