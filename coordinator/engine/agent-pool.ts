@@ -1,10 +1,20 @@
 // One client per node of a run, over mTLS with the runbook's credentials. The coordinator
 // checks that each agent's certificate names the node the runbook puts at that address
 // (SPEC §8), and reconnects with a backoff capped at 500 ms (SPEC §4.3).
+//
+// AgentPools keeps a pool for a while after its user closes it (issue 19): the next preflight
+// of the same nodes at the same addresses with the same TLS material (a `plan` then an `apply`,
+// one run after another) reuses its connections instead of dialling every agent again — at 32
+// nodes the handshakes were most of the preflight. Only a pool whose every channel is connected
+// is kept, for IDLE_MS at most; the material is read and checked again on every connect (an
+// expired or changed CRL, a renewed certificate: a new pool), and an agent that restarts meanwhile
+// is dialled again, its certificate checked in a new handshake, as on any reconnection.
+import { createHash } from 'node:crypto';
 import { LockstepError } from '../../shared/errors.js';
-import { agentChannelOptions, clientCredentialsFactory, loadTlsMaterial, type TlsPaths } from '../../shared/tls.js';
+import { agentChannelOptions, clientCredentialsFactory, loadTlsMaterial, type TlsMaterial, type TlsPaths } from '../../shared/tls.js';
 import { AgentClient } from '../../shared/wire/agent-client.js';
 import type { PlanNode } from '../plan/plan.js';
+import type { ConnectAgents, RunAgent, RunAgents } from './run-agents.js';
 
 const RECONNECT_OPTIONS = {
   'grpc.initial_reconnect_backoff_ms': 100,
@@ -35,8 +45,12 @@ export class AgentPool {
 
   /** Channels connect on their first call; one TLS context serves them all. */
   static async connect(nodes: readonly PlanNode[], tls: TlsPaths, deadlineMs = 15_000): Promise<AgentPool> {
+    return AgentPool.fromMaterial(nodes, await loadTlsMaterial(tls), deadlineMs);
+  }
+
+  static fromMaterial(nodes: readonly PlanNode[], material: TlsMaterial, deadlineMs: number): AgentPool {
     // Only agents: a coordinator's or an operator's certificate from the same CA is refused in the handshake.
-    const credentialsFor = clientCredentialsFactory(await loadTlsMaterial(tls), 'agent');
+    const credentialsFor = clientCredentialsFactory(material, 'agent');
     const factories = new Map<string, (deadlineMs: number) => AgentClient>();
     for (const node of nodes) {
       const credentials = credentialsFor(node.name);
@@ -78,8 +92,103 @@ export class AgentPool {
     return client;
   }
 
+  /** True when every node's channel is connected now (a pool worth keeping). */
+  connected(): boolean {
+    return this.clients.size > 0 && [...this.clients.values()].every((client) => client.connected());
+  }
+
   close(): void {
     for (const client of this.clients.values()) client.close();
     this.clients.clear();
   }
+}
+
+/** A new pool, closed when its user closes it (no keeping). */
+export const connectOverTls: ConnectAgents = (nodes, tls, deadlineMs) => AgentPool.connect(nodes, tls, deadlineMs);
+
+/** How long a closed pool is kept for the next connect to the same nodes. */
+const IDLE_MS = 60_000;
+/** Pools kept at once (each holds a connection per node). */
+const MAX_IDLE = 4;
+
+export class AgentPools {
+  private readonly idle = new Map<string, { pool: AgentPool; timer: NodeJS.Timeout }>();
+  private closed = false;
+
+  constructor(private readonly options: { idleMs?: number; maxIdle?: number } = {}) {}
+
+  /** A pool of these nodes: a kept one when its nodes, addresses and TLS material are these, else a new one. */
+  readonly connect: ConnectAgents = async (nodes, tls, deadlineMs) => {
+    const material = await loadTlsMaterial(tls);
+    const key = poolKey(nodes, material);
+    const kept = this.idle.get(key);
+    if (kept !== undefined) {
+      this.idle.delete(key);
+      clearTimeout(kept.timer);
+      kept.pool.setDeadline(deadlineMs);
+      return leased(kept.pool, () => this.release(key, kept.pool));
+    }
+    const pool = AgentPool.fromMaterial(nodes, material, deadlineMs);
+    return leased(pool, () => this.release(key, pool));
+  };
+
+  /** Pools kept now. */
+  get kept(): number {
+    return this.idle.size;
+  }
+
+  /** Closes every kept pool; pools in use are closed when their users close them. */
+  close(): void {
+    this.closed = true;
+    for (const { pool, timer } of this.idle.values()) {
+      clearTimeout(timer);
+      pool.close();
+    }
+    this.idle.clear();
+  }
+
+  private release(key: string, pool: AgentPool): void {
+    if (this.closed || this.idle.has(key) || !pool.connected()) {
+      pool.close();
+      return;
+    }
+    const timer = setTimeout(() => {
+      if (this.idle.get(key)?.pool !== pool) return;
+      this.idle.delete(key);
+      pool.close();
+    }, this.options.idleMs ?? IDLE_MS);
+    timer.unref();
+    this.idle.set(key, { pool, timer });
+    // The oldest goes first (a Map keeps insertion order).
+    for (const [oldKey, oldest] of this.idle) {
+      if (this.idle.size <= (this.options.maxIdle ?? MAX_IDLE)) break;
+      clearTimeout(oldest.timer);
+      oldest.pool.close();
+      this.idle.delete(oldKey);
+    }
+  }
+}
+
+/** The nodes (name and address, in any order) and every byte of the TLS material. */
+function poolKey(nodes: readonly PlanNode[], material: TlsMaterial): string {
+  const hash = createHash('sha256');
+  for (const node of [...nodes].sort((a, b) => a.name.localeCompare(b.name))) hash.update(`${node.name}\0${node.address}\0`);
+  for (const part of [material.ca, material.cert, material.key, material.crl ?? Buffer.alloc(0)]) hash.update(`${part.length}\0`).update(part);
+  return hash.digest('hex');
+}
+
+/** The pool for one user: closing it hands it back (once), it does not close it. */
+function leased(pool: AgentPool, release: () => void): RunAgents {
+  let done = false;
+  return {
+    client: (node): RunAgent => pool.client(node),
+    reconnect: (node): RunAgent => pool.reconnect(node),
+    serves: (nodes) => pool.serves(nodes),
+    setDeadline: (deadlineMs) => pool.setDeadline(deadlineMs),
+    close: () => {
+      if (done) return;
+      done = true;
+      release();
+    },
+  };
 }

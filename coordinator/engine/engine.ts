@@ -23,7 +23,8 @@ import { parseRunbook, resolveRunbookPaths, type Runbook } from '../runbook/load
 import type { RehearsedKind } from '../schedule/step-predictions.js';
 import { readRunbookRehearsal } from './rehearsal-file.js';
 import { describeInstant } from '../schedule/window-time-text.js';
-import { connectOverTls, type ConnectAgents, type RunAgents } from './run-agents.js';
+import { AgentPools } from './agent-pool.js';
+import type { ConnectAgents, RunAgents } from './run-agents.js';
 import { scheduleRetention } from '../../shared/retention.js';
 import { watchRunEvents } from './event-feed.js';
 import type { ActingOperator, AuditQuery, OperatorAction, OperatorActionKind } from '../../shared/domain/operator-action.js';
@@ -71,13 +72,23 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   const now = options.now ?? Date.now;
   const store = options.store ?? new RunStore(options.dbFile, now);
   const { observer } = options;
-  const dial = withCrl(options.connect ?? connectOverTls, options.agentCrl);
+  // Production dials over mTLS and keeps a closed pool a while for the next preflight (agent-pool.ts).
+  const pools = options.connect === undefined ? new AgentPools() : undefined;
+  const dial = withCrl(options.connect ?? (pools as AgentPools).connect, options.agentCrl);
   const connect = observer === undefined ? dial : observedConnect(dial, observer);
   const credentials = new CredentialsDirs(options.credentialsDirs);
   // Every connection, the preflight's, a run's, one resumed after a restart, reads only confined
   // paths; the coordinator's own CRL is added after the runbook's paths are confined.
   const confinedConnect: ConnectAgents = (nodes, tls, deadlineMs) => connect(nodes, credentials.confine(tls), deadlineMs);
-  const engine = new RunEngine(store, { logger: options.logger, connect: confinedConnect, now, sleep: options.sleep ?? sleep, fourEyes: options.fourEyes === true, retainMs: options.retainMs });
+  const engine = new RunEngine(store, {
+    logger: options.logger,
+    connect: confinedConnect,
+    closeKeptAgents: () => pools?.close(),
+    now,
+    sleep: options.sleep ?? sleep,
+    fourEyes: options.fourEyes === true,
+    retainMs: options.retainMs,
+  });
   if (observer !== undefined) {
     store.onEvent((event) => {
       // An observer's fault must not stop the journal's other listeners (the watches).
@@ -97,6 +108,8 @@ interface EngineParts {
   logger: Logger;
   fourEyes: boolean;
   connect: ConnectAgents;
+  /** Closes the connections kept for the next preflight. */
+  closeKeptAgents: () => void;
   now: () => number;
   sleep: (ms: number) => Promise<void>;
   retainMs: number | undefined;
@@ -337,6 +350,7 @@ class RunEngine implements Engine {
     this.stopRetention?.();
     for (const driver of this.drivers.values()) driver.stop();
     await Promise.all([...this.drivers.values()].map((driver) => driver.finished));
+    this.parts.closeKeptAgents();
     this.store.close();
   }
 

@@ -5,7 +5,6 @@
 import type { TlsPaths } from '../../shared/tls.js';
 import type { AgentApi } from '../../shared/agent-api.js';
 import type { PlanNode } from '../plan/plan.js';
-import { AgentPool } from './agent-pool.js';
 
 /** A node's agent as a run uses it: the agent contract, and a cheap probe of its link. */
 export interface RunAgent extends AgentApi {
@@ -26,5 +25,3 @@ export interface RunAgents {
 }
 
 export type ConnectAgents = (nodes: readonly PlanNode[], tls: TlsPaths, deadlineMs: number) => Promise<RunAgents>;
-
-export const connectOverTls: ConnectAgents = (nodes, tls, deadlineMs) => AgentPool.connect(nodes, tls, deadlineMs);

@@ -1,6 +1,6 @@
 // The agent's contract (shared/agent-api.ts) over gRPC, for the coordinator, the lab and the
 // tests: each call maps the domain request to the wire and the answer back.
-import { credentials as grpcCredentials, type ChannelCredentials, type ChannelOptions } from '@grpc/grpc-js';
+import { connectivityState as grpcConnectivity, credentials as grpcCredentials, type ChannelCredentials, type ChannelOptions } from '@grpc/grpc-js';
 import type { AgentApi, ServiceControlAnswer } from '../agent-api.js';
 import type { ClusterAction, ClusterStatus, MirrorStatus } from '../domain/cluster.js';
 import type { NodeInfo } from '../domain/node.js';
@@ -44,6 +44,11 @@ export class AgentClient implements AgentApi {
 
   close(): void {
     this.client.close();
+  }
+
+  /** True when the channel is connected now (READY); asks for no connection. */
+  connected(): boolean {
+    return this.client.getChannel().getConnectivityState(false) === grpcConnectivity.READY;
   }
 
   /** The deadline of calls made from now on; calls in flight keep theirs. */

@@ -1,7 +1,7 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentPool } from '../../coordinator/engine/agent-pool.js';
+import { AgentPool, AgentPools } from '../../coordinator/engine/agent-pool.js';
 import { isLockstepError } from '../../shared/errors.js';
 import { makePki, startTestAgent, type TestAgent } from '../support/agent-harness.js';
 import { ScriptedExecutor } from '../support/scripted-executor.js';
@@ -54,5 +54,80 @@ describe('AgentPool.reconnect with a call in flight', () => {
     // The old channel takes no new calls; one made on it anyway is "unreachable", which the
     // driver answers with a fresh channel and the same op id — not a failed step.
     await expect(oldChannel.getOperation(op.opId)).rejects.toSatisfy((error: unknown) => isLockstepError(error, 'LOCKSTEP_E_UNAVAILABLE'));
+  });
+});
+
+// Issue 19: a closed pool is kept a while, and the next connect to the same nodes with the same
+// TLS material reuses its connections (no handshakes in the preflight); anything else dials anew.
+describe('AgentPools keeps a closed pool for the next connect to the same nodes', () => {
+  const temp = makeTempDir('lockstep-agent-pools-');
+  let agent: TestAgent;
+  let tls: { ca: string; cert: string; key: string };
+  let other: { ca: string; cert: string; key: string };
+  let nodes: Array<{ name: string; address: string }>;
+
+  beforeAll(async () => {
+    const pki = await makePki(join(temp.dir, 'pki'), ['server1']);
+    const otherPki = await makePki(join(temp.dir, 'other-pki'), ['server1']);
+    agent = await startTestAgent({ root: temp.dir, pki });
+    tls = { ca: pki.ca, ...pki.coordinator };
+    other = { ca: otherPki.ca, ...otherPki.coordinator };
+    nodes = [{ name: 'server1', address: `127.0.0.1:${agent.agent.port}` }];
+  });
+
+  afterAll(async () => {
+    await agent.stop();
+    temp.remove();
+  });
+
+  it('reuses the kept connection for the same nodes and material, and only for them', async () => {
+    const pools = new AgentPools({ idleMs: 60_000 });
+    try {
+      const first = await pools.connect(nodes, tls, 5_000);
+      const channel = first.client('server1');
+      expect((await channel.nodeInfo()).hostname).not.toBe('');
+      first.close();
+      first.close();
+      expect(pools.kept).toBe(1);
+
+      const again = await pools.connect(nodes, tls, 5_000);
+      expect(pools.kept).toBe(0);
+      expect(again.client('server1')).toBe(channel);
+      await expect(again.client('server1').nodeInfo()).resolves.toMatchObject({ hostname: expect.any(String) });
+      again.close();
+
+      // Other TLS material (another CA and certificate): a new pool; the kept one stays kept.
+      const otherMaterial = await pools.connect(nodes, other, 5_000);
+      expect(otherMaterial.client('server1')).not.toBe(channel);
+      otherMaterial.close();
+      // Never connected (its calls were never made): not kept.
+      expect(pools.kept).toBe(1);
+
+      // Another address for the node: a new pool.
+      const moved = await pools.connect([{ name: 'server1', address: '127.0.0.1:1' }], tls, 5_000);
+      expect(moved.client('server1')).not.toBe(channel);
+      moved.close();
+    } finally {
+      pools.close();
+    }
+    expect(pools.kept).toBe(0);
+  });
+
+  it('closes a kept pool after its idle time, and keeps none after close()', async () => {
+    const pools = new AgentPools({ idleMs: 200 });
+    const first = await pools.connect(nodes, tls, 5_000);
+    const channel = first.client('server1');
+    await channel.nodeInfo();
+    first.close();
+    expect(pools.kept).toBe(1);
+    await waitFor('the kept pool to be closed', () => pools.kept === 0 || undefined, 5_000);
+    await expect(channel.nodeInfo()).rejects.toSatisfy((error: unknown) => isLockstepError(error, 'LOCKSTEP_E_UNAVAILABLE'));
+
+    const next = await pools.connect(nodes, tls, 5_000);
+    expect(next.client('server1')).not.toBe(channel);
+    await next.client('server1').nodeInfo();
+    pools.close();
+    next.close();
+    expect(pools.kept).toBe(0);
   });
 });
