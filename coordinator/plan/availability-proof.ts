@@ -14,7 +14,8 @@
 // parallel, so every server a stage takes out counts as out at once. A server's copy is up to
 // date again only after a mirror.wait-green that ran once it was back; a failover is over only
 // after a cluster.wait-healthy ordered after it (later in the same lane, or a later stage); a
-// server a stage brings back may be taken out by the same stage; a rebooted server
+// server a stage brings back may be taken out by the same stage; a cluster that one lane
+// suspends and another resumes may end the stage suspended; a rebooted server
 // rejoins only if its cluster services start at boot (a service.disable before it keeps it
 // out, 3.1.3.1 (2)); a node in non-cluster mode only with node.rejoin-cluster.
 import type { ClusterStatus, MirrorStatus } from '../../shared/domain/cluster.js';
@@ -254,6 +255,11 @@ function applyStage(stage: TasksStage, walk: ClusterWalk, proof: AvailabilityPro
     const waited = located.some((entry, later) => later > at && entry.node === node && entry.effect?.kind === 'failovers-over');
     if (!waited) walk.failingOver.set(group, new Set([...(walk.failingOver.get(group) ?? []), ...from]));
   }
+  // The cluster ends the stage as the last suspend or resume left it: which one is last depends
+  // on the lanes' order when two lanes end on different ones — then it may be suspended.
+  const lastOfLane = new Map<string, boolean>();
+  for (const { node, effect } of located) if (effect?.kind === 'suspend') lastOfLane.set(node, effect.suspended);
+  if (new Set(lastOfLane.values()).size > 1) walk.suspended = true;
   widenPlacement(walk, before, located, leaving);
 }
 

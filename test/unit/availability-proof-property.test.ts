@@ -70,12 +70,13 @@ const clusterArb = fc
 
 /**
  * fast-check prints the seed and path of a failure; PROPERTY_SEED and PROPERTY_PATH replay it
- * (PROPERTY_SEED=-2023258849 PROPERTY_PATH=664:1:1 npx vitest run this file).
+ * (PROPERTY_SEED=-2023258849 PROPERTY_PATH=664:1:1 npx vitest run this file); PROPERTY_RUNS draws more plans.
  */
-function replay(): { seed?: number; path?: string } {
+function replay(): { numRuns: number; seed?: number; path?: string } {
   const seed = process.env.PROPERTY_SEED;
   const path = process.env.PROPERTY_PATH;
-  return { ...(seed !== undefined && { seed: Number(seed) }), ...(path !== undefined && { path }) };
+  // PROPERTY_RUNS=50000: a longer hunt than CI's 1,500 plans.
+  return { numRuns: Number(process.env.PROPERTY_RUNS ?? 1_500), ...(seed !== undefined && { seed: Number(seed) }), ...(path !== undefined && { path }) };
 }
 
 type TaskSpec = { kind: NodeStepKind; group?: number; to?: number };
@@ -246,7 +247,7 @@ describe('every plan the availability proof accepts keeps every group and mirror
         accepted++;
         expect(simulate(cluster, stages, picks, gaps)).toEqual([]);
       }),
-      { numRuns: 1_500, ...replay() },
+      replay(),
     );
     console.log(`availability proof property: ${accepted} plans accepted and simulated, ${refused} refused`);
     // Both kinds of plan were drawn: the property was not checked on an empty set.
@@ -366,7 +367,7 @@ describe('every Solaris Cluster plan the same proof accepts keeps every resource
         accepted++;
         expect(scSimulate(cluster, stages, picks)).toEqual([]);
       }),
-      { numRuns: 1_500, ...replay() },
+      replay(),
     );
     console.log(`availability proof property (Solaris Cluster): ${accepted} plans accepted and simulated, ${refused} refused`);
     expect(accepted).toBeGreaterThan(100);
@@ -411,6 +412,17 @@ describe('plans the properties caught the proof accepting wrongly are refused', 
     // In the rebooting server's own lane, after its reboot, the wait covers it: accepted.
     const waited = toStages([[[{ kind: 'node.reboot' }, { kind: 'cluster.wait-healthy' }], [], []], [[], [{ kind: 'node.reboot' }], []]], cluster);
     expect(proveAvailability(waited, factsOf(cluster)).refusals).toEqual([]);
+  });
+
+  it('a cluster one lane suspends and another resumes in one stage may end it suspended: the next stage\'s reboot stops the group (seed 187099548)', () => {
+    const cluster = twoServers('server1');
+    const stages = toStages([[[{ kind: 'cluster.suspend' }], [{ kind: 'cluster.resume' }], []], [[{ kind: 'node.reboot' }], [], []]], cluster);
+    // server2's lane first: resumed, then suspended; server1 reboots in a suspended cluster.
+    expect(simulate(cluster, stages, [1, 0], [0])).not.toEqual([]);
+    expect(proveAvailability(stages, factsOf(cluster)).refusals).toEqual([expect.stringMatching(/^stage s1: group failover1 .*while the cluster is suspended/)]);
+    // Suspended and resumed in one lane, in that order: it ends resumed, and the reboot is a failover.
+    const inOrder = toStages([[[{ kind: 'cluster.suspend' }, { kind: 'cluster.resume' }], [], []], [[{ kind: 'node.reboot' }], [], []]], cluster);
+    expect(proveAvailability(inOrder, factsOf(cluster)).refusals).toEqual([]);
   });
 
   it('a node that rejoins, brings its resource group online and leaves again in one stage takes the group down (seed -857715027)', () => {
