@@ -6,9 +6,10 @@
 // of the same nodes at the same addresses with the same TLS material (a `plan` then an `apply`,
 // one run after another) reuses its connections instead of dialling every agent again — at 32
 // nodes the handshakes were most of the preflight. Only a pool whose every channel is connected
-// is kept, for IDLE_MS at most; the material is read and checked again on every connect (an
-// expired or changed CRL, a renewed certificate: a new pool), and an agent that restarts meanwhile
-// is dialled again, its certificate checked in a new handshake, as on any reconnection.
+// is kept, for 5 minutes at most (4 pools, 1024 connections). The material is read and checked
+// again on every connect (an expired or changed CRL, a renewed certificate: a new pool), and an
+// agent that restarts meanwhile is dialled again, its certificate checked in a new handshake, as
+// on any reconnection.
 import { createHash } from 'node:crypto';
 import { LockstepError } from '../../shared/errors.js';
 import { agentChannelOptions, clientCredentialsFactory, loadTlsMaterial, type TlsMaterial, type TlsPaths } from '../../shared/tls.js';
@@ -92,6 +93,11 @@ export class AgentPool {
     return client;
   }
 
+  /** Nodes (one channel each). */
+  get size(): number {
+    return this.clients.size;
+  }
+
   /** True when every node's channel is connected now (a pool worth keeping). */
   connected(): boolean {
     return this.clients.size > 0 && [...this.clients.values()].every((client) => client.connected());
@@ -106,10 +112,11 @@ export class AgentPool {
 /** A new pool, closed when its user closes it (no keeping). */
 export const connectOverTls: ConnectAgents = (nodes, tls, deadlineMs) => AgentPool.connect(nodes, tls, deadlineMs);
 
-/** How long a closed pool is kept for the next connect to the same nodes. */
-const IDLE_MS = 60_000;
-/** Pools kept at once (each holds a connection per node). */
+/** How long a closed pool is kept for the next connect to the same nodes: a `plan`, read, then `apply`. */
+const IDLE_MS = 5 * 60_000;
+/** Pools kept at once, and connections in them (a kept pool holds one per node), the oldest closed first. */
 const MAX_IDLE = 4;
+const MAX_IDLE_CONNECTIONS = 1_024;
 
 export class AgentPools {
   private readonly idle = new Map<string, { pool: AgentPool; timer: NodeJS.Timeout }>();
@@ -161,7 +168,8 @@ export class AgentPools {
     this.idle.set(key, { pool, timer });
     // The oldest goes first (a Map keeps insertion order).
     for (const [oldKey, oldest] of this.idle) {
-      if (this.idle.size <= (this.options.maxIdle ?? MAX_IDLE)) break;
+      const connections = [...this.idle.values()].reduce((sum, kept) => sum + kept.pool.size, 0);
+      if (this.idle.size <= (this.options.maxIdle ?? MAX_IDLE) && (connections <= MAX_IDLE_CONNECTIONS || this.idle.size === 1)) break;
       clearTimeout(oldest.timer);
       oldest.pool.close();
       this.idle.delete(oldKey);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentPool, AgentPools } from '../../coordinator/engine/agent-pool.js';
 import { isLockstepError } from '../../shared/errors.js';
+import { revokeCertificates } from '../../shared/pki/certs-revoke.js';
 import { makePki, startTestAgent, type TestAgent } from '../support/agent-harness.js';
 import { ScriptedExecutor } from '../support/scripted-executor.js';
 import { makeTempDir } from '../support/temp-dir.js';
@@ -62,6 +63,7 @@ describe('AgentPool.reconnect with a call in flight', () => {
 describe('AgentPools keeps a closed pool for the next connect to the same nodes', () => {
   const temp = makeTempDir('lockstep-agent-pools-');
   let agent: TestAgent;
+  let pkiDir: string;
   let tls: { ca: string; cert: string; key: string };
   let other: { ca: string; cert: string; key: string };
   let nodes: Array<{ name: string; address: string }>;
@@ -70,6 +72,7 @@ describe('AgentPools keeps a closed pool for the next connect to the same nodes'
     const pki = await makePki(join(temp.dir, 'pki'), ['server1']);
     const otherPki = await makePki(join(temp.dir, 'other-pki'), ['server1']);
     agent = await startTestAgent({ root: temp.dir, pki });
+    pkiDir = pki.dir;
     tls = { ca: pki.ca, ...pki.coordinator };
     other = { ca: otherPki.ca, ...otherPki.coordinator };
     nodes = [{ name: 'server1', address: `127.0.0.1:${agent.agent.port}` }];
@@ -129,5 +132,23 @@ describe('AgentPools keeps a closed pool for the next connect to the same nodes'
     pools.close();
     next.close();
     expect(pools.kept).toBe(0);
+  });
+
+  it('a CRL that now revokes the agent applies at the next connect: new handshake, refused', async () => {
+    const pools = new AgentPools();
+    try {
+      const first = await pools.connect(nodes, tls, 5_000);
+      const channel = first.client('server1');
+      await channel.nodeInfo();
+      first.close();
+      expect(pools.kept).toBe(1);
+      await revokeCertificates({ dir: pkiDir, agents: ['server1'] });
+      const revoked = await pools.connect(nodes, { ...tls, crl: join(pkiDir, 'crl.pem') }, 5_000);
+      expect(revoked.client('server1')).not.toBe(channel);
+      await expect(revoked.client('server1').nodeInfo()).rejects.toSatisfy((error: unknown) => isLockstepError(error, 'LOCKSTEP_E_UNAVAILABLE'));
+      revoked.close();
+    } finally {
+      pools.close();
+    }
   });
 });
