@@ -10,6 +10,7 @@
 //   BENCH_CPU_PROF=1 node bench/agent-op-cost.mjs     # + where each agent's main thread spent the measured ops
 //   BENCH_NODE_OPTIONS= BENCH_LOG_LEVEL=warn node bench/agent-op-cost.mjs   # without --jitless, without the two info lines per op
 //   BENCH_ANCHOR=. BENCH_ANCHOR_NODE_OPTIONS= node bench/agent-op-cost.mjs   # this build with the unit's NODE_OPTIONS against itself without
+//   BENCH_ANCHOR=. BENCH_ANCHOR_NODE_OPTIONS= BENCH_ANCHOR_NODE_ARGS=--no-opt node bench/agent-op-cost.mjs   # … against itself with node flags
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,13 +33,16 @@ const TICK_MS = 10; // USER_HZ is 100 on Linux
 const NODE_OPTIONS = process.env.BENCH_NODE_OPTIONS ?? unitNodeOptions().join(' ');
 const LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? 'info';
 const ANCHOR_NODE_OPTIONS = process.env.BENCH_ANCHOR_NODE_OPTIONS ?? NODE_OPTIONS;
+// node's own command-line flags before the script, e.g. V8 flags NODE_OPTIONS refuses (--no-opt).
+const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+const ANCHOR_NODE_ARGS = (process.env.BENCH_ANCHOR_NODE_ARGS ?? process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 limitRunTime(5 * 60_000, 'agent-op-cost');
 const root = mkdtempSync(join(tmpdir(), 'lockstep-op-cost-'));
 if (!CPU_PROF) removeAtExit(root); // with profiles, the directory is kept: its path is printed
 const builds = [
-  { build: 'this', main: AGENT_MAIN, nodeOptions: NODE_OPTIONS },
-  ...(ANCHOR === undefined ? [] : [{ build: 'anchor', main: join(ANCHOR, 'dist/agent/main.js'), nodeOptions: ANCHOR_NODE_OPTIONS }]),
+  { build: 'this', main: AGENT_MAIN, nodeOptions: NODE_OPTIONS, nodeArgs: NODE_ARGS },
+  ...(ANCHOR === undefined ? [] : [{ build: 'anchor', main: join(ANCHOR, 'dist/agent/main.js'), nodeOptions: ANCHOR_NODE_OPTIONS, nodeArgs: ANCHOR_NODE_ARGS }]),
 ];
 if (ANCHOR !== undefined && !existsSync(join(ANCHOR, 'dist/agent/main.js'))) {
   console.error(`BENCH_ANCHOR=${ANCHOR}: no dist/agent/main.js there (build it first)`);
@@ -48,13 +52,13 @@ const pki = await makeBenchPki(join(root, 'pki'), builds.map(({ build }) => buil
 const hooksDir = makeHooksDir(join(root, 'hooks'));
 
 /** One agent of `main`, started as bench/support/agent-processes.mjs starts them, the unit's NODE_OPTIONS in its environment. */
-async function startAgent({ build, main, nodeOptions }) {
+async function startAgent({ build, main, nodeOptions, nodeArgs }) {
   const stateDir = join(root, build);
   mkdirSync(stateDir, { recursive: true });
   const port = await freePort();
   const { cert, key } = pki.agent(build);
   const profileDir = join(root, `${build}-profile`);
-  const argv = [process.execPath, ...(CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []), main, '--listen', `127.0.0.1:${port}`, '--state-dir', stateDir, '--hooks-dir', hooksDir, '--tls-ca', pki.ca, '--tls-cert', cert, '--tls-key', key, '--log-level', LOG_LEVEL];
+  const argv = [process.execPath, ...nodeArgs, ...(CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []), main, '--listen', `127.0.0.1:${port}`, '--state-dir', stateDir, '--hooks-dir', hooksDir, '--tls-ca', pki.ca, '--tls-cert', cert, '--tls-key', key, '--log-level', LOG_LEVEL];
   const env = { ...process.env, NODE_OPTIONS: nodeOptions };
   const agent = { build, profileDir, log: join(root, `${build}.log`), windows: [] };
   agent.process = startProcess(argv, { timeoutMs: 30 * 60_000, log: agent.log, env });
