@@ -1,10 +1,10 @@
 /*
  * Starts the agent's commands with posix_spawn instead of node's child_process: libuv 1.46
  * (Node 20) forks the whole ~55 MB agent for every command, glibc's posix_spawn uses
- * CLONE_VFORK and copies no page tables (issue 19, docs/PERFORMANCE.md §4.3). One thread per
- * child (a hook may run 30 minutes: not the libuv pool) waits on its pipes and a pidfd, keeps
- * each stream's tail, kills it at the deadline, reaps it, and hands the result to JavaScript
- * through one thread-safe function. The contract is ProcessExecutor's (agent/exec/executor.ts).
+ * CLONE_VFORK and copies no page tables (issue 19, docs/PERFORMANCE.md §4.3). A waiter thread
+ * per running child (a hook may run 30 minutes: not the libuv pool; threads are kept a while for
+ * the next child, §4.6) waits on its pipes and a pidfd, keeps each stream's tail, kills it at the
+ * deadline, reaps it, and hands the result to JavaScript through one thread-safe function. The contract is ProcessExecutor's (agent/exec/executor.ts).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -226,13 +226,66 @@ static void deliver(napi_env env, napi_value js_callback, void *context, void *d
   free_child(c);
 }
 
-static void *child_thread(void *data) {
-  child *c = data;
-  watch(c);
+static void finish_child(child *c) {
   napi_threadsafe_function tsfn = c->tsfn;
   if (napi_call_threadsafe_function(tsfn, c, napi_tsfn_blocking) != napi_ok) free_child(c);
   napi_release_threadsafe_function(tsfn, napi_tsfn_release);
-  return NULL;
+}
+
+/*
+ * Waiter threads are kept: one that has seen its child to the end waits up to WAITER_IDLE_S
+ * for the next before it exits. A new thread per child was two tasks created per command
+ * (the child and its waiter), and creating a task is dear in a VM (its kernel stack mapped and
+ * zeroed: clone3 was 12 % of the agent's CPU per RunHook, docs/PERFORMANCE.md §4.6). Each thread
+ * still watches one child at a time; one is started only when none is free.
+ */
+#define WAITER_IDLE_S 10
+
+static pthread_mutex_t waiters_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t waiters_wake = PTHREAD_COND_INITIALIZER;
+static child *handed = NULL; /* a child given to an idle waiter, not yet taken */
+static uint32_t idle_waiters = 0;
+
+static void *waiter_thread(void *data) {
+  child *c = data;
+  for (;;) {
+    watch(c);
+    finish_child(c);
+    pthread_mutex_lock(&waiters_lock);
+    idle_waiters++;
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += WAITER_IDLE_S;
+    while (handed == NULL) {
+      if (pthread_cond_timedwait(&waiters_wake, &waiters_lock, &until) == ETIMEDOUT && handed == NULL) break;
+    }
+    idle_waiters--;
+    c = handed;
+    handed = NULL;
+    pthread_mutex_unlock(&waiters_lock);
+    if (c == NULL) return NULL;
+  }
+}
+
+/* Gives the child to an idle waiter, or starts one; false when no thread could be started. */
+static bool wait_for(child *c) {
+  pthread_mutex_lock(&waiters_lock);
+  /* An idle waiter that has not yet taken the last child handed over cannot take this one. */
+  if (idle_waiters > 0 && handed == NULL) {
+    handed = c;
+    pthread_cond_signal(&waiters_wake);
+    pthread_mutex_unlock(&waiters_lock);
+    return true;
+  }
+  pthread_mutex_unlock(&waiters_lock);
+  pthread_attr_t thread_attr;
+  pthread_attr_init(&thread_attr);
+  pthread_attr_setdetachstate(&thread_attr, PTHREAD_CREATE_DETACHED);
+  pthread_attr_setstacksize(&thread_attr, 256 * 1024);
+  pthread_t thread;
+  bool started = pthread_create(&thread, &thread_attr, waiter_thread, c) == 0;
+  pthread_attr_destroy(&thread_attr);
+  return started;
 }
 
 static napi_value throw_error(napi_env env, const char *message) {
@@ -412,14 +465,8 @@ static napi_value spawn(napi_env env, napi_callback_info info) {
     c->stdout_tail.limit = c->stderr_tail.limit = limit;
     napi_create_reference(env, args[6], 1, &c->callback);
   }
-  pthread_attr_t thread_attr;
-  pthread_attr_init(&thread_attr);
-  pthread_attr_setdetachstate(&thread_attr, PTHREAD_CREATE_DETACHED);
-  pthread_attr_setstacksize(&thread_attr, 256 * 1024);
-  pthread_t thread;
   napi_acquire_threadsafe_function(self->tsfn);
-  if (c == NULL || pthread_create(&thread, &thread_attr, child_thread, c) != 0) {
-    pthread_attr_destroy(&thread_attr);
+  if (c == NULL || !wait_for(c)) {
     napi_release_threadsafe_function(self->tsfn, napi_tsfn_release);
     kill(pid, SIGKILL);
     while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {}
@@ -432,7 +479,6 @@ static napi_value spawn(napi_env env, napi_callback_info info) {
     napi_create_int32(env, -EAGAIN, &result);
     return result;
   }
-  pthread_attr_destroy(&thread_attr);
   if (self->pending++ == 0) napi_ref_threadsafe_function(env, self->tsfn);
   napi_create_int32(env, pid, &result);
   return result;

@@ -130,6 +130,22 @@ describe.skipIf(typeof addon === 'string')('NativeExecutor only', () => {
     expect(await without.run({ argv: ['pwd'], cwd: temp.dir })).toMatchObject({ exitCode: 0, stdout: `${temp.dir}\n` });
   });
 
+  it('watches one command after another from the same waiter thread: no thread started for the second', async () => {
+    const executor = new NativeExecutor(addon as Exclude<typeof addon, string>);
+    const { readdirSync } = await import('node:fs');
+    const tasksWhile = async (): Promise<Set<string>> => {
+      const running = executor.run({ argv: ['sleep', '0.3'] });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const tasks = new Set(readdirSync('/proc/self/task'));
+      expect((await running).exitCode).toBe(0);
+      return tasks;
+    };
+    const first = await tasksWhile();
+    const second = await tasksWhile();
+    // A thread per child would show the second child's waiter as a task the first did not have.
+    expect([...second].filter((task) => !first.has(task))).toEqual([]);
+  });
+
   it('keeps node alive while a command is pending, and not once none is', async () => {
     const { spawnSync } = await import('node:child_process');
     const file = new URL('../../native/spawn/build/Release/spawn.node', import.meta.url).pathname;
