@@ -1,57 +1,6 @@
 #!/usr/bin/env node
-// lockstep-coordinator (SPEC §1, §4, §7): reads flags and the config file, starts the engine
-// and the API, stops cleanly on SIGTERM/SIGINT.
-import { setFlagsFromString } from 'node:v8';
-import { failAndExit } from '../shared/cli-exit.js';
-import { createLogger } from '../shared/logger.js';
-import { resolveCoordinatorConfig } from './coordinator-config.js';
-import { parseCoordinatorCommandLine } from './coordinator-flags.js';
-import { COORDINATOR_VERSION, startCoordinator, type CoordinatorParts } from './coordinator-server.js';
-import { createEngine } from './engine/engine.js';
+// lockstep-coordinator (SPEC §1, §4, §7): coordinator-main.ts, started from the bundle the
+// build makes of it (coordinator-bundle.ts, issue 19).
+import { loadCoordinatorBundle } from './coordinator-bundle.js';
 
-// V8 lets a busy heap grow up to 4× its live size between full collections; with a thousand
-// agents in flight that left 400+ MB resident for a live heap under 160 MB. 1.5× kept it under
-// 300 MB with no measurable cost per round (docs/PERFORMANCE.md §2, fix 11). A GC heuristic, read at every collection,
-// so setting it here (after start) takes effect.
-setFlagsFromString('--heap-growing-percent=50');
-
-/** EX_TEMPFAIL: a deposed leader (docs/ha.md); the systemd unit restarts it. */
-const EXIT_DEPOSED = 75;
-
-/** The leader stops this long before its lease could expire: a fifth of the TTL, at least 500 ms. */
-function leaseMarginMs(ttlSeconds: number): number {
-  return Math.max(500, ttlSeconds * 200);
-}
-
-const commandLine = parseCoordinatorCommandLine(process.argv.slice(2), COORDINATOR_VERSION);
-
-async function main(): Promise<void> {
-  const config = resolveCoordinatorConfig(commandLine.config, commandLine.flags);
-  const logger = createLogger({ name: 'lockstep-coordinator', level: config.logLevel });
-  const { etcd } = config;
-  const createRunService: CoordinatorParts['createRunService'] =
-    etcd === undefined
-      ? createEngine
-      : async (options) => {
-          const { createHaRunService } = await import('./ha/ha-run-service.js');
-          return createHaRunService({
-            ...options,
-            etcd: { endpoints: etcd.endpoints, prefix: etcd.prefix, ...(etcd.tls && { tls: etcd.tls }), leaseTtlSeconds: etcd.leaseTtlSeconds, leaseMarginMs: leaseMarginMs(etcd.leaseTtlSeconds) },
-            advertise: { api: etcd.advertise, http: config.http },
-            deposed: (reason) => {
-              // Nothing more may be dispatched or written: not even a clean stop's. systemd starts it again, as a follower.
-              logger.fatal({ reason }, 'deposed: this coordinator is no longer the leader; exiting at once');
-              process.exit(EXIT_DEPOSED);
-            },
-          });
-        };
-  const coordinator = await startCoordinator(config, logger, { createRunService });
-  const stop = (signal: string): void => {
-    logger.info({ signal }, 'stopping');
-    void coordinator.stop().then(() => process.exit(0));
-  };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
-}
-
-main().catch((error: unknown) => failAndExit('lockstep-coordinator', error));
+loadCoordinatorBundle().coordinator.runCoordinator();

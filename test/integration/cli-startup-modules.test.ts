@@ -76,3 +76,22 @@ describe('what the CLI loads to answer at once', () => {
     expect(result.stdout.trim(), result.stderr).toBe('false');
   });
 });
+
+// The coordinator runs from its bundle too (coordinator-bundle.ts): a restart resumes its runs
+// without loading a few hundred modules one by one first (docs/PERFORMANCE.md §4.6).
+describe('lockstep-coordinator starts from its bundle', () => {
+  const COORDINATOR_DIR = join(ROOT, 'dist/coordinator');
+
+  it('the bin answers --version from the bundle, and this node accepts its code cache', () => {
+    const version = spawnSync(process.execPath, ['--require', requireLog, join(COORDINATOR_DIR, 'main.js'), '--version'], { cwd: ROOT, encoding: 'utf8', timeout: 20_000 });
+    expect(version.status, version.stderr).toBe(0);
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+    // zod, yaml, grpc-js and commander are inside the bundle: none is required from node_modules to start.
+    expect(version.stderr).not.toMatch(/^LOADED (zod|yaml|@grpc\/grpc-js|commander)$/m);
+    // What the bundle leaves outside is required as usual (and the check above can see it).
+    expect(version.stderr).toMatch(/^LOADED pino$/m);
+    const probe = `import(${JSON.stringify(pathToFileURL(join(COORDINATOR_DIR, 'coordinator-bundle.js')).href)}).then((m) => console.log(String(m.loadCoordinatorBundle().script.cachedDataRejected)))`;
+    const cache = spawnSync(process.execPath, ['-e', probe], { cwd: ROOT, encoding: 'utf8', timeout: 20_000 });
+    expect(cache.stdout.trim(), cache.stderr).toBe('false');
+  });
+});
