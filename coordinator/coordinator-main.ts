@@ -8,7 +8,6 @@ import { parseCoordinatorCommandLine } from './coordinator-flags.js';
 import { COORDINATOR_VERSION, startCoordinator, type CoordinatorParts } from './coordinator-server.js';
 import { createEngine } from './engine/engine.js';
 
-
 /** EX_TEMPFAIL: a deposed leader (docs/ha.md); the systemd unit restarts it. */
 const EXIT_DEPOSED = 75;
 

@@ -2,9 +2,10 @@
 // program.js and all it imports) instead of ~150 modules resolved and compiled one by one, and
 // with a V8 code cache made here, since Node 20 has no compile cache of its own. main.js loads
 // both (cli-bundle.ts). The coordinator the same way: dist/coordinator/coordinator-main.js and
-// all it imports, loaded by dist/coordinator/main.js (coordinator-bundle.ts). Run after tsc: it bundles tsc's output, so every module's
-// import.meta.url still names its own file under dist/ (the data files, the dashboard, the
-// programs `lab` and `demo` start lie beside those files, not beside the bundle).
+// all it imports, loaded by dist/coordinator/main.js (coordinator-bundle.ts). Run after tsc: it
+// bundles tsc's output, so every module's import.meta.url still names its own file under dist/
+// (the data files, the dashboard, the programs `lab` and `demo` start lie beside those files,
+// not beside the bundle).
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';

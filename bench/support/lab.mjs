@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { runProcess } from './bounded-process.mjs';
 import { CLI_MAIN, DIST } from './dist-modules.mjs';
+import { onExit } from './teardown.mjs';
 
 const { freePortBase } = await import(`${DIST}lab/lab-ports.js`);
-import { onExit } from './teardown.mjs';
 
 /** A lab of `nodes` in `dir` on a free port range; `down()` stops it (also at exit, whatever happens). */
 export async function labUp(dir, nodes) {

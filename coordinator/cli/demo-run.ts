@@ -83,7 +83,6 @@ function label(info: PackageInfo | undefined): string {
   return info?.installed ? `${info.version}-${info.release} (${info.summary})` : 'not installed';
 }
 
-
 function say(line: string): void {
   process.stdout.write(`» ${line}\n`);
 }

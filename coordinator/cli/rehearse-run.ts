@@ -242,7 +242,6 @@ async function savedFacts(file: string, runbookFile: string): Promise<{ facts: F
   return { facts: parseFactsFile(text, path), runbook: { path: runbook.path, yaml: runbook.yaml } };
 }
 
-
 /** Checked before the twin is built: a directory that cannot take the file is bad input, not a lost rehearsal. */
 async function writableFile(flag: string, file: string): Promise<string> {
   const path = resolve(file);

@@ -4,7 +4,8 @@
  * CLONE_VFORK and copies no page tables (issue 19, docs/PERFORMANCE.md §4.3). A waiter thread
  * per running child (a hook may run 30 minutes: not the libuv pool; threads are kept a while for
  * the next child, §4.6) waits on its pipes and a pidfd, keeps each stream's tail, kills it at the
- * deadline, reaps it, and hands the result to JavaScript through one thread-safe function. The contract is ProcessExecutor's (agent/exec/executor.ts).
+ * deadline, reaps it, and hands the result to JavaScript through one thread-safe function.
+ * The contract is ProcessExecutor's (agent/exec/executor.ts).
  */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -30,7 +30,6 @@ export async function lockstepCli(args: string[], options: { timeoutMs?: number;
   }
 }
 
-
 export interface TestLab {
   dir: string;
   runbook: string;
