@@ -13,7 +13,7 @@ type CommonJsWrapper = (exports: unknown, require: NodeJS.Require, module: { exp
 
 /** The bundle, evaluated as Node evaluates a CommonJS module; `script` can make a new code cache. */
 export function loadCodeBundle<T>(bundle: string): { exports: T; script: Script } {
-  const source = readFileSync(bundle, 'utf8');
+  const source = readBundle(bundle);
   const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
     filename: bundle,
     cachedData: readCodeCache(codeCacheOf(bundle)),
@@ -24,6 +24,16 @@ export function loadCodeBundle<T>(bundle: string): { exports: T; script: Script 
   const wrapper = script.runInThisContext() as CommonJsWrapper;
   wrapper.call(module.exports, module.exports, createRequire(bundle), module, bundle, dirname(bundle));
   return { exports: module.exports, script };
+}
+
+/** The bundle's source; one that is missing says which step makes it, rather than a bare ENOENT. */
+function readBundle(bundle: string): string {
+  try {
+    return readFileSync(bundle, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    throw new Error(`${bundle} is missing: this build was not bundled (run \`npm run build\`, which runs scripts/bundle-cli.mjs)`, { cause: error });
+  }
 }
 
 export function codeCacheOf(bundle: string): string {

@@ -95,3 +95,14 @@ describe('lockstep-coordinator starts from its bundle', () => {
     expect(cache.stdout.trim(), cache.stderr).toBe('false');
   });
 });
+
+// A tree built with `tsc` alone (no bundle) must say what to run, not fail with a bare ENOENT.
+describe('a missing bundle', () => {
+  it('names the file and the build step that makes it', () => {
+    const missing = join(temp.dir, 'not-built.cjs');
+    const probe = `import(${JSON.stringify(pathToFileURL(join(ROOT, 'dist/shared/code-bundle.js')).href)}).then((m) => m.loadCodeBundle(${JSON.stringify(missing)}))`;
+    const ran = spawnSync(process.execPath, ['-e', probe], { cwd: ROOT, encoding: 'utf8', timeout: 20_000 });
+    expect(ran.status).not.toBe(0);
+    expect(ran.stderr).toContain(`${missing} is missing: this build was not bundled (run \`npm run build\``);
+  });
+});
