@@ -8,18 +8,22 @@
 //   node bench/agent-op-cost.mjs
 //   BENCH_RUNS=3 BENCH_OPS=300 BENCH_WARMUP=30 BENCH_ANCHOR=/work/anchor node bench/agent-op-cost.mjs
 //   BENCH_CPU_PROF=1 node bench/agent-op-cost.mjs     # + where each agent's main thread spent the measured ops
+// Each run also times, for this build, the floor of a RunHook: what SPEC §3 demands of any agent
+// and nothing else — a GetOperation (one unary gRPC call over mTLS), the journal's two commits
+// and one spawn of the hook, the last two alone in a process started as the agent is
+// (bench/support/agent-floor-parts.mjs). BENCH_FLOOR=0 leaves it out.
 //   BENCH_NODE_OPTIONS= BENCH_LOG_LEVEL=warn node bench/agent-op-cost.mjs   # without --jitless, without the two info lines per op
 //   BENCH_ANCHOR=. BENCH_ANCHOR_NODE_OPTIONS= node bench/agent-op-cost.mjs   # this build with the unit's NODE_OPTIONS against itself without
 //   BENCH_ANCHOR=. BENCH_ANCHOR_NODE_OPTIONS= BENCH_ANCHOR_NODE_ARGS=--no-opt node bench/agent-op-cost.mjs   # … against itself with node flags
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, startProcess, waitFor } from './support/bounded-process.mjs';
+import { freePort, runProcess, startProcess, waitFor } from './support/bounded-process.mjs';
 import { coordinatorClientFor, unitNodeOptions } from './support/agent-processes.mjs';
 import { makeBenchPki } from './support/bench-pki.mjs';
 import { summarizeProfile } from './support/cpu-profile-summary.mjs';
 import { AGENT_MAIN } from './support/dist-modules.mjs';
-import { makeHooksDir } from './support/hooks-dir.mjs';
+import { hookForm, makeHooksDir } from './support/hooks-dir.mjs';
 import { loadAverage, machine, memoryOf } from './support/machine.mjs';
 import { limitRunTime, onExit, removeAtExit } from './support/teardown.mjs';
 
@@ -28,6 +32,7 @@ const OPS = Number(process.env.BENCH_OPS ?? 300);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 30);
 const ANCHOR = process.env.BENCH_ANCHOR || undefined;
 const CPU_PROF = process.env.BENCH_CPU_PROF === '1';
+const FLOOR = process.env.BENCH_FLOOR !== '0';
 const TICK_MS = 10; // USER_HZ is 100 on Linux
 // What the agents get instead of the unit's NODE_OPTIONS and the product's log level, to see their share.
 const NODE_OPTIONS = process.env.BENCH_NODE_OPTIONS ?? unitNodeOptions().join(' ');
@@ -49,7 +54,8 @@ if (ANCHOR !== undefined && !existsSync(join(ANCHOR, 'dist/agent/main.js'))) {
   process.exit(2);
 }
 const pki = await makeBenchPki(join(root, 'pki'), builds.map(({ build }) => build));
-const hooksDir = makeHooksDir(join(root, 'hooks'));
+const HOOK = hookForm();
+const hooksDir = makeHooksDir(join(root, 'hooks'), HOOK);
 
 /** One agent of `main`, started as bench/support/agent-processes.mjs starts them, the unit's NODE_OPTIONS in its environment. */
 async function startAgent({ build, main, nodeOptions, nodeArgs }) {
@@ -60,7 +66,7 @@ async function startAgent({ build, main, nodeOptions, nodeArgs }) {
   const profileDir = join(root, `${build}-profile`);
   const argv = [process.execPath, ...nodeArgs, ...(CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []), main, '--listen', `127.0.0.1:${port}`, '--state-dir', stateDir, '--hooks-dir', hooksDir, '--tls-ca', pki.ca, '--tls-cert', cert, '--tls-key', key, '--log-level', LOG_LEVEL];
   const env = { ...process.env, NODE_OPTIONS: nodeOptions };
-  const agent = { build, profileDir, log: join(root, `${build}.log`), windows: [] };
+  const agent = { build, nodeArgs, nodeOptions, profileDir, log: join(root, `${build}.log`), windows: [] };
   agent.process = startProcess(argv, { timeoutMs: 30 * 60_000, log: agent.log, env });
   agent.client = await coordinatorClientFor(pki, build, `127.0.0.1:${port}`, {});
   await waitFor(`${build} to answer`, () => agent.client.nodeInfo(), 60_000, 100);
@@ -106,7 +112,21 @@ async function measure(agent) {
   agent.windows.push({ fromUs, toUs: Number(process.hrtime.bigint() / 1000n) });
   const getOperation = await perCall(agent, getOperations);
   const { rssMB, anonMB } = memoryOf(agent.process.pid);
-  return { build: agent.build, cpuMsPerRunHook: runHook.cpuMs, runHook, getOperation, rssMB: Math.round(rssMB * 10) / 10, anonMB: Math.round(anonMB * 10) / 10, loadavg: loadAverage() };
+  const parts = FLOOR && agent.build === 'this' ? await floorParts(agent) : undefined;
+  const floor = parts && { ...parts, getOperation: getOperation.cpuMs, total: Math.round((parts.journalPair + parts.spawn + getOperation.cpuMs) * 100) / 100 };
+  return { build: agent.build, cpuMsPerRunHook: runHook.cpuMs, runHook, getOperation, ...(floor && { floor }), rssMB: Math.round(rssMB * 10) / 10, anonMB: Math.round(anonMB * 10) / 10, loadavg: loadAverage() };
+}
+
+/** The journal's two commits and one spawn of the hook, CPU ms each, in a process started as `agent` is (this build only). */
+async function floorParts(agent) {
+  // A new journal each time: its op ids start again at 1.
+  const stateDir = mkdtempSync(join(root, `${agent.build}-floor-`));
+  const script = new URL('./support/agent-floor-parts.mjs', import.meta.url).pathname;
+  const argv = [process.execPath, ...agent.nodeArgs, script, stateDir, join(hooksDir, 'true'), String(OPS), String(WARMUP)];
+  const ran = await runProcess(argv, { timeoutMs: 5 * 60_000, env: { ...process.env, NODE_OPTIONS: agent.nodeOptions } });
+  const line = ran.output.split('\n').find((text) => text.startsWith('{'));
+  if (ran.code !== 0 || line === undefined) throw new Error(`agent-floor-parts exited ${ran.code}: ${ran.output}`);
+  return JSON.parse(line);
 }
 
 /** Each living thread's name and user + system CPU so far, in ms, by thread id. */
@@ -134,7 +154,7 @@ function cpuOf(pid) {
 const agents = [];
 onExit(() => agents.forEach((agent) => agent.process.stop()));
 for (const build of builds) agents.push(await startAgent(build));
-console.log(JSON.stringify({ bench: 'agent-op-cost', machine: machine(), ops: OPS, warmup: WARMUP, nodeOptions: NODE_OPTIONS, anchorNodeOptions: ANCHOR_NODE_OPTIONS, logLevel: LOG_LEVEL, anchor: ANCHOR }));
+console.log(JSON.stringify({ bench: 'agent-op-cost', machine: machine(), ops: OPS, warmup: WARMUP, nodeOptions: NODE_OPTIONS, anchorNodeOptions: ANCHOR_NODE_OPTIONS, logLevel: LOG_LEVEL, hook: HOOK, anchor: ANCHOR }));
 const results = [];
 for (let run = 1; run <= RUNS; run++) {
   // Alternate which goes first, so that neither always follows the other.
@@ -152,6 +172,8 @@ for (const agent of agents) {
 for (const { build } of builds) {
   const mine = results.filter((result) => result.build === build);
   console.log(`${build.padEnd(6)} agent CPU per RunHook: ${mine.map((result) => result.runHook.cpuMs).join(', ')} ms; per GetOperation: ${mine.map((result) => result.getOperation.cpuMs).join(', ')} ms`);
+  const floors = mine.filter((result) => result.floor !== undefined).map(({ floor }) => `${floor.getOperation} + ${floor.journalPair} + ${floor.spawn} = ${floor.total}`);
+  if (floors.length > 0) console.log(`${build.padEnd(6)} floor of a RunHook (GetOperation + journal's two commits + spawn, ${mine[0].floor.executor}): ${floors.join('; ')} ms`);
 }
 if (CPU_PROF) {
   for (const agent of agents) {

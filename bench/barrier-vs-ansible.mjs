@@ -18,6 +18,8 @@
 //   BENCH_SIZES=32 BENCH_ROUNDS=10 BENCH_REPEATS=3 BENCH_ANCHOR=/work/anchor BENCH_PARTS=rounds node bench/barrier-vs-ansible.mjs
 //     # 3 runs, each: this build's engine and agents, the anchor's (alternating which goes first), Ansible
 //   BENCH_TMPFS=1 …   # diagnosis: the same with every SQLite journal on tmpfs (fsync is free there)
+//   BENCH_HOOK=binary …   # the hook a copy of /bin/true, as Ansible's task runs it, not a script that
+//     starts /bin/sh first (bench/support/hooks-dir.mjs; the default, `script`, is the figures' until §4.7)
 // End to end (issue 19), after the rounds at each N in BENCH_E2E_SIZES (default 32; '' for
 // none): the wall time of `lockstep apply RUNBOOK --wait --yes` (the CLI as a user runs it,
 // against the coordinator process, BENCH_E2E_ROUNDS = 5 hook-and-barrier rounds) against the
@@ -37,7 +39,7 @@ import { startCoordinator } from './support/coordinator-process.mjs';
 import { AGENT_MAIN, CLI_MAIN } from './support/dist-modules.mjs';
 import { barrierRoundSteps, barrierTimes, engineModules, runbookYaml, runOnEngine } from './support/engine-run.mjs';
 import { summarizeProfile } from './support/cpu-profile-summary.mjs';
-import { makeHooksDir } from './support/hooks-dir.mjs';
+import { hookForm, makeHooksDir } from './support/hooks-dir.mjs';
 import { cpuTicksOf, loadAverage, machine } from './support/machine.mjs';
 import { intervals, round, summarize } from './support/percentiles.mjs';
 import { limitRunTime, removeAtExit } from './support/teardown.mjs';
@@ -64,7 +66,8 @@ removeAtExit(root);
 
 const ansible = process.env.BENCH_ANSIBLE === '0' ? undefined : findAnsible();
 const profileDir = CPU_PROF ? mkdtempSync(join(tmpdir(), 'lockstep-bench-profiles-')) : undefined;
-console.log(JSON.stringify({ bench: 'barrier-vs-ansible', machine: machine(), rounds: ROUNDS, sizes: SIZES, ansible: ansible?.version ?? null, journals: root, loadavg: loadAverage() }));
+const HOOK = hookForm();
+console.log(JSON.stringify({ bench: 'barrier-vs-ansible', machine: machine(), rounds: ROUNDS, sizes: SIZES, hook: HOOK, ansible: ansible?.version ?? null, journals: root, loadavg: loadAverage() }));
 if (ansible === undefined && process.env.BENCH_ANSIBLE !== '0') {
   console.log(
     'ansible-playbook is not installed: only lockstep is measured. For the side-by-side figures install Ansible 2.14 ' +
@@ -77,7 +80,7 @@ const BUILDS = [
   ...(ANCHOR === undefined ? [] : [{ build: 'anchor', agentMain: join(ANCHOR, 'dist/agent/main.js'), modules: await engineModules(ANCHOR) }]),
 ];
 const pki = await makeBenchPki(join(root, 'pki'), nodeNames(Math.max(...SIZES)));
-const hooksDir = makeHooksDir(join(root, 'hooks'));
+const hooksDir = makeHooksDir(join(root, 'hooks'), HOOK);
 const results = [];
 for (const size of SIZES) {
   const runs = [];
