@@ -96,13 +96,25 @@ describe('lockstep-coordinator starts from its bundle', () => {
   });
 });
 
-// A tree built with `tsc` alone (no bundle) must say what to run, not fail with a bare ENOENT.
-describe('a missing bundle', () => {
-  it('names the file and the build step that makes it', () => {
+describe('loading a bundle (shared/code-bundle.ts)', () => {
+  // A tree built with `tsc` alone (no bundle) must say what to run, not fail with a bare ENOENT.
+  it('a missing bundle names the file and the build step that makes it', () => {
     const missing = join(temp.dir, 'not-built.cjs');
     const probe = `import(${JSON.stringify(pathToFileURL(join(ROOT, 'dist/shared/code-bundle.js')).href)}).then((m) => m.loadCodeBundle(${JSON.stringify(missing)}))`;
     const ran = spawnSync(process.execPath, ['-e', probe], { cwd: ROOT, encoding: 'utf8', timeout: 20_000 });
     expect(ran.status).not.toBe(0);
     expect(ran.stderr).toContain(`${missing} is missing: this build was not bundled (run \`npm run build\``);
+  });
+
+  // An ASCII bundle (what esbuild writes) is read as latin1, anything else as UTF-8: the same text either way.
+  it('evaluates an ASCII bundle and one with UTF-8 text to the same strings they hold', () => {
+    const ascii = join(temp.dir, 'ascii.cjs');
+    const utf8 = join(temp.dir, 'utf8.cjs');
+    writeFileSync(ascii, 'module.exports = { text: "r\\u00e9sum\\u00e9 \\u2014 ok" };\n');
+    writeFileSync(utf8, 'module.exports = { text: "résumé — ok" };\n', 'utf8');
+    const probe = `import(${JSON.stringify(pathToFileURL(join(ROOT, 'dist/shared/code-bundle.js')).href)}).then((m) => console.log(JSON.stringify([${JSON.stringify(ascii)}, ${JSON.stringify(utf8)}].map((file) => m.loadCodeBundle(file).exports.text))))`;
+    const ran = spawnSync(process.execPath, ['-e', probe], { cwd: ROOT, encoding: 'utf8', timeout: 20_000 });
+    expect(ran.status, ran.stderr).toBe(0);
+    expect(JSON.parse(ran.stdout)).toEqual(['résumé — ok', 'résumé — ok']);
   });
 });
