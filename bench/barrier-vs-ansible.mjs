@@ -2,7 +2,7 @@
 // N = 32). A round: every node runs `/bin/true`, then nobody goes on until all have.
 //   lockstep: N real lockstep-agent processes (mTLS, the native spawner, SQLite journal), started
 //     as systemd/lockstep-agent.service starts them (its NODE_OPTIONS), each
-//     running hook `true` (a script that execs /bin/true); the real engine in this process.
+//     running hook `true` (a copy of /bin/true); the real engine in this process.
 //     Round time = between consecutive `barrier.passed` events.
 //   Ansible: ansible-playbook, N inventory hosts on ansible_connection=local, forks = N,
 //     strategy linear (every task is a barrier), one `command: /bin/true` task per round.
@@ -18,8 +18,8 @@
 //   BENCH_SIZES=32 BENCH_ROUNDS=10 BENCH_REPEATS=3 BENCH_ANCHOR=/work/anchor BENCH_PARTS=rounds node bench/barrier-vs-ansible.mjs
 //     # 3 runs, each: this build's engine and agents, the anchor's (alternating which goes first), Ansible
 //   BENCH_TMPFS=1 …   # diagnosis: the same with every SQLite journal on tmpfs (fsync is free there)
-//   BENCH_HOOK=binary …   # the hook a copy of /bin/true, as Ansible's task runs it, not a script that
-//     starts /bin/sh first (bench/support/hooks-dir.mjs; the default, `script`, is the figures' until §4.7)
+//   BENCH_HOOK=script …   # the hook a script that starts /bin/sh, then /bin/true (the figures before
+//     docs/PERFORMANCE.md §4.7); by default it is a copy of /bin/true, the program Ansible's task runs
 // End to end (issue 19), after the rounds at each N in BENCH_E2E_SIZES (default 32; '' for
 // none): the wall time of `lockstep apply RUNBOOK --wait --yes` (the CLI as a user runs it,
 // against the coordinator process, BENCH_E2E_ROUNDS = 5 hook-and-barrier rounds) against the
@@ -66,7 +66,8 @@ removeAtExit(root);
 
 const ansible = process.env.BENCH_ANSIBLE === '0' ? undefined : findAnsible();
 const profileDir = CPU_PROF ? mkdtempSync(join(tmpdir(), 'lockstep-bench-profiles-')) : undefined;
-const HOOK = hookForm();
+// The hook Ansible's task runs: /bin/true itself (BENCH_HOOK=script: the figures before §4.7).
+const HOOK = hookForm('binary');
 console.log(JSON.stringify({ bench: 'barrier-vs-ansible', machine: machine(), rounds: ROUNDS, sizes: SIZES, hook: HOOK, ansible: ansible?.version ?? null, journals: root, loadavg: loadAverage() }));
 if (ansible === undefined && process.env.BENCH_ANSIBLE !== '0') {
   console.log(
