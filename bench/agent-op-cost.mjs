@@ -1,17 +1,17 @@
 // What one RunHook costs the agent (issue 19: ≤ 1.5 ms of its CPU): a real `lockstep-agent`
 // (dist/agent/main.js) over mTLS, NODE_OPTIONS as its unit sets them, a hooks dir with `true`
-// (`exec /bin/true`), sequential RunHooks from this process; the agent's user + system CPU
+// (a script: `exec /bin/true`), sequential RunHooks from this process; the agent's user + system CPU
 // (/proc/PID/stat, every thread, not its children) per RunHook, and per GetOperation (a journal
 // read: the transport's and the service's share). This build's agent and the
 // anchor's (BENCH_ANCHOR: another built tree, optional) run side by side, alternately, so that
-// load falls on both.
+// load falls on both. Each run also times, for this build, the floor of a RunHook: what SPEC §3
+// demands of any agent and nothing else — a GetOperation (one unary gRPC call over mTLS), the
+// journal's two commits and one spawn of the hook, the last two alone in a process started as the
+// agent is (bench/support/agent-floor-parts.mjs). BENCH_FLOOR=0 leaves it out; BENCH_HOOK=binary
+// makes the hook a copy of /bin/true (bench/support/hooks-dir.mjs).
 //   node bench/agent-op-cost.mjs
 //   BENCH_RUNS=3 BENCH_OPS=300 BENCH_WARMUP=30 BENCH_ANCHOR=/work/anchor node bench/agent-op-cost.mjs
 //   BENCH_CPU_PROF=1 node bench/agent-op-cost.mjs     # + where each agent's main thread spent the measured ops
-// Each run also times, for this build, the floor of a RunHook: what SPEC §3 demands of any agent
-// and nothing else — a GetOperation (one unary gRPC call over mTLS), the journal's two commits
-// and one spawn of the hook, the last two alone in a process started as the agent is
-// (bench/support/agent-floor-parts.mjs). BENCH_FLOOR=0 leaves it out.
 //   BENCH_NODE_OPTIONS= BENCH_LOG_LEVEL=warn node bench/agent-op-cost.mjs   # without --jitless, without the two info lines per op
 //   BENCH_ANCHOR=. BENCH_ANCHOR_NODE_OPTIONS= node bench/agent-op-cost.mjs   # this build with the unit's NODE_OPTIONS against itself without
 //   BENCH_ANCHOR=. BENCH_ANCHOR_NODE_OPTIONS= BENCH_ANCHOR_NODE_ARGS=--no-opt node bench/agent-op-cost.mjs   # … against itself with node flags
