@@ -2,6 +2,7 @@
 // and the API, stops cleanly on SIGTERM/SIGINT. main.ts runs it from the bundle the build makes
 // of this file (scripts/bundle-cli.mjs, issue 19).
 import { failAndExit } from '../shared/cli-exit.js';
+import { installFastIsIPv6 } from '../shared/fast-ipv6-check.js';
 import { createLogger } from '../shared/logger.js';
 import { resolveCoordinatorConfig } from './coordinator-config.js';
 import { parseCoordinatorCommandLine } from './coordinator-flags.js';
@@ -17,6 +18,7 @@ function leaseMarginMs(ttlSeconds: number): number {
 }
 
 export function runCoordinator(): void {
+  installFastIsIPv6();
   const commandLine = parseCoordinatorCommandLine(process.argv.slice(2), COORDINATOR_VERSION);
   main(commandLine).catch((error: unknown) => failAndExit('lockstep-coordinator', error));
 }

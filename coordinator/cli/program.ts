@@ -2,6 +2,7 @@
 // registers itself here. main.ts starts it (from the bundle the build makes of this module).
 import { Command } from 'commander';
 import { registerLabCommand } from '../../lab/lab-command.js';
+import { installFastIsIPv6 } from '../../shared/fast-ipv6-check.js';
 import { LOCKSTEP_VERSION } from '../../shared/package-version.js';
 import { registerApplyCommand } from './apply-command.js';
 import { registerApproveCommand } from './approve-command.js';
@@ -21,6 +22,7 @@ import { registerWatchCommand } from './watch-command.js';
 
 /** Parses the command line and runs the command it names. */
 export async function runCli(): Promise<void> {
+  installFastIsIPv6();
   const program = new Command('lockstep')
     .description('Run vendor update procedures across the nodes of a high-availability cluster, one barrier-checked step at a time.')
     .version(LOCKSTEP_VERSION)
