@@ -18,7 +18,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, runProcess, startProcess, waitFor } from './support/bounded-process.mjs';
+import { freePort, runForJson, startProcess, waitFor } from './support/bounded-process.mjs';
 import { coordinatorClientFor, unitNodeOptions } from './support/agent-processes.mjs';
 import { makeBenchPki } from './support/bench-pki.mjs';
 import { summarizeProfile } from './support/cpu-profile-summary.mjs';
@@ -123,10 +123,7 @@ async function floorParts(agent) {
   const stateDir = mkdtempSync(join(root, `${agent.build}-floor-`));
   const script = new URL('./support/agent-floor-parts.mjs', import.meta.url).pathname;
   const argv = [process.execPath, ...agent.nodeArgs, script, stateDir, join(hooksDir, 'true'), String(OPS), String(WARMUP)];
-  const ran = await runProcess(argv, { timeoutMs: 5 * 60_000, env: { ...process.env, NODE_OPTIONS: agent.nodeOptions } });
-  const line = ran.output.split('\n').find((text) => text.startsWith('{'));
-  if (ran.code !== 0 || line === undefined) throw new Error(`agent-floor-parts exited ${ran.code}: ${ran.output}`);
-  return JSON.parse(line);
+  return runForJson('agent-floor-parts', argv, { timeoutMs: 5 * 60_000, env: { ...process.env, NODE_OPTIONS: agent.nodeOptions } });
 }
 
 /** Each living thread's name and user + system CPU so far, in ms, by thread id. */

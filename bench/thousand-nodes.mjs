@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { clearInterval, setInterval, setTimeout } from 'node:timers';
 import { join } from 'node:path';
 import { makeBenchPki, nodeNames } from './support/bench-pki.mjs';
-import { runProcess } from './support/bounded-process.mjs';
+import { runForJson } from './support/bounded-process.mjs';
 import { startCoordinator } from './support/coordinator-process.mjs';
 import { summarizeProfile } from './support/cpu-profile-summary.mjs';
 import { barrierRoundSteps, runbookYaml } from './support/engine-run.mjs';
@@ -84,10 +84,7 @@ if (profileDir !== undefined) console.log(`CPU profiles (kept): ${profileDir}`);
 async function poolFootprint() {
   const file = join(root, 'pool-footprint.json');
   writeFileSync(file, JSON.stringify({ nodes, tls: pki.coordinator, hostPids: hosts.map((host) => host.process.pid) }));
-  const result = await runProcess([process.execPath, '--expose-gc', new URL('./support/pool-footprint.mjs', import.meta.url).pathname, file], { timeoutMs: 120_000 });
-  const line = result.output.split('\n').find((candidate) => candidate.startsWith('{'));
-  if (result.code !== 0 || line === undefined) throw new Error(`pool-footprint failed (${result.code}):\n${result.output.slice(-2000)}`);
-  return JSON.parse(line);
+  return runForJson('pool-footprint', [process.execPath, '--expose-gc', new URL('./support/pool-footprint.mjs', import.meta.url).pathname, file], { timeoutMs: 120_000 });
 }
 
 async function measure(size) {

@@ -75,6 +75,14 @@ export async function runProcess(argv, options) {
   return { code, signal, output: running.output(), timedOut: running.timedOut(), wallMs: performance.now() - started };
 }
 
+/** Runs a helper that prints its result as one JSON line; that result, or an error naming `what` with the output's end. */
+export async function runForJson(what, argv, options) {
+  const result = await runProcess(argv, options);
+  const line = result.output.split('\n').find((candidate) => candidate.startsWith('{'));
+  if (result.code !== 0 || line === undefined) throw new Error(`${what} failed (${result.code ?? result.signal}):\n${result.output.slice(-2000)}`);
+  return JSON.parse(line);
+}
+
 const handedOut = new Set();
 
 /** A loopback port that was free a moment ago, and not handed out before by this process. */
